@@ -1,0 +1,67 @@
+"""Account API: who am I, and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from accounts import roles
+from common.exceptions import ApplicationError
+from vendors.selectors import vendors_for_user
+
+
+class MeApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        full_name = serializers.CharField()
+        platform_role = serializers.CharField()
+
+    @extend_schema(responses=OutputSerializer, operation_id="me_retrieve")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = dict(self.OutputSerializer(user).data)
+        data["vendors"] = [
+            {"slug": vendor.slug, "name": vendor.name, "role": roles.vendor_role(user, vendor)}
+            for vendor in vendors_for_user(user=user)
+        ]
+        return Response(data)
+
+
+class TokenApi(APIView):
+    """Exchange email and password for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [AnonRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+        operation_id="auth_token_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            email=serializer.validated_data["email"].lower(),
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            error = ApplicationError("Email or password is wrong.", code="invalid_credentials")
+            error.status_code = 401
+            raise error
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -1,0 +1,88 @@
+"""DRF permission classes and view decorators built on `accounts.roles` (the single source)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts import roles
+from accounts.roles import VendorRole
+
+
+def current_vendor(request: HttpRequest | Request) -> Any:
+    """The vendor whose host served this request (None on the public site)."""
+    tenant = getattr(request, "tenant", None)
+    return getattr(tenant, "vendor", None) if tenant is not None else None
+
+
+class IsPlatformAdmin(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.is_platform_admin(request.user)
+
+
+class IsFinance(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.is_finance(request.user)
+
+
+def vendor_permission(minimum: str = VendorRole.STAFF) -> type[BasePermission]:
+    """Permission class: the user is a member of the vendor of this host with `minimum` role."""
+
+    class _HasVendorRole(BasePermission):
+        def has_permission(self, request: Request, view: Any) -> bool:
+            return roles.has_vendor_role(request.user, current_vendor(request), minimum)
+
+    _HasVendorRole.__name__ = f"HasVendorRole_{minimum}"
+    return _HasVendorRole
+
+
+IsVendorStaff = vendor_permission(VendorRole.STAFF)
+IsVendorManager = vendor_permission(VendorRole.MANAGER)
+IsVendorOwner = vendor_permission(VendorRole.OWNER)
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def ops_required(check: Callable[[Any], bool] = roles.can_access_ops) -> Callable[[ViewFunc], ViewFunc]:
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def vendor_member_required(minimum: str = VendorRole.STAFF) -> Callable[[ViewFunc], ViewFunc]:
+    """Dashboard pages: only members of this host's vendor; others are sent to log in or get 404."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            vendor = current_vendor(request)
+            if vendor is None:
+                raise Http404
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if roles.vendor_role(request.user, vendor) is None:
+                # Not a member: the dashboard does not exist for this user.
+                raise Http404
+            if not roles.has_vendor_role(request.user, vendor, minimum):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

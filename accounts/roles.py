@@ -1,0 +1,77 @@
+"""Roles and every permission check of the platform, in one place (pages and API use these)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from vendors.models import Vendor
+
+
+class VendorRole(TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    STAFF = "staff", _("Staff")
+
+
+# A higher rank includes every ability of the lower ones.
+_RANK = {VendorRole.STAFF: 1, VendorRole.MANAGER: 2, VendorRole.OWNER: 3}
+
+
+def is_platform_admin(user: Any) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active
+        and (user.platform_role == "admin" or user.is_superuser)
+    )
+
+
+def is_finance(user: Any) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active
+        and (user.platform_role == "finance" or is_platform_admin(user))
+    )
+
+
+def can_access_ops(user: Any) -> bool:
+    return is_platform_admin(user) or is_finance(user)
+
+
+def vendor_role(user: Any, vendor: Vendor | None) -> str | None:
+    """The user's role in the vendor, or None. Cached on the user object per request."""
+    if vendor is None or not (user and user.is_authenticated and user.is_active):
+        return None
+    cache: dict[int, str | None] = user.__dict__.setdefault("_vendor_roles", {})
+    if vendor.pk not in cache:
+        from vendors.models import Membership
+
+        membership = (
+            Membership.objects.filter(user=user, vendor=vendor, is_active=True)
+            .values_list("role", flat=True)
+            .first()
+        )
+        cache[vendor.pk] = membership
+    return cache[vendor.pk]
+
+
+def has_vendor_role(user: Any, vendor: Vendor | None, minimum: str = VendorRole.STAFF) -> bool:
+    role = vendor_role(user, vendor)
+    return role is not None and _RANK[VendorRole(role)] >= _RANK[VendorRole(minimum)]
+
+
+def can_manage_catalog(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, VendorRole.STAFF)
+
+
+def can_manage_members(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, VendorRole.OWNER)
+
+
+def can_manage_store_settings(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, VendorRole.MANAGER)
+
+
+def can_see_vendor_money(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, VendorRole.MANAGER)

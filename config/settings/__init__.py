@@ -1,0 +1,1 @@
+"""Settings modules: `base` holds everything; `local`, `test`, `production` adjust it."""

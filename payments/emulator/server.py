@@ -1,0 +1,299 @@
+"""The emulator's WSGI application (API, control, hosted pages) and the threaded HTTP server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import traceback
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from .api import DEFAULT_API_VERSION, Context, StripeApi
+from .control import Control
+from .errors import StripeError
+from .forms import Params, decode_form
+from .pages import HostedPages
+from .state import PLATFORM, Store, new_id
+from .webhooks import WebhookDispatcher
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, indent=2),
+        status=status,
+        headers=headers or {},
+        content_type="application/json",
+    )
+
+
+class EmulatorApp:
+    """Routes `/v1/...` to the Stripe API, `/_emulator/...` to control and hosted pages."""
+
+    def __init__(self, store: Store, dispatcher: WebhookDispatcher) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.api = StripeApi(store, dispatcher)
+        self.pages = HostedPages(self.api)
+        self.control = Control(self)
+        self.startup_webhook = {
+            "url": dispatcher.config.get("url"),
+            "secret": dispatcher.config.get("secret"),
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except Exception:  # noqa: BLE001 - any bug becomes Stripe's api_error, not a dropped socket
+            response = json_response(
+                {
+                    "error": {
+                        "type": "api_error",
+                        "code": None,
+                        "message": "Emulator internal error: " + traceback.format_exc(limit=3),
+                        "param": None,
+                    }
+                },
+                500,
+            )
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/v1/") or path == "/v1":
+            return self.handle_api(request)
+        if path.startswith("/_emulator/"):
+            page = self.pages.handle(request)
+            if page is not None:
+                self._persist(request)
+                return page
+            response = self.control.handle(request)
+            self._persist(request)
+            return response
+        if path == "/":
+            return json_response(
+                {"emulator": "stripe", "api": "/v1", "control": "/_emulator/state"}
+            )
+        return json_response(StripeError.not_found("route", path).body(), 404)
+
+    def _persist(self, request: Request) -> None:
+        if request.method != "GET":
+            with self.store.lock:
+                self.store.save()
+
+    # -- /v1 ----------------------------------------------------------------------------------
+    def handle_api(self, request: Request) -> Response:
+        request_id = new_id("req_", 14)
+        headers = {"Request-Id": request_id}
+        api_version = request.headers.get("Stripe-Version") or DEFAULT_API_VERSION
+        headers["Stripe-Version"] = api_version
+        try:
+            self._authenticate(request)
+            data = decode_form(request.query_string.decode("latin-1"))
+            if request.method == "POST":
+                data.update(decode_form(request.get_data(as_text=True)))
+        except StripeError as exc:
+            return json_response(exc.body(), exc.status, headers)
+        params = Params(data)
+        account_header = request.headers.get("Stripe-Account") or ""
+        idem_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        if idem_key:
+            headers["Idempotency-Key"] = idem_key
+        with self.store.lock:
+            account = PLATFORM
+            if account_header:
+                if self.store.get_typed("account", account_header) is None:
+                    exc = StripeError(
+                        403,
+                        "invalid_request_error",
+                        f"The provided key does not have access to account '{account_header}' "
+                        "(or that account does not exist). Application access may have been "
+                        "revoked.",
+                        code="account_invalid",
+                    )
+                    return json_response(exc.body(), exc.status, headers)
+                account = account_header
+            record_key = f"{account}|{idem_key}" if idem_key else None
+            fingerprint = json.dumps(
+                {"method": request.method, "path": request.path, "params": data}, sort_keys=True
+            )
+            if record_key:
+                record = self.store.idempotency.get(record_key)
+                if record is not None:
+                    if record["fingerprint"] != fingerprint:
+                        exc = StripeError(
+                            400,
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with. Try using a key other than "
+                            f"'{idem_key}' if you meant to execute a different request.",
+                        )
+                        return json_response(exc.body(), exc.status, headers)
+                    replay_headers = dict(headers, **{"Idempotent-Replayed": "true"})
+                    replay_headers["Original-Request"] = record["request_id"]
+                    return Response(
+                        record["body"],
+                        status=record["status"],
+                        headers=replay_headers,
+                        content_type="application/json",
+                    )
+            ctx = Context(
+                account=account,
+                params=params,
+                base_url=request.host_url.rstrip("/"),
+                request_id=request_id,
+                idempotency_key=idem_key,
+                api_version=api_version,
+            )
+            status, body, save = self._run_handler(request, ctx)
+            text = json.dumps(body, indent=2)
+            if record_key and save:
+                self.store.idempotency[record_key] = {
+                    "fingerprint": fingerprint,
+                    "status": status,
+                    "body": text,
+                    "request_id": request_id,
+                }
+            if request.method != "GET":
+                self.store.save()
+        return Response(text, status=status, headers=headers, content_type="application/json")
+
+    def _run_handler(self, request: Request, ctx: Context) -> tuple[int, dict[str, Any], bool]:
+        try:
+            matched = self.api.match(request.method, request.path)
+            if matched is None:
+                raise StripeError(
+                    404,
+                    "invalid_request_error",
+                    f"Unrecognized request URL ({request.method}: {request.path}). This emulator "
+                    "covers the endpoints listed in payments/emulator/README.md.",
+                )
+            handler, groups = matched
+            body = handler(ctx, **groups)
+            body = self.api.expand(ctx, body, ctx.params.expand())
+            for hook in ctx.after:
+                hook()
+            return 200, body, True
+        except StripeError as exc:
+            return exc.status, exc.body(), exc.replayable
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        key = ""
+        if header.startswith("Bearer "):
+            key = header[7:].strip()
+        elif header.startswith("Basic "):
+            try:
+                key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
+            except (ValueError, UnicodeDecodeError):
+                key = ""
+        if not key:
+            raise StripeError(
+                401,
+                "invalid_request_error",
+                "You did not provide an API key. You need to provide your API key in the "
+                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_"
+                "SECRET_KEY').",
+            )
+        if not key.startswith(("sk_", "rk_")) or "_live_" in key:
+            raise StripeError(
+                401,
+                "invalid_request_error",
+                f"Invalid API Key provided: {key[:12]}****. The emulator accepts test-mode "
+                "secret keys only (sk_test_...).",
+                code="api_key_invalid" if "_live_" not in key else "api_key_live_mode",
+            )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+class EmulatorServer:
+    """A Stripe-compatible emulator serving HTTP in a background thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        state_file: str | None = None,
+        quiet: bool = True,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.quiet = quiet
+        self.store = Store(state_file=state_file)
+        self.dispatcher = WebhookDispatcher(
+            url=webhook_url, secret=webhook_secret, on_result=self._on_delivery
+        )
+        self.app = EmulatorApp(self.store, self.dispatcher)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _on_delivery(self, event_id: str, ok: bool) -> None:
+        if not ok:
+            return
+        with self.store.lock:
+            event = self.store.get_typed("event", event_id)
+            if event is not None:
+                event["pending_webhooks"] = 0
+
+    def start(self) -> EmulatorServer:
+        self._server = make_server(
+            self.host,
+            self.port,
+            self.app,
+            threaded=True,
+            request_handler=_QuietHandler if self.quiet else None,
+        )
+        self.port = self._server.server_port
+        self.dispatcher.start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="stripe-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Run in the foreground (used by `python -m payments.emulator`)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.dispatcher.stop()
+        with self.store.lock:
+            self.store.save()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # Python-level shortcuts for tests that run the server in-process.
+    def reset(self) -> None:
+        self.app.control.reset()
+
+    def flush_webhooks(self, timeout: float = 30.0) -> dict[str, Any]:
+        return self.dispatcher.flush(timeout)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,145 @@
+"""Creating tenants: the public tenant and a vendor's schema, its domain and its readiness."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_exists
+
+from common.exceptions import ApplicationError, Conflict
+from tenants.models import Domain, Store
+
+logger = logging.getLogger(__name__)
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+class InvalidSlug(ApplicationError):
+    code = "invalid_slug"
+
+
+def schema_name_for(slug: str) -> str:
+    """`acme-tools` → `v_acme_tools`: a prefix keeps vendor schemas apart from system ones."""
+    return "v_" + slug.replace("-", "_")
+
+
+def vendor_host(slug: str) -> str:
+    return f"{slug}.{settings.PLATFORM_DOMAIN}"
+
+
+def store_slug(store: Store) -> str:
+    return store.schema_name.removeprefix("v_").replace("_", "-")
+
+
+def slug_validate(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug) or "--" in slug:
+        raise InvalidSlug(
+            "Use 3–40 lowercase letters, digits and single hyphens, starting with a letter.",
+            fields={"slug": ["invalid"]},
+        )
+    if slug in settings.RESERVED_SLUGS:
+        raise InvalidSlug(f"“{slug}” is reserved.", code="slug_reserved", fields={"slug": ["reserved"]})
+    return slug
+
+
+def public_tenant_ensure() -> Store:
+    """The public tenant and its hosts (platform domain, plus localhost names for local use)."""
+    store, _ = Store.objects.get_or_create(
+        schema_name=get_public_schema_name(),
+        defaults={"name": settings.PLATFORM_NAME, "status": Store.Status.READY},
+    )
+    hosts = [settings.PLATFORM_DOMAIN, "localhost", "127.0.0.1", "testserver"]
+    for index, host in enumerate(hosts):
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": store, "is_primary": index == 0}
+        )
+    return store
+
+
+@transaction.atomic
+def store_create(*, slug: str, name: str) -> Store:
+    """Register a vendor's store (no schema yet); `store_provision` creates the schema."""
+    slug = slug_validate(slug)
+    schema_name = schema_name_for(slug)
+    if Store.objects.filter(schema_name=schema_name).exists() or Domain.objects.filter(
+        domain=vendor_host(slug)
+    ).exists():
+        raise Conflict(f"The store “{slug}” already exists.", code="slug_taken")
+    return Store.objects.create(schema_name=schema_name, name=name, status=Store.Status.PENDING)
+
+
+_PROVISION_LOCK_BASE = 7_100_000_000
+
+
+def store_provision(*, store_id: int) -> Store:
+    """Create the store's schema and domain. Idempotent; a failure leaves no half-made schema.
+
+    A session-level advisory lock serialises concurrent attempts on one store (a double-clicked
+    retry, a task redelivered), so the second one finds the store ready and does nothing.
+    """
+    lock_key = _PROVISION_LOCK_BASE + store_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [lock_key])
+    try:
+        return _store_provision_locked(store_id)
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key])
+
+
+def _store_provision_locked(store_id: int) -> Store:
+    store = Store.objects.get(pk=store_id)
+    if store.status == Store.Status.READY:
+        return store
+    store.status = Store.Status.PROVISIONING
+    store.provisioning_error = ""
+    store.save(update_fields=["status", "provisioning_error"])
+    started = time.monotonic()
+    try:
+        connection.set_schema_to_public()
+        # A schema left by a crashed attempt may be half-migrated: start again from nothing.
+        _schema_drop(store.schema_name)
+        store.create_schema(check_if_exists=False, verbosity=0)
+        connection.set_schema_to_public()
+        with transaction.atomic():
+            host = vendor_host(store_slug(store))
+            domain, _ = Domain.objects.get_or_create(
+                domain=host, defaults={"tenant": store, "is_primary": True}
+            )
+            if domain.tenant_id != store.pk:
+                raise Conflict(f"The host {host} belongs to another store.", code="domain_taken")
+            store.status = Store.Status.READY
+            store.provisioned_at = timezone.now()
+            store.provisioning_seconds = time.monotonic() - started
+            store.save(update_fields=["status", "provisioned_at", "provisioning_seconds"])
+    except Exception as exc:
+        logger.exception("provisioning of %s failed", store.schema_name)
+        connection.set_schema_to_public()
+        _schema_drop(store.schema_name)
+        Store.objects.filter(pk=store.pk).update(
+            status=Store.Status.FAILED, provisioning_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    return store
+
+
+def _schema_drop(schema_name: str) -> None:
+    if schema_name == get_public_schema_name() or not schema_name.startswith("v_"):
+        return
+    if schema_exists(schema_name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema_name}" CASCADE')
+
+
+def store_provision_async(*, store_id: int) -> None:
+    """Queue provisioning after the current transaction commits."""
+    from tenants.tasks import store_provision_task
+
+    transaction.on_commit(lambda: store_provision_task.delay(store_id))

@@ -1,0 +1,133 @@
+"""Fixtures shared by the whole suite: the public tenant, two live vendors, tenant clients, workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.services import public_tenant_ensure
+from tests.factories import UserFactory, live_vendor
+from tests.factories.accounts import PASSWORD
+from vendors.models import Vendor
+
+PLATFORM_HOST = "marketplace.localhost"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Migrate once, then create the public tenant and the two shared vendors, committed.
+
+    Vendor schemas are provisioned once per test session and reused by every test: tests run
+    in transactions that roll back, so the schemas stay clean between them.
+    """
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        live_vendor("alpha")
+        live_vendor("bravo")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+def _ensure_vendor(slug: str) -> Vendor:
+    # After a transactional test flushes the public tables, recreate the row (the schema is reused).
+    public_tenant_ensure()
+    return live_vendor(slug)
+
+
+@pytest.fixture
+def vendor_a(db: Any) -> Vendor:
+    return _ensure_vendor("alpha")
+
+
+@pytest.fixture
+def vendor_b(db: Any) -> Vendor:
+    return _ensure_vendor("bravo")
+
+
+@pytest.fixture
+def owner_a(vendor_a: Vendor) -> Any:
+    return vendor_a.memberships.get(role="owner").user
+
+
+@pytest.fixture
+def owner_b(vendor_b: Vendor) -> Any:
+    return vendor_b.memberships.get(role="owner").user
+
+
+class TenantClient(Client):
+    """A test client bound to one host (platform or a vendor's)."""
+
+    def __init__(self, host: str, **kwargs: Any) -> None:
+        super().__init__(HTTP_HOST=host, **kwargs)
+        self.host = host
+
+
+@pytest.fixture
+def platform_client(db: Any) -> TenantClient:
+    public_tenant_ensure()
+    return TenantClient(PLATFORM_HOST)
+
+
+@pytest.fixture
+def client_for() -> Any:
+    """`client_for(vendor_or_host, user=None)` → a client on that host, logged in if a user is given."""
+
+    def make(target: Vendor | str, user: Any = None) -> TenantClient:
+        host = target if isinstance(target, str) else target.host
+        client = TenantClient(host)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def buyer(db: Any) -> Any:
+    return UserFactory(email="buyer@example.com")
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return UserFactory(email="admin@example.com", platform_role="admin")
+
+
+@pytest.fixture
+def finance_user(db: Any) -> Any:
+    return UserFactory(email="finance@example.com", platform_role="finance")
+
+
+@pytest.fixture
+def in_schema() -> Any:
+    """`with in_schema(vendor):` runs ORM calls in the vendor's schema."""
+
+    def enter(vendor: Vendor) -> Any:
+        return schema_context(vendor.store.schema_name)
+
+    return enter
+
+
+@pytest.fixture
+def task_worker(transactional_db: Any) -> Iterator[Any]:
+    """A real Celery worker (threads pool) consuming from the real broker, in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
+                      shutdown_timeout=30) as worker:
+        yield worker
+
+
+__all__ = ["PASSWORD", "TenantClient"]
