@@ -119,6 +119,7 @@ def redis_url() -> str:
                         'save ""',
                         "appendonly no",
                         "maxclients 2000",
+                        "databases 64",
                     ]
                 )
                 + "\n"

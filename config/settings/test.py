@@ -15,13 +15,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Each pytest-xdist worker gets its own broker and cache database on the shared Valkey server,
-# so a worker's Celery consumer never takes another worker's tasks.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+# Each pytest-xdist worker (and each concurrent test run, by TEST_CHANNEL) gets its own broker and
+# cache database on the shared Valkey server, so a Celery consumer never takes another run's tasks.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
+_slot = int(os.environ.get("TEST_CHANNEL", "0")) * 4 + _worker * 2
 _redis_base = urlsplit(REDIS_URL)._replace(path="").geturl()  # noqa: F405
-CELERY_BROKER_URL = f"{_redis_base}/{1 + 2 * int(_worker)}"
+CELERY_BROKER_URL = f"{_redis_base}/{1 + _slot}"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
-CACHES["default"]["LOCATION"] = f"{_redis_base}/{2 + 2 * int(_worker)}"  # noqa: F405
+CACHES["default"]["LOCATION"] = f"{_redis_base}/{2 + _slot}"  # noqa: F405
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
