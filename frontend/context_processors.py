@@ -8,16 +8,16 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts import roles
+from frontend import urls
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
     vendor = getattr(tenant, "vendor", None) if tenant is not None and not tenant.is_public else None
     user = getattr(request, "user", None)
-    port = f":{settings.PLATFORM_PORT}" if settings.PLATFORM_PORT else ""
     return {
         "platform_name": settings.PLATFORM_NAME,
-        "platform_url": f"{settings.PLATFORM_SCHEME}://{settings.PLATFORM_DOMAIN}{port}",
+        "platform_url": urls.platform_url("", request),
         "current_vendor": vendor,
         "can_access_ops": roles.can_access_ops(user),
         "is_finance": roles.is_finance(user),

@@ -1,0 +1,29 @@
+"""Absolute URLs across hosts (platform ↔ vendor), keeping the scheme and port of the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _port_suffix(request: HttpRequest | None) -> str:
+    if request is not None:
+        host = request.get_host()
+        if ":" in host:
+            return ":" + host.rsplit(":", 1)[1]
+        return ""
+    return f":{settings.PLATFORM_PORT}" if settings.PLATFORM_PORT else ""
+
+
+def _scheme(request: HttpRequest | None) -> str:
+    return request.scheme if request is not None else settings.PLATFORM_SCHEME
+
+
+def platform_url(path: str = "/", request: HttpRequest | None = None) -> str:
+    return f"{_scheme(request)}://{settings.PLATFORM_DOMAIN}{_port_suffix(request)}{path}"
+
+
+def vendor_url(vendor: Any, path: str = "/", request: HttpRequest | None = None) -> str:
+    return f"{_scheme(request)}://{vendor.host}{_port_suffix(request)}{path}"
