@@ -56,3 +56,9 @@ stop-services: install
 
 clean:
 	rm -rf .local/media .local/private .local/staticfiles
+
+bench: install
+	$(PY) -m bench
+
+bench-quick: install
+	$(PY) -m bench --quick

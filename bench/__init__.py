@@ -1,0 +1,1 @@
+"""Benchmarks of the platform on one machine (`make bench`, `make bench-quick`)."""

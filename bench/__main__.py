@@ -1,0 +1,60 @@
+"""`python -m bench [--quick] [--only a,b]`: run the benchmarks and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+import traceback
+
+BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http"]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    args = parser.parse_args(argv)
+    # Benchmarks use their own database so they never touch the development data.
+    os.environ.setdefault("MARKETPLACE_DB_NAME", "marketplace_bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.common import write_results
+
+    call_command("migrate", verbosity=0)
+    wanted = [name for name in (args.only.split(",") if args.only else BENCHMARKS) if name]
+    results = []
+    failures = 0
+    for name in wanted:
+        try:
+            module = importlib.import_module(f"bench.{name}_bench")
+        except ModuleNotFoundError:
+            print(f"[bench] {name}: not available yet", flush=True)
+            continue
+        print(f"[bench] {name} …", flush=True)
+        started = time.perf_counter()
+        try:
+            result = module.run(quick=args.quick)
+        except Exception:  # noqa: BLE001 - report and go on with the other benchmarks
+            traceback.print_exc()
+            failures += 1
+            continue
+        result.seconds = time.perf_counter() - started
+        results.append(result)
+        for fig in result.figures:
+            print(f"    {fig.name}: {fig.value} {fig.unit} {fig.target}", flush=True)
+    stem = "benchmarks-quick" if args.quick else "benchmarks"
+    path = write_results(results, quick=args.quick, path_stem=stem)
+    print(f"[bench] wrote {path}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

