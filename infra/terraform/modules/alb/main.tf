@@ -194,6 +194,38 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
+  # Tor exits and anonymising proxies are blocked; hosting-provider ranges are only counted,
+  # because Stripe's webhook deliveries come from cloud address space.
+  rule {
+    name     = "AWSManagedRulesAnonymousIpList"
+    priority = 35
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAnonymousIpList"
+        vendor_name = "AWS"
+
+        rule_action_override {
+          name = "HostingProviderIPList"
+
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "anonymous-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
   # Per-IP ceiling against credential stuffing and scraping; Stripe's webhook IPs stay far below.
   rule {
     name     = "rate-limit-per-ip"

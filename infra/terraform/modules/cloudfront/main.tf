@@ -101,9 +101,9 @@ resource "aws_cloudfront_response_headers_policy" "this" {
 resource "aws_cloudfront_distribution" "this" {
   #checkov:skip=CKV_AWS_68:Serves public, immutable static and media files only; the application (forms, APIs, webhooks) sits behind the ALB's WAF.
   #checkov:skip=CKV2_AWS_47:No WAF on this static-only distribution (see CKV_AWS_68), so no Log4j rule group to attach.
-  #checkov:skip=CKV_AWS_310:Each path has one origin: S3 (11 nines of durability, regional) for media and the Multi-AZ ALB for static; a failover group would point at the same origin.
+  #checkov:skip=CKV_AWS_310:Each path has one origin (the regional media bucket, the Multi-AZ ALB for static); a failover group would point at the same origin.
   #checkov:skip=CKV_AWS_305:A CDN for asset URLs has no root document; / is not a page here.
-  #checkov:skip=CKV_AWS_374:The marketplace sells worldwide; sanctions screening happens at checkout, not by CDN geo-blocking.
+  #checkov:skip=CKV_AWS_374:The marketplace sells worldwide; geo-blocking public asset URLs would protect nothing the application does not already control.
   enabled         = true
   is_ipv6_enabled = true
   comment         = "${var.name} static and media"

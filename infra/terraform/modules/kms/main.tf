@@ -23,6 +23,9 @@ locals {
 # other use of a key is granted by a least-privilege IAM policy (see the ecs module) or by an AWS
 # service through a grant made on the caller's behalf (RDS, ElastiCache, Secrets Manager).
 data "aws_iam_policy_document" "key_policy_base" {
+  #checkov:skip=CKV_AWS_109:Key policy, not an IAM policy: "*" is the key itself, and the statement only delegates to this account's IAM (AWS's default key policy).
+  #checkov:skip=CKV_AWS_111:Key policy, not an IAM policy: "*" is the key itself, and the statement only delegates to this account's IAM (AWS's default key policy).
+  #checkov:skip=CKV_AWS_356:Key policy, not an IAM policy: a key policy's Resource must be "*", meaning the key it is attached to.
   statement {
     sid       = "EnableIAMPolicies"
     effect    = "Allow"

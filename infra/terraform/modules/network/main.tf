@@ -2,21 +2,34 @@
 # gateways; tasks run in private app subnets; RDS and ElastiCache in private data subnets with
 # no route to the internet at all.
 
-data "aws_availability_zones" "available" {
+# The zones are named, not discovered, so the subnet layout never shifts when AWS adds a zone.
+data "aws_availability_zones" "selected" {
   state = "available"
+
+  filter {
+    name   = "zone-name"
+    values = var.availability_zones
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) == length(distinct(var.availability_zones))
+      error_message = "Every zone in availability_zones must exist and be available in this region."
+    }
+  }
 }
 
 data "aws_region" "current" {}
 
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  azs = distinct(var.availability_zones)
 
   # /24 public, /20 app (tasks scale out here), /24 data; disjoint ranges of the VPC CIDR.
   public_cidrs = [for i, _ in local.azs : cidrsubnet(var.cidr_block, 8, i)]
   app_cidrs    = [for i, _ in local.azs : cidrsubnet(var.cidr_block, 4, i + 1)]
   data_cidrs   = [for i, _ in local.azs : cidrsubnet(var.cidr_block, 8, i + 200)]
 
-  nat_count = var.single_nat_gateway ? 1 : var.az_count
+  nat_count = var.single_nat_gateway ? 1 : length(local.azs)
 }
 
 resource "aws_vpc" "this" {
@@ -41,7 +54,7 @@ resource "aws_internet_gateway" "this" {
 }
 
 resource "aws_subnet" "public" {
-  count = var.az_count
+  count = length(local.azs)
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
@@ -52,7 +65,7 @@ resource "aws_subnet" "public" {
 }
 
 resource "aws_subnet" "app" {
-  count = var.az_count
+  count = length(local.azs)
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
@@ -63,7 +76,7 @@ resource "aws_subnet" "app" {
 }
 
 resource "aws_subnet" "data" {
-  count = var.az_count
+  count = length(local.azs)
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
@@ -105,7 +118,7 @@ resource "aws_route" "public_internet" {
 }
 
 resource "aws_route_table_association" "public" {
-  count = var.az_count
+  count = length(local.azs)
 
   subnet_id      = aws_subnet.public[count.index].id
   route_table_id = aws_route_table.public.id
@@ -113,7 +126,7 @@ resource "aws_route_table_association" "public" {
 
 # One route table per AZ so that losing one AZ's NAT gateway leaves the others' egress intact.
 resource "aws_route_table" "app" {
-  count = var.az_count
+  count = length(local.azs)
 
   vpc_id = aws_vpc.this.id
 
@@ -121,7 +134,7 @@ resource "aws_route_table" "app" {
 }
 
 resource "aws_route" "app_nat" {
-  count = var.az_count
+  count = length(local.azs)
 
   route_table_id         = aws_route_table.app[count.index].id
   destination_cidr_block = "0.0.0.0/0"
@@ -129,7 +142,7 @@ resource "aws_route" "app_nat" {
 }
 
 resource "aws_route_table_association" "app" {
-  count = var.az_count
+  count = length(local.azs)
 
   subnet_id      = aws_subnet.app[count.index].id
   route_table_id = aws_route_table.app[count.index].id
@@ -143,7 +156,7 @@ resource "aws_route_table" "data" {
 }
 
 resource "aws_route_table_association" "data" {
-  count = var.az_count
+  count = length(local.azs)
 
   subnet_id      = aws_subnet.data[count.index].id
   route_table_id = aws_route_table.data.id

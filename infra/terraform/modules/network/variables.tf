@@ -14,14 +14,13 @@ variable "cidr_block" {
   }
 }
 
-variable "az_count" {
-  description = "Number of availability zones to spread subnets over."
-  type        = number
-  default     = 3
+variable "availability_zones" {
+  description = "Availability zones to spread the subnets over, e.g. [\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"]."
+  type        = list(string)
 
   validation {
-    condition     = var.az_count >= 2
-    error_message = "The deployment spans at least two availability zones."
+    condition     = length(distinct(var.availability_zones)) >= 2
+    error_message = "The deployment spans at least two distinct availability zones."
   }
 }
 

@@ -18,7 +18,7 @@ output "database_url_secret_arn" {
   value       = aws_secretsmanager_secret.database_url.arn
 }
 
-output "replica_url_secret_arn" {
-  description = "Secret holding DATABASE_REPLICA_URL, or null without replicas."
-  value       = try(aws_secretsmanager_secret.replica_url[0].arn, null)
+output "replica_secret_arns" {
+  description = "{ DATABASE_REPLICA_URL = secret ARN } with replicas, {} without (merged into the tasks' secrets)."
+  value       = { for s in aws_secretsmanager_secret.replica_url : "DATABASE_REPLICA_URL" => s.arn }
 }

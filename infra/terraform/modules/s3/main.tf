@@ -20,7 +20,7 @@ locals {
 # --- data buckets ----------------------------------------------------------------------------
 
 resource "aws_s3_bucket" "data" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery decision left to the account (versioning plus AWS Backup cover accidental deletion); see infra/terraform/README.md.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery decision not taken yet (versioning covers overwrites and deletions); see infra/terraform/README.md, Not covered here.
   #checkov:skip=CKV2_AWS_62:No consumer of S3 event notifications exists; uploads are registered by the app that writes them.
   for_each = local.data_buckets
 
@@ -31,9 +31,9 @@ resource "aws_s3_bucket" "data" {
 }
 
 resource "aws_s3_bucket_public_access_block" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket                  = each.value.id
+  bucket                  = aws_s3_bucket.data[each.key].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -41,9 +41,9 @@ resource "aws_s3_bucket_public_access_block" "data" {
 }
 
 resource "aws_s3_bucket_ownership_controls" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.data[each.key].id
 
   rule {
     object_ownership = "BucketOwnerEnforced"
@@ -51,9 +51,9 @@ resource "aws_s3_bucket_ownership_controls" "data" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.data[each.key].id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -65,9 +65,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
 }
 
 resource "aws_s3_bucket_versioning" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.data[each.key].id
 
   versioning_configuration {
     status = "Enabled"
@@ -75,20 +75,18 @@ resource "aws_s3_bucket_versioning" "data" {
 }
 
 resource "aws_s3_bucket_logging" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket        = each.value.id
+  bucket        = aws_s3_bucket.data[each.key].id
   target_bucket = aws_s3_bucket.logs.id
   target_prefix = "s3/${each.key}/"
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  for_each = aws_s3_bucket.data
-
-  bucket = each.value.id
+resource "aws_s3_bucket_lifecycle_configuration" "media" {
+  bucket = aws_s3_bucket.data["media"].id
 
   rule {
-    id     = "abort-incomplete-uploads"
+    id     = "housekeeping"
     status = "Enabled"
 
     filter {}
@@ -96,48 +94,62 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
     }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
   }
 
+  depends_on = [aws_s3_bucket_versioning.data]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "documents" {
+  bucket = aws_s3_bucket.data["documents"].id
+
   rule {
-    id     = "expire-noncurrent-versions"
+    id     = "housekeeping"
     status = "Enabled"
 
     filter {}
 
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+
     noncurrent_version_expiration {
-      noncurrent_days = each.key == "exports" ? 7 : var.noncurrent_version_retention_days
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    # Evidence and payout reports are read rarely after a dispute or a payout closes.
+    transition {
+      days          = 90
+      storage_class = "STANDARD_IA"
     }
   }
 
-  # Finance exports are regenerated on demand; keeping them is a liability, not a record.
-  dynamic "rule" {
-    for_each = each.key == "exports" ? [1] : []
+  depends_on = [aws_s3_bucket_versioning.data]
+}
 
-    content {
-      id     = "expire-exports"
-      status = "Enabled"
+# Finance exports are regenerated on demand; keeping them is a liability, not a record.
+resource "aws_s3_bucket_lifecycle_configuration" "exports" {
+  bucket = aws_s3_bucket.data["exports"].id
 
-      filter {}
+  rule {
+    id     = "expire-exports"
+    status = "Enabled"
 
-      expiration {
-        days = var.exports_expiration_days
-      }
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
     }
-  }
 
-  dynamic "rule" {
-    for_each = each.key == "documents" ? [1] : []
+    expiration {
+      days = var.exports_expiration_days
+    }
 
-    content {
-      id     = "documents-to-infrequent-access"
-      status = "Enabled"
-
-      filter {}
-
-      transition {
-        days          = 90
-        storage_class = "STANDARD_IA"
-      }
+    noncurrent_version_expiration {
+      noncurrent_days = 1
     }
   }
 
@@ -145,13 +157,13 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
 }
 
 data "aws_iam_policy_document" "data_bucket" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [each.value.arn, "${each.value.arn}/*"]
+    resources = [aws_s3_bucket.data[each.key].arn, "${aws_s3_bucket.data[each.key].arn}/*"]
 
     principals {
       type        = "*"
@@ -173,7 +185,7 @@ data "aws_iam_policy_document" "data_bucket" {
       sid       = "AllowCloudFrontRead"
       effect    = "Allow"
       actions   = ["s3:GetObject"]
-      resources = ["${each.value.arn}/*"]
+      resources = ["${aws_s3_bucket.data[each.key].arn}/*"]
 
       principals {
         type        = "Service"
@@ -196,9 +208,9 @@ data "aws_iam_policy_document" "data_bucket" {
 }
 
 resource "aws_s3_bucket_policy" "data" {
-  for_each = aws_s3_bucket.data
+  for_each = local.data_buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.data[each.key].id
   policy = data.aws_iam_policy_document.data_bucket[each.key].json
 
   depends_on = [aws_s3_bucket_public_access_block.data]
