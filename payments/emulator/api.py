@@ -38,7 +38,28 @@ _PROFILE_FIELDS = frozenset(
     {"name", "url", "mcc", "product_description", "support_email", "support_phone"}
 )
 _EURO_COUNTRIES = frozenset(
-    ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "SI", "SK"]
+    [
+        "AT",
+        "BE",
+        "CY",
+        "DE",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PT",
+        "SI",
+        "SK",
+    ]
 )
 
 
@@ -54,10 +75,10 @@ class Context:
     account: str
     params: Params
     base_url: str
-    request_id: str
+    request_id: str | None
     idempotency_key: str | None
     api_version: str
-    after: list[Callable[[], None]] = field(default_factory=list)
+    after: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def is_platform(self) -> bool:
@@ -166,7 +187,9 @@ class StripeApi:
             refunds = [r for r in self.store.all("refund") if r["charge"] == out["id"]]
             out["refunds"] = self._embedded_list(out["refunds"]["url"], refunds)
         elif kind == "transfer":
-            reversals = [r for r in self.store.all("transfer_reversal") if r["transfer"] == out["id"]]
+            reversals = [
+                r for r in self.store.all("transfer_reversal") if r["transfer"] == out["id"]
+            ]
             out["reversals"] = self._embedded_list(out["reversals"]["url"], reversals)
         elif kind == "account":
             banks = self.store.meta(out["id"]).get("external_accounts", [])
@@ -210,15 +233,15 @@ class StripeApi:
         self.dispatcher.enqueue(copy.deepcopy(event))
         return event
 
-    def owned(self, ctx: Context, kind: str, object_id: str, label: str | None = None) -> dict[str, Any]:
+    def owned(
+        self, ctx: Context, kind: str, object_id: str, label: str | None = None
+    ) -> dict[str, Any]:
         obj = self.store.get_typed(kind, object_id)
         if obj is None or self.store.owner(object_id) != ctx.account:
             raise StripeError.not_found(label or kind, object_id)
         return obj
 
-    def list_response(
-        self, ctx: Context, url: str, items: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    def list_response(self, ctx: Context, url: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         params = ctx.params
         limit = params.integer("limit", minimum=1)
         if limit is None:
@@ -276,9 +299,7 @@ class StripeApi:
             "lt": lambda a, b: a < b,
             "lte": lambda a, b: a <= b,
         }
-        return [
-            o for o in items if all(checks[op](o["created"], v) for op, v in bounds.items())
-        ]
+        return [o for o in items if all(checks[op](o["created"], v) for op, v in bounds.items())]
 
     def expand(self, ctx: Context, body: dict[str, Any], paths: list[str]) -> dict[str, Any]:
         for path in paths:
@@ -296,9 +317,7 @@ class StripeApi:
             return
         key = parts[0]
         if key not in node:
-            raise StripeError.invalid(
-                f"This property cannot be expanded ({full}).", param="expand"
-            )
+            raise StripeError.invalid(f"This property cannot be expanded ({full}).", param="expand")
         value = node[key]
         if isinstance(value, str):
             target = self.store.get(value)
@@ -506,14 +525,18 @@ class StripeApi:
 
     def account_link_create(self, ctx: Context) -> dict[str, Any]:
         p = ctx.params
-        p.check_known({"account", "type", "refresh_url", "return_url", "collect", "collection_options"})
+        p.check_known(
+            {"account", "type", "refresh_url", "return_url", "collect", "collection_options"}
+        )
         oid = p.string("account", required=True) or ""
         p.choice("type", ("account_onboarding", "account_update"), required=True)
         acct = self.store.get_typed("account", oid)
         if acct is None or not ctx.is_platform:
             raise StripeError.not_found("account", oid, param="account")
         if acct["type"] == "standard" and p.string("type") == "account_update":
-            raise StripeError.invalid("Standard accounts cannot use account_update links.", param="type")
+            raise StripeError.invalid(
+                "Standard accounts cannot use account_update links.", param="type"
+            )
         token = new_id("", 20)
         now = self.store.now()
         links = self.store.meta(oid).setdefault("links", {})
@@ -610,7 +633,9 @@ class StripeApi:
     def customer_payment_methods(self, ctx: Context, oid: str) -> dict[str, Any]:
         self.owned(ctx, "customer", oid)
         items = [
-            pm for pm in self.store.all("payment_method", owner=ctx.account) if pm["customer"] == oid
+            pm
+            for pm in self.store.all("payment_method", owner=ctx.account)
+            if pm["customer"] == oid
         ]
         return self.list_response(ctx, f"/v1/customers/{oid}/payment_methods", items)
 
@@ -636,7 +661,9 @@ class StripeApi:
 
     def payment_method_create(self, ctx: Context) -> dict[str, Any]:
         p = ctx.params
-        p.check_known({"type", "card", "billing_details", "metadata", "customer", "allow_redisplay"})
+        p.check_known(
+            {"type", "card", "billing_details", "metadata", "customer", "allow_redisplay"}
+        )
         p.choice("type", ("card",), required=True)
         card_params = p.mapping("card")
         if card_params is None:
@@ -882,8 +909,7 @@ class StripeApi:
             "requires_action",
         ):
             raise StripeError.state(
-                f"You cannot confirm this PaymentIntent because it has a status of "
-                f"{pi['status']}.",
+                f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}.",
                 code="payment_intent_unexpected_state",
             )
 
@@ -916,7 +942,9 @@ class StripeApi:
                     "url": f"{ctx.base_url}/_emulator/3ds/{pi['id']}?{query}",
                 },
             }
-            self.emit(ctx, "payment_intent.requires_action", pi, account=ctx.account, previous=previous)
+            self.emit(
+                ctx, "payment_intent.requires_action", pi, account=ctx.account, previous=previous
+            )
             return
         pi["next_action"] = None
         if card.behavior == "decline":
@@ -1149,7 +1177,16 @@ class StripeApi:
 
     def charge_update(self, ctx: Context, oid: str) -> dict[str, Any]:
         p = ctx.params
-        p.check_known({"metadata", "description", "receipt_email", "fraud_details", "shipping", "transfer_group"})
+        p.check_known(
+            {
+                "metadata",
+                "description",
+                "receipt_email",
+                "fraud_details",
+                "shipping",
+                "transfer_group",
+            }
+        )
         ch = self.owned(ctx, "charge", oid)
         previous: dict[str, Any] = {}
         for name in ("description", "receipt_email", "transfer_group"):
@@ -1414,7 +1451,7 @@ class StripeApi:
             for t in self.store.all("transfer")
             if t["source_transaction"] == source["id"]
         )
-        return source["amount_captured"] - source["amount_refunded"] - moved
+        return int(source["amount_captured"] - source["amount_refunded"] - moved)
 
     def transfer_list(self, ctx: Context) -> dict[str, Any]:
         items = self.store.all("transfer") if ctx.is_platform else []
@@ -1614,7 +1651,11 @@ class StripeApi:
         return self.render(po)
 
     def payout_fail(
-        self, ctx: Context | None, oid: str, code: str = "account_closed", message: str | None = None
+        self,
+        ctx: Context | None,
+        oid: str,
+        code: str = "account_closed",
+        message: str | None = None,
     ) -> dict[str, Any]:
         po = self.store.get_typed("payout", oid)
         if po is None:
@@ -1687,11 +1728,17 @@ class StripeApi:
     # disputes
     # =========================================================================================
     def open_dispute(
-        self, ctx: Context | None, ch: dict[str, Any], *, account: str = PLATFORM,
+        self,
+        ctx: Context | None,
+        ch: dict[str, Any],
+        *,
+        account: str = PLATFORM,
         reason: str = "fraudulent",
     ) -> dict[str, Any]:
         if ch["disputed"]:
-            raise StripeError.state(f"Charge {ch['id']} is already disputed.", code="charge_disputed")
+            raise StripeError.state(
+                f"Charge {ch['id']} is already disputed.", code="charge_disputed"
+            )
         now = self.store.now()
         dp = builders.dispute(
             created=now, charge=ch, reason=reason, due_by=now + DISPUTE_RESPONSE_DAYS * 86400
@@ -1705,7 +1752,9 @@ class StripeApi:
             source=dp["id"],
             description=f"Chargeback withdrawal for {ch['id']}",
             fee=DISPUTE_FEE,
-            fee_details=[builders.fee_detail(DISPUTE_FEE, dp["currency"], "Dispute fee", "stripe_fee")],
+            fee_details=[
+                builders.fee_detail(DISPUTE_FEE, dp["currency"], "Dispute fee", "stripe_fee")
+            ],
             reporting_category="dispute",
         )
         dp["balance_transactions"].append(copy.deepcopy(txn))
@@ -1743,7 +1792,9 @@ class StripeApi:
                     f"Received unknown parameter: evidence[{key}]", param=f"evidence[{key}]"
                 )
             if not isinstance(value, str):
-                raise StripeError.invalid(f"Invalid string: evidence[{key}]", param=f"evidence[{key}]")
+                raise StripeError.invalid(
+                    f"Invalid string: evidence[{key}]", param=f"evidence[{key}]"
+                )
         previous: dict[str, Any] = {
             "evidence": copy.deepcopy(dp["evidence"]),
             "evidence_details": copy.deepcopy(dp["evidence_details"]),
@@ -1801,7 +1852,9 @@ class StripeApi:
                 description=f"Chargeback reversal for {dp['charge']}",
                 fee=-DISPUTE_FEE,
                 fee_details=[
-                    builders.fee_detail(-DISPUTE_FEE, dp["currency"], "Dispute fee refund", "stripe_fee")
+                    builders.fee_detail(
+                        -DISPUTE_FEE, dp["currency"], "Dispute fee refund", "stripe_fee"
+                    )
                 ],
                 reporting_category="dispute_reversal",
             )

@@ -196,7 +196,6 @@ def customer(
         "shipping": None,
         "tax_exempt": "none",
         "test_clock": None,
-        "customer_account": None,
     }
 
 
@@ -646,9 +645,7 @@ DISPUTE_EVIDENCE_FIELDS = (
 )
 
 
-def dispute(
-    *, created: int, charge: dict[str, Any], reason: str, due_by: int
-) -> dict[str, Any]:
+def dispute(*, created: int, charge: dict[str, Any], reason: str, due_by: int) -> dict[str, Any]:
     evidence: dict[str, Any] = dict.fromkeys(DISPUTE_EVIDENCE_FIELDS)
     evidence["enhanced_evidence"] = {}
     card = (charge.get("payment_method_details") or {}).get("card") or {}

@@ -50,7 +50,9 @@ class StripeError(Exception):
     def invalid(
         cls, message: str, *, param: str | None = None, code: str | None = None
     ) -> StripeError:
-        return cls(400, "invalid_request_error", message, code=code or "parameter_invalid", param=param)
+        return cls(
+            400, "invalid_request_error", message, code=code or "parameter_invalid", param=param
+        )
 
     @classmethod
     def missing(cls, param: str) -> StripeError:
@@ -75,6 +77,4 @@ class StripeError(Exception):
     @classmethod
     def state(cls, message: str, *, code: str | None, param: str | None = None) -> StripeError:
         """A request that is well formed but not allowed in the object's current state."""
-        return cls(
-            400, "invalid_request_error", message, code=code, param=param, replayable=True
-        )
+        return cls(400, "invalid_request_error", message, code=code, param=param, replayable=True)

@@ -24,7 +24,8 @@ def decode_form(raw: str) -> dict[str, Any]:
             raise StripeError.invalid(f"Invalid parameter name: {key}", param=key)
         path = [match.group(1), *_SEGMENT_RE.findall(match.group(2))]
         _assign(root, path, value, key)
-    return _listify(root, top=True)
+    decoded: dict[str, Any] = _listify(root, top=True)
+    return decoded
 
 
 def _assign(node: dict[str, Any], path: list[str], value: str, key: str) -> None:
@@ -77,7 +78,9 @@ class Params:
     def raw(self, name: str, default: Any = None) -> Any:
         return self.data.get(name, default)
 
-    def string(self, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+    def string(
+        self, name: str, *, required: bool = False, default: str | None = None
+    ) -> str | None:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
@@ -91,7 +94,9 @@ class Params:
             )
         return value
 
-    def integer(self, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
+    def integer(
+        self, name: str, *, required: bool = False, minimum: int | None = None
+    ) -> int | None:
         value = self.data.get(name)
         if value is None or value == "":
             if required:

@@ -106,7 +106,7 @@ class EmulatorApp:
             account = PLATFORM
             if account_header:
                 if self.store.get_typed("account", account_header) is None:
-                    exc = StripeError(
+                    refused = StripeError(
                         403,
                         "invalid_request_error",
                         f"The provided key does not have access to account '{account_header}' "
@@ -114,7 +114,7 @@ class EmulatorApp:
                         "revoked.",
                         code="account_invalid",
                     )
-                    return json_response(exc.body(), exc.status, headers)
+                    return json_response(refused.body(), refused.status, headers)
                 account = account_header
             record_key = f"{account}|{idem_key}" if idem_key else None
             fingerprint = json.dumps(
@@ -124,14 +124,14 @@ class EmulatorApp:
                 record = self.store.idempotency.get(record_key)
                 if record is not None:
                     if record["fingerprint"] != fingerprint:
-                        exc = StripeError(
+                        conflict = StripeError(
                             400,
                             "idempotency_error",
                             "Keys for idempotent requests can only be used with the same "
                             "parameters they were first used with. Try using a key other than "
                             f"'{idem_key}' if you meant to execute a different request.",
                         )
-                        return json_response(exc.body(), exc.status, headers)
+                        return json_response(conflict.body(), conflict.status, headers)
                     replay_headers = dict(headers, **{"Idempotent-Replayed": "true"})
                     replay_headers["Original-Request"] = record["request_id"]
                     return Response(
@@ -262,7 +262,8 @@ class EmulatorServer:
 
     def serve_forever(self) -> None:
         """Run in the foreground (used by `python -m payments.emulator`)."""
-        self.start()
+        if self._server is None:
+            self.start()
         assert self._thread is not None
         try:
             while self._thread.is_alive():

@@ -49,6 +49,7 @@ class _Job:
     payload: str
     url: str
     copy: int
+    generation: int
     attempt: int = 1
     due_at: float = field(default_factory=time.monotonic)
     queued_at: float = field(default_factory=time.monotonic)
@@ -72,6 +73,8 @@ class WebhookDispatcher:
         self._stopped = False
         self._log: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
+        # Bumped by reset(): retries of jobs queued before a reset are dropped.
+        self._generation = 0
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -91,6 +94,7 @@ class WebhookDispatcher:
         with self._cond:
             self._pending.clear()
             self._log.clear()
+            self._generation += 1
             self.config = dict(DEFAULT_CONFIG, url=url, secret=secret)
             self._cond.notify_all()
 
@@ -120,7 +124,9 @@ class WebhookDispatcher:
                 return 0
             payload = json.dumps(event, indent=2)
             for copy in range(1, int(self.config["duplicate"]) + 1):
-                self._pending.append(_Job(event["id"], event["type"], payload, url, copy))
+                self._pending.append(
+                    _Job(event["id"], event["type"], payload, url, copy, self._generation)
+                )
             self._cond.notify_all()
             return 1
 
@@ -194,6 +200,8 @@ class WebhookDispatcher:
                 outcomes = [self._deliver(job) for job in batch]
             with self._cond:
                 for job, ok in zip(batch, outcomes, strict=True):
+                    if job.generation != self._generation:
+                        continue
                     if not ok and job.attempt < int(self.config["max_attempts"]):
                         backoff = self.config["retry_base_ms"] / 1000.0 * 2 ** (job.attempt - 1)
                         job.attempt += 1
@@ -242,7 +250,8 @@ class WebhookDispatcher:
             "duration_ms": round((time.monotonic() - started) * 1000, 1),
         }
         with self._cond:
-            self._log.append(entry)
+            if job.generation == self._generation:
+                self._log.append(entry)
         if self._on_result is not None:
             final = ok or job.attempt >= int(self.config["max_attempts"])
             if final:

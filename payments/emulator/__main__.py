@@ -1,0 +1,45 @@
+"""Command line entry point: `python -m payments.emulator --port 12111 --webhook-url URL`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from .server import EmulatorServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m payments.emulator", description="Local Stripe-compatible emulator."
+    )
+    parser.add_argument("--host", default=os.environ.get("STRIPE_EMULATOR_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("STRIPE_EMULATOR_PORT", "12111"))
+    )
+    parser.add_argument("--webhook-url", default=os.environ.get("STRIPE_EMULATOR_WEBHOOK_URL"))
+    parser.add_argument("--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET"))
+    parser.add_argument("--state-file", default=os.environ.get("STRIPE_EMULATOR_STATE_FILE"))
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        state_file=args.state_file,
+        quiet=not args.verbose,
+    )
+    # SIGTERM ends like Ctrl-C, so the state file is written on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.start()
+    print(f"Stripe emulator listening on {server.url}", file=sys.stderr, flush=True)
+    if args.webhook_url:
+        print(f"Delivering webhooks to {args.webhook_url}", file=sys.stderr, flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
