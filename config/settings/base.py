@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 
+from common.logging import logging_config
 from devservices import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -58,10 +59,13 @@ LOCAL_SHARED_APPS = [
     "payouts",
     "disputes",
     "frontend",
+    "orders",
 ]
 # Apps whose tables live in every vendor's schema.
 TENANT_APPS = [
     "catalog",
+    "storefront",
+    "fulfillment",
 ]
 SHARED_APPS = ["django_tenants", *DJANGO_APPS, *THIRD_PARTY_SHARED_APPS, *LOCAL_SHARED_APPS]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -232,6 +236,16 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 
+# --- orders (cart, checkout) -----------------------------------------------------------------
+ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
+ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
+CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
+    "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
+    "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
+}
+
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -241,16 +255,5 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
-    },
-}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json" in production
+LOGGING = logging_config(level=LOG_LEVEL, json_output=LOG_FORMAT == "json")

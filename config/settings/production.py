@@ -3,6 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
+from common.logging import logging_config
 from config.settings.base import env
 
 DEBUG = False
@@ -18,3 +19,6 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 PLATFORM_SCHEME = "https"
+
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(level=LOG_LEVEL, json_output=LOG_FORMAT == "json")  # noqa: F405
