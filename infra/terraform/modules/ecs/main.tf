@@ -9,8 +9,9 @@ locals {
 
   environment = merge(
     {
-      DJANGO_SETTINGS_MODULE = "config.settings.production"
-      LOG_LEVEL              = "INFO"
+      DJANGO_SETTINGS_MODULE       = "config.settings.production"
+      CLOUDWATCH_METRICS_NAMESPACE = var.metrics_namespace
+      LOG_LEVEL                    = "INFO"
       PORT                   = tostring(var.app_port)
       WEB_CONCURRENCY        = tostring(var.web_concurrency)
     },
