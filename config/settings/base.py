@@ -59,13 +59,10 @@ LOCAL_SHARED_APPS = [
     "payouts",
     "disputes",
     "frontend",
-    "orders",
 ]
 # Apps whose tables live in every vendor's schema.
 TENANT_APPS = [
     "catalog",
-    "storefront",
-    "fulfillment",
 ]
 SHARED_APPS = ["django_tenants", *DJANGO_APPS, *THIRD_PARTY_SHARED_APPS, *LOCAL_SHARED_APPS]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -242,16 +239,6 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
-
-# --- orders (cart, checkout) -----------------------------------------------------------------
-ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
-ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
-CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
-    "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
-}
-CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
-    "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
-}
 
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
