@@ -7,6 +7,7 @@ from marketplace import views as marketplace_views
 
 api_patterns = [
     path("", include("config.urls_api")),
+    path("ops/", include("payouts.urls_api")),
 ]
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/", frontend_views.ops_home, name="ops-home"),
+    path("ops/", include("payouts.urls")),
     path("api/v1/", include(api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]

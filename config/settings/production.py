@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import *  # noqa: F403
 from common.logging import logging_config
+from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
 DEBUG = False

@@ -1,0 +1,165 @@
+"""Commission resolution: the most specific valid rule for a line, and its amount."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from common.money import MoneyError, allocate, percentage_of, validate_currency
+from payouts.errors import CommissionInputInvalid, CommissionRuleMissing
+from payouts.models import CommissionRule
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionQuote:
+    """What checkout snapshots on an order line."""
+
+    rule_id: int
+    scope: str
+    amount: int  # per-line commission (percentage + per-line fixed, clamped by min/max)
+    currency: str
+    base_amount: int  # the commissionable amount the percentage applied to
+    rate_bp: int
+    order_fixed_amount: int  # the rule's fixed amount per order (0 if fixed per line)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineInput:
+    category_id: int | None
+    category_ancestor_ids: Sequence[int]
+    unit_amount: int
+    quantity: int
+    shipping_amount: int = 0
+
+
+def _candidates(
+    vendor_id: int | None, category_chain: Sequence[int]
+) -> list[tuple[str, int | None, int | None]]:
+    """Scopes from most to least specific; within a scope the nearest category first."""
+    order: list[tuple[str, int | None, int | None]] = []
+    if vendor_id is not None:
+        order += [(CommissionRule.Scope.VENDOR_CATEGORY, vendor_id, cat) for cat in category_chain]
+        order.append((CommissionRule.Scope.VENDOR, vendor_id, None))
+    order += [(CommissionRule.Scope.CATEGORY, None, cat) for cat in category_chain]
+    order.append((CommissionRule.Scope.PLATFORM, None, None))
+    return order
+
+
+def rule_for(
+    *, vendor_id: int | None, category_id: int | None, category_ancestor_ids: Sequence[int] = (),
+    currency: str, at: dt.datetime | None = None,
+) -> CommissionRule:
+    """The most specific rule valid at `at`: vendor+category (nearest ancestor first) > vendor >
+    category (nearest first) > platform default. One query."""
+    at = at or timezone.now()
+    try:
+        currency = validate_currency(currency)
+    except MoneyError as exc:
+        raise CommissionInputInvalid(str(exc), fields={"currency": [str(exc)]}) from exc
+    chain = [cat for cat in [category_id, *category_ancestor_ids] if cat is not None]
+    target = Q(vendor_id__isnull=True) | Q(vendor_id=vendor_id) if vendor_id else Q(
+        vendor_id__isnull=True
+    )
+    rules = CommissionRule.objects.filter(
+        target,
+        Q(category_id__isnull=True) | Q(category_id__in=chain),
+        Q(valid_to__isnull=True) | Q(valid_to__gt=at),
+        currency=currency,
+        valid_from__lte=at,
+    )
+    # The exclusion constraint guarantees at most one rule per (scope, vendor, category) at `at`.
+    by_target = {(rule.scope, rule.vendor_id, rule.category_id): rule for rule in rules}
+    for candidate in _candidates(vendor_id, chain):
+        if candidate in by_target:
+            return by_target[candidate]
+    raise CommissionRuleMissing(
+        f"No commission rule applies to this line in {currency}; add a platform default.",
+    )
+
+
+def line_commission(
+    rule: CommissionRule, *, unit_amount: int, quantity: int, shipping_amount: int = 0
+) -> tuple[int, int]:
+    """(commission, base) for one line under `rule`; never more than the line's amount."""
+    base = unit_amount * quantity + (shipping_amount if rule.shipping_commissionable else 0)
+    amount = percentage_of(base, rule.rate_bp)
+    if rule.fixed_per == CommissionRule.FixedPer.LINE:
+        amount += rule.fixed_amount
+    if rule.min_per_line is not None:
+        amount = max(amount, rule.min_per_line)
+    if rule.max_per_line is not None:
+        amount = min(amount, rule.max_per_line)
+    line_total = unit_amount * quantity + shipping_amount
+    return min(amount, line_total), base
+
+
+def _validate_line(unit_amount: int, quantity: int, shipping_amount: int) -> None:
+    for name, value in (("unit_amount", unit_amount), ("quantity", quantity),
+                        ("shipping_amount", shipping_amount)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise CommissionInputInvalid(
+                f"{name} must be a non-negative integer.", fields={name: ["Invalid."]}
+            )
+    if quantity == 0:
+        raise CommissionInputInvalid(
+            "quantity must be at least 1.", fields={"quantity": ["At least 1."]}
+        )
+
+
+def commission_for_line(
+    *, vendor_id: int | None, category_id: int | None, category_ancestor_ids: Sequence[int],
+    unit_amount: int, quantity: int, currency: str, shipping_amount: int = 0,
+    at: dt.datetime | None = None,
+) -> CommissionQuote:
+    """The commission on one order line, with the rule that produced it (to snapshot)."""
+    _validate_line(unit_amount, quantity, shipping_amount)
+    rule = rule_for(
+        vendor_id=vendor_id, category_id=category_id,
+        category_ancestor_ids=category_ancestor_ids, currency=currency, at=at,
+    )
+    amount, base = line_commission(
+        rule, unit_amount=unit_amount, quantity=quantity, shipping_amount=shipping_amount
+    )
+    return CommissionQuote(
+        rule_id=rule.pk, scope=rule.scope, amount=amount, currency=rule.currency,
+        base_amount=base, rate_bp=rule.rate_bp,
+        order_fixed_amount=rule.fixed_amount if rule.fixed_per == CommissionRule.FixedPer.ORDER else 0,
+    )
+
+
+def commission_for_vendor_order(
+    *, vendor_id: int, currency: str, lines: Sequence[OrderLineInput], at: dt.datetime | None = None
+) -> list[CommissionQuote]:
+    """Per-line quotes for one vendor's sub-order, with each per-order fixed fee charged once.
+
+    A rule's fixed amount per order is split over the lines that rule applies to, in proportion
+    to their amounts (`allocate`: the parts sum exactly to the fee).
+    """
+    at = at or timezone.now()
+    quotes = [
+        commission_for_line(
+            vendor_id=vendor_id, category_id=line.category_id,
+            category_ancestor_ids=line.category_ancestor_ids, unit_amount=line.unit_amount,
+            quantity=line.quantity, currency=currency, shipping_amount=line.shipping_amount, at=at,
+        )
+        for line in lines
+    ]
+    amounts = [quote.amount for quote in quotes]
+    for rule_id in {quote.rule_id for quote in quotes if quote.order_fixed_amount}:
+        indexes = [i for i, quote in enumerate(quotes) if quote.rule_id == rule_id]
+        fee = quotes[indexes[0]].order_fixed_amount
+        weights = [lines[i].unit_amount * lines[i].quantity for i in indexes]
+        for i, share in zip(indexes, allocate(fee, weights), strict=True):
+            amounts[i] += share
+    return [
+        CommissionQuote(
+            rule_id=quote.rule_id, scope=quote.scope, amount=amount, currency=quote.currency,
+            base_amount=quote.base_amount, rate_bp=quote.rate_bp,
+            order_fixed_amount=quote.order_fixed_amount,
+        )
+        for quote, amount in zip(quotes, amounts, strict=True)
+    ]

@@ -1,0 +1,45 @@
+"""Domain errors of commissions and the ledger, each with a stable code."""
+
+from __future__ import annotations
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+
+
+class CommissionRuleInvalid(ApplicationError):
+    code = "commission_rule_invalid"
+
+
+class CommissionRuleOverlap(Conflict):
+    code = "commission_rule_overlap"
+
+
+class CommissionRuleMissing(ApplicationError):
+    """No rule applies: checkout must not guess a commission."""
+
+    code = "commission_rule_missing"
+
+
+class CommissionInputInvalid(ApplicationError):
+    code = "commission_input_invalid"
+
+
+class CommissionRuleNotFound(NotFound):
+    code = "commission_rule_not_found"
+
+
+class LedgerEntryInvalid(ApplicationError):
+    code = "ledger_entry_invalid"
+
+
+class LedgerEntryUnbalanced(ApplicationError):
+    code = "ledger_entry_unbalanced"
+
+
+class LedgerKeyConflict(Conflict):
+    """The idempotency key was already used for a different entry."""
+
+    code = "ledger_key_conflict"
+
+
+class LedgerEntryAlreadyReversed(Conflict):
+    code = "ledger_entry_already_reversed"
