@@ -18,16 +18,16 @@ from vendors.selectors import vendors_for_user
 
 
 class MeApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class MeSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
         full_name = serializers.CharField()
         platform_role = serializers.CharField()
 
-    @extend_schema(responses=OutputSerializer, operation_id="me_retrieve")
+    @extend_schema(responses=MeSerializer, operation_id="me_retrieve")
     def get(self, request: Request) -> Response:
         user = request.user
-        data = dict(self.OutputSerializer(user).data)
+        data = dict(self.MeSerializer(user).data)
         data["vendors"] = [
             {"slug": vendor.slug, "name": vendor.name, "role": roles.vendor_role(user, vendor)}
             for vendor in vendors_for_user(user=user)
@@ -42,17 +42,17 @@ class TokenApi(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [AnonRateThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class TokenRequestSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer,
+        request=TokenRequestSerializer,
         responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
         operation_id="auth_token_create",
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
             request._request,

@@ -21,6 +21,11 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("MARKETPLACE_DB_NAME", "marketplace_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DJANGO_DEBUG"] = "0"
+    # Workers the benchmarks start use their own Valkey databases (50-60) and ports, so no other
+    # test run's worker consumes their tasks.
+    os.environ.setdefault("WEBHOOK_BENCH_BROKER_DB", "55")
+    os.environ.setdefault("PROJECTION_BENCH_BROKER_DB", "56")
+    os.environ.setdefault("WEBHOOK_BENCH_PORT", "8182")
     import django
 
     django.setup()
@@ -47,11 +52,12 @@ def main(argv: list[str]) -> int:
             failures += 1
             continue
         result.seconds = time.perf_counter() - started
+        result.details["key"] = name
         results.append(result)
         for fig in result.figures:
             print(f"    {fig.name}: {fig.value} {fig.unit} {fig.target}", flush=True)
     stem = "benchmarks-quick" if args.quick else "benchmarks"
-    path = write_results(results, quick=args.quick, path_stem=stem)
+    path = write_results(results, quick=args.quick, path_stem=stem, order=BENCHMARKS)
     print(f"[bench] wrote {path}")
     return 1 if failures else 0
 

@@ -108,20 +108,53 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_results(results: list[BenchResult], *, quick: bool, path_stem: str) -> Path:
+def _merged(results: list[BenchResult], json_path: Path, order: list[str]) -> list[dict[str, Any]]:
+    """This run's results plus the previous file's entries for benchmarks not run this time."""
+    fresh = [asdict(result) for result in results]
+    ran = {entry["details"].get("key") or entry["benchmark"] for entry in fresh}
+    kept: list[dict[str, Any]] = []
+    if json_path.exists():
+        try:
+            previous = json.loads(json_path.read_text()).get("results", [])
+        except (OSError, ValueError):
+            previous = []
+        for entry in previous:
+            key = entry.get("details", {}).get("key") or entry.get("benchmark")
+            if key not in ran:
+                kept.append(entry)
+
+    def rank(entry: dict[str, Any]) -> int:
+        key = entry.get("details", {}).get("key", "")
+        return order.index(key) if key in order else len(order)
+
+    return sorted(kept + fresh, key=rank)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def write_results(results: list[BenchResult], *, quick: bool, path_stem: str,
+                  order: list[str] | None = None) -> Path:
+    """Write docs/<stem>.json and .md, keeping earlier figures of benchmarks not run this time."""
+    json_path = REPO / "docs" / f"{path_stem}.json"
+    generated_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    for result in results:
+        result.details.setdefault("generated_at", generated_at)
     payload = {
         "machine": machine(),
         "quick": quick,
-        "generated_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-        "results": [asdict(result) for result in results],
+        "generated_at": generated_at,
+        "results": _merged(results, json_path, order or []),
     }
-    json_path = REPO / "docs" / f"{path_stem}.json"
     json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     lines = [
         "# Benchmarks",
         "",
         f"Generated {payload['generated_at']} by `{'make bench-quick' if quick else 'make bench'}`"
-        f" ({'quick sizes' if quick else 'full sizes'}). Raw numbers: `docs/{path_stem}.json`.",
+        f" ({'quick sizes' if quick else 'full-run sizes, see each size line'}). Raw numbers: "
+        f"`docs/{path_stem}.json`. A `--only` run rewrites only its own sections; each section "
+        "says when it was measured.",
         "",
         "## Machine",
         "",
@@ -130,28 +163,34 @@ def write_results(results: list[BenchResult], *, quick: bool, path_stem: str) ->
         *[f"| {key} | {value} |" for key, value in payload["machine"].items()],
         "",
     ]
-    for result in results:
+    for result in payload["results"]:
+        details = result.get("details", {})
         lines += [
-            f"## {result.benchmark}",
+            f"## {result['benchmark']}",
             "",
-            f"Reproduce: `{result.command}`  ",
-            f"Size: {', '.join(f'{k}={v}' for k, v in result.size.items())}; "
-            f"run time {result.seconds:.1f} s.",
+            f"Reproduce: `{result['command']}`  ",
+            f"Size: {', '.join(f'{k}={v}' for k, v in result['size'].items())}; "
+            f"run time {result.get('seconds', 0.0):.1f} s"
+            + (f"; measured {details['generated_at']}" if details.get("generated_at") else "") + ".",
             "",
             "| figure | value | unit | target | met |",
             "| --- | --- | --- | --- | --- |",
         ]
-        for fig in result.figures:
-            met = "" if fig.met is None else ("yes" if fig.met else "**no**")
-            value = f"{fig.value:,.2f}" if isinstance(fig.value, float) else str(fig.value)
-            lines.append(f"| {fig.name} | {value} | {fig.unit} | {fig.target} | {met} |")
-        notes = [fig for fig in result.figures if fig.note]
+        for fig in result["figures"]:
+            met = "" if fig.get("met") is None else ("yes" if fig["met"] else "**no**")
+            lines.append(f"| {fig['name']} | {_fmt(fig['value'])} | {fig['unit']} | {fig.get('target', '')} | {met} |")
+        notes = [fig for fig in result["figures"] if fig.get("note")]
         if notes:
             lines.append("")
-            lines += [f"- {fig.name}: {fig.note}" for fig in notes]
-        if result.details.get("notes"):
+            lines += [f"- {fig['name']}: {fig['note']}" for fig in notes]
+        if details.get("notes"):
             lines.append("")
-            lines += [f"- {note}" for note in result.details["notes"]]
+            lines += [f"- {note}" for note in details["notes"]]
+        if details.get("profiles"):
+            lines.append("")
+            for title, text in details["profiles"].items():
+                lines += [f"<details><summary>{title}</summary>", "", "```", text.rstrip(), "```", "",
+                          "</details>", ""]
         lines.append("")
     md_path = REPO / "docs" / f"{path_stem}.md"
     md_path.write_text("\n".join(lines))

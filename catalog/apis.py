@@ -1,37 +1,149 @@
-"""Vendor catalog API (`/api/v1/vendor/products/` on the vendor's host)."""
+"""Vendor catalog API (`/api/v1/vendor/...` on the vendor's host; staff of that vendor only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsVendorStaff
-from catalog import selectors, services
-from catalog.models import Product
+from catalog import csv_io, selectors, services
+from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
 from common.api import Pagination
+from common.exceptions import NotFound
+
+
+class VariantOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = ["id", "sku", "options", "price_amount", "compare_at_amount", "currency",
+                  "weight_grams", "stock", "low_stock_threshold", "position"]
+
+
+class ImageOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "thumbnail_status", "alt", "width", "height", "position"]
+
+    def get_url(self, obj: ProductImage) -> str:
+        return obj.image.url if obj.image else ""
+
+    def get_thumbnail_url(self, obj: ProductImage) -> str:
+        return obj.thumbnail.url if obj.thumbnail else ""
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
+    variants = VariantOutputSerializer(many=True, read_only=True)
+    images = ImageOutputSerializer(many=True, read_only=True)
+
     class Meta:
         model = Product
-        fields = ["id", "name", "sku", "description", "price_amount", "currency", "stock",
-                  "status", "created_at", "updated_at"]
+        fields = ["id", "name", "handle", "description", "status", "category_id", "option_types",
+                  "attributes", "version", "variants", "images", "created_at", "updated_at"]
+
+
+class VariantInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    price_amount = serializers.IntegerField()
+    compare_at_amount = serializers.IntegerField(required=False, allow_null=True)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    weight_grams = serializers.IntegerField(required=False, min_value=0, max_value=10**9)
+    stock = serializers.IntegerField(required=False, min_value=0, max_value=10**9)
+    low_stock_threshold = serializers.IntegerField(required=False, min_value=0, max_value=10**9)
+    options = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
+
+
+class VariantUpdateSerializer(VariantInputSerializer):
+    sku = serializers.CharField(max_length=64, required=False)
+    price_amount = serializers.IntegerField(required=False)
+    position = serializers.IntegerField(required=False, min_value=0)
+    stock = None  # type: ignore[assignment]  # stock changes only through adjustments
 
 
 class ProductInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    sku = serializers.CharField(max_length=64)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    price_amount = serializers.IntegerField(min_value=0)
-    currency = serializers.CharField(min_length=3, max_length=3)
-    stock = serializers.IntegerField(min_value=0, default=0)
+    handle = serializers.SlugField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=50_000)
     status = serializers.ChoiceField(choices=Product.Status.choices, default=Product.Status.DRAFT)
+    category_id = serializers.IntegerField(required=False, allow_null=True)
+    option_types = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=3)
+    attributes = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
+    variants = VariantInputSerializer(many=True, required=False)
+    # Shorthand for a product with one variant.
+    sku = serializers.CharField(max_length=64, required=False)
+    price_amount = serializers.IntegerField(required=False)
+    compare_at_amount = serializers.IntegerField(required=False, allow_null=True)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    stock = serializers.IntegerField(required=False, min_value=0, max_value=10**9)
+    weight_grams = serializers.IntegerField(required=False, min_value=0, max_value=10**9)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        single = {k: attrs.pop(k) for k in ["sku", "price_amount", "compare_at_amount", "currency",
+                                            "stock", "weight_grams"] if k in attrs}
+        if single:
+            if "variants" in attrs:
+                raise serializers.ValidationError("Give either variants or sku/price_amount, not both.")
+            if "sku" not in single or "price_amount" not in single:
+                raise serializers.ValidationError({"sku": ["required with price_amount"]})
+            attrs["variants"] = [single]
+        return attrs
+
+
+class ProductUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    handle = serializers.SlugField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
+    category_id = serializers.IntegerField(required=False, allow_null=True)
+    option_types = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=3)
+    attributes = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
+
+
+class StockInputSerializer(serializers.Serializer):
+    delta = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=StockAdjustment.Reason.choices)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StockOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StockAdjustment
+        fields = ["id", "delta", "stock_after", "reason", "note", "user_email", "created_at"]
+
+
+class BulkInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["activate", "archive", "draft", "price"])
+    ids = serializers.ListField(child=serializers.IntegerField(), max_length=500, allow_empty=False)
+    percent = serializers.IntegerField(required=False)
+
+
+class CsvImportOutputSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CsvImport
+        fields = ["id", "status", "original_name", "total_rows", "processed_rows", "imported_rows",
+                  "error_rows", "percent", "errors", "failure", "created_at"]
+
+
+def _product(product_id: int) -> Product:
+    return selectors.product_detail(product_id=product_id)
+
+
+def _variant(product_id: int, variant_id: int) -> Variant:
+    variant = Variant.objects.filter(pk=variant_id, product_id=product_id).first()
+    if variant is None:
+        raise NotFound("Variant not found.")
+    return variant
 
 
 class ProductListApi(APIView):
@@ -40,8 +152,9 @@ class ProductListApi(APIView):
     @extend_schema(responses=ProductOutputSerializer(many=True), operation_id="vendor_products_list")
     def get(self, request: Request) -> Response:
         queryset = selectors.products_list(
-            status=request.query_params.get("status"), search=request.query_params.get("q", "")
-        )
+            status=request.query_params.get("status"), search=request.query_params.get("q", ""),
+            category_id=request.query_params.get("category_id"),
+        ).prefetch_related("variants")
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(ProductOutputSerializer(page, many=True).data)
@@ -51,8 +164,8 @@ class ProductListApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = ProductInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = services.product_create(**serializer.validated_data)
-        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+        product = services.product_create(user=request.user, **serializer.validated_data)
+        return Response(ProductOutputSerializer(_product(product.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class ProductDetailApi(APIView):
@@ -60,21 +173,148 @@ class ProductDetailApi(APIView):
 
     @extend_schema(responses=ProductOutputSerializer, operation_id="vendor_products_retrieve")
     def get(self, request: Request, product_id: int) -> Response:
-        product = get_object_or_404(Product, pk=product_id)
-        return Response(ProductOutputSerializer(product).data)
+        return Response(ProductOutputSerializer(_product(product_id)).data)
 
-    @extend_schema(request=ProductInputSerializer, responses=ProductOutputSerializer,
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductOutputSerializer,
                    operation_id="vendor_products_partial_update")
     def patch(self, request: Request, product_id: int) -> Response:
-        product = get_object_or_404(Product, pk=product_id)
-        serializer = ProductInputSerializer(data=request.data, partial=True)
+        product = _product(product_id)
+        serializer = ProductUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        changes: dict[str, Any] = dict(serializer.validated_data)
-        product = services.product_update(product=product, **changes)
-        return Response(ProductOutputSerializer(product).data)
+        services.product_update(product=product, user=request.user, **serializer.validated_data)
+        return Response(ProductOutputSerializer(_product(product_id)).data)
 
     @extend_schema(responses={204: None}, operation_id="vendor_products_archive")
     def delete(self, request: Request, product_id: int) -> Response:
-        product = get_object_or_404(Product, pk=product_id)
-        services.product_update(product=product, status=Product.Status.ARCHIVED)
+        """Archive the product; `?permanent=true` deletes it for good."""
+        product = _product(product_id)
+        if request.query_params.get("permanent") == "true":
+            services.product_delete(product=product)
+        elif product.status != Product.Status.ARCHIVED:
+            services.product_update(product=product, status=Product.Status.ARCHIVED)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VariantListApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(request=VariantInputSerializer, responses={201: VariantOutputSerializer},
+                   operation_id="vendor_variants_create")
+    def post(self, request: Request, product_id: int) -> Response:
+        product = _product(product_id)
+        serializer = VariantInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        variant = services.variant_create(product=product, user=request.user, **serializer.validated_data)
+        return Response(VariantOutputSerializer(variant).data, status=status.HTTP_201_CREATED)
+
+
+class VariantDetailApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(request=VariantUpdateSerializer, responses=VariantOutputSerializer,
+                   operation_id="vendor_variants_partial_update")
+    def patch(self, request: Request, product_id: int, variant_id: int) -> Response:
+        variant = _variant(product_id, variant_id)
+        serializer = VariantUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        variant = services.variant_update(variant=variant, **serializer.validated_data)
+        return Response(VariantOutputSerializer(variant).data)
+
+    @extend_schema(responses={204: None}, operation_id="vendor_variants_delete")
+    def delete(self, request: Request, product_id: int, variant_id: int) -> Response:
+        services.variant_delete(variant=_variant(product_id, variant_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StockApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(responses=StockOutputSerializer(many=True), operation_id="vendor_stock_history")
+    def get(self, request: Request, product_id: int, variant_id: int) -> Response:
+        variant = _variant(product_id, variant_id)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.stock_history(variant=variant), request, view=self)
+        return paginator.get_paginated_response(StockOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=StockInputSerializer, responses={201: StockOutputSerializer},
+                   operation_id="vendor_stock_adjust")
+    def post(self, request: Request, product_id: int, variant_id: int) -> Response:
+        variant = _variant(product_id, variant_id)
+        serializer = StockInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.stock_adjust(variant=variant, user=request.user, **serializer.validated_data)
+        return Response(StockOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ImageListApi(APIView):
+    permission_classes = [IsVendorStaff]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=ImageUploadSerializer, responses={201: ImageOutputSerializer},
+                   operation_id="vendor_images_upload")
+    def post(self, request: Request, product_id: int) -> Response:
+        product = _product(product_id)
+        serializer = ImageUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        image = services.product_image_add(product=product, upload=serializer.validated_data["image"],
+                                           alt=serializer.validated_data["alt"])
+        return Response(ImageOutputSerializer(image).data, status=status.HTTP_201_CREATED)
+
+
+class BulkApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(request=BulkInputSerializer, responses={200: None}, operation_id="vendor_products_bulk")
+    def post(self, request: Request) -> Response:
+        serializer = BulkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["action"] == "price":
+            changed = services.product_prices_change(product_ids=data["ids"], percent=data.get("percent"))
+        else:
+            target = {"activate": "active", "archive": "archived", "draft": "draft"}[data["action"]]
+            changed = services.product_status_set(product_ids=data["ids"], status=target)
+        return Response({"changed": changed})
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportListApi(APIView):
+    permission_classes = [IsVendorStaff]
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: CsvImportOutputSerializer},
+                   operation_id="vendor_imports_create")
+    def post(self, request: Request) -> Response:
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.csv_import_start(upload=serializer.validated_data["file"], user=request.user)
+        return Response(CsvImportOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(responses=CsvImportOutputSerializer, operation_id="vendor_imports_retrieve")
+    def get(self, request: Request, import_id: int) -> Response:
+        job = CsvImport.objects.filter(pk=import_id).first()
+        if job is None:
+            raise NotFound("Import not found.")
+        return Response(CsvImportOutputSerializer(job).data)
+
+
+class ExportApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(responses={(200, "text/csv"): str}, operation_id="vendor_products_export")
+    def get(self, request: Request) -> HttpResponseBase:
+        response = StreamingHttpResponse(csv_io.csv_export_rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="products.csv"'
+        return response

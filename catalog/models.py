@@ -1,4 +1,4 @@
-"""A vendor's catalog (vendor schema): products, their stock and storefront data."""
+"""A vendor's catalog (vendor schema): products, variants, stock, images, imports, the outbox."""
 
 from __future__ import annotations
 
@@ -15,23 +15,199 @@ class Product(TimeStampedModel):
         ARCHIVED = "archived", _("Archived")
 
     name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, unique=True)
-    description = models.TextField(blank=True)
-    price_amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    stock = models.IntegerField(default=0)
+    # Stable per-vendor handle: groups CSV rows into one product and names it in URLs.
+    handle = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True, help_text=_("Sanitized HTML."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Id of a `marketplace.Category` (public schema): a reference, never a cross-schema key.
+    category_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Names of the option types of its variants, in order ("size", "colour").
+    option_types = models.JSONField(default=list, blank=True)
+    # Free attributes used as search filters ({"material": "wool"}).
+    attributes = models.JSONField(default=dict, blank=True)
+    # Bumped by every change: the projection applies an event only when its version is newer.
+    version = models.BigIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(price_amount__gte=0), name="product_price_non_negative"),
-            models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_non_negative"),
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "active", "archived"]),
                 name="product_status_valid",
             ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="product_version_positive"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Variant(TimeStampedModel):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64, unique=True)
+    # {"size": "M", "colour": "red"}: keys are the product's option types.
+    options = models.JSONField(default=dict, blank=True)
+    price_amount = models.BigIntegerField()
+    compare_at_amount = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    weight_grams = models.PositiveIntegerField(default=0)
+    stock = models.IntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(default=5)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price_amount__gte=0), name="variant_price_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(compare_at_amount__isnull=True)
+                | models.Q(compare_at_amount__gte=0),
+                name="variant_compare_at_non_negative",
+            ),
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="variant_stock_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="variant_currency_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def options_label(self) -> str:
+        return " / ".join(str(value) for value in self.options.values())
+
+
+class StockAdjustment(models.Model):
+    """History of every stock change of a variant (never updated or deleted)."""
+
+    class Reason(models.TextChoices):
+        RECEIVED = "received", _("Stock received")
+        CORRECTION = "correction", _("Inventory correction")
+        DAMAGED = "damaged", _("Damaged or lost")
+        RETURNED = "returned", _("Returned by a buyer")
+        SOLD = "sold", _("Sold")
+        IMPORT = "import", _("CSV import")
+        INITIAL = "initial", _("Initial stock")
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="adjustments")
+    delta = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=200, blank=True)
+    # The public-schema user who made it (id and email copy; no cross-schema key).
+    user_id = models.BigIntegerField(null=True, blank=True)
+    user_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock_after__gte=0), name="adjustment_stock_after_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    reason__in=["received", "correction", "damaged", "returned", "sold", "import", "initial"]
+                ),
+                name="adjustment_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.reason}"
+
+
+def product_image_path(instance: ProductImage, filename: str) -> str:
+    # The storage backend prefixes the schema; the name itself is ours, never the uploader's.
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(TimeStampedModel):
+    class ThumbnailStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.FileField(upload_to=product_image_path, max_length=255)
+    thumbnail = models.FileField(upload_to=product_image_path, max_length=255, blank=True)
+    thumbnail_status = models.CharField(
+        max_length=16, choices=ThumbnailStatus.choices, default=ThumbnailStatus.PENDING
+    )
+    alt = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.image.name or "")
+
+
+class OutboxEvent(models.Model):
+    """A change to publish to the public side, committed with the change itself."""
+
+    class Type(models.TextChoices):
+        PRODUCT_CHANGED = "product.changed", _("Product changed")
+        PRODUCT_DELETED = "product.deleted", _("Product deleted")
+
+    event_type = models.CharField(max_length=32, choices=Type.choices)
+    product_id = models.BigIntegerField(db_index=True)
+    version = models.BigIntegerField()
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="outbox_unpublished",
+                condition=models.Q(published_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.product_id} v{self.version}"
+
+
+class CsvImport(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(upload_to="imports/", max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    # [{"line": 3, "column": "price", "message": "..."}], capped.
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.CharField(max_length=500, blank=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "running", "done", "failed"]),
+                name="csvimport_status_valid",
+            ),
+        ]
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in {self.Status.DONE, self.Status.FAILED} else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+

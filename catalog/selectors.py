@@ -2,19 +2,151 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from catalog.models import Product
+import nh3
+from django.db import connection
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
+
+from catalog.models import (
+    CsvImport,
+    Product,
+    ProductImage,
+    StockAdjustment,
+    Variant,
+)
 
 
-def products_list(*, status: str | None = None, search: str = "") -> QuerySet[Product]:
-    queryset = Product.objects.all()
-    if status:
+def current_vendor_in_schema() -> Any:
+    """The vendor whose schema is active (None in the public schema)."""
+    from vendors.models import Vendor
+
+    if getattr(connection, "schema_name", "public") == "public":
+        return None
+    return Vendor.objects.select_related("store").filter(store__schema_name=getattr(connection, "schema_name", "public")).first()
+
+
+def products_list(
+    *, status: str | None = None, search: str = "", category_id: Any = None, stock: str = ""
+) -> QuerySet[Product]:
+    queryset = Product.objects.annotate(
+        variant_count=Count("variants", distinct=True),
+        stock_total=Sum("variants__stock"),
+        price_low=Min("variants__price_amount"),
+        price_high=Max("variants__price_amount"),
+    ).prefetch_related("images").order_by("-created_at", "-id")
+    if status in Product.Status.values:
         queryset = queryset.filter(status=status)
+    search = (search or "").replace("\x00", "").strip()[:200]
     if search:
-        queryset = queryset.filter(name__icontains=search)
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(handle__icontains=search)
+            | Q(pk__in=Variant.objects.filter(sku__icontains=search).values("product_id"))
+        )
+    if category_id not in (None, ""):
+        try:
+            queryset = queryset.filter(category_id=int(category_id))
+        except (TypeError, ValueError):
+            queryset = queryset.none()
+    if stock == "out":
+        queryset = queryset.filter(stock_total__lte=0)
+    elif stock == "in":
+        queryset = queryset.filter(stock_total__gt=0)
     return queryset
 
 
+def product_detail(*, product_id: Any) -> Product:
+    from catalog.services import product_get
+
+    product = product_get(product_id=product_id)
+    return Product.objects.prefetch_related("variants", "images").get(pk=product.pk)
+
+
 def products_on_storefront() -> QuerySet[Product]:
-    return Product.objects.filter(status=Product.Status.ACTIVE)
+    return (
+        Product.objects.filter(status=Product.Status.ACTIVE)
+        .annotate(price_low=Min("variants__price_amount"), stock_total=Sum("variants__stock"))
+        .order_by("-created_at", "-id")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.order_by("position", "id")),
+        )
+    )
+
+
+def variants_low_stock() -> QuerySet[Variant]:
+    from django.db.models import F
+
+    return (
+        Variant.objects.filter(stock__lte=F("low_stock_threshold"))
+        .exclude(product__status=Product.Status.ARCHIVED)
+        .select_related("product")
+        .order_by("stock", "sku")
+    )
+
+
+def stock_history(*, variant: Variant) -> QuerySet[StockAdjustment]:
+    return StockAdjustment.objects.filter(variant=variant).order_by("-created_at", "-id")
+
+
+def storefront_branding() -> Any:
+    """The vendor's storefront settings (owned by the `storefront` app), never created on read."""
+    from storefront.models import StorefrontSettings
+
+    return StorefrontSettings.objects.filter(singleton=1).first()
+
+
+def csv_imports_recent() -> QuerySet[CsvImport]:
+    return CsvImport.objects.order_by("-created_at", "-id")
+
+
+def _absolute(url: str) -> str:
+    """Media of a vendor is served on its own host; the marketplace links there."""
+    if not url or not url.startswith("/"):
+        return url
+    vendor = current_vendor_in_schema()
+    if vendor is None:
+        return url
+    from frontend.urls import vendor_url
+
+    return vendor_url(vendor, url)
+
+
+def product_snapshot(product: Product) -> dict[str, Any]:
+    """What the marketplace needs of a product; the payload of its outbox event."""
+    variants = sorted(product.variants.all(), key=lambda v: (v.position, v.pk))
+    images = sorted(product.images.all(), key=lambda i: (i.position, i.pk))
+    prices = [v.price_amount for v in variants]
+    compare = [v.compare_at_amount for v in variants if v.compare_at_amount]
+    stock_total = sum(v.stock for v in variants)
+    first_image = images[0] if images else None
+    return {
+        "product_id": product.pk,
+        "version": product.version,
+        "status": product.status,
+        "title": product.name,
+        "handle": product.handle,
+        "description_html": product.description,
+        "description_text": nh3.clean(product.description or "", tags=set()).strip(),
+        "category_id": product.category_id,
+        "option_types": product.option_types,
+        "attributes": product.attributes,
+        "currency": variants[0].currency if variants else "",
+        "price_min": min(prices) if prices else 0,
+        "price_max": max(prices) if prices else 0,
+        "compare_at_amount": max(compare) if compare else None,
+        "stock_total": stock_total,
+        "in_stock": stock_total > 0,
+        "variants": [
+            {
+                "id": v.pk, "sku": v.sku, "options": v.options, "price_amount": v.price_amount,
+                "compare_at_amount": v.compare_at_amount, "currency": v.currency, "stock": v.stock,
+                "weight_grams": v.weight_grams,
+            }
+            for v in variants
+        ],
+        "image_url": _absolute(first_image.image.url) if first_image else "",
+        "thumbnail_url": _absolute(first_image.thumbnail.url)
+        if first_image and first_image.thumbnail else "",
+        "created_at": product.created_at.isoformat(),
+    }

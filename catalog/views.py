@@ -2,39 +2,278 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
-from catalog import selectors
+from catalog import csv_io, selectors, services
+from catalog.forms import (
+    CsvImportForm,
+    ImageForm,
+    ProductForm,
+    StockAdjustmentForm,
+    VariantForm,
+)
+from catalog.models import CsvImport, Product, Variant
+from common.exceptions import ApplicationError, NotFound
+
+
+def _apply_error(form: Any, exc: ApplicationError, mapping: dict[str, str] | None = None) -> None:
+    """Show a service error on the form field it concerns (or on top of the form)."""
+    mapping = mapping or {}
+    for name in exc.fields or {}:
+        field = mapping.get(name, name)
+        if field in form.fields:
+            form.add_error(field, exc.message)
+            return
+    form.add_error(None, exc.message)
+
+
+def _product_or_404(product_id: int) -> Product:
+    try:
+        return selectors.product_detail(product_id=product_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _variant_or_404(product_id: int, variant_id: int) -> Variant:
+    variant = Variant.objects.select_related("product").filter(pk=variant_id, product_id=product_id).first()
+    if variant is None:
+        raise Http404
+    return variant
+
+
+# --- storefront ------------------------------------------------------------------------------
 
 
 def storefront_home(request: HttpRequest) -> HttpResponse:
     vendor = current_vendor(request)
     if vendor is None or vendor.status != vendor.Status.ACTIVE:
         raise Http404
-    return render(
-        request, "storefront/home.html", {"products": selectors.products_on_storefront()[:48]}
-    )
+    q = (request.GET.get("q") or "").replace("\x00", "")[:200]
+    products = selectors.products_on_storefront()
+    if q:
+        products = products.filter(name__icontains=q)
+    page = Paginator(products, 24).get_page(request.GET.get("page"))
+    return render(request, "storefront/home.html", {
+        "products": page, "page": page, "q": q, "branding": selectors.storefront_branding(),
+    })
+
+
+# --- dashboard -------------------------------------------------------------------------------
 
 
 @vendor_member_required()
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     vendor = current_vendor(request)
-    return render(
-        request,
-        "dashboard/home.html",
-        {
-            "product_count": selectors.products_list().count(),
-            "role": roles.vendor_role(request.user, vendor),
-        },
-    )
+    return render(request, "dashboard/home.html", {
+        "product_count": Product.objects.count(),
+        "low_stock_count": selectors.variants_low_stock().count(),
+        "role": roles.vendor_role(request.user, vendor),
+    })
 
 
 @vendor_member_required()
 def dashboard_products(request: HttpRequest) -> HttpResponse:
     products = selectors.products_list(
-        status=request.GET.get("status"), search=request.GET.get("q", "")
-    )[:100]
-    return render(request, "dashboard/products.html", {"products": products})
+        status=request.GET.get("status"), search=request.GET.get("q", ""),
+        category_id=request.GET.get("category"), stock=request.GET.get("stock", ""),
+    ).order_by("-created_at", "-id")
+    page = Paginator(products, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"products": page, "page": page, "query": query.urlencode(), "statuses": Product.Status.choices}
+    template = "dashboard/_products_table.html" if getattr(request, "htmx", False) else "dashboard/products.html"
+    return render(request, template, context)
+
+
+@vendor_member_required()
+def dashboard_products_bulk(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("dashboard-products")
+    try:
+        ids = [int(value) for value in request.POST.getlist("ids")][:500]
+    except ValueError:
+        ids = []
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, _("Select at least one product."))
+    else:
+        try:
+            if action == "price":
+                try:
+                    percent = int(request.POST.get("percent", ""))
+                except ValueError:
+                    percent = -1000
+                changed = services.product_prices_change(product_ids=ids, percent=percent)
+            elif action in {"activate", "archive", "draft"}:
+                status = {"activate": "active", "archive": "archived", "draft": "draft"}[action]
+                changed = services.product_status_set(product_ids=ids, status=status)
+            else:
+                raise ApplicationError(_("Choose an action."), code="invalid_action")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(count)d products changed.") % {"count": changed})
+    return redirect(f"/dashboard/products/?{request.POST.get('query', '')}")
+
+
+@vendor_member_required()
+def dashboard_product_new(request: HttpRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None, initial={"status": Product.Status.DRAFT})
+    variant_form = VariantForm(request.POST or None, prefix="variant")
+    if request.method == "POST" and form.is_valid() and variant_form.is_valid():
+        data = form.cleaned_data
+        try:
+            price = services.price_parse(variant_form.cleaned_data["price"], currency=services.vendor_currency())
+            compare = variant_form.cleaned_data["compare_at_price"]
+            compare_at = services.price_parse(compare, currency=services.vendor_currency(),
+                                              field="compare_at_price") if compare else None
+            product = services.product_create(
+                name=data["name"], handle=data["handle"] or None, description=data["description"],
+                status=data["status"], category_id=data["category_id"], option_types=data["option_types"],
+                attributes=data["attributes"], user=request.user,
+                variants=[{"sku": variant_form.cleaned_data["sku"], "price_amount": price,
+                           "compare_at_amount": compare_at,
+                           "weight_grams": variant_form.cleaned_data["weight_grams"] or 0,
+                           "stock": variant_form.cleaned_data["stock"] or 0,
+                           "options": variant_form.cleaned_data["options"]}],
+            )
+        except ApplicationError as exc:
+            target = variant_form if set(exc.fields) & {"sku", "price", "price_amount", "compare_at_price",
+                                                        "compare_at_amount", "options", "currency"} else form
+            _apply_error(target, exc, {"price_amount": "price", "compare_at_amount": "compare_at_price"})
+        else:
+            messages.success(request, _("Product created."))
+            return redirect("dashboard-product", product_id=product.pk)
+    return render(request, "dashboard/product_form.html", {"form": form, "variant_form": variant_form,
+                                                          "product": None})
+
+
+@vendor_member_required()
+def dashboard_product(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(product_id)
+    initial = {
+        "name": product.name, "handle": product.handle, "status": product.status,
+        "category_id": str(product.category_id or ""), "description": product.description,
+        "option_types": ", ".join(product.option_types),
+        "attributes": "; ".join(f"{k}={v}" for k, v in product.attributes.items()),
+    }
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {k: data[k] for k in ("name", "description", "status", "category_id", "option_types", "attributes")
+                   if data[k] != getattr(product, k)}
+        if data["handle"] and data["handle"] != product.handle:
+            changes["handle"] = data["handle"]
+        try:
+            services.product_update(product=product, user=request.user, **changes)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("dashboard-product", product_id=product.pk)
+    return render(request, "dashboard/product_form.html", {
+        "form": form, "product": product, "variant_form": VariantForm(prefix="variant"),
+        "image_form": ImageForm(), "currency": services.vendor_currency(),
+    })
+
+
+@vendor_member_required()
+def dashboard_variant_add(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(product_id)
+    form = VariantForm(request.POST or None, prefix="variant")
+    if request.method == "POST" and form.is_valid():
+        try:
+            currency = services.vendor_currency()
+            compare = form.cleaned_data["compare_at_price"]
+            services.variant_create(
+                product=product, user=request.user, sku=form.cleaned_data["sku"],
+                price_amount=services.price_parse(form.cleaned_data["price"], currency=currency),
+                compare_at_amount=services.price_parse(compare, currency=currency, field="compare_at_price")
+                if compare else None,
+                weight_grams=form.cleaned_data["weight_grams"] or 0, stock=form.cleaned_data["stock"] or 0,
+                options=form.cleaned_data["options"],
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc, {"price_amount": "price", "compare_at_amount": "compare_at_price"})
+        else:
+            messages.success(request, _("Variant added."))
+            return redirect("dashboard-product", product_id=product.pk)
+    return render(request, "dashboard/variant_form.html", {"form": form, "product": product})
+
+
+@vendor_member_required()
+def dashboard_image_add(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(product_id)
+    form = ImageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_image_add(product=product, upload=form.cleaned_data["image"],
+                                       alt=form.cleaned_data["alt"])
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Image uploaded; its thumbnail is being made."))
+            return redirect("dashboard-product", product_id=product.pk)
+    return render(request, "dashboard/image_form.html", {"form": form, "product": product}, status=400 if form.errors else 200)
+
+
+@vendor_member_required()
+def dashboard_stock(request: HttpRequest, product_id: int, variant_id: int) -> HttpResponse:
+    variant = _variant_or_404(product_id, variant_id)
+    form = StockAdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stock_adjust(variant=variant, user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Stock updated."))
+            return redirect("dashboard-stock", product_id=product_id, variant_id=variant_id)
+    history = Paginator(selectors.stock_history(variant=variant), 50).get_page(request.GET.get("page"))
+    variant.refresh_from_db()
+    return render(request, "dashboard/stock.html", {"variant": variant, "form": form, "history": history})
+
+
+@vendor_member_required()
+def dashboard_low_stock(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.variants_low_stock(), 50).get_page(request.GET.get("page"))
+    return render(request, "dashboard/low_stock.html", {"variants": page, "page": page})
+
+
+@vendor_member_required()
+def dashboard_imports(request: HttpRequest) -> HttpResponse:
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.csv_import_start(upload=form.cleaned_data["file"], user=request.user)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect("dashboard-import", import_id=job.pk)
+    jobs = Paginator(selectors.csv_imports_recent(), 20).get_page(request.GET.get("page"))
+    return render(request, "dashboard/imports.html", {"form": form, "jobs": jobs, "columns": csv_io.COLUMNS})
+
+
+@vendor_member_required()
+def dashboard_import(request: HttpRequest, import_id: int) -> HttpResponse:
+    job = CsvImport.objects.filter(pk=import_id).first()
+    if job is None:
+        raise Http404
+    template = "dashboard/_import_progress.html" if getattr(request, "htmx", False) else "dashboard/import.html"
+    return render(request, template, {"job": job})
+
+
+@vendor_member_required()
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    response = StreamingHttpResponse(csv_io.csv_export_rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="products.csv"'
+    return response  # type: ignore[return-value]  # streamed; the decorators type plain responses
+

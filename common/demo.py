@@ -47,8 +47,9 @@ def _user(email: str, *, full_name: str, platform_role: str = "") -> User:
 
 
 def demo_seed() -> DemoLogins:
-    from catalog.models import Product
-    from catalog.services import product_create
+    from catalog.demo import demo_catalog_seed
+    from marketplace.demo import demo_categories_seed
+    from marketplace.services import listings_rebuild
 
     logins = DemoLogins()
     public_tenant_ensure()
@@ -61,6 +62,7 @@ def demo_seed() -> DemoLogins:
         ("finance", finance.email, "/ops/"),
         ("buyer", buyer.email, "/"),
     ]
+    demo_categories_seed()
     for slug, name, currency, country, products in DEMO_VENDORS:
         owner = _user(f"owner@{slug}.example.com", full_name=f"{name} Owner")
         vendor = Vendor.objects.filter(slug=slug).first()
@@ -74,11 +76,17 @@ def demo_seed() -> DemoLogins:
                 description=f"{name}: demo store of the marketplace.",
             )
         with schema_context(vendor.store.schema_name):
-            for product_name, sku, price, stock in products:
-                if not Product.objects.filter(sku=sku).exists():
-                    product_create(
-                        name=product_name, sku=sku, price_amount=price, currency=currency,
-                        stock=stock, status=Product.Status.ACTIVE,
-                    )
+            demo_catalog_seed(products=products, currency=currency)
+        from orders.services import shipping_rates_demo_seed
+
+        shipping_rates_demo_seed(vendor=vendor)
         logins.rows.append((f"vendor owner ({slug})", owner.email, f"{vendor.host}/dashboard/"))
+    from payouts.demo import demo_commission_rule_seed
+
+    demo_commission_rule_seed()  # 10 % platform default; paid demo orders: `seed_demo_money`
+    from vendors.demo import demo_applications_seed
+
+    logins.rows += demo_applications_seed(password=DEMO_PASSWORD)
+    # Project the demo catalogs into the marketplace now (the relay would do it within seconds).
+    listings_rebuild()
     return logins

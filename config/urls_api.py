@@ -1,14 +1,15 @@
 """API routes shared by the public and vendor hosts (`/api/v1/`)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.apis import MeApi, TokenApi
+from common.openapi import HostSchemaView
 
 urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("auth/token/", TokenApi.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", HostSchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

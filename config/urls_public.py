@@ -2,20 +2,39 @@
 
 from django.urls import include, path, re_path
 
+from disputes import urls as disputes_urls
+from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
+from marketplace import urls as marketplace_urls
 from marketplace import views as marketplace_views
+from payments import views as payments_views
+from vendors import urls as vendor_urls
 
 api_patterns = [
     path("", include("config.urls_api")),
+    path("", include("marketplace.urls_api")),
+    path("", include("vendors.urls_api")),
+    path("", include("orders.urls_api")),
     path("ops/", include("payouts.urls_api")),
+    path("", include(disputes_urls_api.buyer_patterns)),
+    path("ops/", include(disputes_urls_api.ops_patterns)),
 ]
 
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
+    path("", include("marketplace.urls")),
+    path("", include("orders.urls")),
+    path("", include(disputes_urls.buyer_patterns)),
+    path("ops/", include(disputes_urls.ops_patterns)),
+    path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/", frontend_views.ops_home, name="ops-home"),
+    path("ops/", include(vendor_urls.ops_patterns)),
+    path("sell/", include(vendor_urls.sell_patterns)),
+    path("ops/webhooks/", include("payments.urls")),
     path("ops/", include("payouts.urls")),
+    path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),
     path("api/v1/", include(api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]

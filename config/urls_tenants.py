@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 
 from catalog import apis as catalog_apis
 from catalog import views as catalog_views
+from disputes import urls as disputes_urls
+from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 
 vendor_api_patterns = [
@@ -21,8 +23,18 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
     path("dashboard/products/", catalog_views.dashboard_products, name="dashboard-products"),
+    path("dashboard/", include("catalog.urls_dashboard")),
+    path("dashboard/", include("vendors.urls_dashboard")),
+    path("dashboard/orders/", include("fulfillment.urls")),
+    path("dashboard/", include(disputes_urls.dashboard_patterns)),
+    path("dashboard/money/", include("payouts.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
+    path("api/v1/vendor/", include("catalog.urls_api")),
+    path("api/v1/vendor/", include("vendors.urls_vendor_api")),
+    path("api/v1/vendor/", include("fulfillment.urls_api")),
+    path("api/v1/vendor/", include("payouts.urls_vendor_api")),
+    path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

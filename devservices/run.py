@@ -38,22 +38,46 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing is listening on port {port}")
+
+
 def main() -> int:
     env = _env()
     port = env["PORT"]
-    print("Migrating…", flush=True)
-    _manage(env, "migrate", "--noinput", "-v", "0")
-    _manage(env, "seed_demo")
-
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-    emulator_module = BASE_DIR / "payments" / "emulator" / "__main__.py"
-    if not env.get("STRIPE_SECRET_KEY") and emulator_module.exists():
+    on_emulator = not env.get("STRIPE_SECRET_KEY")
+    if on_emulator:
+        # The emulator keeps its state across restarts, like the database does.
         processes.append(("stripe-emulator", subprocess.Popen(
             [sys.executable, "-m", "payments.emulator", "--host", "127.0.0.1",
              "--port", env["STRIPE_EMULATOR_PORT"],
              "--webhook-url", f"http://127.0.0.1:{port}/webhooks/stripe/",
-             "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"]],
+             "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"],
+             "--state-file", str(embedded.LOCAL_DIR / "stripe-emulator.json")],
             cwd=BASE_DIR, env=env)))
+        _wait_for_port(int(env["STRIPE_EMULATOR_PORT"]))
+    try:
+        print("Migrating…", flush=True)
+        _manage(env, "migrate", "--noinput", "-v", "0")
+        _manage(env, "seed_demo")
+        if on_emulator:
+            # Paid demo orders, transfers and a payout go through the emulator like real ones.
+            _manage(env, "seed_demo_money")
+    except BaseException:
+        for _name, process in processes:
+            process.terminate()
+        raise
+
     processes.append(("web", subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
         cwd=BASE_DIR, env=env)))

@@ -22,4 +22,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "can_access_ops": roles.can_access_ops(user),
         "is_finance": roles.is_finance(user),
         "is_platform_admin": roles.is_platform_admin(user),
+        "can_see_money": roles.can_see_vendor_money(user, vendor) if vendor is not None else False,
     }

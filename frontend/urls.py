@@ -21,9 +21,14 @@ def _scheme(request: HttpRequest | None) -> str:
     return request.scheme if request is not None else settings.PLATFORM_SCHEME
 
 
+def host_url(host: str, path: str = "", request: HttpRequest | None = None) -> str:
+    """`scheme://host[:port]path`; without a request (emails, tasks) from the settings."""
+    return f"{_scheme(request)}://{host}{_port_suffix(request)}{path}"
+
+
 def platform_url(path: str = "/", request: HttpRequest | None = None) -> str:
-    return f"{_scheme(request)}://{settings.PLATFORM_DOMAIN}{_port_suffix(request)}{path}"
+    return host_url(settings.PLATFORM_DOMAIN, path, request)
 
 
 def vendor_url(vendor: Any, path: str = "/", request: HttpRequest | None = None) -> str:
-    return f"{_scheme(request)}://{vendor.host}{_port_suffix(request)}{path}"
+    return host_url(vendor.host, path, request)

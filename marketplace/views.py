@@ -1,14 +1,179 @@
-"""Marketplace pages (public schema)."""
+"""Marketplace pages (public schema): home, search, categories, product pages; ops categories."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+from urllib.parse import urlencode
 
-from vendors.selectors import vendors_selling
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.permissions import ops_required
+from common.exceptions import ApplicationError, NotFound
+from common.money import exponent, to_major
+from frontend.urls import vendor_url
+from marketplace import search, selectors, services
+from marketplace.forms import CategoryForm
+from marketplace.models import Category
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "marketplace/home.html", {"vendors": vendors_selling().order_by("name")[:24]}
-    )
+    from vendors.selectors import vendors_selling
+
+    return render(request, "marketplace/home.html", {
+        "vendors": vendors_selling().order_by("name")[:24],
+        "categories": selectors.categories_tree(),
+        "featured": list(selectors.listings_featured(limit=8)),
+    })
+
+
+def _search_context(request: HttpRequest, *, category: Category | None = None) -> dict[str, Any]:
+    data = request.GET.copy()
+    if category is not None:
+        data["category"] = category.path
+    params, errors = search.params_from_query(data)
+    page = search.search(params)
+    base = data.copy()
+    base.pop("cursor", None)
+    next_url = None
+    if page.next_cursor:
+        next_qs = base.copy()
+        next_qs["cursor"] = page.next_cursor
+        next_url = f"?{next_qs.urlencode()}"
+    facet_links: dict[str, list[dict[str, Any]]] = {}
+    for name, facets in page.facets.items():
+        links = []
+        for facet in facets:
+            qs = base.copy()
+            if name == "category":
+                qs["category"] = facet.value
+            elif name == "vendor":
+                if facet.selected:
+                    qs.pop("vendor", None)
+                else:
+                    qs["vendor"] = facet.value
+            elif name == "in_stock":
+                if facet.selected:
+                    qs.pop("in_stock", None)
+                else:
+                    qs["in_stock"] = "1"
+            elif name == "price":
+                low, _sep, high = facet.value.partition("-")
+                qs["price_min"] = low
+                if high:
+                    scale = 10 ** exponent(params.currency)
+                    qs["price_max"] = str(to_major(int(high) * scale - 1, params.currency))
+                else:
+                    qs.pop("price_max", None)
+            elif name == "attributes":
+                values = qs.getlist("attr")
+                if facet.value in values:
+                    values.remove(facet.value)
+                else:
+                    values.append(facet.value)
+                qs.setlist("attr", values)
+            links.append({"facet": facet, "url": f"?{qs.urlencode()}"})
+        facet_links[name] = links
+    return {
+        "page": page, "params": params, "errors": errors, "next_url": next_url,
+        "facet_links": facet_links, "sorts": [
+            ("relevance", _("Relevance")), ("price_asc", _("Price: low to high")),
+            ("price_desc", _("Price: high to low")), ("newest", _("Newest")),
+        ],
+        "clear_url": "?" + urlencode({"q": params.q}) if params.q else "?",
+        "category": category,
+        "ancestors": selectors.category_ancestors(category) if category else [],
+        "is_first_page": not params.cursor,
+    }
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    context = _search_context(request)
+    template = "marketplace/_results.html" if getattr(request, "htmx", False) else "marketplace/search.html"
+    return render(request, template, context)
+
+
+def category_page(request: HttpRequest, path: str) -> HttpResponse:
+    try:
+        category = selectors.category_by_path(path=path)
+    except NotFound as exc:
+        raise Http404 from exc
+    context = _search_context(request, category=category)
+    template = "marketplace/_results.html" if getattr(request, "htmx", False) else "marketplace/category.html"
+    return render(request, template, context)
+
+
+def suggest(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/_suggest.html", {"suggestions": search.suggest(request.GET.get("q", ""))})
+
+
+def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> HttpResponse:
+    try:
+        listing = selectors.listing_visible(listing_id=listing_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    if handle != listing.handle:
+        return redirect("listing", listing_id=listing.pk, handle=listing.handle, permanent=True)
+    return render(request, "marketplace/listing.html", {
+        "listing": listing,
+        "ancestors": [*selectors.category_ancestors(listing.category), listing.category] if listing.category else [],
+        "more": list(selectors.listings_of_vendor(vendor_id=listing.vendor_id, exclude_id=listing.pk)),
+        "vendor_url": vendor_url(listing.vendor, "/", request),
+    })
+
+
+# --- ops: category tree ----------------------------------------------------------------------
+
+
+@ops_required(roles.is_platform_admin)
+def ops_categories(request: HttpRequest) -> HttpResponse:
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = services.category_create(
+                name=form.cleaned_data["name"], slug=form.cleaned_data["slug"] or "",
+                parent=form.cleaned_data["parent"], position=form.cleaned_data["position"] or 0,
+            )
+        except ApplicationError as exc:
+            form.add_error(next(iter(exc.fields), None) if exc.fields else None, exc.message)
+        else:
+            messages.success(request, _("Category “%(path)s” created.") % {"path": category.path})
+            return redirect("ops-categories")
+    return render(request, "ops/categories.html", {
+        "form": form, "categories": selectors.categories_flat().prefetch_related("children"),
+    })
+
+
+@ops_required(roles.is_platform_admin)
+def ops_category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
+    try:
+        category = services.category_get(category_id=category_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    initial = {"name": category.name, "slug": category.slug, "parent": category.parent,
+               "position": category.position}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        try:
+            services.category_delete(category=category)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("ops-category-edit", category_id=category.pk)
+        messages.success(request, _("Category deleted."))
+        return redirect("ops-categories")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(
+                category=category, name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or category.slug,
+                parent=form.cleaned_data["parent"], position=form.cleaned_data["position"] or 0,
+            )
+        except ApplicationError as exc:
+            form.add_error(next(iter(exc.fields), None) if exc.fields else None, exc.message)
+        else:
+            messages.success(request, _("Category saved."))
+            return redirect("ops-categories")
+    return render(request, "ops/category_edit.html", {"form": form, "category": category})

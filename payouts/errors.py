@@ -43,3 +43,31 @@ class LedgerKeyConflict(Conflict):
 
 class LedgerEntryAlreadyReversed(Conflict):
     code = "ledger_entry_already_reversed"
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+
+
+class TransferStateConflict(Conflict):
+    code = "transfer_state_conflict"
+
+
+class TransferReversalInvalid(ApplicationError):
+    code = "transfer_reversal_invalid"
+
+
+class PayoutPolicyInvalid(ApplicationError):
+    code = "payout_policy_invalid"
+
+
+class ReportPeriodInvalid(ApplicationError):
+    code = "report_period_invalid"
+
+
+class ExportRequestInvalid(ApplicationError):
+    code = "export_request_invalid"
+
+
+class ExportNotReady(Conflict):
+    code = "export_not_ready"

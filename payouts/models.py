@@ -1,4 +1,4 @@
-"""Payouts models (public schema): commission rules and the double-entry ledger."""
+"""Payouts models (public schema): commission rules, the double-entry ledger, transfers, payouts, exports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Func, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -258,3 +258,240 @@ class LedgerBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.balance}"
+
+
+# ---------------------------------------------------------------------------------------------
+# transfers, payouts, exports (docs/payouts.md)
+# ---------------------------------------------------------------------------------------------
+class HoldPolicy(models.TextChoices):
+    IMMEDIATE = "immediate", _("At once when paid")
+    ON_SHIPMENT = "on_shipment", _("When shipped")
+    DAYS_AFTER_DELIVERY = "days_after_delivery", _("N days after delivery")
+
+
+class VendorPayoutPolicy(TimeStampedModel):
+    """A vendor's override of the platform hold policy (settings.PAYOUTS_HOLD_POLICY)."""
+
+    vendor = models.OneToOneField(
+        "vendors.Vendor", on_delete=models.CASCADE, related_name="payout_policy"
+    )
+    hold_policy = models.CharField(max_length=24, choices=HoldPolicy.choices)
+    hold_days = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hold_policy__in=["immediate", "on_shipment", "days_after_delivery"]),
+                name="vendorpayoutpolicy_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_days__lte=90), name="vendorpayoutpolicy_days_le_90"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}: {self.hold_policy}"
+
+
+class Transfer(TimeStampedModel):
+    """The vendor's net of one sub-order, moved to its connected account when released."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        HELD = "held", _("Held")
+        RELEASED = "released", _("Released")
+        TRANSFERRED = "transferred", _("Transferred")
+        FAILED = "failed", _("Failed")
+        REVERSED = "reversed", _("Reversed")
+        PARTIALLY_REVERSED = "partially_reversed", _("Partially reversed")
+
+    sub_order = models.OneToOneField(
+        "orders.SubOrder", on_delete=models.PROTECT, related_name="transfer"
+    )
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="transfers")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
+    hold_policy = models.CharField(max_length=24, choices=HoldPolicy.choices)
+    release_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Open claims/disputes holding the funds: {"<reason>": "<since iso>"}.
+    hold_reasons = models.JSONField(default=dict, blank=True)
+    stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Reductions: before the transfer they lower what is sent; after it, Stripe reversals.
+    amount_reversed = models.BigIntegerField(default=0)
+    amount_transferred = models.BigIntegerField(default=0)
+    # Bumped after a definitive gateway refusal so a retry is a new request (a network error
+    # keeps the key: the first request may have gone through).
+    key_generation = models.PositiveSmallIntegerField(default=0)
+    transferred_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "release_at"], name="transfer_status_release_idx"),
+            models.Index(fields=["vendor", "created_at"], name="transfer_vendor_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[
+                    "pending", "held", "released", "transferred", "failed", "reversed",
+                    "partially_reversed",
+                ]),
+                name="transfer_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="transfer_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(amount_reversed__gte=0, amount_reversed__lte=F("amount")),
+                name="transfer_reversed_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["transferred", "partially_reversed"])
+                | ~Q(stripe_transfer_id=""),
+                name="transfer_transferred_has_stripe_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_transferred__gte=0, amount_transferred__lte=F("amount")),
+                name="transfer_transferred_within_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_transfer_id"], condition=~Q(stripe_transfer_id=""),
+                name="transfer_stripe_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.idempotency_key} ({self.status})"
+
+    @property
+    def amount_due(self) -> int:
+        """What is still to be sent (before the transfer) or kept by the vendor (after)."""
+        return self.amount - self.amount_reversed
+
+    @property
+    def gateway_key(self) -> str:
+        if self.key_generation:
+            return f"{self.idempotency_key}:g{self.key_generation}"
+        return self.idempotency_key
+
+
+class TransferReversal(models.Model):
+    """One reduction of a transfer (refund, claim, chargeback), once per caller's key."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="reversals")
+    key = models.CharField(max_length=200, unique=True)
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=300)
+    # Blank when the transfer had not gone out yet (it is simply sent smaller).
+    stripe_reversal_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transferreversal_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reversal {self.key} ({self.amount})"
+
+
+class Payout(TimeStampedModel):
+    """A connected account's payout to its bank, recorded from `payout.*` Connect webhooks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        IN_TRANSIT = "in_transit", _("In transit")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="payouts")
+    stripe_payout_id = models.CharField(max_length=255, unique=True)
+    account = models.CharField(max_length=64)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    arrival_date = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    # `created` of the newest event applied: older events never overwrite newer state.
+    last_event_created = models.BigIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "created_at"], name="payout_vendor_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "in_transit", "paid", "failed", "canceled"]),
+                name="payout_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.stripe_payout_id} ({self.status})"
+
+
+class ExportJob(TimeStampedModel):
+    """A finance export built by a Celery task; the same request twice is the same job."""
+
+    class Kind(models.TextChoices):
+        PAYOUT_REPORT = "payout_report", _("Payout report (transfers and payouts)")
+        COMMISSION_REPORT = "commission_report", _("Commission report")
+        VENDOR_STATEMENT = "vendor_statement", _("Vendor statement")
+        TAX_SUMMARY = "tax_summary", _("Yearly gross sales per vendor (DAC7)")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    params = models.JSONField(default=dict)
+    params_checksum = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[
+                    "payout_report", "commission_report", "vendor_statement", "tax_summary",
+                ]),
+                name="exportjob_kind_valid",
+            ),
+            models.CheckConstraint(condition=Q(format__in=["csv", "xlsx"]), name="exportjob_format_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="exportjob_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="exportjob_progress_le_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.kind} ({self.status})"

@@ -153,3 +153,13 @@ def commission_rule_update(*, rule: CommissionRule, **fields: Any) -> Commission
     values = _validate(values)
     _check_overlap(values, exclude_id=rule.pk)
     return _save(rule, values)
+
+
+# Transfer and payout writes live in their own modules; these are the names other apps call.
+from payouts.transfers import (  # noqa: E402, F401
+    transfer_hold_for_sub_order,
+    transfer_release_hold,
+    transfer_reverse_for_sub_order,
+    transfers_create_for_order,
+)
+

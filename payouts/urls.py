@@ -1,8 +1,8 @@
-"""Ops console URLs of payouts (platform host): /ops/commissions/ and /ops/ledger/."""
+"""Ops console URLs of payouts (platform host): commissions, ledger, transfers, finance."""
 
 from django.urls import path
 
-from payouts import views
+from payouts import views, views_finance
 
 app_name = "payouts"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     path("commissions/preview/", views.commission_preview, name="commission-preview"),
     path("ledger/", views.ledger_overview, name="ledger"),
     path("ledger/adjustments/", views.ledger_adjustment, name="ledger-adjustment"),
+    path("transfers/", views_finance.transfer_list, name="transfers"),
+    path("transfers/<int:transfer_id>/retry/", views_finance.transfer_retry, name="transfer-retry"),
+    path("payout-policies/", views_finance.payout_policies, name="payout-policies"),
+    path("finance/", views_finance.finance_overview, name="finance"),
+    path("finance/reconciliation/", views_finance.reconciliation, name="reconciliation"),
+    path("finance/exports/", views_finance.export_list, name="exports"),
+    path("finance/exports/<int:job_id>/progress/", views_finance.export_progress, name="export-progress"),
+    path("finance/exports/download/<str:token>/", views_finance.export_download, name="export-download"),
 ]

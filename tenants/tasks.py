@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from tenants import services
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=5)
-def store_provision_task(self, store_id: int) -> str:  # type: ignore[no-untyped-def]
+# Transient database failures are retried with backoff; a domain failure (e.g. the host belongs
+# to another store) is final and stays visible on the store as `failed` until retried by a person.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def store_provision_task(store_id: int) -> str:
     store = services.store_provision(store_id=store_id)
     return store.status
 

@@ -79,8 +79,10 @@ def platform_client(db: Any) -> TenantClient:
 
 
 @pytest.fixture
-def client_for() -> Any:
+def client_for(db: Any) -> Any:
     """`client_for(vendor_or_host, user=None)` → a client on that host, logged in if a user is given."""
+    # A transactional test before this one may have flushed the public tenant's hosts.
+    public_tenant_ensure()
 
     def make(target: Vendor | str, user: Any = None) -> TenantClient:
         host = target if isinstance(target, str) else target.host

@@ -1,13 +1,15 @@
-"""Vendors (public schema): the seller's profile, its store, its members and Connect state."""
+"""Vendors (public schema): the seller's profile, application and review, members, Connect state."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from accounts.roles import VendorRole
 from common.models import TimeStampedModel
+from vendors.storage import private_storage
 
 
 class Vendor(TimeStampedModel):
@@ -31,6 +33,10 @@ class Vendor(TimeStampedModel):
     payouts_enabled = models.BooleanField(default=False)
     stripe_requirements = models.JSONField(default=list, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    stripe_details_submitted = models.BooleanField(default=False)
+    # `created` of the newest Stripe account state applied: older events are ignored.
+    stripe_account_synced_at = models.DateTimeField(null=True, blank=True)
+    onboarding_error = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -72,3 +78,190 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.vendor}"
+
+
+class VendorApplication(TimeStampedModel):
+    """A would-be seller's application, saved as a draft until submitted for review."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class LegalForm(models.TextChoices):
+        SOLE_TRADER = "sole_trader", _("Sole trader")
+        PARTNERSHIP = "partnership", _("Partnership")
+        COMPANY = "company", _("Limited company")
+        NONPROFIT = "nonprofit", _("Non-profit")
+        OTHER = "other", _("Other")
+
+    OPEN_STATUSES = ("draft", "submitted", "changes_requested")
+    # Statuses in which the slug is held for the applicant (drafts do not hold a slug).
+    SLUG_HOLDING_STATUSES = ("submitted", "changes_requested", "approved")
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="vendor_applications"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    business_name = models.CharField(max_length=200, blank=True)
+    legal_form = models.CharField(max_length=20, choices=LegalForm.choices, blank=True)
+    country = CountryField(blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    slug = models.SlugField(max_length=40, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    description = models.TextField(blank=True)
+    logo = models.FileField(storage=private_storage, upload_to="applications/logos/", blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reviewer_message = models.TextField(blank=True)
+    vendor = models.OneToOneField(
+        Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "submitted", "changes_requested", "approved", "rejected"]
+                ),
+                name="vendorapplication_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(status__in=["draft", "submitted", "changes_requested"]),
+                name="vendorapplication_one_open_per_applicant",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(status__in=["submitted", "changes_requested", "approved"]),
+                name="vendorapplication_slug_held_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(vendor__isnull=False),
+                name="vendorapplication_approved_has_vendor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_name or _('Untitled')} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
+
+
+class ApplicationDocument(TimeStampedModel):
+    """A private file attached to an application (never under MEDIA_URL)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("Business registration")
+        IDENTITY = "identity", _("Identity document")
+        OTHER = "other", _("Other")
+
+    application = models.ForeignKey(
+        VendorApplication, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGISTRATION)
+    file = models.FileField(storage=private_storage, upload_to="applications/documents/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AuditEntry(models.Model):
+    """Who did what to an application or a vendor, when and why. Rows are never changed."""
+
+    class Action(models.TextChoices):
+        APPLICATION_SUBMIT = "application.submit", _("Application submitted")
+        APPLICATION_REQUEST_CHANGES = "application.request_changes", _("Changes requested")
+        APPLICATION_APPROVE = "application.approve", _("Application approved")
+        APPLICATION_REJECT = "application.reject", _("Application rejected")
+        VENDOR_SUSPEND = "vendor.suspend", _("Vendor suspended")
+        VENDOR_REINSTATE = "vendor.reinstate", _("Vendor reinstated")
+        VENDOR_ACTIVATE = "vendor.activate", _("Vendor activated")
+        VENDOR_ONBOARDING_RETRY = "vendor.onboarding_retry", _("Onboarding retried")
+        MEMBER_INVITE = "member.invite", _("Member invited")
+        MEMBER_JOIN = "member.join", _("Member joined")
+        MEMBER_REMOVE = "member.remove", _("Member removed")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40, choices=Action.choices)
+    application = models.ForeignKey(
+        VendorApplication, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+    )
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False) | models.Q(vendor__isnull=False),
+                name="auditentry_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Invitation(TimeStampedModel):
+    """An invitation to join a vendor's team by email, accepted through a secret link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=VendorRole.choices)
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["manager", "staff"]), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "revoked"]),
+                name="invitation_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["vendor", "email"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.vendor} ({self.role})"

@@ -59,10 +59,13 @@ LOCAL_SHARED_APPS = [
     "payouts",
     "disputes",
     "frontend",
+    "orders",
 ]
 # Apps whose tables live in every vendor's schema.
 TENANT_APPS = [
     "catalog",
+    "storefront",
+    "fulfillment",
 ]
 SHARED_APPS = ["django_tenants", *DJANGO_APPS, *THIRD_PARTY_SHARED_APPS, *LOCAL_SHARED_APPS]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -190,6 +193,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models call their state field `status`; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ClaimStatusEnum": "disputes.models.Claim.Status",
+        "ClaimReasonEnum": "disputes.models.Claim.Reason",
+        "ProductStatusEnum": "catalog.models.Product.Status",
+        "StockAdjustmentReasonEnum": "catalog.models.StockAdjustment.Reason",
+        "VendorOrderStatusEnum": "fulfillment.models.VendorOrder.Status",
+        "ExportJobKindEnum": "payouts.models.ExportJob.Kind",
+        "ApplicationDocumentKindEnum": "vendors.models.ApplicationDocument.Kind",
+        "JournalEntryKindEnum": "payouts.models.JournalEntry.Kind",
+    },
 }
 
 # --- i18n ------------------------------------------------------------------------------------
@@ -239,6 +254,49 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Safety net for webhook events whose apply task was lost (broker down at intake, worker crash).
+CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
+    "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,
+}
+
+# --- orders (cart, checkout) -----------------------------------------------------------------
+ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
+ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
+CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
+    "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
+    "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
+}
+
+# --- payouts (transfers, payouts, finance exports) ---------------------------------------------
+# When vendors' funds go out: immediate | on_shipment | days_after_delivery (+ PAYOUTS_HOLD_DAYS).
+PAYOUTS_HOLD_POLICY = env("PAYOUTS_HOLD_POLICY", default="immediate")
+PAYOUTS_HOLD_DAYS = env.int("PAYOUTS_HOLD_DAYS", default=7)
+PAYOUTS_TRANSFER_MAX_ATTEMPTS = env.int("PAYOUTS_TRANSFER_MAX_ATTEMPTS", default=8)
+PAYOUTS_TRANSFER_RETRY_BASE_SECONDS = env.int("PAYOUTS_TRANSFER_RETRY_BASE_SECONDS", default=60)
+PAYOUTS_EXPORT_LINK_SECONDS = env.int("PAYOUTS_EXPORT_LINK_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["payouts-transfers-release-due"] = {
+    "task": "payouts.tasks.transfers_release_due", "schedule": 300.0,
+}
+# Safety net for the catalog outbox (the relay is normally queued on commit).
+CELERY_BEAT_SCHEDULE["catalog-outbox-relay-sweep"] = {
+    "task": "catalog.tasks.outbox_relay_sweep", "schedule": 60.0,
+}
+
+# --- disputes (claims, returns, chargebacks) --------------------------------------------------
+DISPUTES_RETURN_WINDOW_DAYS = env.int("DISPUTES_RETURN_WINDOW_DAYS", default=30)
+DISPUTES_CLAIM_WINDOW_DAYS = env.int("DISPUTES_CLAIM_WINDOW_DAYS", default=60)
+DISPUTES_VENDOR_SLA_BUSINESS_DAYS = env.int("DISPUTES_VENDOR_SLA_BUSINESS_DAYS", default=3)
+# "refunded": the platform gives its commission back on refunds the vendor bears; "kept": it keeps it.
+DISPUTES_COMMISSION_ON_REFUND = env("DISPUTES_COMMISSION_ON_REFUND", default="refunded")
+# Who bears a lost chargeback (amount and fee): "vendor" or "platform"; and how it is recovered:
+# "reversal" (transfer reversal) or "balance" (negative balance deducted from future transfers).
+DISPUTES_CHARGEBACK_LIABILITY = env("DISPUTES_CHARGEBACK_LIABILITY", default="vendor")
+DISPUTES_CHARGEBACK_RECOVERY = env("DISPUTES_CHARGEBACK_RECOVERY", default="reversal")
+CELERY_BEAT_SCHEDULE["disputes-claims-escalate-overdue"] = {
+    "task": "disputes.tasks.claims_escalate_overdue", "schedule": 900.0,
+}
 
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -76,6 +76,9 @@ def mobile_page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def site(live_server: Any) -> Any:
     """URLs on the live server for the platform host and any vendor host."""
+    from tenants.services import public_tenant_ensure
+
+    public_tenant_ensure()
     port = live_server.url.rsplit(":", 1)[1]
 
     class Site:

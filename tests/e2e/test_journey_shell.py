@@ -34,7 +34,7 @@ def test_marketplace_storefront_dashboard_and_ops_in_chromium(
 
     login(page, site.vendor(vendor_a), owner_a.email, PASSWORD)
     page.goto(f"{site.vendor(vendor_a)}/dashboard/products/")
-    assert page.get_by_role("cell", name="Glacier Water Bottle").is_visible()
+    assert page.get_by_role("cell", name="Glacier Water Bottle", exact=True).is_visible()
     shot(page, "dashboard-products")
 
     login(page, site.platform, admin_user.email, PASSWORD)

@@ -4,7 +4,12 @@ from catalog.models import Product
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
-    """Creates in the schema active when called (wrap in `schema_context`)."""
+    """A product with one variant, created through `catalog.services.product_create` (so the
+    outbox is written too). Creates in the schema active when called (wrap in `schema_context`).
+
+    `sku`, `price_amount`, `currency` and `stock` describe its single variant; pass `variants=[...]`
+    for several.
+    """
 
     class Meta:
         model = Product
@@ -15,3 +20,14 @@ class ProductFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
     stock = 10
     status = Product.Status.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from catalog.services import product_create
+
+        variant = {
+            "sku": kwargs.pop("sku"), "price_amount": kwargs.pop("price_amount"),
+            "currency": kwargs.pop("currency"), "stock": kwargs.pop("stock"),
+        }
+        kwargs.setdefault("variants", [variant])
+        return product_create(**kwargs)

@@ -165,3 +165,22 @@ def test_production_settings_refuse_a_missing_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_openapi_schema_describes_the_host_it_is_served_on(platform_client, client_for, vendor_a):
+    public = platform_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    vendor = client_for(vendor_a).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    assert "/api/v1/vendor/products/" in vendor["paths"]
+    assert "/api/v1/vendor/products/" not in public["paths"]
+    assert "/api/v1/me/" in public["paths"]
+
+
+@pytest.mark.parametrize("urlconf", ["config.urls_public", "config.urls_tenants"])
+def test_openapi_schema_is_valid_without_warnings(urlconf, tmp_path):
+    from django.core.management import call_command
+
+    call_command(
+        "spectacular", "--urlconf", urlconf, "--validate", "--fail-on-warn",
+        "--file", str(tmp_path / "schema.yml"),
+    )
+    assert (tmp_path / "schema.yml").stat().st_size > 1000

@@ -1,0 +1,93 @@
+"""Dashboard forms; they parse input, the services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Product, StockAdjustment
+
+
+def _category_choices() -> list[tuple[str, Any]]:
+    from marketplace.models import Category
+
+    return [("", _("(none)"))] + [
+        (str(pk), f"{'— ' * depth}{name}") for pk, name, depth in
+        Category.objects.order_by("path").values_list("pk", "name", "depth")
+    ]
+
+
+def pairs_parse(text: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for part in (text or "").replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise forms.ValidationError(_("Write name=value pairs separated by semicolons."))
+        result[key.strip()] = value.strip()
+    return result
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    handle = forms.SlugField(label=_("Handle"), max_length=100, required=False,
+                             help_text=_("Used in links and CSV files; made from the name when empty."))
+    status = forms.ChoiceField(label=_("Status"), choices=Product.Status.choices)
+    category_id = forms.ChoiceField(label=_("Category"), required=False)
+    description = forms.CharField(label=_("Description"), required=False, max_length=50_000,
+                                  widget=forms.Textarea(attrs={"rows": 6}),
+                                  help_text=_("Basic HTML is kept (paragraphs, lists, bold, links)."))
+    option_types = forms.CharField(label=_("Option types"), required=False, max_length=100,
+                                   help_text=_("Comma separated, e.g. size, colour."))
+    attributes = forms.CharField(label=_("Attributes"), required=False, max_length=2000,
+                                 help_text=_("e.g. material=wool; fit=regular"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category_field = self.fields["category_id"]
+        assert isinstance(category_field, forms.ChoiceField)
+        category_field.choices = _category_choices()
+
+    def clean_option_types(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["option_types"].split(",") if name.strip()]
+
+    def clean_attributes(self) -> dict[str, str]:
+        return pairs_parse(self.cleaned_data["attributes"])
+
+    def clean_category_id(self) -> int | None:
+        value = self.cleaned_data["category_id"]
+        return int(value) if value else None
+
+
+class VariantForm(forms.Form):
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    options = forms.CharField(label=_("Options"), required=False, max_length=200,
+                              help_text=_("e.g. size=M; colour=red"))
+    price = forms.CharField(label=_("Price"), max_length=20, help_text=_("In the store's currency, e.g. 12.50"))
+    compare_at_price = forms.CharField(label=_("Compare-at price"), max_length=20, required=False)
+    weight_grams = forms.IntegerField(label=_("Weight (g)"), min_value=0, max_value=10**9, initial=0)
+    stock = forms.IntegerField(label=_("Initial stock"), min_value=0, max_value=10**9, initial=0, required=False)
+
+    def clean_options(self) -> dict[str, str]:
+        return pairs_parse(self.cleaned_data["options"])
+
+
+class StockAdjustmentForm(forms.Form):
+    delta = forms.IntegerField(label=_("Change"), min_value=-10**9, max_value=10**9,
+                               help_text=_("Positive to add, negative to remove."))
+    reason = forms.ChoiceField(label=_("Reason"), choices=[
+        c for c in StockAdjustment.Reason.choices if c[0] not in {"import", "initial"}])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ImageForm(forms.Form):
+    image = forms.FileField(label=_("Image"))
+    alt = forms.CharField(label=_("Description for screen readers"), max_length=200, required=False)
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+

@@ -1,0 +1,1 @@
+"""A vendor's copy of its orders and their shipments (vendor schema)."""

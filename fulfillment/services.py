@@ -1,0 +1,255 @@
+"""Fulfilment writes in the vendor's schema: the order copy, shipments, line cancellations.
+
+Each runs in the schema its caller entered (a dashboard request on the vendor's host, or a task
+that named the schema); the public sub-order is updated afterwards by `orders.tasks.sub_order_sync`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
+
+
+class InvalidShipment(ApplicationError):
+    code = "invalid_shipment"
+
+
+class InvalidCancellation(ApplicationError):
+    code = "invalid_cancellation"
+
+
+class VendorOrderNotFound(NotFound):
+    code = "vendor_order_not_found"
+
+
+class VendorOrderClosed(Conflict):
+    code = "vendor_order_closed"
+
+
+def _current_schema() -> str:
+    return str(getattr(connection, "schema_name", ""))
+
+
+def _sync_soon(sub_order_id: int) -> None:
+    from orders.tasks import sub_order_sync
+
+    # Queued from the public side: the task reads the vendor schema of that sub-order only.
+    def queue() -> None:
+        from django_tenants.utils import schema_context
+
+        with schema_context("public"):
+            sub_order_sync.delay(sub_order_id)
+
+    transaction.on_commit(queue)
+
+
+@transaction.atomic
+def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
+    """The vendor's copy of a paid sub-order (idempotent: one copy per sub-order)."""
+    from orders.models import SubOrder
+
+    existing = VendorOrder.objects.filter(sub_order_id=sub_order_id).first()
+    if existing is not None:
+        return existing, False
+    sub = SubOrder.objects.select_related("order", "vendor__store").get(pk=sub_order_id)
+    if sub.vendor.store is None or sub.vendor.store.schema_name != _current_schema():
+        raise Conflict("A vendor order is created only in its own vendor's schema.")
+    order = sub.order
+    if order.paid_at is None:
+        raise Conflict(f"Order {order.pk} is not paid.")
+    copy = VendorOrder.objects.create(
+        sub_order_id=sub.pk, order_id=order.pk, order_number=order.number,
+        payment_intent_id=order.payment_intent_id, buyer_email=order.email,
+        currency=order.currency, tax_display=order.tax_display,
+        subtotal_amount=sub.subtotal_amount, shipping_amount=sub.shipping_amount,
+        tax_amount=sub.tax_amount, total_amount=sub.total_amount, shipping_name=sub.shipping_name,
+        ship_name=order.ship_name, ship_line1=order.ship_line1, ship_line2=order.ship_line2,
+        ship_city=order.ship_city, ship_region=order.ship_region,
+        ship_postal_code=order.ship_postal_code, ship_country=order.ship_country,
+        placed_at=order.paid_at,
+    )
+    VendorOrderLine.objects.bulk_create(
+        VendorOrderLine(
+            vendor_order=copy, order_line_id=line.pk, product_id=line.product_id,
+            variant_id=line.variant_id, sku=line.sku, name=line.name, quantity=line.quantity,
+            unit_price_amount=line.unit_price_amount, line_amount=line.line_amount,
+            tax_amount=line.tax_amount,
+        )
+        for line in sub.lines.all()
+    )
+    return copy, True
+
+
+def _locked(vendor_order_id: Any) -> VendorOrder:
+    try:
+        return VendorOrder.objects.select_for_update().get(pk=int(vendor_order_id))
+    except (VendorOrder.DoesNotExist, TypeError, ValueError):
+        raise VendorOrderNotFound(_("Order not found.")) from None
+
+
+def _status_recompute(vendor_order: VendorOrder) -> None:
+    lines = list(vendor_order.lines.all())
+    quantity = sum(line.quantity for line in lines)
+    shipped = sum(line.shipped_quantity for line in lines)
+    cancelled = sum(line.cancelled_quantity for line in lines)
+    if cancelled >= quantity:
+        status = VendorOrder.Status.CANCELLED
+    elif shipped + cancelled >= quantity:
+        status = VendorOrder.Status.SHIPPED
+    elif shipped:
+        status = VendorOrder.Status.PARTIALLY_SHIPPED
+    else:
+        status = VendorOrder.Status.NEW
+    vendor_order.status = status
+    vendor_order.save(update_fields=["status", "refunded_amount", "updated_at"])
+
+
+@transaction.atomic
+def vendor_order_ship(
+    *, vendor_order_id: Any, quantities: dict[Any, Any], carrier: str, tracking_number: str,
+    user: Any = None,
+) -> Shipment:
+    """Record a shipment of some lines (partial shipments allowed) with carrier and tracking."""
+    vendor_order = _locked(vendor_order_id)
+    carrier = " ".join((carrier or "").split())[:64]
+    tracking_number = "".join((tracking_number or "").split())[:64]
+    errors: dict[str, list[str]] = {}
+    if not carrier:
+        errors["carrier"] = [_("This field is required.")]
+    if not tracking_number:
+        errors["tracking_number"] = [_("This field is required.")]
+    lines = {line.pk: line for line in vendor_order.lines.select_for_update()}
+    wanted: dict[int, int] = {}
+    for raw_id, raw_quantity in (quantities or {}).items():
+        try:
+            line_id, quantity = int(raw_id), int(raw_quantity or 0)
+        except (TypeError, ValueError):
+            errors.setdefault("lines", []).append(_("Quantities are whole numbers."))
+            continue
+        if quantity == 0:
+            continue
+        line = lines.get(line_id)
+        if line is None:
+            errors.setdefault("lines", []).append(_("Unknown line %(id)s.") % {"id": line_id})
+        elif quantity < 0 or quantity > line.open_quantity:
+            errors.setdefault("lines", []).append(
+                _("%(sku)s: ship between 1 and %(open)s.") % {"sku": line.sku, "open": line.open_quantity}
+            )
+        else:
+            wanted[line_id] = quantity
+    if not wanted and "lines" not in errors:
+        errors["lines"] = [_("Choose at least one item to ship.")]
+    if errors:
+        raise InvalidShipment(_("Please correct the shipment."), fields=errors)
+    shipment = Shipment.objects.create(
+        vendor_order=vendor_order, carrier=carrier, tracking_number=tracking_number,
+        user_id=getattr(user, "pk", None),
+    )
+    for line_id, quantity in wanted.items():
+        ShipmentLine.objects.create(shipment=shipment, line_id=line_id, quantity=quantity)
+        VendorOrderLine.objects.filter(pk=line_id).update(shipped_quantity=F("shipped_quantity") + quantity)
+    _status_recompute(vendor_order)
+    _sync_soon(vendor_order.sub_order_id)
+    return shipment
+
+
+def refund_for_units(*, charge: int, quantity: int, units: int) -> int:
+    """The part of a line's charge for `units` of `quantity` (floor; the last unit takes the rest)."""
+    return charge if units >= quantity else charge * units // quantity
+
+
+def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: int, amount: int,
+                   refund_id: str) -> int:
+    """The vendor could not ship: the buyer is refunded from the vendor's payable, and the
+    platform gives back its commission on those units (policy: the buyer's loss is nobody's fee)."""
+    from orders.models import OrderLine
+    from payouts.ledger.postings import post_refund
+
+    public_line = OrderLine.objects.select_related("vendor__store").get(pk=line.order_line_id)
+    if public_line.vendor.store is None or public_line.vendor.store.schema_name != _current_schema():
+        raise Conflict("An order line is refunded only from its own vendor's schema.")
+    commission_before = refund_for_units(charge=public_line.commission_amount, quantity=line.quantity,
+                                         units=line.cancelled_quantity)
+    commission_after = refund_for_units(charge=public_line.commission_amount, quantity=line.quantity,
+                                        units=line.cancelled_quantity + units)
+    commission = min(amount, commission_after - commission_before)
+    post_refund(
+        order_id=vendor_order.order_id, refund_id=refund_id, currency=vendor_order.currency,
+        vendor_shares=[(public_line.vendor_id, amount, commission)], refund_commission=True,
+        key=f"refund:{refund_id}",
+    )
+    return commission
+
+
+def _vendor_part_recover_soon(*, sub_order_id: int, amount: int, refund_id: str) -> None:
+    """After commit: take the vendor's part of the refund back from its transfer (retried task)."""
+    if amount <= 0:
+        return
+    from fulfillment.tasks import cancelled_units_recover
+
+    transaction.on_commit(
+        lambda: cancelled_units_recover.delay(sub_order_id, amount, refund_id)
+    )
+
+
+@transaction.atomic
+def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: Any, user: Any = None) -> VendorOrderLine:
+    """Cancel units the vendor cannot ship: refund them through the gateway, return the stock."""
+    from catalog.models import StockAdjustment, Variant
+    from catalog.services import variants_changed_publish
+    from payments import gateway
+
+    vendor_order = _locked(vendor_order_id)
+    try:
+        line = vendor_order.lines.select_for_update().get(pk=int(line_id))
+    except (VendorOrderLine.DoesNotExist, TypeError, ValueError):
+        raise VendorOrderNotFound(_("Order line not found.")) from None
+    try:
+        units = int(quantity)
+    except (TypeError, ValueError):
+        units = 0
+    if not 1 <= units <= line.open_quantity:
+        message = _("Cancel between 1 and %(open)s.") % {"open": line.open_quantity}
+        if line.open_quantity == 0:
+            raise VendorOrderClosed(_("Every unit of this line is already shipped or cancelled."))
+        raise InvalidCancellation(message, fields={"quantity": [message]})
+    charge = line.line_amount + (line.tax_amount if vendor_order.tax_display == "exclusive" else 0)
+    before = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity)
+    after = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity + units)
+    amount = after - before
+    if amount > 0:
+        # Keyed by the line and the cancelled total: a retry makes no second refund.
+        refund = gateway.refund_create(
+            key=f"orderline:{line.order_line_id}:cancelled:{line.cancelled_quantity + units}",
+            payment_intent_id=vendor_order.payment_intent_id, amount=amount,
+            metadata={"order_id": vendor_order.order_id, "order_line_id": line.order_line_id,
+                      "sub_order_id": vendor_order.sub_order_id},
+        )
+        vendor_part = amount - _ledger_refund(
+            vendor_order=vendor_order, line=line, units=units, amount=amount, refund_id=refund.id
+        )
+        _vendor_part_recover_soon(
+            sub_order_id=vendor_order.sub_order_id, amount=vendor_part, refund_id=refund.id
+        )
+    line.cancelled_quantity += units
+    line.refunded_amount += amount
+    line.save(update_fields=["cancelled_quantity", "refunded_amount"])
+    vendor_order.refunded_amount += amount
+    if Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + units):
+        stock_after = Variant.objects.filter(pk=line.variant_id).values_list("stock", flat=True).get()
+        StockAdjustment.objects.create(
+            variant_id=line.variant_id, delta=units, stock_after=stock_after,
+            reason=StockAdjustment.Reason.CORRECTION,
+            note=f"order {vendor_order.order_number}: {units} cancelled by the vendor",
+            user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "",
+        )
+        variants_changed_publish(variant_ids=[line.variant_id])
+    _status_recompute(vendor_order)
+    _sync_soon(vendor_order.sub_order_id)
+    return line

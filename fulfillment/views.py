@@ -1,0 +1,72 @@
+"""Vendor dashboard pages for orders: list, detail, ship lines, cancel lines (own schema only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import vendor_member_required
+from common.exceptions import ApplicationError
+from fulfillment import selectors, services
+from fulfillment.models import VendorOrder
+
+
+def _order_or_404(vendor_order_id: int) -> VendorOrder:
+    try:
+        return selectors.vendor_order_detail(vendor_order_id=vendor_order_id)
+    except services.VendorOrderNotFound as exc:
+        raise Http404 from exc
+
+
+@vendor_member_required()
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.vendor_orders_list(status=status), 25).get_page(request.GET.get("page"))
+    template = "fulfillment/_order_table.html" if getattr(request, "htmx", False) else "fulfillment/order_list.html"
+    return render(request, template, {"page": page, "status": status, "statuses": VendorOrder.Status.choices})
+
+
+@vendor_member_required()
+def order_detail(request: HttpRequest, vendor_order_id: int) -> HttpResponse:
+    return render(request, "fulfillment/order_detail.html", {"vendor_order": _order_or_404(vendor_order_id)})
+
+
+@vendor_member_required()
+@require_POST
+def order_ship(request: HttpRequest, vendor_order_id: int) -> HttpResponse:
+    vendor_order = _order_or_404(vendor_order_id)
+    quantities = {key[4:]: value for key, value in request.POST.items() if key.startswith("qty_")}
+    try:
+        services.vendor_order_ship(
+            vendor_order_id=vendor_order.pk, quantities=quantities, carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""), user=request.user,
+        )
+    except ApplicationError as exc:
+        errors = [error for field_errors in (exc.fields or {}).values() for error in field_errors]
+        return render(request, "fulfillment/order_detail.html", {
+            "vendor_order": _order_or_404(vendor_order_id), "ship_error": exc.message, "ship_errors": errors,
+            "form_data": request.POST,
+        }, status=422)
+    messages.success(request, _("Shipment recorded; the buyer sees the tracking number."))
+    return redirect("fulfillment-order-detail", vendor_order_id=vendor_order.pk)
+
+
+@vendor_member_required()
+@require_POST
+def order_line_cancel(request: HttpRequest, vendor_order_id: int, line_id: int) -> HttpResponse:
+    vendor_order = _order_or_404(vendor_order_id)
+    try:
+        services.vendor_order_line_cancel(vendor_order_id=vendor_order.pk, line_id=line_id,
+                                          quantity=request.POST.get("quantity"), user=request.user)
+    except services.VendorOrderNotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        return render(request, "fulfillment/order_detail.html", {
+            "vendor_order": _order_or_404(vendor_order_id), "cancel_error": exc.message,
+        }, status=422)
+    messages.success(request, _("Cancelled and refunded; the stock is back."))
+    return redirect("fulfillment-order-detail", vendor_order_id=vendor_order.pk)

@@ -1,0 +1,97 @@
+"""Public marketplace API: `/api/v1/listings/` (search) and `/api/v1/categories/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace import search, selectors
+from marketplace.models import Listing
+
+
+class ListingOutputSerializer(serializers.ModelSerializer):
+    vendor = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Listing
+        fields = ["id", "title", "handle", "vendor", "category", "currency", "price_min", "price_max",
+                  "compare_at_amount", "in_stock", "stock_total", "image_url", "thumbnail_url",
+                  "attributes", "option_types", "product_created_at"]
+
+    def get_vendor(self, obj: Listing) -> dict[str, Any]:
+        return {"slug": obj.vendor.slug, "name": obj.vendor.name}
+
+    def get_category(self, obj: Listing) -> dict[str, Any] | None:
+        if obj.category is None:
+            return None
+        return {"id": obj.category.pk, "name": obj.category.name, "path": obj.category.path}
+
+
+class ListingDetailSerializer(ListingOutputSerializer):
+    class Meta(ListingOutputSerializer.Meta):
+        fields = [*ListingOutputSerializer.Meta.fields, "description_html", "variants"]
+
+
+def _facets(page: search.SearchPage) -> dict[str, Any]:
+    return {
+        name: [{"value": f.value, "label": f.label, "count": f.count, "selected": f.selected} for f in facets]
+        for name, facets in page.facets.items()
+    }
+
+
+class ListingSearchApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="listings_search",
+        parameters=[OpenApiParameter(name, str, required=False) for name in
+                    ("q", "category", "vendor", "price_min", "price_max", "currency", "in_stock",
+                     "attr", "sort", "cursor", "limit")],
+        responses=ListingOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params, errors = search.params_from_query(request.query_params)
+        if errors:
+            raise serializers.ValidationError(errors)
+        page = search.search(params)
+        return Response({
+            "count": page.total,
+            "next_cursor": page.next_cursor,
+            "results": ListingOutputSerializer(page.results, many=True).data,
+            "facets": _facets(page),
+        })
+
+
+class ListingDetailApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(operation_id="listings_retrieve", responses=ListingDetailSerializer)
+    def get(self, request: Request, listing_id: int) -> Response:
+        return Response(ListingDetailSerializer(selectors.listing_visible(listing_id=listing_id)).data)
+
+
+class SuggestApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(operation_id="listings_suggest", responses={200: None})
+    def get(self, request: Request) -> Response:
+        return Response({"suggestions": search.suggest(request.query_params.get("q", ""))})
+
+
+class CategoryTreeApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(operation_id="categories_tree", responses={200: None})
+    def get(self, request: Request) -> Response:
+        return Response({"results": selectors.categories_tree()})

@@ -1,0 +1,125 @@
+"""Marketplace (public schema): the platform category tree and the searchable listing projection."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+# Text search configuration created in migration 0001 (English stemming over unaccented words).
+SEARCH_CONFIG = "marketplace_en"
+
+
+class Category(TimeStampedModel):
+    """A node of the platform taxonomy; `path` is the slash-joined slugs from the root."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80)
+    path = models.CharField(max_length=1000, unique=True)
+    depth = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "slug"], name="category_slug_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(parent__isnull=True), name="category_root_slug_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["path"], name="category_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Listing(models.Model):
+    """The public projection of one vendor product (fed by the vendor's outbox)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+        DRAFT = "draft", _("Draft")
+        DELETED = "deleted", _("Deleted")
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="listings")
+    product_id = models.BigIntegerField()
+    version = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices)
+    # False while the vendor is suspended or not able to sell: hidden at once from every page.
+    vendor_visible = models.BooleanField(default=True)
+    title = models.CharField(max_length=200)
+    handle = models.CharField(max_length=120)
+    description_html = models.TextField(blank=True)
+    description_text = models.TextField(blank=True)
+    vendor_name = models.CharField(max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="listings"
+    )
+    category_text = models.CharField(max_length=1000, blank=True)
+    currency = models.CharField(max_length=3)
+    price_min = models.BigIntegerField()
+    price_max = models.BigIntegerField()
+    compare_at_amount = models.BigIntegerField(null=True, blank=True)
+    stock_total = models.IntegerField(default=0)
+    in_stock = models.BooleanField(default=False)
+    variants = models.JSONField(default=list)
+    option_types = models.JSONField(default=list)
+    attributes = models.JSONField(default=dict)
+    image_url = models.CharField(max_length=500, blank=True)
+    thumbnail_url = models.CharField(max_length=500, blank=True)
+    product_created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=(
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("category_text", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("vendor_name", weight="C", config=SEARCH_CONFIG)
+            + SearchVector("description_text", weight="D", config=SEARCH_CONFIG)
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "product_id"], name="listing_vendor_product_unique"),
+            models.CheckConstraint(
+                condition=models.Q(price_min__gte=0) & models.Q(price_max__gte=models.F("price_min")),
+                name="listing_price_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "archived", "draft", "deleted"]),
+                name="listing_status_valid",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="listing_search_vector"),
+            GinIndex(fields=["title"], name="listing_title_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["attributes"], name="listing_attributes"),
+            models.Index(
+                fields=["price_min", "id"], name="listing_visible_price",
+                condition=models.Q(status="active", vendor_visible=True),
+            ),
+            models.Index(
+                fields=["product_created_at", "id"], name="listing_visible_newest",
+                condition=models.Q(status="active", vendor_visible=True),
+            ),
+            models.Index(fields=["category", "status"], name="listing_category_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def slug(self) -> str:
+        return self.handle

@@ -1,0 +1,72 @@
+"""Marketplace reads: categories and listings (public schema, projection only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from common.exceptions import NotFound
+from marketplace.models import Category, Listing
+
+
+def categories_tree() -> list[dict[str, Any]]:
+    """The whole taxonomy as nested dicts (one query)."""
+    nodes: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for category in Category.objects.order_by("depth", "position", "name"):
+        node = {"id": category.pk, "name": category.name, "slug": category.slug, "path": category.path,
+                "depth": category.depth, "children": []}
+        nodes[category.pk] = node
+        if category.parent_id is None:
+            roots.append(node)
+        elif category.parent_id in nodes:
+            nodes[category.parent_id]["children"].append(node)
+    return roots
+
+
+def categories_flat() -> QuerySet[Category]:
+    return Category.objects.order_by("path")
+
+
+def category_by_path(*, path: str) -> Category:
+    category = Category.objects.filter(path=(path or "").strip("/")).first()
+    if category is None:
+        raise NotFound("Category not found.")
+    return category
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    parts = category.path.split("/")
+    paths = ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
+    return list(Category.objects.filter(path__in=paths).order_by("depth"))
+
+
+def listings_visible() -> QuerySet[Listing]:
+    return Listing.objects.filter(status=Listing.Status.ACTIVE, vendor_visible=True)
+
+
+def listing_visible(*, listing_id: Any) -> Listing:
+    try:
+        listing_id = int(listing_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Listing not found.") from exc
+    listing = listings_visible().select_related("vendor", "category").filter(pk=listing_id).first()
+    if listing is None:
+        raise NotFound("Listing not found.")
+    return listing
+
+
+def listings_featured(*, limit: int = 8) -> QuerySet[Listing]:
+    return listings_visible().filter(in_stock=True).select_related("vendor").order_by("-product_created_at", "-id")[:limit]
+
+
+def listings_of_vendor(*, vendor_id: int, exclude_id: int | None = None, limit: int = 4) -> QuerySet[Listing]:
+    qs = listings_visible().filter(vendor_id=vendor_id).select_related("vendor")
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.order_by("-product_created_at", "-id")[:limit]
+
+
+def category_subtree_q(path: str) -> Q:
+    return Q(category__path=path) | Q(category__path__startswith=path + "/")

@@ -1,0 +1,351 @@
+"""Marketplace writes: the category tree and the listing projection (public schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+from marketplace.models import Category, Listing
+from marketplace.search import projection_changed
+
+MAX_CATEGORY_DEPTH_PATH = 1000
+
+
+class InvalidCategory(ApplicationError):
+    code = "invalid_category"
+
+
+def _changed() -> None:
+    """Cached search facets are stale: now (readers inside this change) and again after commit."""
+    projection_changed()
+    transaction.on_commit(projection_changed)
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+def _category_path(parent: Category | None, slug: str) -> str:
+    return f"{parent.path}/{slug}" if parent else slug
+
+
+@transaction.atomic
+def category_create(*, name: str, parent: Category | None = None, slug: str = "", position: int = 0) -> Category:
+    name = (name or "").strip()[:120]
+    slug = slugify(slug or name)[:80]
+    if not name or not slug:
+        raise InvalidCategory("A category needs a name.", fields={"name": ["required"]})
+    if parent is not None:
+        parent = Category.objects.select_for_update().get(pk=parent.pk)
+    path = _category_path(parent, slug)
+    if len(path) > MAX_CATEGORY_DEPTH_PATH:
+        raise InvalidCategory("The category path is too long.", fields={"slug": ["too_long"]})
+    if Category.objects.filter(path=path).exists():
+        raise Conflict(f"A category {path} already exists.", code="duplicate_category",
+                       fields={"slug": ["duplicate"]})
+    try:
+        with transaction.atomic():
+            return Category.objects.create(
+                parent=parent, name=name, slug=slug, path=path,
+                depth=(parent.depth + 1) if parent else 0, position=position,
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"A category {path} already exists.", code="duplicate_category",
+                       fields={"slug": ["duplicate"]}) from exc
+
+
+@transaction.atomic
+def category_update(
+    *, category: Category, name: str | None = None, slug: str | None = None,
+    parent: Category | bool | None = False, position: int | None = None,
+) -> Category:
+    """Rename or move a category; descendants' paths follow. `parent=False` keeps the parent."""
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    old_path = category.path
+    if name is not None:
+        category.name = name.strip()[:120]
+        if not category.name:
+            raise InvalidCategory("A category needs a name.", fields={"name": ["required"]})
+    if slug is not None:
+        category.slug = slugify(slug)[:80]
+        if not category.slug:
+            raise InvalidCategory("A category needs a slug.", fields={"slug": ["required"]})
+    if parent is not False:
+        new_parent = parent if isinstance(parent, Category) else None
+        if new_parent is not None and (
+            new_parent.pk == category.pk or new_parent.path.startswith(old_path + "/")
+        ):
+            raise InvalidCategory("A category cannot move under itself.", fields={"parent": ["cycle"]})
+        category.parent = new_parent
+        category.depth = (new_parent.depth + 1) if new_parent else 0
+    if position is not None:
+        category.position = position
+    category.path = _category_path(category.parent, category.slug)
+    if category.path != old_path and Category.objects.filter(path=category.path).exists():
+        raise Conflict(f"A category {category.path} already exists.", code="duplicate_category",
+                       fields={"slug": ["duplicate"]})
+    try:
+        with transaction.atomic():
+            category.save()
+            if category.path != old_path:
+                descendants = Category.objects.select_for_update().filter(path__startswith=old_path + "/")
+                for child in descendants.order_by("depth"):
+                    child.path = category.path + child.path[len(old_path):]
+                    child.depth = child.path.count("/")
+                    child.save(update_fields=["path", "depth", "updated_at"])
+    except IntegrityError as exc:
+        raise Conflict("That path is taken.", code="duplicate_category", fields={"slug": ["duplicate"]}) from exc
+    _category_text_refresh(category.path)
+    _changed()
+    return category
+
+
+def _category_text_refresh(path: str) -> None:
+    """Listings carry their category names for search: refresh them for the subtree."""
+    for category in Category.objects.filter(path__startswith=path):
+        Listing.objects.filter(category=category).update(category_text=category_text(category))
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    if category.children.exists():
+        raise Conflict("Move or delete its subcategories first.", code="category_has_children")
+    try:
+        category.delete()
+    except ProtectedError as exc:
+        raise Conflict("This category is in use.", code="category_in_use") from exc
+
+
+def category_text(category: Category | None) -> str:
+    if category is None:
+        return ""
+    names = list(
+        Category.objects.filter(path__in=_ancestor_paths(category.path)).order_by("depth").values_list("name", flat=True)
+    )
+    return " ".join(names)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def category_get(*, category_id: Any) -> Category:
+    try:
+        return Category.objects.get(pk=int(category_id))
+    except (Category.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound("Category not found.") from exc
+
+
+# --- listings --------------------------------------------------------------------------------
+
+
+class _CategoryCache:
+    """Categories and their search text, looked up once per batch."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[Category | None, str]] = {}
+
+    def get(self, category_id: Any) -> tuple[Category | None, str]:
+        if not category_id:
+            return None, ""
+        if category_id not in self._rows:
+            category = Category.objects.filter(pk=category_id).first()
+            self._rows[category_id] = (category, category_text(category))
+        return self._rows[category_id]
+
+
+def _listing_fields(*, vendor: Any, payload: dict[str, Any], categories: _CategoryCache | None = None) -> dict[str, Any]:
+    from catalog.services import description_sanitize
+
+    category, text = (categories or _CategoryCache()).get(payload.get("category_id"))
+    created = payload.get("created_at")
+    created_at: datetime = (parse_datetime(created) if isinstance(created, str) else None) or timezone.now()
+    return {
+        "status": payload.get("status", Listing.Status.DRAFT),
+        "vendor_visible": bool(vendor.is_selling),
+        "title": (payload.get("title") or "")[:200],
+        "handle": (payload.get("handle") or "")[:120],
+        # Sanitized at the vendor's write already; cleaned again because pages render it as HTML.
+        "description_html": description_sanitize(payload.get("description_html") or ""),
+        "description_text": payload.get("description_text") or "",
+        "vendor_name": vendor.name,
+        "category": category,
+        "category_text": text,
+        "currency": payload.get("currency") or vendor.currency,
+        "price_min": int(payload.get("price_min") or 0),
+        "price_max": int(payload.get("price_max") or 0),
+        "compare_at_amount": payload.get("compare_at_amount"),
+        "stock_total": int(payload.get("stock_total") or 0),
+        "in_stock": bool(payload.get("in_stock")),
+        "variants": payload.get("variants") or [],
+        "option_types": payload.get("option_types") or [],
+        "attributes": payload.get("attributes") or {},
+        "image_url": payload.get("image_url") or "",
+        "thumbnail_url": payload.get("thumbnail_url") or "",
+        "product_created_at": created_at,
+    }
+
+
+@transaction.atomic
+def listing_apply(
+    *, vendor: Any, product_id: int, version: int, deleted: bool = False, payload: dict[str, Any] | None = None
+) -> bool:
+    """Apply one product event: only a newer version changes the listing (replays are no-ops).
+
+    A delete leaves a tombstone row (status "deleted") holding its version, so an older
+    "changed" event arriving late cannot bring the product back.
+    """
+    listing = Listing.objects.select_for_update().filter(vendor=vendor, product_id=product_id).first()
+    if listing is not None and listing.version >= version:
+        return False
+    if deleted:
+        if listing is None:
+            fields = {"status": Listing.Status.DELETED, "title": "", "handle": "", "vendor_name": vendor.name,
+                      "currency": vendor.currency, "price_min": 0, "price_max": 0,
+                      "product_created_at": timezone.now(), "vendor_visible": bool(vendor.is_selling)}
+        else:
+            fields = {"status": Listing.Status.DELETED}
+    else:
+        fields = _listing_fields(vendor=vendor, payload=payload or {})
+    _changed()
+    if listing is None:
+        try:
+            with transaction.atomic():
+                Listing.objects.create(vendor=vendor, product_id=product_id, version=version, **fields)
+                return True
+        except IntegrityError:
+            # A concurrent relay created it first: compare versions against that row.
+            listing = Listing.objects.select_for_update().get(vendor=vendor, product_id=product_id)
+            if listing.version >= version:
+                return False
+    Listing.objects.filter(pk=listing.pk).update(version=version, updated_at=timezone.now(), **fields)
+    return True
+
+
+_LISTING_FIELDS = [
+    "status", "vendor_visible", "title", "handle", "description_html", "description_text", "vendor_name",
+    "category", "category_text", "currency", "price_min", "price_max", "compare_at_amount", "stock_total",
+    "in_stock", "variants", "option_types", "attributes", "image_url", "thumbnail_url", "product_created_at",
+]
+
+
+@transaction.atomic
+def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
+    """Apply many product events at once (the relay's path); same rules as `listing_apply`.
+
+    Each event is {"product_id", "version", "deleted", "payload"}. Returns how many listings changed.
+    """
+    latest: dict[int, dict[str, Any]] = {}
+    for event in events:
+        current = latest.get(event["product_id"])
+        if current is None or event["version"] > current["version"]:
+            latest[event["product_id"]] = event
+    if not latest:
+        return 0
+    existing = {
+        listing.product_id: listing
+        for listing in Listing.objects.select_for_update().filter(vendor=vendor, product_id__in=list(latest))
+    }
+    categories = _CategoryCache()
+    to_create: list[Listing] = []
+    to_update: list[Listing] = []
+    for product_id, event in latest.items():
+        listing = existing.get(product_id)
+        if listing is not None and listing.version >= event["version"]:
+            continue
+        if event["deleted"]:
+            if listing is None:
+                listing_apply(vendor=vendor, product_id=product_id, version=event["version"], deleted=True)
+                continue
+            listing.status = Listing.Status.DELETED
+            listing.version = event["version"]
+            to_update.append(listing)
+            continue
+        fields = _listing_fields(vendor=vendor, payload=event["payload"], categories=categories)
+        if listing is None:
+            to_create.append(Listing(vendor=vendor, product_id=product_id, version=event["version"], **fields))
+        else:
+            for name, value in fields.items():
+                setattr(listing, name, value)
+            listing.version = event["version"]
+            to_update.append(listing)
+    if to_create or to_update:
+        _changed()
+    now = timezone.now()
+    for listing in to_update:
+        listing.updated_at = now
+    if to_update:
+        Listing.objects.bulk_update(to_update, [*_LISTING_FIELDS, "version", "updated_at"], batch_size=250)
+    if to_create:
+        Listing.objects.bulk_create(to_create, batch_size=250, ignore_conflicts=True)
+        # A concurrent relay may have inserted some of these first: settle them one by one.
+        created = dict(Listing.objects.filter(
+            vendor=vendor, product_id__in=[row.product_id for row in to_create]).values_list("product_id", "version"))
+        for listing in to_create:
+            if created.get(listing.product_id, 0) < listing.version:
+                event = latest[listing.product_id]
+                listing_apply(vendor=vendor, product_id=listing.product_id, version=event["version"],
+                              payload=event["payload"])
+    return len(to_create) + len(to_update)
+
+
+def listings_hide_for_vendor(*, vendor_id: int) -> int:
+    """Hide every listing of the vendor at once (suspension, lost ability to sell)."""
+    _changed()
+    return Listing.objects.filter(vendor_id=vendor_id, vendor_visible=True).update(
+        vendor_visible=False, updated_at=timezone.now()
+    )
+
+
+def listings_show_for_vendor(*, vendor_id: int) -> int:
+    """Show the vendor's listings again, if the vendor is selling (active and charges enabled)."""
+    from vendors.models import Vendor
+
+    vendor = Vendor.objects.filter(pk=vendor_id).first()
+    if vendor is None or not vendor.is_selling:
+        return 0
+    _changed()
+    return Listing.objects.filter(vendor_id=vendor_id, vendor_visible=False).update(
+        vendor_visible=True, updated_at=timezone.now()
+    )
+
+
+def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
+    """Rebuild the projection from every vendor schema (or some): upsert all, tombstone the gone."""
+    from django_tenants.utils import schema_context
+
+    from catalog.models import Product
+    from catalog.selectors import product_snapshot
+    from vendors.models import Vendor
+
+    counts = {"vendors": 0, "upserted": 0, "removed": 0}
+    vendors = Vendor.objects.select_related("store").filter(store__status="ready")
+    if vendor_ids:
+        vendors = vendors.filter(pk__in=vendor_ids)
+    for vendor in vendors:
+        counts["vendors"] += 1
+        assert vendor.store is not None
+        with schema_context(vendor.store.schema_name), transaction.atomic():
+            seen: set[int] = set()
+            products = Product.objects.prefetch_related("variants", "images").order_by("pk")
+            for product in products.iterator(chunk_size=500):
+                seen.add(product.pk)
+                # Rebuild forces the current state even if the stored version is equal.
+                Listing.objects.filter(vendor=vendor, product_id=product.pk, version__gte=product.version).update(
+                    version=product.version - 1)
+                listing_apply(vendor=vendor, product_id=product.pk, version=product.version,
+                              payload=product_snapshot(product))
+                counts["upserted"] += 1
+            gone = Listing.objects.filter(vendor=vendor).exclude(product_id__in=seen).exclude(
+                status=Listing.Status.DELETED)
+            counts["removed"] += gone.update(status=Listing.Status.DELETED, updated_at=timezone.now())
+            Listing.objects.filter(vendor=vendor).update(vendor_visible=vendor.is_selling)
+    return counts

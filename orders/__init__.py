@@ -1,0 +1,1 @@
+"""Buyer side of selling: cart, checkout, orders and their vendor parts (public schema)."""

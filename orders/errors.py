@@ -1,0 +1,53 @@
+"""Errors of cart and checkout, each with a stable code the buyer's page and API show."""
+
+from __future__ import annotations
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+
+
+class CartError(ApplicationError):
+    code = "cart_invalid"
+
+
+class ProductUnavailable(Conflict):
+    """The product or variant is gone, not active, or its vendor cannot sell now."""
+
+    code = "product_unavailable"
+
+
+class VendorNotSelling(Conflict):
+    code = "vendor_not_selling"
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+
+
+class PriceChanged(Conflict):
+    """Prices moved since the buyer added the items; the cart now shows the new prices."""
+
+    code = "price_changed"
+
+
+class CartEmpty(ApplicationError):
+    code = "cart_empty"
+
+
+class CurrencyMismatch(ApplicationError):
+    code = "currency_mismatch"
+
+
+class InvalidAddress(ApplicationError):
+    code = "invalid_address"
+
+
+class ShippingUnavailable(ApplicationError):
+    code = "shipping_unavailable"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class OrderStateConflict(Conflict):
+    code = "order_state_conflict"

@@ -1,0 +1,271 @@
+"""Carts, shipping rates, orders, vendor sub-orders and order lines (public schema).
+
+Cross-schema references (products, variants, the vendor's fulfilment copy) are ids, never keys.
+Amounts are integer minor units in the order's currency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+
+class ShippingRate(TimeStampedModel):
+    """A vendor's shipping option: flat, or a base plus a price per started kilogram."""
+
+    class Kind(models.TextChoices):
+        FLAT = "flat", _("Flat rate")
+        WEIGHT = "weight", _("By weight")
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="shipping_rates")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FLAT)
+    currency = models.CharField(max_length=3)
+    base_amount = models.BigIntegerField(default=0)
+    per_kg_amount = models.BigIntegerField(default=0)
+    # Free when the vendor's subtotal reaches this amount (None: never free).
+    free_over_amount = models.BigIntegerField(null=True, blank=True)
+    # ISO country codes served; empty means everywhere.
+    countries = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["vendor_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["flat", "weight"]), name="shippingrate_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(base_amount__gte=0, per_kg_amount__gte=0), name="shippingrate_amounts_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(free_over_amount__isnull=True) | Q(free_over_amount__gte=0),
+                name="shippingrate_free_over_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}: {self.name}"
+
+
+class Cart(TimeStampedModel):
+    """A buyer's cart: anonymous by a session token, or the logged-in user's (one each)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="cart"
+    )
+    token = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"cart {self.pk}"
+
+
+class CartItem(TimeStampedModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="+")
+    product_id = models.BigIntegerField()
+    variant_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    # The price when added: a different current price is shown to the buyer as a change.
+    unit_price_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    weight_grams = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["vendor_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "vendor", "variant_id"], name="cartitem_unique_variant"),
+            models.CheckConstraint(condition=Q(quantity__gte=1, quantity__lte=999), name="cartitem_quantity_range"),
+            models.CheckConstraint(condition=Q(unit_price_amount__gte=0), name="cartitem_price_gte_0"),
+        ]
+
+
+class Order(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially shipped")
+        FULFILLED = "fulfilled", _("Shipped")
+        PAYMENT_FAILED = "payment_failed", _("Payment failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    class TaxDisplay(models.TextChoices):
+        INCLUSIVE = "inclusive", _("Prices include tax")
+        EXCLUSIVE = "exclusive", _("Tax added at checkout")
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField()
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    currency = models.CharField(max_length=3)
+    tax_display = models.CharField(max_length=10, choices=TaxDisplay.choices)
+    # Sum of line amounts as priced (tax included when `tax_display` is inclusive).
+    subtotal_amount = models.BigIntegerField()
+    shipping_amount = models.BigIntegerField()
+    tax_amount = models.BigIntegerField()
+    total_amount = models.BigIntegerField()
+    commission_amount = models.BigIntegerField()
+    # The checkout form's token: the same checkout submitted twice finds this order.
+    checkout_token = models.CharField(max_length=64)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    transfer_group = models.CharField(max_length=64, blank=True)
+    reserved_until = models.DateTimeField(db_index=True)
+    stock_released = models.BooleanField(default=False)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    stripe_fee_amount = models.BigIntegerField(null=True, blank=True)
+    ship_name = models.CharField(max_length=200)
+    ship_line1 = models.CharField(max_length=200)
+    ship_line2 = models.CharField(max_length=200, blank=True)
+    ship_city = models.CharField(max_length=100)
+    ship_region = models.CharField(max_length=100, blank=True)
+    ship_postal_code = models.CharField(max_length=20)
+    ship_country = models.CharField(max_length=2)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "checkout_token"], name="order_checkout_token_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=[
+                    "pending_payment", "paid", "partially_fulfilled", "fulfilled",
+                    "payment_failed", "cancelled", "refunded",
+                ]),
+                name="order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal_amount__gte=0, shipping_amount__gte=0, tax_amount__gte=0,
+                            commission_amount__gte=0, total_amount__gt=0),
+                name="order_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(tax_display="inclusive",
+                      total_amount=F("subtotal_amount") + F("shipping_amount"))
+                    | Q(tax_display="exclusive",
+                        total_amount=F("subtotal_amount") + F("shipping_amount") + F("tax_amount"))
+                ),
+                name="order_total_is_sum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.pk:06d}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in {
+            self.Status.PAID, self.Status.PARTIALLY_FULFILLED, self.Status.FULFILLED,
+        }
+
+
+class SubOrder(TimeStampedModel):
+    """One vendor's part of an order: what it must ship and what it is owed."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially shipped")
+        FULFILLED = "fulfilled", _("Shipped")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sub_orders")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="sub_orders")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    shipping_rate_id = models.BigIntegerField(null=True, blank=True)
+    shipping_name = models.CharField(max_length=100)
+    shipping_amount = models.BigIntegerField()
+    subtotal_amount = models.BigIntegerField()
+    tax_amount = models.BigIntegerField()
+    # What the buyer pays for this vendor's part (lines, shipping, and exclusive tax).
+    total_amount = models.BigIntegerField()
+    commission_amount = models.BigIntegerField()
+    # Owed to the vendor: total − commission (the payouts work transfers this).
+    net_amount = models.BigIntegerField()
+    refunded_amount = models.BigIntegerField(default=0)
+    # [{"carrier": "DHL", "tracking_number": "…", "shipped_at": "…"}], synced from the vendor.
+    tracking = models.JSONField(default=list, blank=True)
+    vendor_order_id = models.BigIntegerField(null=True, blank=True)
+    vendor_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "vendor_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "vendor"], name="suborder_one_per_vendor"),
+            models.CheckConstraint(
+                condition=Q(status__in=[
+                    "pending_payment", "paid", "partially_fulfilled", "fulfilled", "cancelled", "refunded",
+                ]),
+                name="suborder_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_amount=F("total_amount") - F("commission_amount")),
+                name="suborder_net_is_total_minus_commission",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_amount__gte=0, shipping_amount__gte=0, tax_amount__gte=0,
+                            refunded_amount__gte=0, refunded_amount__lte=F("total_amount")),
+                name="suborder_amounts_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} · vendor {self.vendor_id}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sub_order = models.ForeignKey(SubOrder, on_delete=models.CASCADE, related_name="lines")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    product_id = models.BigIntegerField()
+    variant_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit_price_amount = models.BigIntegerField()
+    # quantity × unit price (tax included when the order's prices include tax).
+    line_amount = models.BigIntegerField()
+    tax_category = models.CharField(max_length=32, default="standard")
+    tax_rate_bp = models.PositiveIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    commission_rule_id = models.BigIntegerField(null=True, blank=True)
+    commission_amount = models.BigIntegerField(default=0)
+    shipped_quantity = models.PositiveIntegerField(default=0)
+    cancelled_quantity = models.PositiveIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sub_order_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1"),
+            models.CheckConstraint(
+                condition=Q(line_amount=F("quantity") * F("unit_price_amount")),
+                name="orderline_amount_is_qty_times_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__lte=F("quantity") - F("cancelled_quantity")),
+                name="orderline_shipped_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_amount__gte=0, commission_amount__gte=0, refunded_amount__gte=0),
+                name="orderline_amounts_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.shipped_quantity - self.cancelled_quantity

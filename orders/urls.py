@@ -1,0 +1,18 @@
+"""Buyer pages on the platform host."""
+
+from django.urls import path
+
+from orders import views
+
+urlpatterns = [
+    path("cart/", views.cart_page, name="cart"),
+    path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/items/<int:item_id>/", views.cart_item_update, name="cart-item-update"),
+    path("cart/prices/accept/", views.cart_prices_accept, name="cart-prices-accept"),
+    path("checkout/", views.checkout_page, name="checkout"),
+    path("checkout/return/<int:order_id>/", views.checkout_return, name="checkout-return"),
+    path("orders/", views.order_list, name="order-list"),
+    path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
+    path("orders/<int:order_id>/status/", views.order_status, name="order-status"),
+    path("orders/<int:order_id>/pay/", views.order_pay, name="order-pay"),
+]

@@ -1,0 +1,14 @@
+"""Buyer API routes (platform host, under /api/v1/)."""
+
+from django.urls import path
+
+from orders import apis
+
+urlpatterns = [
+    path("cart/", apis.CartApi.as_view(), name="api-cart"),
+    path("cart/items/", apis.CartItemsApi.as_view(), name="api-cart-items"),
+    path("cart/items/<int:item_id>/", apis.CartItemApi.as_view(), name="api-cart-item"),
+    path("checkout/", apis.CheckoutApi.as_view(), name="api-checkout"),
+    path("orders/", apis.OrderListApi.as_view(), name="api-orders"),
+    path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="api-order-detail"),
+]

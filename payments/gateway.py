@@ -1,0 +1,774 @@
+"""The payments gateway: the only module that imports `stripe`; plain dataclasses in, typed errors out.
+
+Every write carries an idempotency key derived from the domain object (so a retried call, a
+redelivered task or a double click never makes a second object), and every call is retried on
+network errors, 429 and 5xx with exponential backoff and jitter, reusing the same key.
+See docs/adr/0016-payments-gateway-facade.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import stripe
+from django.conf import settings
+
+from payments.errors import (
+    AuthenticationRequired,
+    CardDeclined,
+    GatewayError,
+    GatewayMisconfigured,
+    GatewayUnavailable,
+    IdempotencyConflict,
+    InvalidGatewayRequest,
+    ResourceMissing,
+    WebhookRejected,
+)
+
+logger = logging.getLogger(__name__)
+
+EMULATOR_KEY = "sk_test_emulator"
+EMULATOR_API_BASE = "http://127.0.0.1:12111"
+STRIPE_API_BASE = "https://api.stripe.com"
+DEFAULT_WEBHOOK_TOLERANCE = 300
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# plain results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectAccount:
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    id: str
+    status: str
+    client_secret: str | None
+    amount: int
+    currency: str
+    latest_charge: str | None
+    transfer_group: str | None = None
+    next_action_url: str | None = None
+    last_error_code: str | None = None
+    created: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    charge: str | None
+    payment_intent: str | None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    amount: int
+    currency: str
+    destination: str
+    source_transaction: str | None
+    transfer_group: str | None
+    amount_reversed: int
+    reversed: bool
+
+
+@dataclass(frozen=True)
+class TransferReversal:
+    id: str
+    amount: int
+    currency: str
+    transfer: str
+
+
+@dataclass(frozen=True)
+class Payout:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    account_id: str | None
+    failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    charge: str | None
+    payment_intent: str | None
+    reason: str | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration and client
+# ---------------------------------------------------------------------------------------------
+def api_key() -> str:
+    return settings.STRIPE_SECRET_KEY or EMULATOR_KEY
+
+
+def api_base() -> str:
+    if settings.STRIPE_API_BASE:
+        return str(settings.STRIPE_API_BASE).rstrip("/")
+    return EMULATOR_API_BASE if not settings.STRIPE_SECRET_KEY else STRIPE_API_BASE
+
+
+def on_emulator() -> bool:
+    return api_base() != STRIPE_API_BASE
+
+
+def webhook_secret() -> str:
+    return str(settings.STRIPE_WEBHOOK_SECRET or "")
+
+
+_clients: dict[tuple[str, str, float], stripe.StripeClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> stripe.StripeClient:
+    timeout = float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", 20.0))
+    cache_key = (api_key(), api_base(), timeout)
+    with _clients_lock:
+        client = _clients.get(cache_key)
+        if client is None:
+            base = api_base()
+            client = stripe.StripeClient(
+                cache_key[0],
+                base_addresses={"api": base, "connect": base, "files": base},
+                # Retries are ours (below), so they are uniform, logged and use our keys.
+                max_network_retries=0,
+                http_client=stripe.new_default_http_client(timeout=timeout),
+            )
+            _clients[cache_key] = client
+    return client
+
+
+def _max_retries() -> int:
+    return int(getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 3))
+
+
+def _backoff(attempt: int) -> float:
+    base = float(getattr(settings, "STRIPE_RETRY_BASE_SECONDS", 0.5))
+    cap = float(getattr(settings, "STRIPE_RETRY_MAX_SECONDS", 8.0))
+    delay = min(cap, base * (2**attempt))
+    return delay * (0.5 + random.random() / 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# calling and translating errors
+# ---------------------------------------------------------------------------------------------
+def _retryable(exc: stripe.StripeError) -> bool:
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return True
+    if isinstance(exc, stripe.IdempotencyError):
+        # A concurrent request with the same key is still running: wait and ask again.
+        return exc.code == "idempotency_key_in_use"
+    status = exc.http_status or 0
+    if status == 409 and exc.code == "lock_timeout":
+        return True
+    return status >= 500
+
+
+def _translate(exc: stripe.StripeError) -> GatewayError:
+    error = exc.error
+    message = (error.message if error and error.message else None) or str(exc) or "Gateway error."
+    kwargs: dict[str, Any] = {
+        "gateway_code": exc.code,
+        "param": getattr(error, "param", None) if error else None,
+        "request_id": exc.request_id,
+        "http_status": exc.http_status,
+    }
+    if isinstance(exc, stripe.CardError):
+        if exc.code == "authentication_required":
+            return AuthenticationRequired(message, **kwargs)
+        decline = getattr(error, "decline_code", None) if error else None
+        return CardDeclined(message, decline_code=decline or exc.code, **kwargs)
+    if isinstance(exc, stripe.IdempotencyError):
+        return IdempotencyConflict(message, **kwargs)
+    if isinstance(exc, (stripe.AuthenticationError, stripe.PermissionError)):
+        return GatewayMisconfigured(message, **kwargs)
+    if isinstance(exc, stripe.InvalidRequestError):
+        if exc.http_status == 404 or exc.code == "resource_missing":
+            return ResourceMissing(message, **kwargs)
+        if exc.code == "authentication_required":
+            return AuthenticationRequired(message, **kwargs)
+        return InvalidGatewayRequest(message, **kwargs)
+    if _retryable(exc):
+        return GatewayUnavailable(message, **kwargs)
+    return GatewayError(message, **kwargs)
+
+
+def _call(
+    operation: str,
+    fn: Callable[[dict[str, Any]], T],
+    *,
+    idempotency_key: str | None = None,
+    account_id: str | None = None,
+) -> T:
+    """Run one SDK call with our retry policy; the same key is sent on every attempt."""
+    options: dict[str, Any] = {}
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    if account_id:
+        options["stripe_account"] = account_id
+    retries = _max_retries()
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            result = fn(options)
+        except stripe.StripeError as exc:
+            if _retryable(exc) and attempt < retries:
+                delay = _backoff(attempt)
+                logger.warning(
+                    "gateway %s attempt %d failed (%s %s); retrying in %.2fs key=%s",
+                    operation, attempt + 1, exc.http_status, exc.code or type(exc).__name__,
+                    delay, idempotency_key,
+                )
+                attempt += 1
+                time.sleep(delay)
+                continue
+            error = _translate(exc)
+            if isinstance(error, GatewayUnavailable) and attempt:
+                error.message = f"{error.message} (after {attempt + 1} attempts)"
+            logger.info(
+                "gateway %s failed code=%s gateway_code=%s key=%s attempts=%d",
+                operation, error.code, error.gateway_code, idempotency_key, attempt + 1,
+            )
+            raise error from exc
+        logger.debug(
+            "gateway %s ok key=%s attempts=%d %.0fms",
+            operation, idempotency_key, attempt + 1, (time.monotonic() - started) * 1000,
+        )
+        return result
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict()
+    return dict(obj)
+
+
+def _key(*parts: object) -> str:
+    return ":".join(str(part) for part in parts)
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _metadata(metadata: dict[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (metadata or {}).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# converters
+# ---------------------------------------------------------------------------------------------
+def _account(data: dict[str, Any]) -> ConnectAccount:
+    requirements = data.get("requirements") or {}
+    due = list(requirements.get("currently_due") or []) + [
+        item for item in requirements.get("past_due") or []
+        if item not in (requirements.get("currently_due") or [])
+    ]
+    return ConnectAccount(
+        id=data["id"],
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_due=due,
+    )
+
+
+def payment_intent_from_dict(data: dict[str, Any]) -> PaymentIntent:
+    """A PaymentIntent from its Stripe JSON (webhook payloads use this too)."""
+    next_action = data.get("next_action") or {}
+    redirect = next_action.get("redirect_to_url") or {}
+    last_error = data.get("last_payment_error") or {}
+    latest_charge = data.get("latest_charge")
+    if isinstance(latest_charge, dict):
+        latest_charge = latest_charge.get("id")
+    return PaymentIntent(
+        id=data["id"],
+        status=data["status"],
+        client_secret=data.get("client_secret"),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(),
+        latest_charge=latest_charge,
+        transfer_group=data.get("transfer_group"),
+        next_action_url=redirect.get("url"),
+        last_error_code=last_error.get("decline_code") or last_error.get("code"),
+        created=int(data.get("created") or 0),
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def _refund(data: dict[str, Any]) -> Refund:
+    return Refund(
+        id=data["id"], status=data["status"], amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(), charge=data.get("charge"),
+        payment_intent=data.get("payment_intent"),
+    )
+
+
+def _transfer(data: dict[str, Any]) -> Transfer:
+    return Transfer(
+        id=data["id"], amount=int(data["amount"]), currency=str(data["currency"]).upper(),
+        destination=data["destination"], source_transaction=data.get("source_transaction"),
+        transfer_group=data.get("transfer_group"),
+        amount_reversed=int(data.get("amount_reversed") or 0), reversed=bool(data.get("reversed")),
+    )
+
+
+def _payout(data: dict[str, Any], account_id: str | None) -> Payout:
+    return Payout(
+        id=data["id"], status=data["status"], amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(), account_id=account_id,
+        failure_code=data.get("failure_code"),
+    )
+
+
+def _dispute(data: dict[str, Any]) -> Dispute:
+    return Dispute(
+        id=data["id"], status=data["status"], amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(), charge=data.get("charge"),
+        payment_intent=data.get("payment_intent"), reason=data.get("reason"),
+        evidence={k: v for k, v in (data.get("evidence") or {}).items() if v},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Connect accounts
+# ---------------------------------------------------------------------------------------------
+def account_create(*, vendor_id: int, country: str, email: str, business_name: str) -> ConnectAccount:
+    """An Express account for the vendor; one per vendor, whatever the retries."""
+    params = {
+        "type": "express",
+        "country": country.upper(),
+        "email": email,
+        "business_profile": {"name": business_name},
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "metadata": {"vendor_id": str(vendor_id)},
+    }
+    result = _call(
+        "account_create",
+        lambda options: _client().v1.accounts.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("account", "vendor", vendor_id),
+    )
+    return _account(_plain(result))
+
+
+def account_retrieve(*, account_id: str) -> ConnectAccount:
+    result = _call(
+        "account_retrieve",
+        lambda options: _client().v1.accounts.retrieve(account_id, options=options),  # type: ignore[arg-type]
+    )
+    return _account(_plain(result))
+
+
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> str:
+    """A single-use onboarding link (the key covers this call's retries: links are one-shot)."""
+    params = {
+        "account": account_id,
+        "type": "account_onboarding",
+        "refresh_url": refresh_url,
+        "return_url": return_url,
+    }
+    result = _call(
+        "account_link_create",
+        lambda options: _client().v1.account_links.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("account_link", account_id, uuid.uuid4().hex),
+    )
+    return str(_plain(result)["url"])
+
+
+# ---------------------------------------------------------------------------------------------
+# payment intents
+# ---------------------------------------------------------------------------------------------
+def payment_intent_create(
+    *,
+    order_id: int,
+    amount: int,
+    currency: str,
+    transfer_group: str,
+    metadata: dict[str, Any],
+    return_url: str | None = None,
+) -> PaymentIntent:
+    """One PaymentIntent per order ("separate charges and transfers": funds stay on the platform)."""
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "transfer_group": transfer_group,
+        "metadata": _metadata({"order_id": order_id, **metadata}),
+        "payment_method_types": ["card"],
+    }
+    result = _call(
+        "payment_intent_create",
+        lambda options: _client().v1.payment_intents.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("payment_intent", "order", order_id),
+    )
+    return payment_intent_from_dict(_plain(result))
+
+
+def payment_intent_retrieve(*, payment_intent_id: str, account_id: str | None = None) -> PaymentIntent:
+    result = _call(
+        "payment_intent_retrieve",
+        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),  # type: ignore[arg-type]
+        account_id=account_id,
+    )
+    return payment_intent_from_dict(_plain(result))
+
+
+def payment_intent_retrieve_raw(*, payment_intent_id: str, account_id: str | None = None) -> dict[str, Any]:
+    """The PaymentIntent as Stripe's JSON (webhook handlers re-fetch state with this)."""
+    result = _call(
+        "payment_intent_retrieve",
+        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),  # type: ignore[arg-type]
+        account_id=account_id,
+    )
+    return _plain(result)
+
+
+def payment_intent_confirm(
+    *, payment_intent_id: str, payment_method: str, return_url: str | None = None,
+    off_session: bool = False,
+) -> PaymentIntent:
+    """Confirm server-side (saved or test payment methods); 3-D Secure leaves `requires_action`.
+
+    Off-session, a card that needs authentication raises AuthenticationRequired instead.
+    """
+    params: dict[str, Any] = {"payment_method": payment_method}
+    if return_url:
+        params["return_url"] = return_url
+    if off_session:
+        params["off_session"] = True
+    result = _call(
+        "payment_intent_confirm",
+        lambda options: _client().v1.payment_intents.confirm(
+            payment_intent_id, params=params, options=options  # type: ignore[arg-type]
+        ),
+        idempotency_key=_key("payment_intent_confirm", payment_intent_id, payment_method),
+    )
+    intent = payment_intent_from_dict(_plain(result))
+    if off_session and intent.status == "requires_action":
+        raise AuthenticationRequired(
+            "The card requires authentication and the buyer is not present.",
+            gateway_code="authentication_required",
+        )
+    return intent
+
+
+def payment_intent_cancel(*, payment_intent_id: str) -> PaymentIntent:
+    result = _call(
+        "payment_intent_cancel",
+        lambda options: _client().v1.payment_intents.cancel(payment_intent_id, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("payment_intent_cancel", payment_intent_id),
+    )
+    return payment_intent_from_dict(_plain(result))
+
+
+def payment_intent_list(
+    *, created_gte: int | None = None, created_lt: int | None = None, account_id: str | None = None
+) -> Iterator[dict[str, Any]]:
+    yield from _list_all(
+        "payment_intent_list",
+        lambda params, options: _client().v1.payment_intents.list(params=params, options=options),  # type: ignore[arg-type]
+        _created_filter(created_gte, created_lt),
+        account_id=account_id,
+    )
+
+
+def payment_page_url(*, payment_intent: PaymentIntent, return_url: str) -> str:
+    """Where the buyer enters card details: the emulator's hosted page when on the emulator.
+
+    On real Stripe the card form is the Payment Element on our own checkout page, so there is no
+    provider URL to send the buyer to.
+    """
+    if not on_emulator():
+        raise InvalidGatewayRequest(
+            "Hosted payment pages exist only on the emulator; render the Payment Element.",
+            code="payment_page_unavailable",
+        )
+    query = urlencode({"client_secret": payment_intent.client_secret or "", "return_url": return_url})
+    return f"{api_base()}/_emulator/pay/{payment_intent.id}?{query}"
+
+
+# ---------------------------------------------------------------------------------------------
+# refunds, transfers, payouts
+# ---------------------------------------------------------------------------------------------
+def refund_create(*, key: str, payment_intent_id: str, amount: int, metadata: dict[str, Any]) -> Refund:
+    params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": _metadata(metadata)}
+    result = _call(
+        "refund_create",
+        lambda options: _client().v1.refunds.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("refund", key),
+    )
+    return _refund(_plain(result))
+
+
+def transfer_create(
+    *,
+    key: str,
+    amount: int,
+    currency: str,
+    destination: str,
+    source_transaction: str | None,
+    transfer_group: str,
+    metadata: dict[str, Any],
+) -> Transfer:
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "destination": destination,
+        "transfer_group": transfer_group,
+        "metadata": _metadata(metadata),
+    }
+    if source_transaction:
+        params["source_transaction"] = source_transaction
+    result = _call(
+        "transfer_create",
+        lambda options: _client().v1.transfers.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("transfer", key),
+    )
+    return _transfer(_plain(result))
+
+
+def transfer_retrieve(*, transfer_id: str) -> Transfer:
+    result = _call(
+        "transfer_retrieve",
+        lambda options: _client().v1.transfers.retrieve(transfer_id, options=options),  # type: ignore[arg-type]
+    )
+    return _transfer(_plain(result))
+
+
+def transfer_reverse(*, key: str, transfer_id: str, amount: int, metadata: dict[str, Any]) -> TransferReversal:
+    params = {"amount": amount, "metadata": _metadata(metadata)}
+    result = _call(
+        "transfer_reverse",
+        lambda options: _client().v1.transfers.reversals.create(
+            transfer_id, params=params, options=options  # type: ignore[arg-type]
+        ),
+        idempotency_key=_key("transfer_reversal", key),
+    )
+    data = _plain(result)
+    return TransferReversal(
+        id=data["id"], amount=int(data["amount"]), currency=str(data["currency"]).upper(),
+        transfer=data["transfer"],
+    )
+
+
+def payout_create(
+    *, key: str, account_id: str, amount: int, currency: str, metadata: dict[str, Any]
+) -> Payout:
+    """A payout from a connected account's balance to its bank."""
+    params = {"amount": amount, "currency": currency.lower(), "metadata": _metadata(metadata)}
+    result = _call(
+        "payout_create",
+        lambda options: _client().v1.payouts.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("payout", key),
+        account_id=account_id,
+    )
+    return _payout(_plain(result), account_id)
+
+
+def payout_retrieve(*, payout_id: str, account_id: str) -> Payout:
+    result = _call(
+        "payout_retrieve",
+        lambda options: _client().v1.payouts.retrieve(payout_id, options=options),  # type: ignore[arg-type]
+        account_id=account_id,
+    )
+    return _payout(_plain(result), account_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# disputes
+# ---------------------------------------------------------------------------------------------
+def dispute_retrieve(*, dispute_id: str) -> Dispute:
+    result = _call(
+        "dispute_retrieve",
+        lambda options: _client().v1.disputes.retrieve(dispute_id, options=options),  # type: ignore[arg-type]
+    )
+    return _dispute(_plain(result))
+
+
+def dispute_update(*, dispute_id: str, evidence: dict[str, str], submit: bool) -> Dispute:
+    params = {"evidence": dict(evidence), "submit": submit}
+    result = _call(
+        "dispute_update",
+        lambda options: _client().v1.disputes.update(dispute_id, params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("dispute_update", dispute_id, _fingerprint(params)),
+    )
+    return _dispute(_plain(result))
+
+
+def dispute_close(*, dispute_id: str) -> Dispute:
+    """Accept the dispute (Stripe's "close": the platform concedes, the dispute is lost)."""
+    result = _call(
+        "dispute_close",
+        lambda options: _client().v1.disputes.close(dispute_id, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("dispute_close", dispute_id),
+    )
+    return _dispute(_plain(result))
+
+
+# ---------------------------------------------------------------------------------------------
+# balance and events
+# ---------------------------------------------------------------------------------------------
+def balance_retrieve(*, account_id: str | None = None) -> dict[str, Any]:
+    """`{"available": {"EUR": 1234}, "pending": {...}}` in minor units per currency."""
+    data = _plain(
+        _call(
+            "balance_retrieve",
+            lambda options: _client().v1.balance.retrieve(options=options),  # type: ignore[arg-type]
+            account_id=account_id,
+        )
+    )
+    result: dict[str, Any] = {}
+    for bucket in ("available", "pending"):
+        totals: dict[str, int] = {}
+        for entry in data.get(bucket) or []:
+            currency = str(entry["currency"]).upper()
+            totals[currency] = totals.get(currency, 0) + int(entry["amount"])
+        result[bucket] = totals
+    return result
+
+
+def _created_filter(created_gte: int | None, created_lt: int | None) -> dict[str, Any]:
+    created: dict[str, int] = {}
+    if created_gte is not None:
+        created["gte"] = int(created_gte)
+    if created_lt is not None:
+        created["lt"] = int(created_lt)
+    return {"created": created} if created else {}
+
+
+def _list_all(
+    operation: str,
+    page: Callable[[dict[str, Any], dict[str, Any]], Any],
+    params: dict[str, Any],
+    *,
+    account_id: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Walk every page (newest first), each page fetched with the retry policy."""
+    cursor: str | None = None
+    while True:
+        query = dict(params, limit=100)
+        if cursor:
+            query["starting_after"] = cursor
+        result = _call(operation, lambda options, q=query: page(q, options), account_id=account_id)  # type: ignore[misc]
+        data = _plain(result)
+        items = data.get("data") or []
+        yield from items
+        if not data.get("has_more") or not items:
+            return
+        cursor = items[-1]["id"]
+
+
+def balance_transactions_list(
+    *, created_gte: int | None, created_lt: int | None, account_id: str | None = None
+) -> Iterator[dict[str, Any]]:
+    yield from _list_all(
+        "balance_transactions_list",
+        lambda params, options: _client().v1.balance_transactions.list(params=params, options=options),  # type: ignore[arg-type]
+        _created_filter(created_gte, created_lt),
+        account_id=account_id,
+    )
+
+
+def events_list(
+    *, created_gte: int | None, created_lt: int | None, account_id: str | None = None,
+    event_type: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stripe's event log (platform, or a connected account's with `account_id`)."""
+    params = _created_filter(created_gte, created_lt)
+    if event_type:
+        params["type"] = event_type
+    yield from _list_all(
+        "events_list",
+        lambda query, options: _client().v1.events.list(params=query, options=options),  # type: ignore[arg-type]
+        params,
+        account_id=account_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# inbound webhooks
+# ---------------------------------------------------------------------------------------------
+def webhook_payload_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Check the `Stripe-Signature` of the RAW body (and its timestamp), then parse it.
+
+    Raises WebhookRejected with a code saying why: `signature_missing`, `signature_invalid`,
+    `timestamp_stale`, `payload_malformed`, `webhook_not_configured`.
+    """
+    secret = webhook_secret()
+    if not secret:
+        raise WebhookRejected("No webhook signing secret is configured.", code="webhook_not_configured")
+    if not signature:
+        raise WebhookRejected("The Stripe-Signature header is missing.", code="signature_missing")
+    tolerance = int(getattr(settings, "STRIPE_WEBHOOK_TOLERANCE", DEFAULT_WEBHOOK_TOLERANCE))
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
+    except UnicodeDecodeError as exc:
+        raise WebhookRejected("The body is not UTF-8.", code="payload_malformed") from exc
+    except stripe.SignatureVerificationError as exc:
+        text = str(exc)
+        if "tolerance" in text.lower():
+            raise WebhookRejected(
+                "The signature timestamp is outside the tolerance.", code="timestamp_stale"
+            ) from exc
+        raise WebhookRejected("The signature does not match the payload.", code="signature_invalid") from exc
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise WebhookRejected("The body is not valid JSON.", code="payload_malformed") from exc
+    if not _event_shape_ok(event):
+        raise WebhookRejected("The body is not a Stripe event.", code="payload_malformed")
+    return event  # type: ignore[no-any-return]
+
+
+def _event_shape_ok(event: Any) -> bool:
+    if not isinstance(event, dict):
+        return False
+    data = event.get("data")
+    return (
+        isinstance(event.get("id"), str) and event["id"].startswith("evt_") and len(event["id"]) <= 255
+        and isinstance(event.get("type"), str) and 0 < len(event["type"]) <= 100
+        and isinstance(event.get("created"), int)
+        and isinstance(data, dict) and isinstance(data.get("object"), dict)
+        and (event.get("account") is None or isinstance(event.get("account"), str))
+    )
+
+
+__all__ = [
+    "ConnectAccount", "Dispute", "GatewayError", "PaymentIntent", "Payout", "Refund", "Transfer",
+    "TransferReversal", "account_create", "account_link_create", "account_retrieve", "api_base",
+    "balance_retrieve", "balance_transactions_list", "dispute_close", "dispute_retrieve",
+    "dispute_update", "events_list", "on_emulator", "payment_intent_cancel", "payment_intent_confirm",
+    "payment_intent_create", "payment_intent_from_dict", "payment_intent_list",
+    "payment_intent_retrieve", "payment_intent_retrieve_raw", "payment_page_url", "payout_create",
+    "payout_retrieve", "refund_create", "transfer_create", "transfer_retrieve", "transfer_reverse",
+    "webhook_payload_verify",
+]

@@ -1,0 +1,24 @@
+"""Payments' own webhook appliers: `payment_intent.*` events keep `PaymentRecord` current."""
+
+from __future__ import annotations
+
+from payments import services
+from payments.models import WebhookEvent
+from payments.webhooks import webhook_handler
+
+PAYMENT_INTENT_EVENTS = (
+    "payment_intent.created",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.partially_funded",
+    "payment_intent.payment_failed",
+    "payment_intent.succeeded",
+    "payment_intent.canceled",
+    "payment_intent.updated",
+)
+
+
+@webhook_handler(*PAYMENT_INTENT_EVENTS)
+def payment_intent_changed(event: WebhookEvent) -> None:
+    services.payment_record_apply_event(event=event)

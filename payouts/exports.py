@@ -1,0 +1,414 @@
+"""Finance exports (CSV/XLSX): requested once per parameters, built by a Celery task in constant
+memory (rows streamed with `.iterator()`, written to a temporary file, then stored), delivered as
+an expiring signed link (local files) or an S3 presigned URL, plus an email.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.money import to_major
+from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
+from payouts.models import CommissionRule, ExportJob, Payout, Transfer
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 2000
+PROGRESS_EVERY = 5000
+SIGNER_SALT = "payouts.export.download"
+MAX_PERIOD_DAYS = 3 * 366
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------------------------
+def _date(value: Any, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        raise ReportPeriodInvalid(_("Enter a valid date."), fields={name: [_("Enter a valid date.")]}) from None
+
+
+def period_clean(date_from: Any, date_to: Any) -> tuple[dt.date, dt.date]:
+    """An inclusive period [date_from, date_to]; empty or inverted is refused."""
+    if not date_from or not date_to:
+        raise ReportPeriodInvalid(_("Choose a period."), fields={"date_from": [_("Required.")], "date_to": [_("Required.")]})
+    start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
+    if end < start:
+        raise ReportPeriodInvalid(_("The period ends before it starts."),
+                                  fields={"date_to": [_("Must be on or after the start.")]})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ReportPeriodInvalid(_("Choose a period of at most three years."), fields={"date_to": [_("Too long.")]})
+    return start, end
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+
+
+def _vendor_id(value: Any, *, required: bool) -> int | None:
+    from vendors.models import Vendor
+
+    if value in (None, ""):
+        if required:
+            raise ExportRequestInvalid(_("Choose a vendor."), fields={"vendor_id": [_("Required.")]})
+        return None
+    try:
+        vendor_id = int(value)
+    except (TypeError, ValueError):
+        vendor_id = 0
+    if not Vendor.objects.filter(pk=vendor_id).exists():
+        raise ExportRequestInvalid(_("Unknown vendor."), fields={"vendor_id": [_("Unknown vendor.")]})
+    return vendor_id
+
+
+def export_params_clean(*, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    if kind not in ExportJob.Kind.values:
+        raise ExportRequestInvalid(_("Unknown export."), fields={"kind": [_("Choose an export.")]})
+    if kind == ExportJob.Kind.TAX_SUMMARY:
+        try:
+            year = int(params.get("year") or 0)
+        except (TypeError, ValueError):
+            year = 0
+        if not 2000 <= year <= timezone.now().year:
+            raise ReportPeriodInvalid(_("Choose a past or current year."), fields={"year": [_("Invalid year.")]})
+        return {"year": year}
+    start, end = period_clean(params.get("date_from"), params.get("date_to"))
+    vendor_id = _vendor_id(params.get("vendor_id"), required=kind == ExportJob.Kind.VENDOR_STATEMENT)
+    cleaned: dict[str, Any] = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    if vendor_id is not None:
+        cleaned["vendor_id"] = vendor_id
+    return cleaned
+
+
+def params_checksum(*, kind: str, fmt: str, params: dict[str, Any]) -> str:
+    canonical = json.dumps({"kind": kind, "format": fmt, "params": params}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def link_seconds() -> int:
+    return int(getattr(settings, "PAYOUTS_EXPORT_LINK_SECONDS", 24 * 3600))
+
+
+@transaction.atomic
+def export_request(*, kind: str, fmt: str, params: dict[str, Any], user: Any) -> tuple[ExportJob, bool]:
+    """The job for these parameters: (job, True) when queued now, (job, False) when it already
+    exists (queued, running, or done with a link still valid): asking twice is a no-op."""
+    if fmt not in ExportJob.Format.values:
+        raise ExportRequestInvalid(_("Choose CSV or XLSX."), fields={"format": [_("Choose CSV or XLSX.")]})
+    cleaned = export_params_clean(kind=kind, params=params)
+    checksum = params_checksum(kind=kind, fmt=fmt, params=cleaned)
+    job, created = ExportJob.objects.select_for_update().get_or_create(
+        params_checksum=checksum,
+        defaults={"kind": kind, "format": fmt, "params": cleaned, "requested_by": user},
+    )
+    if not created:
+        stale = job.status == ExportJob.Status.DONE and job.finished_at is not None and (
+            job.finished_at < timezone.now() - dt.timedelta(seconds=link_seconds()))
+        if job.status != ExportJob.Status.FAILED and not stale:
+            return job, False
+        # a failed job, or a finished one whose link expired, is built again on the same row
+        job.status, job.progress, job.rows, job.error, job.file = ExportJob.Status.QUEUED, 0, 0, "", ""
+        job.requested_by = user
+        job.save(update_fields=["status", "progress", "rows", "error", "file", "requested_by", "updated_at"])
+    job_id = job.pk
+
+    def enqueue() -> None:
+        from payouts.tasks import export_job_run
+
+        export_job_run.delay(job_id)
+
+    transaction.on_commit(enqueue)
+    return job, True
+
+
+# ---------------------------------------------------------------------------------------------
+# rows (generators over `.iterator()`: constant memory whatever the size)
+# ---------------------------------------------------------------------------------------------
+Rows = tuple[list[str], Callable[[], int], Callable[[], Iterator[list[Any]]]]
+
+
+def _m(amount: int | None, currency: str) -> str:
+    return "" if amount is None else str(to_major(int(amount), currency))
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _payout_report(params: dict[str, Any]) -> Rows:
+    start, end = period_bounds(*period_clean(params["date_from"], params["date_to"]))
+    transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+    payouts = Payout.objects.filter(created_at__gte=start, created_at__lt=end)
+    if params.get("vendor_id"):
+        transfers = transfers.filter(vendor_id=params["vendor_id"])
+        payouts = payouts.filter(vendor_id=params["vendor_id"])
+    header = ["type", "date", "vendor_id", "vendor", "reference", "order", "amount", "reversed", "net",
+              "currency", "status", "stripe_id", "release_at"]
+
+    def rows() -> Iterator[list[Any]]:
+        for t in transfers.order_by("created_at", "id").values_list(
+            "created_at", "vendor_id", "vendor__name", "idempotency_key", "order_id", "amount",
+            "amount_reversed", "currency", "status", "stripe_transfer_id", "release_at",
+        ).iterator(chunk_size=CHUNK):
+            created, vendor_id, name, key, order_id, amount, reversed_, cur, status, stripe_id, release = t
+            yield ["transfer", _iso(created), vendor_id, name, key, order_id, _m(amount, cur), _m(reversed_, cur),
+                   _m(amount - reversed_, cur), cur, status, stripe_id, _iso(release)]
+        for p in payouts.order_by("created_at", "id").values_list(
+            "created_at", "vendor_id", "vendor__name", "stripe_payout_id", "amount", "currency", "status",
+            "arrival_date",
+        ).iterator(chunk_size=CHUNK):
+            created, vendor_id, name, payout_id, amount, cur, status, arrival = p
+            yield ["payout", _iso(created), vendor_id, name, payout_id, "", _m(amount, cur), "", _m(amount, cur),
+                   cur, status, payout_id, _iso(arrival)]
+
+    return header, lambda: transfers.count() + payouts.count(), rows
+
+
+def _paid_lines(params: dict[str, Any]) -> Any:
+    from orders.models import OrderLine
+
+    start, end = period_bounds(*period_clean(params["date_from"], params["date_to"]))
+    lines = OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
+    if params.get("vendor_id"):
+        lines = lines.filter(vendor_id=params["vendor_id"])
+    return lines
+
+
+def _commission_report(params: dict[str, Any]) -> Rows:
+    lines = _paid_lines(params)
+    header = ["date", "order", "vendor_id", "vendor", "sku", "quantity", "line_amount", "commission",
+              "currency", "rule_id", "rule_scope", "category"]
+    rules = dict(CommissionRule.objects.values_list("pk", "scope"))
+    paths = dict(CommissionRule.objects.values_list("pk", "category_path"))
+
+    def rows() -> Iterator[list[Any]]:
+        for r in lines.order_by("order__paid_at", "id").values_list(
+            "order__paid_at", "order_id", "vendor_id", "vendor__name", "sku", "quantity", "line_amount",
+            "commission_amount", "order__currency", "commission_rule_id",
+        ).iterator(chunk_size=CHUNK):
+            paid, order_id, vendor_id, name, sku, qty, amount, commission, cur, rule_id = r
+            yield [_iso(paid), order_id, vendor_id, name, sku, qty, _m(amount, cur), _m(commission, cur), cur,
+                   rule_id or "", rules.get(rule_id, ""), paths.get(rule_id, "")]
+
+    return header, lines.count, rows
+
+
+def _vendor_statement(params: dict[str, Any]) -> Rows:
+    from orders.models import SubOrder
+
+    start, end = period_bounds(*period_clean(params["date_from"], params["date_to"]))
+    vendor_id = params["vendor_id"]
+    subs = SubOrder.objects.filter(vendor_id=vendor_id, order__paid_at__gte=start, order__paid_at__lt=end)
+    payouts = Payout.objects.filter(vendor_id=vendor_id, created_at__gte=start, created_at__lt=end)
+    header = ["section", "date", "reference", "gross", "commission", "deductions", "net", "currency", "status"]
+
+    def rows() -> Iterator[list[Any]]:
+        for r in subs.order_by("order__paid_at", "id").values_list(
+            "order__paid_at", "order_id", "total_amount", "commission_amount", "net_amount", "order__currency",
+            "transfer__amount_reversed", "transfer__status",
+        ).iterator(chunk_size=CHUNK):
+            paid, order_id, gross, commission, net, cur, reversed_, status = r
+            reversed_ = reversed_ or 0
+            yield ["sale", _iso(paid), order_id, _m(gross, cur), _m(commission, cur), _m(reversed_, cur),
+                   _m(net - reversed_, cur), cur, status or "pending"]
+        for p in payouts.order_by("created_at", "id").values_list(
+                "created_at", "stripe_payout_id", "amount", "currency", "status").iterator(chunk_size=CHUNK):
+            created, payout_id, amount, cur, status = p
+            yield ["payout", _iso(created), payout_id, "", "", "", _m(amount, cur), cur, status]
+
+    return header, lambda: subs.count() + payouts.count(), rows
+
+
+def _tax_summary(params: dict[str, Any]) -> Rows:
+    """DAC7-style: per vendor and year, identity, country, sales count, gross, commissions per quarter."""
+    from orders.models import SubOrder
+
+    year = int(params["year"])
+    subs = SubOrder.objects.filter(order__paid_at__year=year)
+    aggregates: dict[str, Any] = {"sales": Count("id"), "gross": Coalesce(Sum("total_amount"), 0),
+                                  "commission": Coalesce(Sum("commission_amount"), 0),
+                                  "refunded": Coalesce(Sum("refunded_amount"), 0)}
+    for quarter in range(1, 5):
+        in_q = Q(order__paid_at__quarter=quarter)
+        aggregates[f"q{quarter}_sales"] = Count("id", filter=in_q)
+        aggregates[f"q{quarter}_gross"] = Coalesce(Sum("total_amount", filter=in_q), 0)
+        aggregates[f"q{quarter}_commission"] = Coalesce(Sum("commission_amount", filter=in_q), 0)
+    grouped = (subs.values("vendor_id", "vendor__name", "vendor__slug", "vendor__country",
+                           "vendor__stripe_account_id", "vendor__support_email", "order__currency")
+               .annotate(**aggregates).order_by("vendor_id", "order__currency"))
+    header = ["year", "vendor_id", "vendor", "slug", "country", "stripe_account", "email", "currency",
+              "number_of_sales", "gross", "commissions", "refunded"]
+    for quarter in range(1, 5):
+        header += [f"q{quarter}_sales", f"q{quarter}_gross", f"q{quarter}_commissions"]
+
+    def rows() -> Iterator[list[Any]]:
+        for group in grouped.iterator(chunk_size=CHUNK):
+            r: dict[str, Any] = dict(group)
+            cur = r["order__currency"]
+            row = [year, r["vendor_id"], r["vendor__name"], r["vendor__slug"], r["vendor__country"],
+                   r["vendor__stripe_account_id"], r["vendor__support_email"], cur, r["sales"],
+                   _m(r["gross"], cur), _m(r["commission"], cur), _m(r["refunded"], cur)]
+            for quarter in range(1, 5):
+                row += [r[f"q{quarter}_sales"], _m(r[f"q{quarter}_gross"], cur), _m(r[f"q{quarter}_commission"], cur)]
+            yield row
+
+    return header, lambda: grouped.count(), rows
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
+    ExportJob.Kind.PAYOUT_REPORT: _payout_report,
+    ExportJob.Kind.COMMISSION_REPORT: _commission_report,
+    ExportJob.Kind.VENDOR_STATEMENT: _vendor_statement,
+    ExportJob.Kind.TAX_SUMMARY: _tax_summary,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# writing and storing
+# ---------------------------------------------------------------------------------------------
+def export_storage() -> Storage:
+    """Private storage for exports: the private S3 bucket when configured, else local files."""
+    bucket = settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME
+    if bucket:
+        from storages.backends.s3 import S3Storage
+
+        return S3Storage(
+            bucket_name=bucket, endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+            region_name=settings.AWS_S3_REGION_NAME, default_acl="private", querystring_auth=True,
+            querystring_expire=link_seconds(), location="finance-exports", file_overwrite=False,
+        )
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT / "finance-exports")
+
+
+def _write_csv(out: IO[bytes], header: list[str], rows: Iterator[list[Any]], tick: Callable[[], None]) -> None:
+    import io
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        tick()
+    text.flush()
+    text.detach()
+
+
+def _write_xlsx(out: IO[bytes], header: list[str], rows: Iterator[list[Any]], tick: Callable[[], None]) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)  # rows go straight to a temporary file, not kept in memory
+    sheet = workbook.create_sheet("export")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        tick()
+    workbook.save(out)
+
+
+def export_job_run(*, job_id: int) -> ExportJob:
+    """Build the job's file (idempotent: a done job is left alone); failures are recorded."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ExportJob.Status.DONE, ExportJob.Status.RUNNING):
+            return job
+        job.status = ExportJob.Status.RUNNING
+        job.save(update_fields=["status", "updated_at"])
+    try:
+        header, count, rows = BUILDERS[job.kind](job.params)
+        total = max(count(), 0)
+        ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        written = 0
+
+        def tick() -> None:
+            nonlocal written
+            written += 1
+            if written % PROGRESS_EVERY == 0:
+                ExportJob.objects.filter(pk=job.pk).update(
+                    rows=written, progress=min(99, written * 100 // max(total, 1)))
+
+        writer = _write_xlsx if job.format == ExportJob.Format.XLSX else _write_csv
+        with tempfile.TemporaryFile() as out:
+            writer(out, header, rows(), tick)
+            out.seek(0)
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+            name = export_storage().save(f"{job.kind}-{job.pk}-{stamp}.{job.format}", File(out))
+    except Exception as exc:
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:2000])
+        job.refresh_from_db()
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, rows=written, progress=100, file=name, finished_at=timezone.now())
+    job.refresh_from_db()
+    _notify(job)
+    return job
+
+
+def _notify(job: ExportJob) -> None:
+    user = job.requested_by
+    if user is None or not user.email:
+        return
+    send_mail(
+        subject=_("Your export %(kind)s is ready") % {"kind": job.get_kind_display()},
+        message=_("Download it within %(hours)d hours: %(url)s") % {
+            "hours": link_seconds() // 3600, "url": export_download_url(job=job, absolute=True)},
+        from_email=None, recipient_list=[user.email],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# delivery
+# ---------------------------------------------------------------------------------------------
+def _on_s3() -> bool:
+    return bool(settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME)
+
+
+def export_download_url(*, job: ExportJob, absolute: bool = False) -> str:
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise ExportNotReady(_("The export is not ready yet."))
+    if _on_s3():
+        return export_storage().url(job.file)  # presigned, expires with the link
+    token = signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk))
+    path = f"/ops/finance/exports/download/{token}/"
+    if not absolute:
+        return path
+    from orders.services import platform_url
+
+    return platform_url(path)
+
+
+def export_for_token(token: str) -> ExportJob | None:
+    """The job a signed link names, or None when forged or expired."""
+    try:
+        job_id = signing.TimestampSigner(salt=SIGNER_SALT).unsign(token, max_age=link_seconds())
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    return ExportJob.objects.filter(pk=int(job_id), status=ExportJob.Status.DONE).exclude(file="").first()
+
+
+def export_open(job: ExportJob) -> IO[bytes]:
+    return export_storage().open(job.file, "rb")
+
+

@@ -1,0 +1,34 @@
+"""Background work of payouts: transfers (after payment, beat release, retries) and exports."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from payouts import transfers
+from payouts.models import Transfer
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True, default_retry_delay=10)
+def transfers_create_for_order(self, order_id: int) -> int:  # type: ignore[no-untyped-def]
+    """After payment: create the order's transfers and send those already due (immediate)."""
+    created = transfers.transfers_create_for_order(order_id=order_id)
+    now = timezone.now()
+    for transfer in created:
+        if (transfer.status == Transfer.Status.PENDING and not transfer.hold_reasons
+                and transfer.release_at is not None and transfer.release_at <= now):
+            transfers.transfer_execute(transfer_id=transfer.pk)
+    return len(created)
+
+
+@shared_task(acks_late=True)
+def transfers_release_due() -> dict[str, int]:
+    """Beat: missing transfers created, shipped sub-orders scheduled, due and retryable sent."""
+    return transfers.transfers_release_due()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+def export_job_run(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
+    from payouts.exports import export_job_run as run
+
+    return run(job_id=job_id).status

@@ -1,0 +1,73 @@
+"""Claims and chargebacks fixtures: the Stripe emulator with captured webhooks, and paid orders
+made through the real checkout and a real PaymentIntent on the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.orders.conftest import (  # noqa: F401 - fixtures re-exported for this package
+    ADDRESS_DE,
+    deliver,
+    emulator,
+    flush,
+    wait_until,
+    webhooks,
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Any) -> None:
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+def deliver_events(server: Any, capture: Any, event_type: str, *, object_id: str | None = None,
+                   key: str = "id", count: int = 1) -> list[Any]:
+    """Flush the emulator, wait for `count` deliveries of this type (for this object), apply them."""
+    flush(server)
+
+    def found() -> list[Any]:
+        items = [d for d in capture.of_type(event_type)
+                 if object_id is None or d.event["data"]["object"].get(key) == object_id]
+        return items if len(items) >= count else []
+
+    deliveries = wait_until(found, message=event_type)
+    for delivery in deliveries:
+        deliver(delivery)
+    return deliveries
+
+
+@pytest.fixture
+def paid_order(buyer: Any, emulator: Any, webhooks: Any) -> Callable[..., Any]:  # noqa: F811 - imported fixtures
+    """`paid_order((vendor, variant, qty), ..., card=...)`: checkout, pay, apply the signed webhook,
+    create the vendors' fulfilment copies."""
+    counter = iter(range(1, 1000))
+
+    def make(*items: Any, card: str = "pm_card_visa") -> Any:
+        from fulfillment.tasks import vendor_order_copy
+        from orders import services
+        from payments import gateway
+
+        cart = services.cart_for(user=buyer, create=True)
+        for vendor, variant, quantity in items:
+            services.cart_item_add(cart=cart, vendor_id=vendor.pk, variant_id=variant.pk, quantity=quantity)
+        order = services.checkout_submit(user=buyer, address=ADDRESS_DE, shipping_choice={},
+                                         checkout_token=f"claims-{next(counter)}")
+        services.order_payment_start(order=order, return_url="http://marketplace.localhost/checkout/return/")
+        order.refresh_from_db()
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method=card)
+        deliver_events(emulator, webhooks, "payment_intent.succeeded", object_id=order.payment_intent_id)
+        for sub in order.sub_orders.all():
+            vendor_order_copy(sub.pk)
+        order.refresh_from_db()
+        return order
+
+    return make
+
+
+def ledger_balanced() -> bool:
+    from payouts.ledger.selectors import unbalanced_entries
+
+    return unbalanced_entries() == []

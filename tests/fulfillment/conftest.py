@@ -1,0 +1,1 @@
+from tests.orders.conftest import emulator, paid_order, shopper, webhooks  # noqa: F401

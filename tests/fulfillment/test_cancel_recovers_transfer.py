@@ -1,0 +1,54 @@
+"""A vendor cancelling units after payment gives its part of the refund back from its transfer."""
+
+from __future__ import annotations
+
+import pytest
+
+from fulfillment import services
+from fulfillment.models import VendorOrder
+from fulfillment.tasks import cancelled_units_recover
+from payouts.models import Transfer
+from payouts.transfers import transfers_create_for_order
+from tests.factories.orders import sellable_variant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cancelled_units_reduce_the_unsent_transfer_by_the_vendors_part(
+    paid_order, vendor_a, in_schema, emulator, django_capture_on_commit_callbacks
+):
+    variant = sellable_variant(vendor_a, price=2000, stock=5)
+    order = paid_order((vendor_a, variant, 2))
+    sub = order.sub_orders.get()
+    transfers_create_for_order(order_id=order.pk)
+    transfer = Transfer.objects.get(sub_order_id=sub.pk)
+    due_before = transfer.amount_due
+    assert due_before == sub.net_amount
+
+    with in_schema(vendor_a):
+        copy = VendorOrder.objects.get()
+        line = copy.lines.get()
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.vendor_order_line_cancel(vendor_order_id=copy.pk, line_id=line.pk, quantity=1)
+        line.refresh_from_db()
+    assert callbacks, "the recovery is queued after commit"
+
+    refunded = line.refunded_amount
+    commission_back = order.lines.get().commission_amount // 2
+    vendor_part = refunded - commission_back
+    refund_id = _refund_id_of(emulator, order.payment_intent_id)
+    cancelled_units_recover(sub.pk, vendor_part, refund_id)
+    cancelled_units_recover(sub.pk, vendor_part, refund_id)  # a redelivered task changes nothing
+
+    transfer.refresh_from_db()
+    assert transfer.amount_due == due_before - vendor_part
+
+
+def _refund_id_of(emulator, payment_intent_id: str) -> str:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(emulator.url + "/_emulator/state", timeout=10) as response:
+        refunds = json.loads(response.read())["objects"]["refund"]
+    (refund,) = [r for r in refunds if r["payment_intent"] == payment_intent_id]
+    return refund["id"]

@@ -1,0 +1,92 @@
+"""Orders and fulfilment isolation: vendors see only their own orders; buyers only their own."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from fulfillment.models import VendorOrder
+from tests.factories import UserFactory
+from tests.factories.orders import sellable_variant
+from tests.orders.conftest import emulator, paid_order, shopper, webhooks  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_vendor_order(paid_order, vendor_a, vendor_b):  # noqa: F811 - the imported fixture
+    va = sellable_variant(vendor_a, stock=5, name="Alpha Secret Lamp")
+    vb = sellable_variant(vendor_b, stock=5, name="Bravo Mug")
+    return paid_order((vendor_a, va, 1), (vendor_b, vb, 1))
+
+
+def test_vendor_b_dashboard_lists_only_its_own_order_lines(two_vendor_order, client_for, vendor_a, vendor_b,
+                                                            owner_b, in_schema):
+    with in_schema(vendor_a):
+        a_copy = VendorOrder.objects.get()
+    client = client_for(vendor_b, owner_b)
+    listing = client.get("/dashboard/orders/").content.decode()
+    with in_schema(vendor_b):
+        b_copy = VendorOrder.objects.get()
+    assert f"/dashboard/orders/{b_copy.pk}/" in listing
+    detail = client.get(f"/dashboard/orders/{b_copy.pk}/").content.decode()
+    assert "Bravo Mug" in detail and "Alpha Secret Lamp" not in detail
+    # Ids are per schema: A's id may exist in B's schema only as B's own order.
+    if a_copy.pk != b_copy.pk:
+        assert client.get(f"/dashboard/orders/{a_copy.pk}/").status_code == 404
+    assert client.get("/dashboard/orders/999999/").status_code == 404
+
+
+def test_vendor_b_api_never_returns_a_orders(two_vendor_order, vendor_b, owner_b):
+    api = APIClient(HTTP_HOST=vendor_b.host)
+    api.force_authenticate(owner_b)
+    body = api.get("/api/v1/vendor/orders/").json()
+    assert len(body["results"]) == 1
+    detail = api.get(f"/api/v1/vendor/orders/{body['results'][0]['id']}/").json()
+    assert [line["name"] for line in detail["lines"]] == ["Bravo Mug"]
+    missing = api.get("/api/v1/vendor/orders/999999/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "vendor_order_not_found"
+
+
+def test_owner_of_a_cannot_use_the_fulfilment_pages_or_api_of_b(two_vendor_order, client_for, vendor_b,
+                                                                owner_a, in_schema):
+    with in_schema(vendor_b):
+        b_copy = VendorOrder.objects.get()
+        line = b_copy.lines.get()
+    client = client_for(vendor_b, owner_a)
+    assert client.get("/dashboard/orders/").status_code == 404
+    assert client.post(f"/dashboard/orders/{b_copy.pk}/ship/",
+                       {f"qty_{line.pk}": 1, "carrier": "X", "tracking_number": "Y"}).status_code == 404
+    api = APIClient(HTTP_HOST=vendor_b.host)
+    api.force_authenticate(owner_a)
+    assert api.post(f"/api/v1/vendor/orders/{b_copy.pk}/lines/{line.pk}/cancel/", {"quantity": 1},
+                    format="json").status_code == 403
+    with in_schema(vendor_b):
+        line.refresh_from_db()
+        assert line.shipped_quantity == 0 and line.cancelled_quantity == 0
+
+
+def test_buyer_y_never_sees_buyer_xs_order(two_vendor_order, client_for):
+    other = UserFactory(email="y@example.com")
+    client = client_for("marketplace.localhost", other)
+    assert client.get(f"/orders/{two_vendor_order.pk}/").status_code == 404
+    assert client.get(f"/checkout/return/{two_vendor_order.pk}/").status_code == 404
+    assert client.get(f"/orders/{two_vendor_order.pk}/status/").status_code == 404
+    assert client.post(f"/orders/{two_vendor_order.pk}/pay/").status_code == 404
+    assert str(two_vendor_order.number) not in client.get("/orders/").content.decode()
+    api = APIClient(HTTP_HOST="marketplace.localhost")
+    api.force_authenticate(other)
+    response = api.get(f"/api/v1/orders/{two_vendor_order.pk}/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "order_not_found"
+    assert api.get("/api/v1/orders/").json()["results"] == []
+
+
+def test_sync_task_reads_only_the_sub_orders_own_vendor_schema(two_vendor_order, vendor_a, vendor_b, in_schema):
+    """B's copy carrying A's sub-order id would be ignored: the sync reads A's schema only."""
+    from orders.services import sub_order_sync
+
+    sub_a = two_vendor_order.sub_orders.get(vendor=vendor_a)
+    with in_schema(vendor_b):
+        VendorOrder.objects.update(status="shipped")
+    synced = sub_order_sync(sub_order_id=sub_a.pk)
+    assert synced.status == "paid" and synced.tracking == []

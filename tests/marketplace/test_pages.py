@@ -1,0 +1,105 @@
+"""Marketplace pages and the public API: home, search (htmx and plain), categories, product pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.models import Category
+from tests.factories import VendorFactory
+from tests.marketplace.helpers import make_listing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop(db):
+    root = Category.objects.create(name="Garden", slug="garden", path="garden")
+    tools = Category.objects.create(name="Tools", slug="tools", path="garden/tools", parent=root, depth=1)
+    vendor = VendorFactory(slug="greenco", name="Green Co", description="Garden things")
+    listings = [make_listing(vendor, f"Spade {n}", price=1000 + n * 100, category_id=tools.pk,
+                             attributes={"material": "steel"}) for n in range(30)]
+    make_listing(vendor, "Hidden Rake", status="draft", category_id=tools.pk)
+    return {"root": root, "tools": tools, "vendor": vendor, "listings": listings}
+
+
+def test_home_shows_categories_and_featured_listings(platform_client, shop, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = platform_client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/c/garden/"' in body and "Spade 29" in body and "Hidden Rake" not in body
+
+
+def test_home_empty_state(platform_client):
+    assert "No products are listed yet." in platform_client.get("/").content.decode()
+
+
+def test_search_page_full_and_htmx_partial_with_keyset_next_link(platform_client, shop, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):
+        page = platform_client.get("/search/?q=spade&sort=price_asc")
+    body = page.content.decode()
+    assert page.status_code == 200 and "<html" in body and 'data-total="30"' in body
+    assert "Spade 0" in body and "Spade 29" not in body and 'rel="next"' in body
+    partial = platform_client.get("/search/?q=spade&sort=price_asc", HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode() and "Spade 0" in partial.content.decode()
+    next_url = body.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    second = platform_client.get(f"/search/{next_url}").content.decode()
+    assert "Spade 24" in second and "Spade 0<" not in second
+
+
+@pytest.mark.parametrize("query", ["%27%3B+DROP+TABLE+x%3B--", "a%26%7C%21%28%29%3A%2A", "x" * 10_000,
+                                   "%00", "price_min=-5", "&price_min=abc&sort=zzz&cursor=!!"])
+def test_search_page_never_fails_on_weird_input(platform_client, shop, query):
+    response = platform_client.get(f"/search/?q={query}")
+    assert response.status_code == 200
+
+
+def test_search_api_returns_results_facets_and_rejects_bad_params(platform_client, shop):
+    data = platform_client.get("/api/v1/listings/?category=garden&limit=5&sort=price_desc").json()
+    assert data["count"] == 30 and len(data["results"]) == 5 and data["next_cursor"]
+    assert data["results"][0]["title"] == "Spade 29"
+    assert data["facets"]["category"] == [{"value": "garden/tools", "label": "Tools", "count": 30, "selected": False}]
+    nxt = platform_client.get(f"/api/v1/listings/?category=garden&limit=5&sort=price_desc&cursor={data['next_cursor']}").json()
+    assert nxt["results"][0]["title"] == "Spade 24"
+    bad = platform_client.get("/api/v1/listings/?price_min=1.234&sort=evil")
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"price_min", "sort"}
+    weird = platform_client.get("/api/v1/listings/", {"q": "'\"\\:*&|!<->" * 1000})
+    assert weird.status_code == 200
+
+
+def test_listing_api_and_category_api(platform_client, shop):
+    listing = shop["listings"][0]
+    detail = platform_client.get(f"/api/v1/listings/{listing.pk}/").json()
+    assert detail["vendor"] == {"slug": "greenco", "name": "Green Co"} and detail["variants"][0]["price_amount"] == 1000
+    assert platform_client.get("/api/v1/listings/999999/").status_code == 404
+    tree = platform_client.get("/api/v1/categories/").json()["results"]
+    assert tree[0]["path"] == "garden" and tree[0]["children"][0]["path"] == "garden/tools"
+
+
+def test_category_page_with_breadcrumb_and_subtree(platform_client, shop, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):
+        response = platform_client.get("/c/garden/tools/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Spade 29" in body and 'href="/c/garden/"' in body
+    assert platform_client.get("/c/garden/").status_code == 200
+    assert platform_client.get("/c/nope/").status_code == 404
+
+
+def test_product_page_shows_variants_vendor_card_and_more_from_vendor(platform_client, shop, django_assert_max_num_queries):
+    listing = shop["listings"][0]
+    assert platform_client.get(f"/p/{listing.pk}/").status_code == 301
+    with django_assert_max_num_queries(10):
+        response = platform_client.get(f"/p/{listing.pk}/{listing.handle}/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Green Co" in body and "greenco.marketplace.localhost" in body
+    assert "More from Green Co" in body and "Spade 29" in body
+    assert "10.00" in body and "EUR" in body
+
+
+def test_hidden_and_unknown_products_are_404(platform_client, shop):
+    from marketplace.models import Listing
+
+    draft = Listing.objects.get(title="Hidden Rake")
+    assert platform_client.get(f"/p/{draft.pk}/{draft.handle}/").status_code == 404
+    assert platform_client.get("/p/987654/x/").status_code == 404

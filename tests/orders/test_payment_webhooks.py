@@ -1,0 +1,162 @@
+"""Payment through the emulator: only the signed webhook marks an order paid, in any order, once."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders import services
+from orders.models import Order, SubOrder
+from payments import gateway
+from payments.errors import AuthenticationRequired, CardDeclined
+from payouts.models import JournalEntry
+from tests.factories.orders import sellable_variant, variant_stock
+from tests.orders.conftest import ADDRESS_DE, deliver, flush, resign, wait_until
+
+pytestmark = pytest.mark.django_db
+
+RETURN_URL = "http://marketplace.localhost/checkout/return/"
+
+
+def _order(shopper, vendor_a, vendor_b, *, stock=5):
+    va = sellable_variant(vendor_a, price=1500, stock=stock)
+    vb = sellable_variant(vendor_b, price=2500, stock=stock)
+    cart = services.cart_for(user=shopper, create=True)
+    services.cart_item_add(cart=cart, vendor_id=vendor_a.pk, variant_id=va.pk, quantity=2)
+    services.cart_item_add(cart=cart, vendor_id=vendor_b.pk, variant_id=vb.pk, quantity=1)
+    order = services.checkout_submit(user=shopper, address=ADDRESS_DE, shipping_choice={}, checkout_token="t1")
+    url = services.order_payment_start(order=order, return_url=RETURN_URL)
+    order.refresh_from_db()
+    return order, va, vb, url
+
+
+def _events(webhooks, emulator, event_type, count=1):
+    flush(emulator)
+    return wait_until(lambda: len(webhooks.of_type(event_type)) >= count and webhooks.of_type(event_type))
+
+
+def test_succeeded_webhook_marks_paid_posts_ledger_and_records_fee(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, _va, _vb, url = _order(shopper, vendor_a, vendor_b)
+    assert url.startswith(emulator.url + f"/_emulator/pay/{order.payment_intent_id}")
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT  # the API answer alone changes nothing
+
+    [succeeded] = _events(webhooks, emulator, "payment_intent.succeeded")
+    deliver(succeeded)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.paid_at is not None
+    assert set(order.sub_orders.values_list("status", flat=True)) == {SubOrder.Status.PAID}
+    # Emulator fee: 2.9 % + 30.
+    assert order.stripe_fee_amount == round(order.total_amount * 0.029) + 30
+    entry = JournalEntry.objects.get(key=f"payment_captured:order:{order.pk}")
+    assert sum(p.amount for p in entry.postings.all()) == 0
+    assert entry.postings.filter(account__code="vendor_pending").count() == 2
+
+
+def test_duplicate_and_late_redeliveries_apply_once(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, *_ = _order(shopper, vendor_a, vendor_b)
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    [succeeded] = _events(webhooks, emulator, "payment_intent.succeeded")
+    deliver(succeeded)
+    paid_at = Order.objects.get(pk=order.pk).paid_at
+    deliver(succeeded)  # the same delivery again
+    deliver(resign(succeeded))  # redelivered later, signed anew
+    order.refresh_from_db()
+    assert order.paid_at == paid_at
+    assert JournalEntry.objects.filter(reference_type="order", reference_id=str(order.pk)).count() == 1
+
+
+def test_failure_event_arriving_after_success_changes_nothing(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, va, _vb, _url = _order(shopper, vendor_a, vendor_b)
+    with pytest.raises(CardDeclined):
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
+                                       payment_method="pm_card_chargeDeclined")
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    [failed] = _events(webhooks, emulator, "payment_intent.payment_failed")
+    [succeeded] = _events(webhooks, emulator, "payment_intent.succeeded")
+
+    deliver(failed)  # arrives first: the intent is re-fetched and found succeeded
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT and not order.stock_released
+    deliver(succeeded)
+    deliver(failed)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert variant_stock(vendor_a, va.pk) == 3
+
+
+def test_declined_card_releases_stock_and_puts_items_back_in_the_cart(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, va, vb, _url = _order(shopper, vendor_a, vendor_b)
+    assert variant_stock(vendor_a, va.pk) == 3
+    with pytest.raises(CardDeclined):
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
+                                       payment_method="pm_card_chargeDeclined")
+    [failed] = _events(webhooks, emulator, "payment_intent.payment_failed")
+    deliver(failed)
+    deliver(failed)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYMENT_FAILED
+    assert order.failure_code
+    assert variant_stock(vendor_a, va.pk) == 5 and variant_stock(vendor_b, vb.pk) == 5
+    assert gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id).status == "canceled"
+    cart = services.cart_for(user=shopper)
+    assert sorted(cart.items.values_list("quantity", flat=True)) == [1, 2]
+    assert not JournalEntry.objects.filter(reference_id=str(order.pk)).exists()
+
+
+def test_abandoned_3d_secure_expires_cancels_the_intent_and_releases_stock(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, va, _vb, _url = _order(shopper, vendor_a, vendor_b)
+    intent = gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
+                                            payment_method="pm_card_threeDSecure2Required",
+                                            return_url=RETURN_URL)
+    assert intent.status == "requires_action"  # the buyer closes the 3-D Secure window
+
+    assert services.orders_expire_due() == 0  # not yet due
+    Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(seconds=1))
+    assert services.orders_expire_due() == 1
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED and order.stock_released
+    assert variant_stock(vendor_a, va.pk) == 5
+    assert gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id).status == "canceled"
+    [canceled] = _events(webhooks, emulator, "payment_intent.canceled")
+    deliver(canceled)  # the cancellation's own webhook: nothing more to release
+    assert variant_stock(vendor_a, va.pk) == 5
+
+
+def test_expiry_leaves_an_order_paid_at_the_last_minute_to_its_webhook(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, va, _vb, _url = _order(shopper, vendor_a, vendor_b)
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(seconds=1))
+    assert services.orders_expire_due() == 0
+    [succeeded] = _events(webhooks, emulator, "payment_intent.succeeded")
+    deliver(succeeded)  # late webhook
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert variant_stock(vendor_a, va.pk) == 3
+
+
+def test_double_submitted_checkout_makes_one_order_and_one_payment_intent(shopper, vendor_a, vendor_b, emulator):
+    order, *_ = _order(shopper, vendor_a, vendor_b)
+    again = services.checkout_submit(user=shopper, address=ADDRESS_DE, shipping_choice={}, checkout_token="t1")
+    assert again.pk == order.pk
+    services.order_payment_start(order=again, return_url=RETURN_URL)
+    with urllib.request.urlopen(emulator.url + "/_emulator/state", timeout=10) as response:
+        state = json.loads(response.read())
+    intents = state["objects"].get("payment_intent", [])
+    assert [pi["id"] for pi in intents] == [order.payment_intent_id]
+    assert Order.objects.count() == 1
+
+
+def test_off_session_authentication_error_is_typed(shopper, vendor_a, vendor_b, emulator):
+    order, *_ = _order(shopper, vendor_a, vendor_b)
+    with pytest.raises(AuthenticationRequired):
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
+                                       payment_method="pm_card_threeDSecure2Required", off_session=True)

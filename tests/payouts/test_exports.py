@@ -1,0 +1,210 @@
+"""Finance exports: validation, once per parameters, CSV/XLSX content, signed links, S3, memory."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import time
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from payouts import exports
+from payouts import transfers as svc
+from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
+from payouts.models import ExportJob, Payout
+from payouts.payouts import payout_record_apply
+
+pytestmark = pytest.mark.django_db
+
+
+def _today() -> dt.date:
+    return timezone.now().date()
+
+
+def _period() -> dict[str, str]:
+    return {"date_from": (_today() - dt.timedelta(days=2)).isoformat(), "date_to": _today().isoformat()}
+
+
+@pytest.fixture
+def settled(two_vendor_order, vendor_a, connected):
+    svc.transfers_create_for_order(order_id=two_vendor_order.pk)
+    svc.transfers_release_due()
+    payout_record_apply(data={"id": "po_export1", "amount": 1234, "currency": "eur", "status": "paid"},
+                        account_id=connected["a"], event_created=int(time.time()))
+    return two_vendor_order
+
+
+@pytest.mark.parametrize("params,error,field", [
+    ({}, ReportPeriodInvalid, "date_from"),
+    ({"date_from": "2026-02-10", "date_to": "2026-02-01"}, ReportPeriodInvalid, "date_to"),
+    ({"date_from": "yesterday", "date_to": "2026-02-01"}, ReportPeriodInvalid, "date_from"),
+    ({"date_from": "2020-01-01", "date_to": "2026-02-01"}, ReportPeriodInvalid, "date_to"),
+    ({"date_from": "2026-01-01", "date_to": "2026-01-31", "vendor_id": 987654}, ExportRequestInvalid, "vendor_id"),
+])
+def test_bad_requests_are_refused_and_nothing_is_written(finance_user, params, error, field):
+    with pytest.raises(error) as raised:
+        exports.export_request(kind="payout_report", fmt="csv", params=params, user=finance_user)
+    assert field in raised.value.fields
+    assert not ExportJob.objects.exists()
+
+
+def test_vendor_statement_needs_a_vendor_and_tax_summary_a_year(finance_user):
+    with pytest.raises(ExportRequestInvalid):
+        exports.export_request(kind="vendor_statement", fmt="csv", params=_period(), user=finance_user)
+    with pytest.raises(ReportPeriodInvalid):
+        exports.export_request(kind="tax_summary", fmt="csv", params={"year": 1999}, user=finance_user)
+    with pytest.raises(ExportRequestInvalid):
+        exports.export_request(kind="everything", fmt="csv", params=_period(), user=finance_user)
+    with pytest.raises(ExportRequestInvalid):
+        exports.export_request(kind="payout_report", fmt="pdf", params=_period(), user=finance_user)
+
+
+def test_requested_twice_is_the_same_job(finance_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first, created = exports.export_request(kind="payout_report", fmt="csv", params=_period(), user=finance_user)
+        again, created_again = exports.export_request(kind="payout_report", fmt="csv",
+                                                      params=dict(reversed(list(_period().items()))),
+                                                      user=finance_user)
+    assert created and not created_again and first.pk == again.pk
+    assert len(callbacks) == 1
+    assert ExportJob.objects.count() == 1
+
+
+def _run(kind, fmt, params, user):
+    job = ExportJob.objects.create(kind=kind, format=fmt, params=exports.export_params_clean(kind=kind, params=params),
+                                   params_checksum=f"t-{kind}-{fmt}-{time.time_ns()}", requested_by=user)
+    return exports.export_job_run(job_id=job.pk)
+
+
+def _csv(job) -> list[list[str]]:
+    with exports.export_open(job) as handle:
+        return list(csv.reader(io.StringIO(handle.read().decode())))
+
+
+def test_payout_report_has_a_row_per_transfer_and_payout(settled, finance_user, vendor_a, tmp_path, settings):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    job = _run("payout_report", "csv", _period(), finance_user)
+    assert job.status == "done" and job.rows == 3 and job.progress == 100
+    rows = _csv(job)
+    assert rows[0][:3] == ["type", "date", "vendor_id"]
+    assert sorted(r[0] for r in rows[1:]) == ["payout", "transfer", "transfer"]
+    transfer_row = next(r for r in rows if r[0] == "transfer" and r[2] == str(vendor_a.pk))
+    amount = settled.sub_orders.get(vendor=vendor_a).net_amount
+    from common.money import to_major
+
+    assert transfer_row[6] == str(to_major(amount, "EUR")) and transfer_row[10] == "transferred"
+    assert (tmp_path / "finance-exports").exists()
+    # the email carries a signed link that works, and a forged one does not
+    assert mail.outbox and "/ops/finance/exports/download/" in mail.outbox[-1].body
+
+
+def test_commission_statement_and_tax_summary(settled, finance_user, vendor_a, vendor_b, tmp_path, settings):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    commission = _csv(_run("commission_report", "csv", _period(), finance_user))
+    lines = settled.lines.all()
+    assert len(commission) == 1 + lines.count()
+    from common.money import to_major
+
+    assert sorted(r[7] for r in commission[1:]) == sorted(str(to_major(line.commission_amount, "EUR")) for line in lines)
+    statement = _csv(_run("vendor_statement", "csv", {**_period(), "vendor_id": vendor_b.pk}, finance_user))
+    assert [r[0] for r in statement[1:]] == ["sale"]  # bravo: one sale, no payout (alpha's is not here)
+    tax = _csv(_run("tax_summary", "csv", {"year": settled.paid_at.year}, finance_user))
+    by_vendor = {r[1]: r for r in tax[1:]}
+    sub_a = settled.sub_orders.get(vendor=vendor_a)
+    row = by_vendor[str(vendor_a.pk)]
+    quarter = (settled.paid_at.month - 1) // 3 + 1
+    header = tax[0]
+    assert row[header.index("country")] == vendor_a.country
+    assert row[header.index("number_of_sales")] == "1"
+    assert row[header.index("gross")] == str(to_major(sub_a.total_amount, "EUR"))
+    assert row[header.index(f"q{quarter}_gross")] == str(to_major(sub_a.total_amount, "EUR"))
+    assert row[header.index(f"q{quarter}_commissions")] == str(to_major(sub_a.commission_amount, "EUR"))
+
+
+def test_xlsx_export(settled, finance_user, tmp_path, settings):
+    from openpyxl import load_workbook
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    job = _run("payout_report", "xlsx", _period(), finance_user)
+    with exports.export_open(job) as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "type" and len(rows) == 4
+
+
+def test_signed_link_expires_and_cannot_be_forged(settled, finance_user, tmp_path, settings):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    job = _run("payout_report", "csv", _period(), finance_user)
+    url = exports.export_download_url(job=job)
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert exports.export_for_token(token).pk == job.pk
+    assert exports.export_for_token(token[:-2] + "xx") is None
+    assert exports.export_for_token(f"{job.pk + 1}:" + token.split(":", 1)[1]) is None
+    settings.PAYOUTS_EXPORT_LINK_SECONDS = -1
+    assert exports.export_for_token(token) is None
+    queued = ExportJob.objects.create(kind="payout_report", format="csv", params=_period(), params_checksum="q")
+    with pytest.raises(ExportNotReady):
+        exports.export_download_url(job=queued)
+
+
+def test_s3_storage_with_moto_server(settled, finance_user):
+    import boto3
+    import requests
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        import os
+
+        old = {k: os.environ.get(k) for k in credentials}
+        os.environ.update(credentials)
+        try:
+            boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1").create_bucket(
+                Bucket="finance-private", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+            with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
+                                   AWS_S3_REGION_NAME="eu-west-1"):
+                job = _run("payout_report", "csv", _period(), finance_user)
+                assert job.status == "done", job.error
+                keys = [o["Key"] for o in boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+                        .list_objects_v2(Bucket="finance-private")["Contents"]]
+                assert keys == [f"finance-exports/{job.file}"] or keys == [job.file]
+                url = exports.export_download_url(job=job)
+                assert "Signature" in url or "X-Amz-Signature" in url
+                body = requests.get(url, timeout=10)
+                assert body.status_code == 200 and body.content.startswith(b"type,date,vendor_id")
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    finally:
+        server.stop()
+
+
+def test_failed_job_is_recorded_and_rerun_on_request(finance_user, django_capture_on_commit_callbacks):
+    job, _created = exports.export_request(kind="payout_report", fmt="csv", params=_period(), user=finance_user)
+    ExportJob.objects.filter(pk=job.pk).update(status="failed", error="disk full")
+    with django_capture_on_commit_callbacks() as callbacks:
+        again, created = exports.export_request(kind="payout_report", fmt="csv", params=_period(), user=finance_user)
+    assert created and again.pk == job.pk and again.status == "queued" and len(callbacks) == 1
+
+
+def test_100k_transfer_export_runs_in_bounded_memory(vendor_a, finance_user, tmp_path, settings):
+    from bench.finance_bench import measure_export, seed_transfers
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    seed_transfers(count=100_000, vendor=vendor_a, buyer=finance_user, tag="t100k")
+    assert Payout.objects.count() == 0
+    figures = measure_export(fmt="csv", date_from=_today() - dt.timedelta(days=1), date_to=_today())
+    print(f"\n100k export: {figures['seconds']:.1f}s, traced peak {figures['peak_mb']:.1f} MB")
+    assert figures["status"] == "done" and figures["rows"] == 100_000
+    assert figures["peak_mb"] < 60
