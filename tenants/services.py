@@ -94,10 +94,42 @@ def store_provision(*, store_id: int) -> Store:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key])
 
 
+def template_schema_ensure() -> Store | None:
+    """The template vendor schemas are cloned from: a registered, schema-only store (no host), so
+    `migrate_schemas` keeps it migrated. Created by running the migrations once."""
+    base = getattr(settings, "TENANT_BASE_SCHEMA", "")
+    if not base:
+        return None
+    template = Store.objects.filter(schema_name=base).first()
+    if template is not None and template.status == Store.Status.READY and schema_exists(base):
+        return template
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_PROVISION_LOCK_BASE])
+    try:
+        template, _ = Store.objects.get_or_create(
+            schema_name=base,
+            defaults={"name": "Vendor schema template", "status": Store.Status.PENDING},
+        )
+        if template.status != Store.Status.READY or not schema_exists(base):
+            connection.set_schema_to_public()
+            _schema_drop(base, allow=base)
+            # The template itself is built by migrations (there is nothing to clone it from).
+            template.create_schema(check_if_exists=False, verbosity=0)
+            connection.set_schema_to_public()
+            Store.objects.filter(pk=template.pk).update(status=Store.Status.READY)
+            template.status = Store.Status.READY
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_PROVISION_LOCK_BASE])
+    return template
+
+
 def _store_provision_locked(store_id: int) -> Store:
     store = Store.objects.get(pk=store_id)
     if store.status == Store.Status.READY:
         return store
+    template_schema_ensure()
     store.status = Store.Status.PROVISIONING
     store.provisioning_error = ""
     store.save(update_fields=["status", "provisioning_error"])
@@ -130,8 +162,10 @@ def _store_provision_locked(store_id: int) -> Store:
     return store
 
 
-def _schema_drop(schema_name: str) -> None:
-    if schema_name == get_public_schema_name() or not schema_name.startswith("v_"):
+def _schema_drop(schema_name: str, *, allow: str = "") -> None:
+    if schema_name == get_public_schema_name():
+        return
+    if not schema_name.startswith("v_") and schema_name != allow:
         return
     if schema_exists(schema_name):
         with connection.cursor() as cursor:

@@ -106,3 +106,40 @@ def test_money_allocation_sums_exactly():
 
     assert allocate(100, [1, 1, 1]) == [34, 33, 33]
     assert sum(allocate(-1001, [3, 7, 11])) == -1001
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_schemas_are_cloned_from_a_migrated_template(settings):
+    from django.db import connection
+
+    services.public_tenant_ensure()
+    base = settings.TENANT_BASE_SCHEMA
+    assert base
+    _drop(Store(schema_name=base))  # start without a template: the first provisioning builds it
+    Store.objects.filter(schema_name=base).delete()
+    store = services.store_create(slug="cloned", name="Cloned")
+    try:
+        services.store_provision(store_id=store.pk)
+        assert Store.objects.get(schema_name=base).status == Store.Status.READY
+        assert schema_exists(base)
+
+        def migrations(schema: str) -> list[tuple[str, str]]:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2')
+                return cursor.fetchall()
+
+        def tables(schema: str) -> list[str]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                    "ORDER BY 1", [schema],
+                )
+                return [row[0] for row in cursor.fetchall()]
+
+        assert migrations("v_cloned") == migrations(base)
+        assert tables("v_cloned") == tables(base)
+        assert "catalog_product" in tables("v_cloned")
+        # The template has no host: it is never served.
+        assert not Domain.objects.filter(tenant__schema_name=base).exists()
+    finally:
+        _drop(store)
