@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ASSETS_STAMP := frontend/static/vendor/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install assets run test test-fast lint typecheck infra-check e2e-deps stop-services bench bench-quick clean
+.PHONY: install assets run test test-fast lint typecheck infra-check e2e-deps stop-services bench bench-quick clean messages
 
 install: $(STAMP) $(ASSETS_STAMP)
 
@@ -62,3 +62,9 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench --quick
+
+# Translations: collect every marked string into locale/{de,fr}, then compile the committed .mo files.
+I18N_IGNORE := --ignore=.venv --ignore=.venv-infra --ignore=node_modules
+messages: install
+	$(PY) manage.py makemessages -l de -l fr $(I18N_IGNORE) --ignore=.local --ignore=tests --ignore=bench --ignore=infra --no-location
+	$(PY) manage.py compilemessages $(I18N_IGNORE)

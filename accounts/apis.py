@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -60,7 +61,7 @@ class TokenApi(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            error = ApplicationError("Email or password is wrong.", code="invalid_credentials")
+            error = ApplicationError(gettext("Email or password is wrong."), code="invalid_credentials")
             error.status_code = 401
             raise error
         token, _ = Token.objects.get_or_create(user=user)

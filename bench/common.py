@@ -154,7 +154,9 @@ def write_results(results: list[BenchResult], *, quick: bool, path_stem: str,
         f"Generated {payload['generated_at']} by `{'make bench-quick' if quick else 'make bench'}`"
         f" ({'quick sizes' if quick else 'full-run sizes, see each size line'}). Raw numbers: "
         f"`docs/{path_stem}.json`. A `--only` run rewrites only its own sections; each section "
-        "says when it was measured.",
+        "says when it was measured. Where a size line has `scaled_down_from`, the figure was measured "
+        "below the issue's size to bound the run time on this machine (shared with test runs while "
+        "measuring); it is not the full-size figure.",
         "",
         "## Machine",
         "",
@@ -163,6 +165,11 @@ def write_results(results: list[BenchResult], *, quick: bool, path_stem: str,
         *[f"| {key} | {value} |" for key, value in payload["machine"].items()],
         "",
     ]
+    present = {entry.get("details", {}).get("key") for entry in payload["results"]}
+    missing = [name for name in (order or []) if name not in present]
+    if missing:
+        lines += [f"Not measured in this file yet: {', '.join(missing)}"
+                  + ("" if quick else " (their quick-size figures are in `docs/benchmarks-quick.md`)") + ".", ""]
     for result in payload["results"]:
         details = result.get("details", {})
         lines += [

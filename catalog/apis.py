@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponseBase, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -91,7 +92,7 @@ class ProductInputSerializer(serializers.Serializer):
                                             "stock", "weight_grams"] if k in attrs}
         if single:
             if "variants" in attrs:
-                raise serializers.ValidationError("Give either variants or sku/price_amount, not both.")
+                raise serializers.ValidationError(_("Give either variants or sku/price_amount, not both."))
             if "sku" not in single or "price_amount" not in single:
                 raise serializers.ValidationError({"sku": ["required with price_amount"]})
             attrs["variants"] = [single]
@@ -142,7 +143,7 @@ def _product(product_id: int) -> Product:
 def _variant(product_id: int, variant_id: int) -> Variant:
     variant = Variant.objects.filter(pk=variant_id, product_id=product_id).first()
     if variant is None:
-        raise NotFound("Variant not found.")
+        raise NotFound(_("Variant not found."))
     return variant
 
 
@@ -306,7 +307,7 @@ class ImportDetailApi(APIView):
     def get(self, request: Request, import_id: int) -> Response:
         job = CsvImport.objects.filter(pk=import_id).first()
         if job is None:
-            raise NotFound("Import not found.")
+            raise NotFound(_("Import not found."))
         return Response(CsvImportOutputSerializer(job).data)
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from catalog.models import (
@@ -78,10 +79,10 @@ def price_validate(*, amount: Any, currency: str | None, field: str = "price_amo
     """An integer amount in minor units, not negative, in the vendor's currency."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidProduct(
-            "Price must be a non-negative integer in minor units.", fields={field: ["invalid"]}
+            _("Price must be a non-negative integer in minor units."), fields={field: ["invalid"]}
         )
     if amount > 10**12:
-        raise InvalidProduct("Price is too large.", fields={field: ["too_large"]})
+        raise InvalidProduct(_("Price is too large."), fields={field: ["too_large"]})
     return amount
 
 
@@ -95,7 +96,7 @@ def currency_validate(currency: str | None) -> str:
         raise InvalidProduct(str(exc), fields={"currency": ["invalid"]}) from exc
     if code != expected:
         raise InvalidProduct(
-            f"Prices of this store are in {expected}.", fields={"currency": ["wrong_currency"]}
+            _("Prices of this store are in %(currency)s.") % {"currency": expected}, fields={"currency": ["wrong_currency"]}
         )
     return code
 
@@ -107,7 +108,7 @@ def price_parse(text: str, *, currency: str, field: str = "price") -> int:
     except MoneyError as exc:
         raise InvalidProduct(str(exc), fields={field: ["invalid"]}) from exc
     if amount < 0:
-        raise InvalidProduct("Price must not be negative.", fields={field: ["negative"]})
+        raise InvalidProduct(_("Price must not be negative."), fields={field: ["negative"]})
     return price_validate(amount=amount, currency=currency, field=field)
 
 
@@ -115,12 +116,12 @@ def _options_validate(options: Any, option_types: list[str]) -> dict[str, str]:
     if options in (None, ""):
         options = {}
     if not isinstance(options, dict):
-        raise InvalidProduct("Options must map option types to values.", fields={"options": ["invalid"]})
+        raise InvalidProduct(_("Options must map option types to values."), fields={"options": ["invalid"]})
     clean = {str(key).strip(): str(value).strip()[:60] for key, value in options.items()}
     unknown = set(clean) - set(option_types)
     if unknown:
         raise InvalidProduct(
-            f"Unknown option types: {', '.join(sorted(unknown))}.", fields={"options": ["unknown"]}
+            _("Unknown option types: %(names)s.") % {"names": ", ".join(sorted(unknown))}, fields={"options": ["unknown"]}
         )
     return {name: clean[name] for name in option_types if clean.get(name)}
 
@@ -130,11 +131,11 @@ def _option_types_validate(option_types: Any) -> list[str]:
         return []
     if not isinstance(option_types, list) or len(option_types) > MAX_OPTION_TYPES:
         raise InvalidProduct(
-            f"At most {MAX_OPTION_TYPES} option types.", fields={"option_types": ["invalid"]}
+            _("At most %(n)s option types.") % {"n": MAX_OPTION_TYPES}, fields={"option_types": ["invalid"]}
         )
     names = [str(name).strip().lower()[:30] for name in option_types if str(name).strip()]
     if len(set(names)) != len(names):
-        raise InvalidProduct("Option types must be distinct.", fields={"option_types": ["duplicate"]})
+        raise InvalidProduct(_("Option types must be distinct."), fields={"option_types": ["duplicate"]})
     return names
 
 
@@ -142,7 +143,7 @@ def _attributes_validate(attributes: Any) -> dict[str, str]:
     if not attributes:
         return {}
     if not isinstance(attributes, dict) or len(attributes) > 20:
-        raise InvalidProduct("Attributes must be at most 20 name/value pairs.",
+        raise InvalidProduct(_("Attributes must be at most 20 name/value pairs."),
                              fields={"attributes": ["invalid"]})
     return {str(k).strip().lower()[:30]: str(v).strip()[:60] for k, v in attributes.items() if str(k).strip()}
 
@@ -155,9 +156,9 @@ def _category_validate(category_id: Any) -> int | None:
     try:
         category_id = int(category_id)
     except (TypeError, ValueError) as exc:
-        raise InvalidProduct("Unknown category.", fields={"category_id": ["invalid"]}) from exc
+        raise InvalidProduct(_("Unknown category."), fields={"category_id": ["invalid"]}) from exc
     if not Category.objects.filter(pk=category_id).exists():
-        raise InvalidProduct("Unknown category.", fields={"category_id": ["unknown"]})
+        raise InvalidProduct(_("Unknown category."), fields={"category_id": ["unknown"]})
     return category_id
 
 
@@ -280,12 +281,12 @@ def product_create(
 ) -> Product:
     name = (name or "").strip()
     if not name:
-        raise InvalidProduct("A product needs a name.", fields={"name": ["required"]})
+        raise InvalidProduct(_("A product needs a name."), fields={"name": ["required"]})
     if status not in Product.Status.values:
-        raise InvalidProduct("Unknown status.", fields={"status": ["invalid"]})
+        raise InvalidProduct(_("Unknown status."), fields={"status": ["invalid"]})
     handle = _handle_for(name, handle)
     if Product.objects.filter(handle=handle).exists():
-        raise Conflict(f"Handle {handle} already exists.", code="duplicate_handle",
+        raise Conflict(_("Handle %(handle)s already exists.") % {"handle": handle}, code="duplicate_handle",
                        fields={"handle": ["duplicate"]})
     product = Product.objects.create(
         name=name[:200], handle=handle, description=description_sanitize(description),
@@ -313,7 +314,7 @@ def product_update(*, product: Product, user: Any = None, **changes: Any) -> Pro
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()[:200]
         if not changes["name"]:
-            raise InvalidProduct("A product needs a name.", fields={"name": ["required"]})
+            raise InvalidProduct(_("A product needs a name."), fields={"name": ["required"]})
     if "description" in changes:
         changes["description"] = description_sanitize(changes["description"])
     if "category_id" in changes:
@@ -325,7 +326,7 @@ def product_update(*, product: Product, user: Any = None, **changes: Any) -> Pro
     if "handle" in changes:
         changes["handle"] = slugify(changes["handle"] or "")[:100]
         if not changes["handle"] or Product.objects.filter(handle=changes["handle"]).exclude(pk=product.pk).exists():
-            raise Conflict("This handle is taken.", code="duplicate_handle", fields={"handle": ["duplicate"]})
+            raise Conflict(_("This handle is taken."), code="duplicate_handle", fields={"handle": ["duplicate"]})
     for field, value in changes.items():
         setattr(product, field, value)
     if changes:
@@ -337,11 +338,11 @@ def product_update(*, product: Product, user: Any = None, **changes: Any) -> Pro
 
 def _transition_check(product: Product, status: str) -> None:
     if status not in Product.Status.values:
-        raise InvalidProduct("Unknown status.", fields={"status": ["invalid"]})
+        raise InvalidProduct(_("Unknown status."), fields={"status": ["invalid"]})
     if status not in STATUS_TRANSITIONS[product.status]:
         raise InvalidTransition(f"A {product.status} product cannot become {status}.")
     if status == Product.Status.ACTIVE and not product.variants.exists():
-        raise InvalidTransition("A product needs at least one variant to be active.",
+        raise InvalidTransition(_("A product needs at least one variant to be active."),
                                 code="no_variants")
 
 
@@ -368,7 +369,7 @@ def product_status_set(*, product_ids: Iterable[int], status: str) -> int:
 def product_prices_change(*, product_ids: Iterable[int], percent: int) -> int:
     """Bulk price change by a whole percentage (-90..+500), rounded half up per variant."""
     if isinstance(percent, bool) or not isinstance(percent, int) or not -90 <= percent <= 500:
-        raise InvalidProduct("Percentage must be a whole number from -90 to 500.",
+        raise InvalidProduct(_("Percentage must be a whole number from -90 to 500."),
                              fields={"percent": ["invalid"]})
     from common.money import percentage_of
 
@@ -397,7 +398,7 @@ def _variant_insert(
 ) -> Variant:
     sku = (sku or "").strip()
     if not sku or len(sku) > 64:
-        raise InvalidProduct("SKU is required (at most 64 characters).", fields={"sku": ["invalid"]})
+        raise InvalidProduct(_("SKU is required (at most 64 characters)."), fields={"sku": ["invalid"]})
     currency = currency_validate(currency)
     price_validate(amount=price_amount, currency=currency)
     if compare_at_amount not in (None, ""):
@@ -409,7 +410,7 @@ def _variant_insert(
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
             raise InvalidProduct(f"{field} must be a non-negative whole number.", fields={field: ["invalid"]})
     if Variant.objects.filter(sku=sku).exists():
-        raise Conflict(f"SKU {sku} already exists.", code="duplicate_sku", fields={"sku": ["duplicate"]})
+        raise Conflict(_("SKU %(sku)s already exists.") % {"sku": sku}, code="duplicate_sku", fields={"sku": ["duplicate"]})
     try:
         with transaction.atomic():
             variant = Variant.objects.create(
@@ -419,7 +420,7 @@ def _variant_insert(
                 low_stock_threshold=low_stock_threshold,
             )
     except IntegrityError as exc:
-        raise Conflict(f"SKU {sku} already exists.", code="duplicate_sku", fields={"sku": ["duplicate"]}) from exc
+        raise Conflict(_("SKU %(sku)s already exists.") % {"sku": sku}, code="duplicate_sku", fields={"sku": ["duplicate"]}) from exc
     if stock:
         StockAdjustment.objects.create(
             variant=variant, delta=stock, stock_after=stock, reason=StockAdjustment.Reason.INITIAL,
@@ -462,7 +463,7 @@ def variant_update(*, variant: Variant, **changes: Any) -> Variant:
     if "sku" in changes:
         changes["sku"] = (changes["sku"] or "").strip()
         if not changes["sku"] or Variant.objects.filter(sku=changes["sku"]).exclude(pk=variant.pk).exists():
-            raise Conflict(f"SKU {changes['sku']} already exists.", code="duplicate_sku", fields={"sku": ["duplicate"]})
+            raise Conflict(_("SKU %(sku)s already exists.") % {"sku": changes["sku"]}, code="duplicate_sku", fields={"sku": ["duplicate"]})
     for field, value in changes.items():
         setattr(variant, field, value)
     if changes:
@@ -487,13 +488,13 @@ def variant_delete(*, variant: Variant) -> None:
 def stock_adjust(*, variant: Variant, delta: int, reason: str, note: str = "", user: Any = None) -> StockAdjustment:
     """Change stock by `delta` (never below zero) and record why and who."""
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0 or abs(delta) > 10**9:
-        raise InvalidStockAdjustment("The change must be a non-zero whole number.", fields={"delta": ["invalid"]})
+        raise InvalidStockAdjustment(_("The change must be a non-zero whole number."), fields={"delta": ["invalid"]})
     if reason not in StockAdjustment.Reason.values:
-        raise InvalidStockAdjustment("Unknown reason.", fields={"reason": ["invalid"]})
+        raise InvalidStockAdjustment(_("Unknown reason."), fields={"reason": ["invalid"]})
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     if variant.stock + delta < 0:
         raise InvalidStockAdjustment(
-            f"Stock is {variant.stock}; it cannot go below zero.", fields={"delta": ["below_zero"]}
+            _("Stock is %(stock)s; it cannot go below zero.") % {"stock": variant.stock}, fields={"delta": ["below_zero"]}
         )
     variant.stock += delta
     variant.save(update_fields=["stock", "updated_at"])
@@ -520,11 +521,11 @@ def _image_check(upload: UploadedFile) -> tuple[str, int, int]:
             width, height = probe.size
             probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidImage("This file is not an image we can read.", fields={"image": ["not_an_image"]}) from exc
+        raise InvalidImage(_("This file is not an image we can read."), fields={"image": ["not_an_image"]}) from exc
     if fmt not in ALLOWED_IMAGE_FORMATS:
-        raise InvalidImage("Images must be JPEG, PNG, WebP or GIF.", fields={"image": ["format"]})
+        raise InvalidImage(_("Images must be JPEG, PNG, WebP or GIF."), fields={"image": ["format"]})
     if width * height > MAX_IMAGE_PIXELS:
-        raise InvalidImage("The image has too many pixels.", fields={"image": ["too_big"]})
+        raise InvalidImage(_("The image has too many pixels."), fields={"image": ["too_big"]})
     return fmt, width, height
 
 
@@ -606,7 +607,7 @@ def csv_import_start(*, upload: UploadedFile, user: Any = None) -> CsvImport:
     from catalog.csv_io import MAX_CSV_BYTES
 
     if upload.size is None or upload.size > MAX_CSV_BYTES:
-        raise ApplicationError("CSV files are at most 20 MB.", code="invalid_csv", fields={"file": ["too_big"]})
+        raise ApplicationError(_("CSV files are at most 20 MB."), code="invalid_csv", fields={"file": ["too_big"]})
     with transaction.atomic():
         job = CsvImport(original_name=(upload.name or "")[:255], user_id=getattr(user, "pk", None))
         job.file.save("import.csv", upload, save=False)
@@ -629,4 +630,4 @@ def product_get(*, product_id: Any) -> Product:
     try:
         return Product.objects.get(pk=int(product_id))
     except (Product.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotFound("Product not found.") from exc
+        raise NotFound(_("Product not found.")) from exc

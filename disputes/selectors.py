@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from disputes.errors import ChargebackNotFound, ClaimNotFound
 from disputes.models import ACTIVE_STATUSES, Chargeback, Claim
@@ -39,11 +40,11 @@ def _detail(qs: QuerySet[Claim], claim_id: Any) -> Claim:
     try:
         pk = int(claim_id)
     except (TypeError, ValueError):
-        raise ClaimNotFound("Claim not found.") from None
+        raise ClaimNotFound(_("Claim not found.")) from None
     claim = qs.prefetch_related("lines__order_line", "messages__author", "messages__attachments", "attachments",
                                 "refunds", "events__actor").filter(pk=pk).first()
     if claim is None:
-        raise ClaimNotFound("Claim not found.")
+        raise ClaimNotFound(_("Claim not found."))
     return claim
 
 
@@ -89,7 +90,7 @@ def chargeback_for_vendor(*, vendor: Vendor, chargeback_id: Any) -> Chargeback:
     except (TypeError, ValueError):
         chargeback = None
     if chargeback is None:
-        raise ChargebackNotFound("Dispute not found.")
+        raise ChargebackNotFound(_("Dispute not found."))
     return chargeback
 
 
@@ -100,7 +101,7 @@ def chargeback_for_ops(*, chargeback_id: Any) -> Chargeback:
     except (TypeError, ValueError):
         chargeback = None
     if chargeback is None:
-        raise ChargebackNotFound("Dispute not found.")
+        raise ChargebackNotFound(_("Dispute not found."))
     return chargeback
 
 

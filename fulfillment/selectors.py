@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from fulfillment.models import VendorOrder
 from fulfillment.services import VendorOrderNotFound
@@ -23,4 +24,4 @@ def vendor_order_detail(*, vendor_order_id: Any) -> VendorOrder:
     try:
         return VendorOrder.objects.prefetch_related("lines", "shipments__lines__line").get(pk=int(vendor_order_id))
     except (VendorOrder.DoesNotExist, TypeError, ValueError):
-        raise VendorOrderNotFound("Order not found.") from None
+        raise VendorOrderNotFound(_("Order not found.")) from None

@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 
@@ -47,7 +48,7 @@ def _vendor_notify(sub_order_id: int) -> None:
 
     url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
     send_mail(
-        subject=f"New order {sub.order.number}",
+        subject=_("New order %(number)s") % {"number": sub.order.number},
         message=render_to_string("fulfillment/email/new_order.txt", {"sub": sub, "url": url}),
         from_email=None, recipient_list=sorted(emails),
     )

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext
 
 from common.money import MoneyError, exponent, parse_amount
 from marketplace.models import SEARCH_CONFIG, Category, Listing
@@ -346,7 +347,7 @@ class PostgresSearchBackend:
             price.append(Facet(value=key, label=f"{label} {params.currency}", count=n,
                                selected=params.price_min == low * scale
                                and params.price_max == (high * scale - 1 if high else None)))
-        return price, [Facet(value="1", label="In stock", count=stock_count, selected=params.in_stock)], total
+        return price, [Facet(value="1", label=gettext("In stock"), count=stock_count, selected=params.in_stock)], total
 
     def _attribute_facet(self, params: SearchParams, mode: str) -> list[Facet]:
         inner, inner_params = self._filtered(params, mode=mode).values("id").query.sql_with_params()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from common.exceptions import NotFound
 from marketplace.models import Category, Listing
@@ -32,7 +33,7 @@ def categories_flat() -> QuerySet[Category]:
 def category_by_path(*, path: str) -> Category:
     category = Category.objects.filter(path=(path or "").strip("/")).first()
     if category is None:
-        raise NotFound("Category not found.")
+        raise NotFound(_("Category not found."))
     return category
 
 
@@ -50,10 +51,10 @@ def listing_visible(*, listing_id: Any) -> Listing:
     try:
         listing_id = int(listing_id)
     except (TypeError, ValueError) as exc:
-        raise NotFound("Listing not found.") from exc
+        raise NotFound(_("Listing not found.")) from exc
     listing = listings_visible().select_related("vendor", "category").filter(pk=listing_id).first()
     if listing is None:
-        raise NotFound("Listing not found.")
+        raise NotFound(_("Listing not found."))
     return listing
 
 

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError, Conflict, NotFound
 from marketplace.models import Category, Listing
@@ -40,14 +41,14 @@ def category_create(*, name: str, parent: Category | None = None, slug: str = ""
     name = (name or "").strip()[:120]
     slug = slugify(slug or name)[:80]
     if not name or not slug:
-        raise InvalidCategory("A category needs a name.", fields={"name": ["required"]})
+        raise InvalidCategory(_("A category needs a name."), fields={"name": ["required"]})
     if parent is not None:
         parent = Category.objects.select_for_update().get(pk=parent.pk)
     path = _category_path(parent, slug)
     if len(path) > MAX_CATEGORY_DEPTH_PATH:
-        raise InvalidCategory("The category path is too long.", fields={"slug": ["too_long"]})
+        raise InvalidCategory(_("The category path is too long."), fields={"slug": ["too_long"]})
     if Category.objects.filter(path=path).exists():
-        raise Conflict(f"A category {path} already exists.", code="duplicate_category",
+        raise Conflict(_("A category %(path)s already exists.") % {"path": path}, code="duplicate_category",
                        fields={"slug": ["duplicate"]})
     try:
         with transaction.atomic():
@@ -56,7 +57,7 @@ def category_create(*, name: str, parent: Category | None = None, slug: str = ""
                 depth=(parent.depth + 1) if parent else 0, position=position,
             )
     except IntegrityError as exc:
-        raise Conflict(f"A category {path} already exists.", code="duplicate_category",
+        raise Conflict(_("A category %(path)s already exists.") % {"path": path}, code="duplicate_category",
                        fields={"slug": ["duplicate"]}) from exc
 
 
@@ -71,24 +72,24 @@ def category_update(
     if name is not None:
         category.name = name.strip()[:120]
         if not category.name:
-            raise InvalidCategory("A category needs a name.", fields={"name": ["required"]})
+            raise InvalidCategory(_("A category needs a name."), fields={"name": ["required"]})
     if slug is not None:
         category.slug = slugify(slug)[:80]
         if not category.slug:
-            raise InvalidCategory("A category needs a slug.", fields={"slug": ["required"]})
+            raise InvalidCategory(_("A category needs a slug."), fields={"slug": ["required"]})
     if parent is not False:
         new_parent = parent if isinstance(parent, Category) else None
         if new_parent is not None and (
             new_parent.pk == category.pk or new_parent.path.startswith(old_path + "/")
         ):
-            raise InvalidCategory("A category cannot move under itself.", fields={"parent": ["cycle"]})
+            raise InvalidCategory(_("A category cannot move under itself."), fields={"parent": ["cycle"]})
         category.parent = new_parent
         category.depth = (new_parent.depth + 1) if new_parent else 0
     if position is not None:
         category.position = position
     category.path = _category_path(category.parent, category.slug)
     if category.path != old_path and Category.objects.filter(path=category.path).exists():
-        raise Conflict(f"A category {category.path} already exists.", code="duplicate_category",
+        raise Conflict(_("A category %(path)s already exists.") % {"path": category.path}, code="duplicate_category",
                        fields={"slug": ["duplicate"]})
     try:
         with transaction.atomic():
@@ -100,7 +101,7 @@ def category_update(
                     child.depth = child.path.count("/")
                     child.save(update_fields=["path", "depth", "updated_at"])
     except IntegrityError as exc:
-        raise Conflict("That path is taken.", code="duplicate_category", fields={"slug": ["duplicate"]}) from exc
+        raise Conflict(_("That path is taken."), code="duplicate_category", fields={"slug": ["duplicate"]}) from exc
     _category_text_refresh(category.path)
     _changed()
     return category
@@ -116,11 +117,11 @@ def _category_text_refresh(path: str) -> None:
 def category_delete(*, category: Category) -> None:
     category = Category.objects.select_for_update().get(pk=category.pk)
     if category.children.exists():
-        raise Conflict("Move or delete its subcategories first.", code="category_has_children")
+        raise Conflict(_("Move or delete its subcategories first."), code="category_has_children")
     try:
         category.delete()
     except ProtectedError as exc:
-        raise Conflict("This category is in use.", code="category_in_use") from exc
+        raise Conflict(_("This category is in use."), code="category_in_use") from exc
 
 
 def category_text(category: Category | None) -> str:
@@ -141,7 +142,7 @@ def category_get(*, category_id: Any) -> Category:
     try:
         return Category.objects.get(pk=int(category_id))
     except (Category.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotFound("Category not found.") from exc
+        raise NotFound(_("Category not found.")) from exc
 
 
 # --- listings --------------------------------------------------------------------------------

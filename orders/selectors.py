@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from orders.errors import OrderNotFound
 from orders.models import Order, OrderLine, SubOrder
@@ -24,4 +25,4 @@ def order_for_buyer(*, user: Any, order_id: Any) -> Order:
             ))
         ).get(buyer=user, pk=int(order_id))
     except (Order.DoesNotExist, TypeError, ValueError):
-        raise OrderNotFound("Order not found.") from None
+        raise OrderNotFound(_("Order not found.")) from None

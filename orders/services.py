@@ -388,9 +388,9 @@ def cart_review(
 
 
 def _fmt(amount: int, currency: str) -> str:
-    from common.money import format_money
+    from frontend.templatetags.money import money
 
-    return format_money(amount, currency)
+    return money(amount, currency)
 
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,7 +39,7 @@ class CommissionRuleSerializer(serializers.ModelSerializer):
 def _rule(rule_id: int) -> CommissionRule:
     rule = CommissionRule.objects.filter(pk=rule_id).first()
     if rule is None:
-        raise CommissionRuleNotFound("No such commission rule.")
+        raise CommissionRuleNotFound(_("No such commission rule."))
     return rule
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -77,7 +78,7 @@ class ExportJobDetailApi(APIView):
     def get(self, request: Request, job_id: int) -> Response:
         job = ExportJob.objects.filter(pk=job_id).first()
         if job is None:
-            raise NotFound("No such export.", code="export_not_found")
+            raise NotFound(_("No such export."), code="export_not_found")
         return Response(ExportJobSerializer(job).data)
 
 

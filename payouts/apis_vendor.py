@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -61,5 +62,5 @@ class VendorTransferDetailApi(APIView):
     def get(self, request: Request, transfer_id: int) -> Response:
         transfer = Transfer.objects.filter(vendor=current_vendor(request), pk=transfer_id).first()
         if transfer is None:
-            raise TransferNotFound("No such transfer.")
+            raise TransferNotFound(_("No such transfer."))
         return Response(VendorTransferSerializer(transfer).data)

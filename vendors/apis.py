@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -86,7 +87,7 @@ class ApplicationInputSerializer(serializers.Serializer):
 
         value = value.upper()
         if value and value not in dict(countries):
-            raise serializers.ValidationError("Unknown country code.")
+            raise serializers.ValidationError(_("Unknown country code."))
         return value
 
 
@@ -161,7 +162,7 @@ class ApplicationDocumentApi(APIView):
         application = selectors.application_get_for(user=request.user, application_id=application_id)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApplicationError("Attach a file.", code="invalid", fields={"file": ["required"]})
+            raise ApplicationError(_("Attach a file."), code="invalid", fields={"file": ["required"]})
         document = services.application_document_add(
             application=application, actor=request.user, upload=upload,
             kind=request.POST.get("kind") or ApplicationDocument.Kind.REGISTRATION,
@@ -180,7 +181,7 @@ class ApplicationLogoApi(APIView):
         application = selectors.application_get_for(user=request.user, application_id=application_id)
         upload = request.FILES.get("logo")
         if upload is None:
-            raise ApplicationError("Attach a logo.", code="invalid", fields={"logo": ["required"]})
+            raise ApplicationError(_("Attach a logo."), code="invalid", fields={"logo": ["required"]})
         application = services.application_logo_set(
             application=application, actor=request.user, upload=upload
         )

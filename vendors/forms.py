@@ -85,7 +85,7 @@ class StoreForm(StyledForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].widget.attrs.update({
-            "hx-get": "/sell/slug-check/", "hx-trigger": "keyup changed delay:400ms, change",
+            "hx-get": "/sell/slug-check/", "hx-trigger": "input changed delay:400ms, change",
             "hx-target": "#slug-check", "aria-describedby": "slug-check", "autocomplete": "off",
         })
         choices = category_choices()

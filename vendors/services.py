@@ -463,7 +463,7 @@ def vendor_create(
     slug = tenant_services.slug_validate(slug)
     with transaction.atomic():
         if Vendor.objects.filter(slug=slug).exists():
-            raise Conflict(f"The store “{slug}” already exists.", code="slug_taken")
+            raise Conflict(_("The store “%(slug)s” already exists.") % {"slug": slug}, code="slug_taken")
         store = tenant_services.store_create(slug=slug, name=name)
         vendor = Vendor.objects.create(
             slug=slug, name=name, store=store, currency=currency, country=country, status=status
@@ -668,7 +668,7 @@ def membership_add(*, vendor: Vendor, user: Any, role: str) -> Membership:
         vendor=vendor, user=user, defaults={"role": role}
     )
     if not created:
-        raise Conflict("This user is already a member of the store.", code="already_member")
+        raise Conflict(_("This user is already a member of the store."), code="already_member")
     return membership
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from common.exceptions import ApplicationError
+from frontend.urls import host_url
 from vendors import selectors, services
 from vendors.forms import BusinessForm, ContactForm, DocumentForm, LogoForm, StoreForm, apply_error
 from vendors.models import VendorApplication
@@ -297,6 +298,6 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
             return render(request, "vendors/sell/invitation.html",
                           {"invitation": invitation, "error": error.message},
                           status=error.status_code)
-        return redirect(services.platform_url(membership.vendor.host) + "/dashboard/")
+        return redirect(host_url(membership.vendor.host, "/dashboard/", request))
     return render(request, "vendors/sell/invitation.html", {"invitation": invitation})
 

@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
 from accounts.roles import VendorRole
 from common.exceptions import ApplicationError
+from frontend.urls import host_url
 from payments import gateway
 from payments.errors import GatewayError
 from vendors import selectors, services
@@ -39,7 +40,7 @@ def stripe_onboard(request: HttpRequest) -> HttpResponse:
     if not vendor.stripe_account_id:
         messages.error(request, _("Your payment account is still being created; try again shortly."))
         return redirect("dashboard-go-live")
-    base = services.platform_url(vendor.host)
+    base = host_url(vendor.host, request=request)  # keep the request's scheme and port
     try:
         url = gateway.account_link_create(
             account_id=vendor.stripe_account_id,

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from django import template
 
-from common.money import format_money
+from frontend.templatetags.money import money as localized_money
 
 register = template.Library()
 
 
 @register.filter
 def money(amount: int | None, currency: str) -> str:
-    """`{{ amount|money:currency }}` → '1,234.50 EUR'; empty for no amount."""
-    if amount is None:
-        return ""
-    return format_money(int(amount), currency)
+    """`{{ amount|money:currency }}` → '1,234.50 EUR' (per active locale); empty for no amount."""
+    return localized_money(amount, currency)
 
 
 @register.filter

@@ -6,17 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from payments.emulator.server import EmulatorServer
 from tests.e2e.conftest import login
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-WEBHOOK_SECRET = "whsec_e2e_checkout"
 
 
 def _listing(vendor, variant):
@@ -31,15 +27,6 @@ def _listing(vendor, variant):
     from marketplace.models import Listing
 
     return Listing.objects.get(vendor=vendor, product_id=product.pk)
-
-
-@pytest.fixture
-def emulator_for_live_server(live_server):
-    server = EmulatorServer(port=0, webhook_url=f"{live_server.url}/webhooks/stripe/",
-                            webhook_secret=WEBHOOK_SECRET).start()
-    with override_settings(STRIPE_API_BASE=server.url, STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET):
-        yield server
-    server.stop()
 
 
 def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, task_worker, emulator_for_live_server,
