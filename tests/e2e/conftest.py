@@ -49,8 +49,10 @@ def browser() -> Iterator[Any]:
     if "browser" in _SESSION_BROWSER:
         yield _SESSION_BROWSER["browser"]
         return
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait for the page as long as actions do: a loaded CI machine renders slowly.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS

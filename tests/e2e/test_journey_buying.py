@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, login, publish_listing, wait_until
 from tests.factories.accounts import PASSWORD
@@ -40,7 +41,7 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
     page.wait_for_url(re.compile(r".*[?&]q=backpak"))
     results.filter(has_text="2 products").wait_for()
     assert page.get_by_role("link", name="Basalt Mug").count() == 0
-    assert page.get_by_role("link", name="Trail Backpack 30L").is_visible()
+    expect(page.get_by_role("link", name="Trail Backpack 30L")).to_be_visible()
     if shot:
         assert_accessible(page)
         shot(page, f"{prefix}-01-search-typo")
@@ -59,8 +60,8 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
 
 def checkout(page, site, shot, prefix: str) -> str:
     page.goto(f"{site.platform}/cart/")
-    assert page.get_by_role("heading", name="Sold by Alpha").is_visible()
-    assert page.get_by_role("heading", name="Sold by Bravo").is_visible()
+    expect(page.get_by_role("heading", name="Sold by Alpha")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sold by Bravo")).to_be_visible()
     assert_accessible(page)
     shot(page, f"{prefix}-03-cart")
     page.get_by_role("link", name="Checkout").click()
@@ -97,8 +98,8 @@ def confirmed_order(page, site, shot, prefix: str, total: str):
     page.goto(f"{site.platform}/orders/")
     assert_accessible(page)
     page.get_by_role("link", name=order.number).click()
-    assert page.get_by_role("heading", name="Alpha").is_visible()
-    assert page.get_by_role("heading", name="Bravo").is_visible()
+    expect(page.get_by_role("heading", name="Alpha")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bravo")).to_be_visible()
     shot(page, f"{prefix}-07-order")
     return order
 
@@ -144,7 +145,7 @@ def test_buyer_pays_two_vendors_with_3ds_and_a_second_buyer_retries_a_decline(
         wait_until(payment_failed_in_orders, what="the failed order in the buyer's orders")
         shot(other, "j3b-06-order-failed")
         other.goto(f"{site.platform}/cart/")
-        assert other.get_by_role("heading", name="Sold by Alpha").is_visible()
+        expect(other.get_by_role("heading", name="Sold by Alpha")).to_be_visible()
         total = checkout(other, site, shot, "j3b-retry")
         pay_with(other, GOOD_CARD)
         retried = confirmed_order(other, site, shot, "j3b", total)

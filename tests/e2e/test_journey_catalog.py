@@ -10,6 +10,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, login, wait_until
 from tests.factories.accounts import PASSWORD
@@ -77,7 +78,7 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     variant_form.get_by_label("Initial stock").fill("4")
     variant_form.get_by_role("button", name="Add variant").click()
     page.get_by_text("Variant added.").wait_for()
-    assert page.get_by_role("cell", name="FJORD-M").is_visible()
+    expect(page.get_by_role("cell", name="FJORD-M")).to_be_visible()
 
     # --- An image, with a description for screen readers. ---
     page.get_by_label("Image", exact=True).set_input_files(
@@ -86,7 +87,7 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     page.get_by_label("Description for screen readers").fill("A blue wool sweater, folded")
     page.get_by_role("button", name="Upload").click()
     page.get_by_text("Image uploaded").wait_for()
-    assert page.get_by_role("img", name="A blue wool sweater, folded").is_visible()
+    expect(page.get_by_role("img", name="A blue wool sweater, folded")).to_be_visible()
     assert_accessible(page)
     shot(page, "j2-02-product-variants-image")
 
@@ -99,14 +100,14 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r".*/dashboard/imports/\d+/$"))
     page.locator('#import-progress [data-status="done"]').wait_for(timeout=60_000)
-    assert page.get_by_text("50 of 50 rows imported, 0 with errors.").is_visible()
+    expect(page.get_by_text("50 of 50 rows imported, 0 with errors.")).to_be_visible()
     assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
     shot(page, "j2-03-import-done")
 
     # --- Buyers find them in marketplace search within seconds. ---
     search_until(page, f"{site.platform}/search/?q=nordlicht", 50)
-    assert page.get_by_role("link", name="Nordlicht Candle 01", exact=True).is_visible()
-    assert page.get_by_role("link", name="Next page").is_visible()  # 50 results are paginated
+    expect(page.get_by_role("link", name="Nordlicht Candle 01", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Next page")).to_be_visible()  # 50 results are paginated
     assert_accessible(page)
     shot(page, "j2-04-search-imported")
     search_until(page, f"{site.platform}/search/?q=sweater", 1)
@@ -114,5 +115,5 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     assert "from 89.00" in card.inner_text().replace("\xa0", " ") or "89.00" in card.inner_text()
     card.get_by_role("link").click()
     page.get_by_label("Option").select_option(label="M")
-    assert page.get_by_role("heading", name="Fjord Wool Sweater").is_visible()
+    expect(page.get_by_role("heading", name="Fjord Wool Sweater")).to_be_visible()
     shot(page, "j2-05-listing")

@@ -6,6 +6,7 @@ the ledger."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from common.money import format_money
 from tests.e2e.conftest import (
@@ -55,7 +56,7 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
     shot(page, "j7-01-vendor-disputes")
     chargeback = Chargeback.objects.get(order=order)
     page.get_by_role("link", name=chargeback.stripe_dispute_id).click()
-    assert page.get_by_text("Evidence due by").is_visible()
+    expect(page.get_by_text("Evidence due by")).to_be_visible()
 
     # --- The vendor adds evidence with a file. ---
     page.get_by_label("Kind").select_option(index=0)
@@ -66,7 +67,7 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
     assert_accessible(page)
     page.get_by_role("button", name="Add evidence").click()
     page.get_by_text("Evidence added.").wait_for()
-    assert page.get_by_text("signed for by the buyer").is_visible()
+    expect(page.get_by_text("signed for by the buyer")).to_be_visible()
     shot(page, "j7-02-vendor-evidence")
 
     # --- The admin submits it; the network rules against us. ---
@@ -77,8 +78,8 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
         admin.goto(f"{site.platform}/ops/disputes/")
         assert_accessible(admin)
         admin.get_by_role("link", name=chargeback.stripe_dispute_id).click()
-        assert admin.get_by_text("signed for by the buyer").is_visible()
-        assert admin.get_by_role("link", name="file").is_visible()
+        expect(admin.get_by_text("signed for by the buyer")).to_be_visible()
+        expect(admin.get_by_role("link", name="file")).to_be_visible()
         admin.get_by_label("uncategorized_text").fill(
             "Delivered and signed for (DHL JD014600003DE). losing_evidence")
         assert_accessible(admin)
@@ -100,13 +101,13 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
         admin.goto(f"{site.platform}/ops/ledger/?kind=chargeback_lost")
         entry = admin.locator("#ledger-entries article").filter(has_text="Chargeback lost")
         assert entry.count() == 1
-        assert entry.get_by_text(f"chargeback_closed:{chargeback.stripe_dispute_id}").is_visible()
+        expect(entry.get_by_text(f"chargeback_closed:{chargeback.stripe_dispute_id}")).to_be_visible()
         shot(admin, "j7-05-ledger")
     finally:
         admin.context.close()
 
     page.reload()
-    assert page.get_by_text("Lost").first.is_visible()
+    expect(page.get_by_text("Lost").first).to_be_visible()
     page.goto(f"{store}/dashboard/money/")
     assert_accessible(page)
     row = page.get_by_test_id("money-row").filter(has_text=f"#{order.number}")

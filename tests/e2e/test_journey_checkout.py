@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.factories.accounts import PASSWORD
@@ -46,8 +47,8 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
         page.get_by_role("button", name="Add to cart").click()
         page.get_by_text("Added to your cart.").wait_for()
     page.goto(f"{site.platform}/cart/")
-    assert page.get_by_role("heading", name="Sold by Alpha").is_visible()
-    assert page.get_by_role("heading", name="Sold by Bravo").is_visible()
+    expect(page.get_by_role("heading", name="Sold by Alpha")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sold by Bravo")).to_be_visible()
     shot(page, "checkout-cart")
 
     page.get_by_role("link", name="Checkout").click()
@@ -78,8 +79,8 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
     assert order.status == "paid" and total.startswith(f"{order.total_amount / 100:,.2f}")
 
     page.goto(f"{site.platform}/orders/{order_id}/")
-    assert page.get_by_role("heading", name="Alpha").is_visible()
-    assert page.get_by_role("heading", name="Bravo").is_visible()
+    expect(page.get_by_role("heading", name="Alpha")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bravo")).to_be_visible()
 
     from orders.models import SubOrder
     from tests.orders.conftest import wait_until
@@ -88,5 +89,5 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
     for vendor, owner in ((vendor_a, owner_a), (vendor_b, owner_b)):
         login(page, site.vendor(vendor), owner.email, PASSWORD)
         page.goto(f"{site.vendor(vendor)}/dashboard/orders/")
-        assert page.get_by_role("link", name=order.number).is_visible()
+        expect(page.get_by_role("link", name=order.number)).to_be_visible()
         shot(page, f"checkout-dashboard-{vendor.slug}")

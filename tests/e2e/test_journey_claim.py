@@ -8,6 +8,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from common.money import format_money
 from tests.e2e.conftest import (
@@ -67,7 +68,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
     page.get_by_role("button", name="Send the claim").click()
     page.wait_for_url(re.compile(r".*/claims/\d+/$"))
     assert text(page.locator("#claim-status")) == "Open"
-    assert page.get_by_role("link", name=re.compile("crack.png")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("crack.png"))).to_be_visible()
     claim = Claim.objects.get(order=order)
     shot(page, "j5-02-claim-open")
 
@@ -90,7 +91,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
 
         # --- The buyer escalates. ---
         page.reload()
-        assert page.get_by_text("It was packed in double foam").is_visible()
+        expect(page.get_by_text("It was packed in double foam")).to_be_visible()
         page.get_by_role("button", name="Ask the platform to decide").click()
         page.locator("#claim-status").filter(has_text="Escalated to the platform").wait_for()
 
@@ -145,7 +146,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
         assert text(page.locator("#claim-status")) == "Resolved: partial refund"
         assert text(page.locator("#claim-refunded")) == format_money(half, "EUR")
         page.goto(f"{site.platform}/orders/{order.pk}/")
-        assert page.get_by_text(f"Refunded: {format_money(half, 'EUR')}").is_visible()
+        expect(page.get_by_text(f"Refunded: {format_money(half, 'EUR')}")).to_be_visible()
         shot(page, "j5-07-buyer-refunded")
         vendor_page.reload()
         assert text(vendor_page.locator("#claim-status")) == "Resolved: partial refund"

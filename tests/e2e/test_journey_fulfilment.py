@@ -5,6 +5,7 @@ ops console); each vendor's money page shows the net amounts that were transferr
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from common.money import format_money
 from tests.e2e.conftest import (
@@ -37,7 +38,7 @@ def ship(page, store: str, order, carrier: str, tracking: str, shot, name: str) 
     shot(page, name)
     page.get_by_role("button", name="Mark shipped").click()
     page.get_by_role("heading", name=f"Order {order.number}").filter(has_text="Shipped").wait_for()
-    assert page.get_by_text(tracking).is_visible()
+    expect(page.get_by_text(tracking)).to_be_visible()
 
 
 def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
@@ -64,7 +65,7 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
         ops.get_by_label("Note").fill("New seller: pay out on shipment")
         ops.get_by_role("button", name="Save").click()
         ops.get_by_text("Payout policy saved.").wait_for()
-        assert ops.get_by_role("cell", name="When shipped").is_visible()
+        expect(ops.get_by_role("cell", name="When shipped")).to_be_visible()
         shot(ops, "j4-01-payout-policy")
     finally:
         ops.context.close()
@@ -90,7 +91,7 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
     login(page, alpha_store, owner_a.email, PASSWORD)
     page.goto(f"{alpha_store}/dashboard/orders/")
     page.get_by_role("link", name=order.number).click()
-    assert page.get_by_text("Aurora Desk Lamp").is_visible()
+    expect(page.get_by_text("Aurora Desk Lamp")).to_be_visible()
     assert page.get_by_text("Basalt Mug").count() == 0  # Bravo's line is not Alpha's business
     ship(page, alpha_store, order, "DHL", "JD014600003DE", shot, "j4-02-alpha-ship")
     shot(page, "j4-03-alpha-shipped")

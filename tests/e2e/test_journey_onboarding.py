@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 from django.db import connection
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     assert_accessible,
@@ -120,7 +121,7 @@ def _journey(page, admin, staff, site, shot):
     assert_accessible(page)
     page.get_by_role("button", name="Upload document").click()
     page.get_by_text("Document uploaded.").wait_for()
-    assert page.get_by_role("link", name="registration.pdf").is_visible()
+    expect(page.get_by_role("link", name="registration.pdf")).to_be_visible()
     shot(page, "j1-04-apply-document")
     page.get_by_role("link", name="Continue", exact=True).click()
     page.wait_for_url(re.compile(r".*/review/$"))
@@ -136,7 +137,7 @@ def _journey(page, admin, staff, site, shot):
     admin.goto(f"{site.platform}/ops/applications/")
     assert_accessible(admin)
     admin.get_by_role("link", name="Sunrise Crafts GmbH").click()
-    assert admin.get_by_role("link", name="registration.pdf").is_visible()
+    expect(admin.get_by_role("link", name="registration.pdf")).to_be_visible()
     shot(admin, "j1-06-ops-review")
     admin.get_by_label("Reason").fill("Please describe what you make in more detail.")
     assert_accessible(admin)
@@ -176,7 +177,7 @@ def _journey(page, admin, staff, site, shot):
     # --- The storefront is there on its own host. ---
     vendor_base = site.platform.replace("//marketplace.", f"//{SLUG}.marketplace.")
     page.goto(f"{vendor_base}/")
-    assert page.get_by_role("heading", name="Sunrise Crafts GmbH").first.is_visible()
+    expect(page.get_by_role("heading", name="Sunrise Crafts GmbH").first).to_be_visible()
     shot(page, "j1-10-storefront")
 
     # --- The owner completes Stripe onboarding on the emulator's account-link page. ---
@@ -192,7 +193,7 @@ def _journey(page, admin, staff, site, shot):
         return False
 
     wait_until(onboarding_offered, what="the Stripe onboarding button")
-    assert page.locator('[data-item="stripe_onboarding"][data-done="0"]').is_visible()
+    expect(page.locator('[data-item="stripe_onboarding"][data-done="0"]')).to_be_visible()
     shot(page, "j1-11-go-live")
     onboard.click()
     page.wait_for_url(re.compile(r".*/_emulator/connect/onboarding/acct_.*"))
@@ -200,7 +201,7 @@ def _journey(page, admin, staff, site, shot):
     page.locator("#complete-onboarding").click()
     page.wait_for_url(f"{vendor_base}/dashboard/go-live/")
     for item in ("stripe_onboarding", "charges", "payouts"):
-        assert page.locator(f'[data-item="{item}"][data-done="1"]').is_visible(), item
+        expect(page.locator(f'[data-item="{item}"][data-done="1"]'), item).to_be_visible()
     assert page.get_by_role("button", name="Complete Stripe onboarding").count() == 0
     shot(page, "j1-13-stripe-done")
 
@@ -217,7 +218,7 @@ def _journey(page, admin, staff, site, shot):
     assert_accessible(page)
     page.get_by_role("button", name="Send invitation").click()
     page.get_by_text("Invitation sent.").wait_for()
-    assert page.get_by_text("sam@sunrise.example.com (Staff)").is_visible()
+    expect(page.get_by_text("sam@sunrise.example.com (Staff)")).to_be_visible()
     shot(page, "j1-14-team-invited")
     message = wait_until(lambda: next((m for m in mail.outbox if "sam@sunrise.example.com" in m.to),
                                       None), what="the invitation email")
@@ -228,7 +229,7 @@ def _journey(page, admin, staff, site, shot):
     UserFactory(email="sam@sunrise.example.com")
     login(staff, site.platform, "sam@sunrise.example.com", PASSWORD)
     staff.goto(accept_url)
-    assert staff.get_by_text("You are invited to join Sunrise Crafts GmbH as Staff.").is_visible()
+    expect(staff.get_by_text("You are invited to join Sunrise Crafts GmbH as Staff.")).to_be_visible()
     staff.get_by_role("button", name="Accept the invitation").click()
     staff.wait_for_url(re.compile(rf"http://{SLUG}\.marketplace\.localhost:\d+/.*"))
     if "/accounts/login/" in staff.url:  # sessions are per host: log in on the store's host
@@ -239,5 +240,5 @@ def _journey(page, admin, staff, site, shot):
     shot(staff, "j1-15-staff-dashboard")
     page.reload()
     members = page.get_by_role("table")
-    assert members.get_by_role("cell", name="sam@sunrise.example.com", exact=True).is_visible()
-    assert page.get_by_text("No pending invitations.").is_visible()
+    expect(members.get_by_role("cell", name="sam@sunrise.example.com", exact=True)).to_be_visible()
+    expect(page.get_by_text("No pending invitations.")).to_be_visible()

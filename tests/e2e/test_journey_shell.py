@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.factories import ProductFactory
@@ -21,25 +22,25 @@ def test_marketplace_storefront_dashboard_and_ops_in_chromium(
     page.on("requestfailed", lambda request: failed_assets.append(request.url))
 
     page.goto(f"{site.platform}/")
-    assert page.get_by_role("heading", name="Stores").is_visible()
-    assert page.get_by_role("link", name=vendor_a.name).is_visible()
+    expect(page.get_by_role("heading", name="Stores")).to_be_visible()
+    expect(page.get_by_role("link", name=vendor_a.name)).to_be_visible()
     # Bootstrap is loaded from our own static files: the navbar is styled, not raw.
     assert page.locator("nav.navbar").evaluate("el => getComputedStyle(el).display") == "flex"
     shot(page, "marketplace-home")
 
     page.get_by_role("link", name=vendor_a.name).click()
     page.wait_for_url(f"{site.vendor(vendor_a)}/")
-    assert page.get_by_text("Glacier Water Bottle").is_visible()
+    expect(page.get_by_text("Glacier Water Bottle")).to_be_visible()
     shot(page, "storefront")
 
     login(page, site.vendor(vendor_a), owner_a.email, PASSWORD)
     page.goto(f"{site.vendor(vendor_a)}/dashboard/products/")
-    assert page.get_by_role("cell", name="Glacier Water Bottle", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Glacier Water Bottle", exact=True)).to_be_visible()
     shot(page, "dashboard-products")
 
     login(page, site.platform, admin_user.email, PASSWORD)
     page.goto(f"{site.platform}/ops/")
-    assert page.get_by_role("heading", name="Operations").is_visible()
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
     shot(page, "ops-home")
     assert failed_assets == []
 
