@@ -80,6 +80,8 @@ TENANT_LIMIT_SET_CALLS = True
 # New vendor schemas are cloned from this migrated, empty template (several times faster than
 # running every migration; see docs/benchmarks.md). Empty: run the migrations for each schema.
 TENANT_BASE_SCHEMA = env("TENANT_BASE_SCHEMA", default="tenant_template")
+# django-tenants clones only when this is set as well (otherwise it runs the migrations).
+TENANT_CREATION_FAKES_MIGRATIONS = bool(TENANT_BASE_SCHEMA)
 
 MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",

@@ -118,24 +118,43 @@ def test_new_schemas_are_cloned_from_a_migrated_template(settings):
     _drop(Store(schema_name=base))  # start without a template: the first provisioning builds it
     Store.objects.filter(schema_name=base).delete()
     store = services.store_create(slug="cloned", name="Cloned")
+    other = services.store_create(slug="cloned2", name="Cloned 2")
+
+    def migrations(schema: str) -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2')
+            return cursor.fetchall()
+
+    def tables(schema: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "ORDER BY 1", [schema],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
     try:
         services.store_provision(store_id=store.pk)
         assert Store.objects.get(schema_name=base).status == Store.Status.READY
         assert schema_exists(base)
-
-        def migrations(schema: str) -> list[tuple[str, str]]:
+        # A table only the template has appears in the next store: it was cloned, not migrated.
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE TABLE "{base}".clone_marker (id int)')
+        try:
+            services.store_provision(store_id=other.pk)
+        finally:
             with connection.cursor() as cursor:
-                cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2')
-                return cursor.fetchall()
+                cursor.execute(f'DROP TABLE IF EXISTS "{base}".clone_marker')
+        assert "clone_marker" in tables("v_cloned2")
+        assert "clone_marker" not in tables("v_cloned")
+        # Identity columns got their own sequences: each schema numbers its rows from 1.
+        from django_tenants.utils import schema_context
 
-        def tables(schema: str) -> list[str]:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                    "ORDER BY 1", [schema],
-                )
-                return [row[0] for row in cursor.fetchall()]
+        from catalog.models import Product
 
+        for schema in ("v_cloned", "v_cloned2"):
+            with schema_context(schema):
+                assert Product.objects.create(name="P", handle="p").pk == 1
         assert migrations("v_cloned") == migrations(base)
         assert tables("v_cloned") == tables(base)
         assert "catalog_product" in tables("v_cloned")
@@ -143,3 +162,4 @@ def test_new_schemas_are_cloned_from_a_migrated_template(settings):
         assert not Domain.objects.filter(tenant__schema_name=base).exists()
     finally:
         _drop(store)
+        _drop(other)
