@@ -39,9 +39,32 @@ class ListingDetailSerializer(ListingOutputSerializer):
         fields = [*ListingOutputSerializer.Meta.fields, "description_html", "variants"]
 
 
+class FacetOutputSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    # A field named like DRF's `Field.label` attribute, which the stubs compare it with: the
+    # serializer metaclass moves declared fields into `_declared_fields`, so nothing is shadowed.
+    label = serializers.CharField()  # type: ignore[assignment]
+    count = serializers.IntegerField(help_text="Matching listings; with `capped`, at least this many.")
+    selected = serializers.BooleanField()
+    capped = serializers.BooleanField(
+        help_text="True when the matches exceed the count cap: counted over a sample of them.")
+
+
+class ListingSearchOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        help_text=f"Matching listings, exact up to {search.TOTAL_CAP:,}; with `count_capped`, more than this.")
+    count_capped = serializers.BooleanField(help_text=f"True when there are more than {search.TOTAL_CAP:,} matches.")
+    corrected_q = serializers.CharField(
+        allow_blank=True, help_text="The spelling-corrected query searched when `q` found nothing, else empty.")
+    next_cursor = serializers.CharField(allow_null=True)
+    results = ListingOutputSerializer(many=True)
+    facets = serializers.DictField(child=FacetOutputSerializer(many=True))
+
+
 def _facets(page: search.SearchPage) -> dict[str, Any]:
     return {
-        name: [{"value": f.value, "label": f.label, "count": f.count, "selected": f.selected} for f in facets]
+        name: [{"value": f.value, "label": f.label, "count": f.count, "selected": f.selected, "capped": f.capped}
+               for f in facets]
         for name, facets in page.facets.items()
     }
 
@@ -55,7 +78,7 @@ class ListingSearchApi(APIView):
         parameters=[OpenApiParameter(name, str, required=False) for name in
                     ("q", "category", "vendor", "price_min", "price_max", "currency", "in_stock",
                      "attr", "sort", "cursor", "limit")],
-        responses=ListingOutputSerializer(many=True),
+        responses=ListingSearchOutputSerializer,
     )
     def get(self, request: Request) -> Response:
         params, errors = search.params_from_query(request.query_params)
@@ -64,6 +87,8 @@ class ListingSearchApi(APIView):
         page = search.search(params)
         return Response({
             "count": page.total,
+            "count_capped": page.total_capped,
+            "corrected_q": page.corrected_q,
             "next_cursor": page.next_cursor,
             "results": ListingOutputSerializer(page.results, many=True).data,
             "facets": _facets(page),

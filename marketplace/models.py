@@ -105,7 +105,9 @@ class Listing(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="listing_search_vector"),
             GinIndex(fields=["title"], name="listing_title_trgm", opclasses=["gin_trgm_ops"]),
-            GinIndex(fields=["attributes"], name="listing_attributes"),
+            # jsonb_path_ops: one posting list per key/value pair, so `attributes @> {"material": "wool"}`
+            # reads the wool rows only, not every row having a "material" key (only @> is used).
+            GinIndex(fields=["attributes"], name="listing_attributes_path", opclasses=["jsonb_path_ops"]),
             models.Index(
                 fields=["price_min", "id"], name="listing_visible_price",
                 condition=models.Q(status="active", vendor_visible=True),
@@ -123,3 +125,22 @@ class Listing(models.Model):
     @property
     def slug(self) -> str:
         return self.handle
+
+
+class SearchTerm(models.Model):
+    """A word seen in listing titles, category names or vendor names (lower-cased, unaccented).
+
+    The vocabulary the typo corrector matches against (trigram similarity, edit distance): a few
+    thousand to a few hundred thousand short rows instead of every listing title. Rows are added by
+    statement-level triggers on `marketplace_listing` (migration 0002), so every write path (relay
+    upserts, rebuilds, COPY) keeps it in step; words of deleted listings stay, which only means a
+    correction may find nothing and the search falls back to title similarity.
+    """
+
+    word = models.CharField(max_length=40, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["word"], name="searchterm_word_trgm", opclasses=["gin_trgm_ops"])]
+
+    def __str__(self) -> str:
+        return self.word

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, FloatField, Q, QuerySet, Value
+from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext
 
@@ -27,6 +27,13 @@ from common.money import MoneyError, exponent, parse_amount
 from marketplace.models import SEARCH_CONFIG, Category, Listing
 
 FACET_CACHE_SECONDS = 300
+# Exact totals and facet counts up to this many matches; beyond, "1,000+" and counts over a sample.
+TOTAL_CAP = 1_000
+# Relevance ranks at most this many matches (the newest): ts_rank cost is bounded for broad words.
+RANK_CANDIDATES = 1_000
+# Typo fallback over titles (trigram similarity) looks at no more rows than this.
+FUZZY_CANDIDATES = 200
+MAX_CORRECTED = 6  # words of one query the spelling corrector looks at
 GENERATION_KEY = "marketplace:listings:generation"
 MAX_QUERY_CHARS = 200
 MAX_PAGE_SIZE = 60
@@ -66,6 +73,8 @@ class Facet:
     label: str
     count: int
     selected: bool = False
+    # True when the count is over a capped sample of the matches: at least `count`.
+    capped: bool = False
 
 
 @dataclass
@@ -75,6 +84,10 @@ class SearchPage:
     total: int
     next_cursor: str | None
     facets: dict[str, list[Facet]] = field(default_factory=dict)
+    # True when there are more than `total` (= TOTAL_CAP) matches: show "10,000+".
+    total_capped: bool = False
+    # The spelling-corrected text searched instead of `params.q` when `q` found nothing ("").
+    corrected_q: str = ""
 
 
 def params_from_query(data: Mapping[str, Any]) -> tuple[SearchParams, dict[str, list[str]]]:
@@ -181,26 +194,57 @@ class SearchBackend(Protocol):
 
 
 class PostgresSearchBackend:
-    """Full-text (weighted tsvector, English+unaccent) with trigram word similarity for typos."""
+    """Full-text search (weighted tsvector, English+unaccent), built to stay fast at a million rows.
+
+    - Relevance ranks a bounded candidate set: the newest `RANK_CANDIDATES` matches (the planner
+      walks the recency index when a word is common, or ranks every match when they are few), so
+      `ts_rank` never reads tens of thousands of vectors.
+    - Totals are exact up to `TOTAL_CAP`, then reported as "at least" (`SearchPage.total_capped`);
+      facet counts come from the same capped sample of the matches (`Facet.capped` when cut).
+    - Typos: only when the words find nothing, each unknown word is corrected against the word
+      vocabulary (`SearchTerm`: trigram candidates and one-edit variants, ranked by edit distance);
+      trigram similarity over titles (bounded) is the last resort.
+    """
 
     def visible(self) -> QuerySet[Listing]:
         return Listing.objects.filter(status=Listing.Status.ACTIVE, vendor_visible=True)
 
-    def _text_mode(self, params: SearchParams) -> str:
-        """"fts" when the words match as words, else "fuzzy" (trigram similarity for typos).
+    def _matches(self, text: str) -> bool:
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return self.visible().filter(search_vector=query).exists()
 
-        Falling back only when full text finds nothing keeps broad queries cheap (no similarity
-        computed over thousands of matches) while typos still find their products.
-        """
+    def _resolve(self, params: SearchParams) -> tuple[str, str]:
+        """(mode, text): ("fts", q) when the words match as words, else see `_fallback`."""
         if not params.q:
-            return ""
-        query = SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch")
-        return "fts" if self.visible().filter(search_vector=query).exists() else "fuzzy"
+            return "", ""
+        if self._matches(params.q):
+            return "fts", params.q
+        return self._fallback(params)
+
+    def _fallback(self, params: SearchParams) -> tuple[str, str]:
+        """For words that match nothing: ("fts", corrected q) when a spelling correction matches,
+        else ("fuzzy", q) (trigram similarity over titles).
+
+        Correcting only when full text finds nothing keeps broad queries cheap, and searching the
+        corrected words keeps ranking, facets and pagination those of a normal search.
+        """
+        corrected = correct_spelling(params.q)
+        if corrected != params.q and self._matches(corrected):
+            return "fts", corrected
+        return "fuzzy", params.q
+
+    def _text_mode(self, params: SearchParams) -> str:
+        return self._resolve(params)[0]
+
+    def _subtree_ids(self, path: str) -> list[int]:
+        return list(Category.objects.filter(Q(path=path) | Q(path__startswith=path + "/")).values_list("id", flat=True))
 
     def _filtered(self, params: SearchParams, *, skip: str = "", mode: str = "") -> QuerySet[Listing]:
         qs = self.visible()
         if params.category and skip != "category":
-            qs = qs.filter(Q(category__path=params.category) | Q(category__path__startswith=params.category + "/"))
+            # The subtree's ids as literals: the planner then estimates (and bitmaps) category_id
+            # directly instead of looping over a join with the category table.
+            qs = qs.filter(category_id__in=self._subtree_ids(params.category))
         if params.vendor and skip != "vendor":
             qs = qs.filter(vendor__slug=params.vendor)
         if skip != "price":
@@ -216,9 +260,8 @@ class PostgresSearchBackend:
             if skip != f"attr:{name}":
                 qs = qs.filter(attributes__contains={name: value})
         if params.q:
-            query = SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch")
             if (mode or self._text_mode(params)) == "fts":
-                qs = qs.filter(search_vector=query)
+                qs = qs.filter(search_vector=SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch"))
             else:
                 qs = qs.filter(title__trigram_word_similar=params.q)
         return qs
@@ -231,18 +274,83 @@ class PostgresSearchBackend:
         query = SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch")
         return qs.annotate(score=Cast(Coalesce(SearchRank(F("search_vector"), query), Value(0.0)), FloatField()))
 
+    def _top_ranked(self, base: QuerySet[Listing], params: SearchParams, mode: str,
+                    after: tuple[float, int] | None) -> list[tuple[int, float]]:
+        """(id, score) of one relevance page (+1 row), ranked within a bounded candidate set.
+
+        Candidates are at most RANK_CANDIDATES matches, newest first: with few matches that is all
+        of them (the planner ranks them from the GIN bitmap); with many, the walk of the recency
+        index stops after RANK_CANDIDATES matching rows whatever the match count. The score is
+        computed in that same pass (no second read of the rows), the page is cut from it, and only
+        the page's rows are then loaded. Fuzzy matches: any FUZZY_CANDIDATES of them.
+        """
+        candidates = self._ranked(base, params, mode).order_by()
+        if mode == "fuzzy":
+            # `score` is annotated by _ranked(); its QuerySet[Listing] return type does not carry it.
+            candidates = candidates.values("id", "score")[:FUZZY_CANDIDATES]  # type: ignore[misc]
+        else:
+            candidates = candidates.order_by("-product_created_at", "-id").values("id", "score")[:RANK_CANDIDATES]  # type: ignore[misc]
+        inner, inner_params = candidates.query.sql_with_params()
+        where, extra = "", []
+        if after is not None:
+            where = "WHERE c.score < %s OR (c.score = %s AND c.id < %s) "
+            extra = [after[0], after[0], after[1]]
+        # The inner query is compiled by Django with its parameters kept separate.
+        sql = f"SELECT c.id, c.score FROM ({inner}) c {where}ORDER BY c.score DESC, c.id DESC LIMIT %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*inner_params, *extra, params.limit + 1])
+            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
     def search(self, params: SearchParams) -> SearchPage:
-        mode = self._text_mode(params)
-        base = self._filtered(params, mode=mode)
-        ranked = self._ranked(base, params, mode).select_related("vendor", "category")
+        # Optimistic: the words usually match, so the page query itself tells; only an empty page
+        # costs the check (and then the spelling correction or the trigram fallback).
+        mode, text = ("fts", params.q) if params.q else ("", "")
+        rows = self._page_rows(params, text, mode)
+        if params.q and not rows and not self._matches(params.q):
+            mode, text = self._fallback(params)
+            rows = self._page_rows(params, text, mode)
+        effective = replace(params, q=text) if text != params.q else params
         sort = params.sort if (params.sort != "relevance" or params.q) else "newest"
+        key_field = {"relevance": "score", "price_asc": "price_min", "price_desc": "price_min",
+                     "newest": "product_created_at"}[sort]
+        next_cursor = None
+        if len(rows) > params.limit:
+            rows = rows[: params.limit]
+            last = rows[-1]
+            value = getattr(last, key_field)
+            if sort == "newest":
+                value = value.isoformat()
+            next_cursor = _cursor_encode(params.sort, value, last.pk)
+        facets, total, capped = self._facets_cached(effective, mode)
+        return SearchPage(params=params, results=rows, total=total, next_cursor=next_cursor, facets=facets,
+                          total_capped=capped, corrected_q=text if text != params.q else "")
+
+    def _page_rows(self, params: SearchParams, text: str, mode: str) -> list[Listing]:
+        """One page (+1 row) of listings for `text` searched in `mode`, after the cursor."""
+        effective = replace(params, q=text) if text != params.q else params
+        sort = params.sort if (params.sort != "relevance" or params.q) else "newest"
+        base = self._filtered(effective, mode=mode)
+        decoded = _cursor_decode(params.cursor, params.sort) if params.cursor else None
+        if sort == "relevance":
+            after = (float(decoded[0]), decoded[1]) if decoded is not None else None
+            top = self._top_ranked(base, effective, mode, after)
+            loaded = Listing.objects.select_related("vendor", "category").defer(*_NOT_ON_CARDS).in_bulk(
+                [pk for pk, _score in top])
+            rows = []
+            for pk, score in top:
+                if pk in loaded:
+                    listing = loaded[pk]
+                    listing.score = score  # type: ignore[attr-defined]
+                    rows.append(listing)
+            return rows
         key_field, descending = {
-            "relevance": ("score", True),
             "price_asc": ("price_min", False),
             "price_desc": ("price_min", True),
             "newest": ("product_created_at", True),
         }[sort]
-        decoded = _cursor_decode(params.cursor, params.sort) if params.cursor else None
+        # Score is not a sort key here: ts_rank is not computed for rows sorted by price or date.
+        ranked = base.annotate(score=Value(0.0, output_field=FloatField()))
+        ranked = ranked.select_related("vendor", "category").defer(*_NOT_ON_CARDS)
         if decoded is not None:
             key, pk = decoded
             if sort == "newest":
@@ -255,133 +363,170 @@ class PostgresSearchBackend:
                 else:
                     ranked = ranked.filter(Q(**{f"{key_field}__gt": key}) | Q(**{key_field: key, "id__gt": pk}))
         order = [f"-{key_field}", "-id"] if descending else [key_field, "id"]
-        rows = list(ranked.order_by(*order)[: params.limit + 1])
-        next_cursor = None
-        if len(rows) > params.limit:
-            rows = rows[: params.limit]
-            last = rows[-1]
-            value = getattr(last, key_field)
-            if sort == "newest":
-                value = value.isoformat()
-            next_cursor = _cursor_encode(params.sort, value, last.pk)
-        facets, total = self._facets_cached(params, mode)
-        return SearchPage(params=params, results=rows, total=total, next_cursor=next_cursor, facets=facets)
+        return list(ranked.order_by(*order)[: params.limit + 1])
 
-    def _facets_cached(self, params: SearchParams, mode: str) -> tuple[dict[str, list[Facet]], int]:
+    def _facets_cached(self, params: SearchParams, mode: str) -> tuple[dict[str, list[Facet]], int, bool]:
         """Facets and total depend on the filters, not the page: cache them per projection generation."""
         key = "search:facets:" + hashlib.sha256(
             repr((projection_generation(), replace(params, cursor="", limit=0, sort=""), mode)).encode()
         ).hexdigest()
         cached = cache.get(key)
-        if cached is not None:
+        if isinstance(cached, tuple) and len(cached) == 3:
             return cached
-        result = self.facets(params, mode=mode)
+        result = self._facets(params, mode)
         cache.set(key, result, FACET_CACHE_SECONDS)
         return result
 
     def facets(self, params: SearchParams, *, mode: str = "") -> tuple[dict[str, list[Facet]], int]:
-        """Facet counts (each ignoring its own filter) and the total, in as few queries as can be."""
-        mode = mode or self._text_mode(params)
-        price, in_stock, total = self._price_stock_total(params, mode)
-        return {
-            "category": self._category_facet(params, mode),
-            "vendor": self._vendor_facet(params, mode),
-            "price": price,
-            "in_stock": in_stock,
-            "attributes": self._attribute_facet(params, mode),
-        }, total
+        """Facet counts (each ignoring its own filter) and the total; see `_facets` for the caps."""
+        if not mode:
+            mode, text = self._resolve(params)
+            params = replace(params, q=text)
+        facets, total, _capped = self._facets(params, mode)
+        return facets, total
 
-    def _category_facet(self, params: SearchParams, mode: str) -> list[Facet]:
+    def _facets(self, params: SearchParams, mode: str) -> tuple[dict[str, list[Facet]], int, bool]:
+        """Facets, total and whether the total is capped, in one statement per distinct filter set.
+
+        Each facet ignores its own filter (the attribute facet and the total use every filter), so
+        facets whose filter is not in use share one sample. A sample is at most TOTAL_CAP + 1
+        matching rows (`LIMIT` in a materialized CTE): below the cap every count is exact; above
+        it the total is reported as TOTAL_CAP and "more", and counts are those of the sample
+        (lower bounds, `Facet.capped`). The planner stops reading rows at the limit, so a word
+        matching half a million listings costs about what one matching ten thousand does.
+        """
+        active = {
+            "category": bool(params.category), "vendor": bool(params.vendor),
+            "price": params.price_min is not None or params.price_max is not None, "in_stock": params.in_stock,
+        }
+        groups: dict[str, list[str]] = {}
+        for name, skip in (("total", ""), ("attributes", ""), ("category", "category"), ("vendor", "vendor"),
+                           ("price", "price"), ("in_stock", "in_stock")):
+            groups.setdefault(skip if active.get(skip) else "", []).append(name)
+        rows: dict[str, list[tuple[str, str | None, str | None, int]]] = {}
+        sampled: dict[str, bool] = {}
+        for skip, names in groups.items():
+            result = self._sample_counts(params, skip=skip, mode=mode, names=names)
+            n = sum(count for kind, _a, _b, count in result if kind == _FACET_KINDS["total"])
+            for name in names:
+                rows[name] = [row for row in result if row[0] == _FACET_KINDS[name]]
+                sampled[name] = n > TOTAL_CAP
+        total = sum(count for _kind, _a, _b, count in rows["total"])
+        capped = total > TOTAL_CAP
+        facets = {
+            "category": self._category_facet(params, rows["category"], sampled["category"]),
+            "vendor": self._vendor_facet(params, rows["vendor"], sampled["vendor"]),
+            "price": self._price_facet(params, rows["price"], sampled["price"]),
+            "in_stock": [Facet(value="1", label=gettext("In stock"), selected=params.in_stock,
+                               count=sum(count for *_rest, count in rows["in_stock"]), capped=sampled["in_stock"])],
+            "attributes": self._attribute_facet(params, rows["attributes"], sampled["attributes"]),
+        }
+        return facets, min(total, TOTAL_CAP), capped
+
+    def _sample_counts(self, params: SearchParams, *, skip: str, mode: str, names: list[str]
+                       ) -> list[tuple[str, str | None, str | None, int]]:
+        """(kind, key, value, count) rows over one capped sample: kind is the facet's initial."""
+        sample = self._filtered(params, skip=skip, mode=mode).order_by().values(
+            "category_id", "vendor_id", "price_min", "currency", "in_stock", "attributes")[: TOTAL_CAP + 1]
+        inner, inner_params = sample.query.sql_with_params()
+        parts = ["SELECT 'n', NULL, NULL, count(*) FROM s"]
+        extra: list[Any] = []
+        if "category" in names:
+            parts.append("SELECT 'c', c.path, NULL, count(*) FROM s JOIN marketplace_category c "
+                         "ON c.id = s.category_id GROUP BY c.path")
+        if "vendor" in names:
+            # Top 20 stores; ties by name, as shown.
+            parts.append("(SELECT 'v', v.slug, v.name, count(*) FROM s JOIN vendors_vendor v ON v.id = s.vendor_id "
+                         "GROUP BY v.slug, v.name ORDER BY count(*) DESC, v.name LIMIT 20)")
+        if "in_stock" in names:
+            parts.append("SELECT 'i', NULL, NULL, count(*) FROM s WHERE s.in_stock")
+        if "price" in names:
+            # Buckets are contiguous from 0: the first upper bound the price is under names it.
+            scale = 10 ** exponent(params.currency)
+            whens = " ".join(["WHEN s.price_min < %s THEN %s"] * sum(1 for _low, high in PRICE_BUCKETS if high))
+            parts.append(f"SELECT 'p', CASE {whens} ELSE %s END, NULL, count(*) FROM s "  # noqa: S608 - placeholders only
+                         "WHERE s.currency = %s AND s.price_min >= %s GROUP BY 2")
+            for low, high in PRICE_BUCKETS:
+                if high is not None:
+                    extra += [high * scale, f"{low}-{high}"]
+                else:
+                    extra.append(f"{low}-")
+            extra += [params.currency, PRICE_BUCKETS[0][0] * scale]
+        if "attributes" in names:
+            parts.append("(SELECT 'a', kv.key, kv.value, count(*) FROM s CROSS JOIN LATERAL "
+                         "jsonb_each_text(s.attributes) kv GROUP BY kv.key, kv.value "
+                         "ORDER BY count(*) DESC, kv.key, kv.value LIMIT 40)")
+        # The inner query is compiled by Django with its parameters kept separate.
+        sql = f"WITH s AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*inner_params, *extra])
+            return [(kind, key, value, int(count)) for kind, key, value, count in cursor.fetchall()]
+
+    def _category_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
+                        capped: bool) -> list[Facet]:
         """Counts for the children of the selected category (or the roots), over their subtrees."""
-        rows = self._filtered(params, skip="category", mode=mode).values("category__path").annotate(n=Count("id"))
         prefix = params.category + "/" if params.category else ""
         depth = params.category.count("/") + 1 if params.category else 0
         counts: dict[str, int] = {}
-        for row in rows:
-            path = row["category__path"]
+        for _kind, path, _b, n in rows:
             if not path or not path.startswith(prefix):
                 continue
             parts = path.split("/")
             if len(parts) <= depth:
                 continue
             child = "/".join(parts[: depth + 1])
-            counts[child] = counts.get(child, 0) + row["n"]
-        names = dict(Category.objects.filter(path__in=counts).values_list("path", "name"))
-        facets = [Facet(value=path, label=names.get(path, path), count=n) for path, n in counts.items()]
+            counts[child] = counts.get(child, 0) + n
+        names = dict(Category.objects.filter(path__in=counts).values_list("path", "name")) if counts else {}
+        facets = [Facet(value=path, label=names.get(path, path), count=n, capped=capped) for path, n in counts.items()]
         return sorted(facets, key=lambda f: (-f.count, f.label))
 
-    def _vendor_facet(self, params: SearchParams, mode: str) -> list[Facet]:
-        rows = (
-            self._filtered(params, skip="vendor", mode=mode).values("vendor__slug", "vendor__name")
-            .annotate(n=Count("id")).order_by("-n", "vendor__name")[:20]
-        )
-        return [Facet(value=r["vendor__slug"], label=r["vendor__name"], count=r["n"],
-                      selected=r["vendor__slug"] == params.vendor) for r in rows]
+    def _vendor_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
+                      capped: bool) -> list[Facet]:
+        return [Facet(value=slug or "", label=name or "", count=n, selected=slug == params.vendor, capped=capped)
+                for _kind, slug, name, n in sorted(rows, key=lambda r: (-r[3], r[2] or ""))]
 
-    def _price_aggregates(self, params: SearchParams) -> dict[str, Any]:
-        scale = 10 ** exponent(params.currency)
-        aggregates: dict[str, Any] = {}
-        for low, high in PRICE_BUCKETS:
-            condition = Q(price_min__gte=low * scale, currency=params.currency)
-            if high is not None:
-                condition &= Q(price_min__lt=high * scale)
-            aggregates[f"{low}-{high or ''}"] = Count("id", filter=condition)
-        return aggregates
-
-    def _price_stock_total(self, params: SearchParams, mode: str) -> tuple[list[Facet], list[Facet], int]:
-        price_aggregates = self._price_aggregates(params)
-        price_filtered = params.price_min is not None or params.price_max is not None
-        if not price_filtered and not params.in_stock:
-            # All three count the same rows: one query.
-            counts = self._filtered(params, mode=mode).aggregate(
-                total=Count("id"), in_stock=Count("id", filter=Q(in_stock=True)), **price_aggregates)
-            total, stock_count = counts.pop("total"), counts.pop("in_stock")
-        else:
-            counts = self._filtered(params, skip="price", mode=mode).aggregate(**price_aggregates)
-            stock_count = self._filtered(params, skip="in_stock", mode=mode).filter(in_stock=True).count()
-            total = self._filtered(params, mode=mode).count()
+    def _price_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
+                     capped: bool) -> list[Facet]:
+        counts = {key: n for _kind, key, _b, n in rows}
         scale = 10 ** exponent(params.currency)
         price = []
-        for (low, high), (key, n) in zip(PRICE_BUCKETS, counts.items(), strict=True):
+        for low, high in PRICE_BUCKETS:
+            key = f"{low}-{high or ''}"
             label = f"{low}–{high}" if high is not None else f"{low}+"
-            price.append(Facet(value=key, label=f"{label} {params.currency}", count=n,
+            price.append(Facet(value=key, label=f"{label} {params.currency}", count=counts.get(key, 0), capped=capped,
                                selected=params.price_min == low * scale
                                and params.price_max == (high * scale - 1 if high else None)))
-        return price, [Facet(value="1", label=gettext("In stock"), count=stock_count, selected=params.in_stock)], total
+        return price
 
-    def _attribute_facet(self, params: SearchParams, mode: str) -> list[Facet]:
-        inner, inner_params = self._filtered(params, mode=mode).values("id").query.sql_with_params()
-        # The inner query is compiled by Django with its parameters kept separate.
-        sql = (
-            "SELECT kv.key, kv.value, count(*) FROM marketplace_listing l "  # noqa: S608
-            "CROSS JOIN LATERAL jsonb_each_text(l.attributes) kv "
-            f"WHERE l.id IN ({inner}) GROUP BY kv.key, kv.value ORDER BY count(*) DESC, kv.key, kv.value LIMIT 40"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, inner_params)
-            rows = cursor.fetchall()
+    def _attribute_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
+                         capped: bool) -> list[Facet]:
         selected = set(params.attributes)
+        ordered = sorted(rows, key=lambda r: (-r[3], r[1] or "", r[2] or ""))
         return [Facet(value=f"{key}:{value}", label=f"{key}: {value}", count=n,
-                      selected=(key, value) in selected) for key, value, n in rows]
+                      selected=(key, value) in selected, capped=capped) for _kind, key, value, n in ordered]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Titles for autocomplete: word prefixes first; trigram similarity when nothing matches."""
+        """Titles for autocomplete: word prefixes first; then the typed words spell-corrected;
+        trigram similarity over a bounded set of titles when neither finds anything."""
         words = _WORD.findall(normalize_query(prefix).lower())[:6]
         if not words:
             return []
-        raw = " & ".join(f"{word}:*" for word in words)
-        query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
+        titles = self._prefix_titles(words)
         text = " ".join(words)
-        titles = list(self.visible().filter(search_vector=query).values_list("title", flat=True)[:200])
         if not titles:
-            titles = list(
-                self.visible().filter(title__trigram_word_similar=text)
-                .annotate(sim=TrigramWordSimilarity(text, "title")).order_by("-sim", "title")
-                .values_list("title", flat=True)[: limit * 3]
-            )
-        else:
+            corrected = _WORD.findall(correct_spelling(text))[:6]
+            if corrected != words:
+                titles = self._prefix_titles(corrected)
+                text = " ".join(corrected)
+        if titles:
             # Shortest titles that start with the typed text read best as completions.
             titles.sort(key=lambda title: (not title.lower().startswith(text), len(title), title))
+        else:
+            similar = list(
+                self.visible().filter(title__trigram_word_similar=text)
+                .annotate(sim=TrigramWordSimilarity(text, "title")).values_list("title", "sim")[:FUZZY_CANDIDATES]
+            )
+            titles = [title for title, _sim in sorted(similar, key=lambda row: (-row[1], row[0]))]
         seen: list[str] = []
         for title in titles:
             if title not in seen:
@@ -389,6 +534,100 @@ class PostgresSearchBackend:
             if len(seen) == limit:
                 break
         return seen
+
+    def _prefix_titles(self, words: list[str]) -> list[str]:
+        raw = " & ".join(f"{word}:*" for word in words)
+        query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
+        return list(self.visible().filter(search_vector=query).values_list("title", flat=True)[:200])
+
+
+# Result rows feed cards and the list API: these columns (large in real catalogs) are not read there.
+_NOT_ON_CARDS = ("search_vector", "description_html", "description_text", "variants")
+_FACET_KINDS = {"total": "n", "category": "c", "vendor": "v", "price": "p", "in_stock": "i", "attributes": "a"}
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion away from `word`."""
+    letters = set("abcdefghijklmnopqrstuvwxyz") | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    edits |= {a + c + b for a, b in splits for c in letters}
+    edits.discard(word)
+    return edits
+
+
+def _fold(word: str) -> str:
+    """Lower-cased without accents, as the vocabulary stores words (close to `unaccent`)."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def correct_spelling(text: str) -> str:
+    """`text` with each word that matches nothing replaced by its closest vocabulary word.
+
+    A word is kept when the vocabulary knows it, it is a stop word, or it matches a visible listing
+    by itself (descriptions are not in the vocabulary). Otherwise candidates are the vocabulary words within
+    trigram similarity (GIN trigram index) and the known words one edit away (transpositions that
+    trigrams miss, "sokcs" → "socks"); the closest by edit distance wins (at most 1 for words up to
+    4 letters, 2 beyond), then the most similar. Words without a close one, numbers and operators
+    are kept as typed. One statement, run only when the typed words find nothing.
+    """
+    tokens = [m.group() for m in _WORD.finditer(text) if m.group().isalpha() and 3 <= len(m.group()) <= 40]
+    words = sorted({_fold(token) for token in tokens[:MAX_CORRECTED]})
+    if not words:
+        return text
+    edits = sorted(set().union(*(_one_edit(word) for word in words)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Words that are known, stop words (an empty query) or match on their own need no
+            # correction; CASE keeps the listing probe (a GIN bitmap) for words not known at all.
+            "SELECT 'k', q.w, NULL, NULL FROM unnest(%s::text[]) AS q(w) WHERE CASE "
+            "WHEN EXISTS (SELECT 1 FROM marketplace_searchterm t WHERE t.word = q.w) THEN true "
+            "WHEN numnode(plainto_tsquery(%s::regconfig, q.w)) = 0 THEN true "
+            "ELSE EXISTS (SELECT 1 FROM marketplace_listing l WHERE l.status = 'active' AND l.vendor_visible "
+            "AND l.search_vector @@ plainto_tsquery(%s::regconfig, q.w)) END "
+            "UNION ALL SELECT 't', q.w, t.word, similarity(t.word, q.w) FROM unnest(%s::text[]) AS q(w) "
+            "CROSS JOIN LATERAL (SELECT word FROM marketplace_searchterm WHERE word %% q.w "
+            "ORDER BY word <-> q.w, word LIMIT 30) t "
+            "UNION ALL SELECT 'v', NULL, word, NULL FROM marketplace_searchterm WHERE word = ANY(%s::text[])",
+            [words, SEARCH_CONFIG, SEARCH_CONFIG, words, edits],
+        )
+        rows = cursor.fetchall()
+    matching = {query for kind, query, _word, _sim in rows if kind == "k"}
+    known = {word for kind, _query, word, _sim in rows if kind == "v"}
+    candidates: dict[str, dict[str, float]] = {word: {} for word in words}
+    for kind, query, word, sim in rows:
+        if kind == "t":
+            candidates[query][word] = float(sim)
+    best: dict[str, str] = {}
+    for word in words:
+        if word in matching:
+            continue
+        for edit in _one_edit(word) & known:
+            candidates[word].setdefault(edit, 0.0)
+        allowed = 1 if len(word) <= 4 else 2
+        scored = sorted((_edit_distance(word, c), -sim, c) for c, sim in candidates[word].items())
+        if scored and scored[0][0] <= allowed:
+            best[word] = scored[0][2]
+    if not best:
+        return text
+    return _WORD.sub(lambda m: best.get(_fold(m.group()), m.group()), text)
 
 
 backend: SearchBackend = PostgresSearchBackend()
@@ -406,5 +645,5 @@ def next_page(params: SearchParams, cursor: str) -> SearchParams:
     return replace(params, cursor=cursor)
 
 
-__all__ = ["Facet", "SearchPage", "SearchParams", "next_page", "normalize_query", "params_from_query",
-           "projection_changed", "search", "suggest"]
+__all__ = ["TOTAL_CAP", "Facet", "SearchPage", "SearchParams", "correct_spelling", "next_page", "normalize_query",
+           "params_from_query", "projection_changed", "search", "suggest"]

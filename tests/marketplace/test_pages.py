@@ -58,7 +58,9 @@ def test_search_api_returns_results_facets_and_rejects_bad_params(platform_clien
     data = platform_client.get("/api/v1/listings/?category=garden&limit=5&sort=price_desc").json()
     assert data["count"] == 30 and len(data["results"]) == 5 and data["next_cursor"]
     assert data["results"][0]["title"] == "Spade 29"
-    assert data["facets"]["category"] == [{"value": "garden/tools", "label": "Tools", "count": 30, "selected": False}]
+    assert data["count_capped"] is False and data["corrected_q"] == ""
+    assert data["facets"]["category"] == [
+        {"value": "garden/tools", "label": "Tools", "count": 30, "selected": False, "capped": False}]
     nxt = platform_client.get(f"/api/v1/listings/?category=garden&limit=5&sort=price_desc&cursor={data['next_cursor']}").json()
     assert nxt["results"][0]["title"] == "Spade 24"
     bad = platform_client.get("/api/v1/listings/?price_min=1.234&sort=evil")

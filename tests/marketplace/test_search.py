@@ -159,3 +159,101 @@ def test_cached_facets_follow_projection_changes(corpus):
     listings_hide_for_vendor(vendor_id=Vendor.objects.get(slug="acme").pk)
     after = search.search(SearchParams(q="backpack"))
     assert after.total == 1 and {f.value for f in after.facets["vendor"]} == {"globex"}
+
+
+# --- search at scale (ADR 0035): capped counts, bounded ranking, spelling correction -----------------
+
+
+def test_total_and_facets_are_capped_beyond_the_cap(corpus, monkeypatch):
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)
+    page = search.search(SearchParams(category="outdoor"))  # 4 matches
+    assert page.total == 2 and page.total_capped
+    assert len(page.results) == 4  # the results themselves are not capped
+    facets = page.facets["category"] + page.facets["vendor"] + page.facets["in_stock"]
+    assert facets and all(f.capped for f in facets)
+    # Counted over a sample of the matches: never more than the true count.
+    assert sum(f.count for f in page.facets["price"]) <= 4
+    # Under the cap everything is exact and says so.
+    small = search.search(SearchParams(category="outdoor/backpacks"))
+    assert small.total == 2 and not small.total_capped
+    assert not any(f.capped for group in small.facets.values() for f in group)
+
+
+def test_a_filtered_facet_is_capped_on_its_own_sample(corpus, monkeypatch):
+    # Two acme listings in stock; the vendor facet ignores the vendor filter, so it counts all 7.
+    monkeypatch.setattr(search, "TOTAL_CAP", 3)
+    page = search.search(SearchParams(vendor="acme", category="outdoor/backpacks"))
+    assert page.total == 2 and not page.total_capped
+    assert all(not f.capped for f in page.facets["category"])
+    vendor_facet = {f.value: f for f in search.search(SearchParams(vendor="acme")).facets["vendor"]}
+    assert all(f.capped for f in vendor_facet.values()) and vendor_facet["acme"].selected
+
+
+def test_capped_count_is_shown_with_a_plus_on_the_page_and_in_the_api(corpus, platform_client, monkeypatch):
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)
+    body = platform_client.get("/search/?category=outdoor").content.decode()
+    assert 'data-total="2+"' in body and "2+ products" in body and "(2+)" in body
+    data = platform_client.get("/api/v1/listings/?category=outdoor").json()
+    assert data["count"] == 2 and data["count_capped"] is True and len(data["results"]) == 4
+    assert data["facets"]["vendor"] and all(f["capped"] for f in data["facets"]["vendor"])
+
+
+def test_corrected_query_is_shown_on_the_page_and_in_the_api(corpus, platform_client):
+    body = platform_client.get("/search/?q=merino+sokcs").content.decode()
+    assert 'data-corrected="merino socks"' in body and "Merino Hiking Socks" in body
+    data = platform_client.get("/api/v1/listings/?q=merino+sokcs").json()
+    assert data["corrected_q"] == "merino socks" and data["results"][0]["title"] == "Merino Hiking Socks"
+
+
+def test_relevance_ranks_a_bounded_set_of_the_newest_matches(corpus, monkeypatch):
+    # "backpack": two titles (newest first: Trail, Summit) and one description (Skillet, older).
+    full = titles(search.search(SearchParams(q="backpack")))
+    assert full[2] == "Cast Iron Skillet 28cm"
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    bounded = search.search(SearchParams(q="backpack"))
+    # Only the two newest matches are ranked: the older description-only match is not among them.
+    assert set(titles(bounded)) == {"Trail Backpack 30L", "Summit Backpack 45L"}
+    assert bounded.total == 3  # the count is not bounded by the candidate set
+
+
+@pytest.mark.parametrize(("typed", "corrected", "first"), [
+    ("merino sokcs", "merino socks", "Merino Hiking Socks"),  # transposition (trigrams alone miss it)
+    ("stapelr", None, None),                                   # nothing close: no correction
+    ("Skilet", "skillet", "Cast Iron Skillet 28cm"),
+    ("espreso cups", "espresso cups", "Espresso Cups"),
+])
+def test_typos_are_corrected_against_the_vocabulary(corpus, typed, corrected, first):
+    page = search.search(SearchParams(q=typed))
+    if corrected is None:
+        assert page.corrected_q == ""
+        return
+    assert page.corrected_q == corrected
+    assert titles(page)[0] == first
+    assert page.params.q == typed  # the page keeps what was typed (links, cursor)
+
+
+def test_known_words_are_never_corrected(corpus):
+    assert search.correct_spelling("merino socks") == "merino socks"
+    assert search.correct_spelling("Backpak 30L -summit") == "backpack 30L -summit"
+    # "wool" is in a description only (not in the vocabulary) but matches: it is not "corrected".
+    assert search.correct_spelling("wool sokcs") == "wool socks"
+    assert search.correct_spelling("&&& 12") == "&&& 12"
+
+
+def test_title_similarity_is_the_last_resort(corpus):
+    # No single word is within two edits of a known word, but the title is similar.
+    page = search.search(SearchParams(q="espressocups"))
+    assert page.corrected_q == "" and titles(page) == ["Espresso Cups"]
+
+
+def test_vocabulary_follows_listing_writes(corpus):
+    from marketplace.models import SearchTerm
+    from marketplace.services import listing_apply
+    from tests.marketplace.helpers import payload
+
+    vendor = VendorFactory(slug="wordco", name="Wordco")
+    listing_apply(vendor=vendor, product_id=1, version=1, payload=payload("Quixotic Lantern"))
+    assert {"quixotic", "lantern", "wordco"} <= set(SearchTerm.objects.values_list("word", flat=True))
+    listing_apply(vendor=vendor, product_id=1, version=2, payload=payload("Crème Brûlée Torch"))
+    assert {"creme", "brulee", "torch"} <= set(SearchTerm.objects.values_list("word", flat=True))
+    assert search.search(SearchParams(q="brulle torch")).corrected_q == "brulee torch"
