@@ -65,10 +65,11 @@ def _wait(condition: Any, timeout: float, what: str, interval: float = 0.05) -> 
 def _cleanup() -> None:
     from django.db import connection
 
+    from tenants.db import tenant_connection
     from tenants.models import Domain, Store
     from vendors.models import Vendor
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     vendors = list(Vendor.objects.filter(slug__startswith=PREFIX).select_related("store"))
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"v_{PREFIX}%"])

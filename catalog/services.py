@@ -198,8 +198,7 @@ def outbox_write(*, product_id: int, deleted: bool = False) -> OutboxEvent:
             event_type=OutboxEvent.Type.PRODUCT_CHANGED, product_id=product_id,
             version=product.version, payload=product_snapshot(product),
         )
-    schema = getattr(connection, "schema_name", "public")
-    transaction.on_commit(lambda: _relay_soon(schema))
+    _relay_on_commit()
     return event
 
 
@@ -216,8 +215,7 @@ def outbox_write_many(*, product_ids: list[int]) -> int:
                     version=product.version, payload=product_snapshot(product))
         for product in products
     ], batch_size=500)
-    schema = getattr(connection, "schema_name", "public")
-    transaction.on_commit(lambda: _relay_soon(schema))
+    _relay_on_commit()
     return len(product_ids)
 
 
@@ -244,9 +242,41 @@ def _relay_soon(schema: str) -> None:
         outbox_relay.delay()
 
 
+class _RelayOnCommit:
+    """The on-commit hook queueing one schema's relay (recognisable in `connection.run_on_commit`)."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+
+    def __call__(self) -> None:
+        _relay_soon(self.schema)
+
+
+def _relay_on_commit() -> None:
+    """Queue this schema's relay when the caller's transaction commits: once per transaction.
+
+    A bulk change writes one event per product and one relay drains them all, so a hook already
+    waiting for this commit is enough. A hook dropped with a rolled-back savepoint is no longer in
+    `run_on_commit`, so the next event registers a new one.
+    """
+    schema = getattr(connection, "schema_name", "public")
+    # django-stubs still types run_on_commit entries as (sids, func); Django 4.2+ appends (sids, func, robust).
+    if any(isinstance(hook, _RelayOnCommit) and hook.schema == schema for _, hook, _ in connection.run_on_commit):  # type: ignore[misc]
+        return
+    transaction.on_commit(_RelayOnCommit(schema))
+
+
+RELAY_BATCH_SIZE = 500
+
+
 @transaction.atomic
-def outbox_publish_pending(*, limit: int = 500) -> int:
-    """Apply unpublished events of this schema to the public projection, oldest first."""
+def outbox_publish_pending(*, limit: int = RELAY_BATCH_SIZE) -> int:
+    """Apply unpublished events of this schema to the public projection, oldest first.
+
+    The events are locked (`SKIP LOCKED`: concurrent relays take different events), applied with
+    `listings_apply_batch` (a set-based upsert guarded by version) and marked published, all in
+    this one transaction: a relay that dies mid-batch leaves every event of it pending.
+    """
     from catalog.selectors import current_vendor_in_schema
     from marketplace.services import listings_apply_batch
 
@@ -255,17 +285,19 @@ def outbox_publish_pending(*, limit: int = 500) -> int:
         return 0
     events = list(
         OutboxEvent.objects.select_for_update(skip_locked=True)
-        .filter(published_at__isnull=True).order_by("id")[:limit]
+        .filter(published_at__isnull=True).order_by("id")
+        .values_list("pk", "event_type", "product_id", "version", "payload")[:limit]
     )
+    if not events:
+        return 0
     listings_apply_batch(vendor=vendor, events=[
-        {"product_id": e.product_id, "version": e.version, "payload": e.payload,
-         "deleted": e.event_type == OutboxEvent.Type.PRODUCT_DELETED}
-        for e in events
+        {"product_id": product_id, "version": version, "payload": payload,
+         "deleted": event_type == OutboxEvent.Type.PRODUCT_DELETED}
+        for _, event_type, product_id, version, payload in events
     ])
-    if events:
-        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            published_at=timezone.now(), attempts=F("attempts") + 1
-        )
+    OutboxEvent.objects.filter(pk__in=[pk for pk, *_ in events]).update(
+        published_at=timezone.now(), attempts=F("attempts") + 1
+    )
     return len(events)
 
 

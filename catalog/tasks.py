@@ -12,9 +12,9 @@ def outbox_relay(self) -> int:  # type: ignore[no-untyped-def]
     """Publish this schema's pending outbox events to the listing projection."""
     total = 0
     while True:
-        published = services.outbox_publish_pending(limit=500)
+        published = services.outbox_publish_pending(limit=services.RELAY_BATCH_SIZE)
         total += published
-        if published < 500:
+        if published < services.RELAY_BATCH_SIZE:
             return total
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -195,7 +199,6 @@ def _listing_fields(*, vendor: Any, payload: dict[str, Any], categories: _Catego
     }
 
 
-@transaction.atomic
 def listing_apply(
     *, vendor: Any, product_id: int, version: int, deleted: bool = False, payload: dict[str, Any] | None = None
 ) -> bool:
@@ -204,45 +207,83 @@ def listing_apply(
     A delete leaves a tombstone row (status "deleted") holding its version, so an older
     "changed" event arriving late cannot bring the product back.
     """
-    listing = Listing.objects.select_for_update().filter(vendor=vendor, product_id=product_id).first()
-    if listing is not None and listing.version >= version:
-        return False
-    if deleted:
-        if listing is None:
-            fields = {"status": Listing.Status.DELETED, "title": "", "handle": "", "vendor_name": vendor.name,
-                      "currency": vendor.currency, "price_min": 0, "price_max": 0,
-                      "product_created_at": timezone.now(), "vendor_visible": bool(vendor.is_selling)}
-        else:
-            fields = {"status": Listing.Status.DELETED}
-    else:
-        fields = _listing_fields(vendor=vendor, payload=payload or {})
-    _changed()
-    if listing is None:
-        try:
-            with transaction.atomic():
-                Listing.objects.create(vendor=vendor, product_id=product_id, version=version, **fields)
-                return True
-        except IntegrityError:
-            # A concurrent relay created it first: compare versions against that row.
-            listing = Listing.objects.select_for_update().get(vendor=vendor, product_id=product_id)
-            if listing.version >= version:
-                return False
-    Listing.objects.filter(pk=listing.pk).update(version=version, updated_at=timezone.now(), **fields)
-    return True
+    event = {"product_id": product_id, "version": version, "deleted": deleted, "payload": payload or {}}
+    return listings_apply_batch(vendor=vendor, events=[event]) == 1
 
 
-_LISTING_FIELDS = [
+_LISTING_FIELDS = (
     "status", "vendor_visible", "title", "handle", "description_html", "description_text", "vendor_name",
     "category", "category_text", "currency", "price_min", "price_max", "compare_at_amount", "stock_total",
     "in_stock", "variants", "option_types", "attributes", "image_url", "thumbnail_url", "product_created_at",
-]
+)
+# Only these change when a delete event reaches an existing listing (the rest is kept as it was).
+_TOMBSTONE_FIELDS = ("status",)
+
+
+def _record_type(field: Any) -> str:
+    """The column's type without its length (`varchar`, not `varchar(200)`): length limits are then
+    enforced by the insert into the table, as for any other write, instead of cutting the value."""
+    return re.sub(r"\(.*\)", "", field.db_type(connection) or "")
+
+
+@functools.cache
+def _upsert_sql(update_fields: tuple[str, ...]) -> str:
+    """One `INSERT … ON CONFLICT DO UPDATE` for a whole batch, the rows given as one JSON array.
+
+    The version guard is in the statement: a row whose stored version is the same or newer is
+    left alone (and not returned), so replays, duplicates and late events change nothing, also
+    when another relay wrote the row a moment ago. Rows are inserted in product order, so two
+    relays of one vendor lock the rows they share in the same order (no deadlock).
+    """
+    # get_field() is typed as possibly returning a reverse relation (no `column`); these names are
+    # all concrete columns of Listing.
+    fields: list[Any] = [Listing._meta.get_field(name) for name in ("product_id", "version", *_LISTING_FIELDS)]
+    record = ", ".join(f"{field.column} {_record_type(field)}" for field in fields)
+    columns = ", ".join(field.column for field in fields)
+    updates = ", ".join(
+        f"{field.column} = EXCLUDED.{field.column}"  # type: ignore[union-attr]  # concrete columns, as above
+        for field in (Listing._meta.get_field(name) for name in ("version", *update_fields, "updated_at"))
+    )
+    return (
+        f"INSERT INTO {Listing._meta.db_table} AS listing (vendor_id, {columns}, updated_at) "  # noqa: S608 - model names only
+        f"SELECT %s::bigint, {columns}, %s::timestamptz "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS event({record}) ORDER BY product_id "
+        f"ON CONFLICT (vendor_id, product_id) DO UPDATE SET {updates} "
+        "WHERE listing.version < EXCLUDED.version "
+        "RETURNING listing.product_id"
+    )
+
+
+def _listing_row(*, product_id: int, version: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """A listing as one JSON object for `_upsert_sql` (keys are the table's columns)."""
+    category = fields.pop("category", None)
+    created_at: datetime = fields.pop("product_created_at")
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at)
+    return {**fields, "product_id": product_id, "version": version,
+            "category_id": category.pk if category is not None else None,
+            "product_created_at": created_at.isoformat()}
+
+
+def _tombstone_fields(vendor: Any) -> dict[str, Any]:
+    """What a delete event inserts when the listing does not exist yet (a late or lost create)."""
+    return {"status": Listing.Status.DELETED, "vendor_visible": bool(vendor.is_selling), "title": "",
+            "handle": "", "description_html": "", "description_text": "", "vendor_name": vendor.name,
+            "category": None, "category_text": "", "currency": vendor.currency, "price_min": 0, "price_max": 0,
+            "compare_at_amount": None, "stock_total": 0, "in_stock": False, "variants": [],
+            "option_types": [], "attributes": {}, "image_url": "", "thumbnail_url": "",
+            "product_created_at": timezone.now()}
 
 
 @transaction.atomic
 def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
-    """Apply many product events at once (the relay's path); same rules as `listing_apply`.
+    """Apply many product events at once (the relay's path, and `listing_apply`'s).
 
-    Each event is {"product_id", "version", "deleted", "payload"}. Returns how many listings changed.
+    Each event is {"product_id", "version", "deleted", "payload"}. Per product only the newest event
+    of the batch counts; it changes the listing only if its version is newer than the stored one.
+    At most two statements whatever the batch size: one upsert for changed products, one for
+    deleted ones (tombstones). Every row carries `vendor`, so a batch only touches that vendor's
+    listings. Returns how many listings changed.
     """
     latest: dict[int, dict[str, Any]] = {}
     for event in events:
@@ -251,51 +292,27 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
             latest[event["product_id"]] = event
     if not latest:
         return 0
-    existing = {
-        listing.product_id: listing
-        for listing in Listing.objects.select_for_update().filter(vendor=vendor, product_id__in=list(latest))
-    }
     categories = _CategoryCache()
-    to_create: list[Listing] = []
-    to_update: list[Listing] = []
+    changed_rows: list[dict[str, Any]] = []
+    deleted_rows: list[dict[str, Any]] = []
     for product_id, event in latest.items():
-        listing = existing.get(product_id)
-        if listing is not None and listing.version >= event["version"]:
-            continue
         if event["deleted"]:
-            if listing is None:
-                listing_apply(vendor=vendor, product_id=product_id, version=event["version"], deleted=True)
-                continue
-            listing.status = Listing.Status.DELETED
-            listing.version = event["version"]
-            to_update.append(listing)
-            continue
-        fields = _listing_fields(vendor=vendor, payload=event["payload"], categories=categories)
-        if listing is None:
-            to_create.append(Listing(vendor=vendor, product_id=product_id, version=event["version"], **fields))
+            deleted_rows.append(_listing_row(product_id=product_id, version=event["version"],
+                                             fields=_tombstone_fields(vendor)))
         else:
-            for name, value in fields.items():
-                setattr(listing, name, value)
-            listing.version = event["version"]
-            to_update.append(listing)
-    if to_create or to_update:
-        _changed()
+            fields = _listing_fields(vendor=vendor, payload=event["payload"] or {}, categories=categories)
+            changed_rows.append(_listing_row(product_id=product_id, version=event["version"],
+                                             fields=fields))
     now = timezone.now()
-    for listing in to_update:
-        listing.updated_at = now
-    if to_update:
-        Listing.objects.bulk_update(to_update, [*_LISTING_FIELDS, "version", "updated_at"], batch_size=250)
-    if to_create:
-        Listing.objects.bulk_create(to_create, batch_size=250, ignore_conflicts=True)
-        # A concurrent relay may have inserted some of these first: settle them one by one.
-        created = dict(Listing.objects.filter(
-            vendor=vendor, product_id__in=[row.product_id for row in to_create]).values_list("product_id", "version"))
-        for listing in to_create:
-            if created.get(listing.product_id, 0) < listing.version:
-                event = latest[listing.product_id]
-                listing_apply(vendor=vendor, product_id=listing.product_id, version=event["version"],
-                              payload=event["payload"])
-    return len(to_create) + len(to_update)
+    applied = 0
+    with connection.cursor() as cursor:
+        for rows, update_fields in ((changed_rows, _LISTING_FIELDS), (deleted_rows, _TOMBSTONE_FIELDS)):
+            if rows:
+                cursor.execute(_upsert_sql(update_fields), [vendor.pk, now, json.dumps(rows, cls=DjangoJSONEncoder)])
+                applied += len(cursor.fetchall())
+    if applied:
+        _changed()
+    return applied
 
 
 def listings_hide_for_vendor(*, vendor_id: int) -> int:
