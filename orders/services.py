@@ -326,16 +326,40 @@ def _category_chains(category_ids: set[int]) -> dict[int, list[int]]:
     return chains
 
 
-def _commission_fn() -> Any:
-    """payouts' commission rules per vendor sub-order; a flat platform rate only without payouts."""
+def _commission_fn(category_ids: set[int] | None = None, vendor_ids: set[int] | None = None) -> Any:
+    """payouts' commission rules per vendor sub-order; a flat platform rate only without payouts.
+
+    With the cart's `category_ids` and `vendor_ids`, the category chains and the candidate rules
+    are read once per cart (one query each) rather than once per vendor.
+    """
     try:
-        from payouts.commissions import OrderLineInput, commission_for_vendor_order
+        from payouts.commissions import OrderLineInput, commission_for_vendor_order, rules_for_cart
         from payouts.errors import CommissionRuleMissing
     except ImportError:  # the payouts app is optional for this module
         return fallback_commission
 
+    known: dict[int, list[int]] = {}
+    at = timezone.now()
+    cart_rules: dict[str, Any] = {}
+
+    def chains_for(wanted: set[int]) -> dict[int, list[int]]:
+        missing = wanted - known.keys()
+        if missing:
+            known.update(_category_chains(missing | ({pk for pk in category_ids or () if pk} - known.keys())))
+        return known
+
+    def rules_for(vendor_id: int, currency: str) -> Any:
+        if not vendor_ids or vendor_id not in vendor_ids:
+            return None
+        if currency not in cart_rules:
+            chains = chains_for({pk for pk in category_ids or () if pk})
+            categories = set(chains) | {pk for chain in chains.values() for pk in chain}
+            cart_rules[currency] = rules_for_cart(vendor_ids=sorted(vendor_ids), category_ids=sorted(categories),
+                                                  currency=currency, at=at)
+        return cart_rules[currency]
+
     def commission(vendor_id: int, lines: list[PricedLine], currency: str) -> list[tuple[int | None, int]]:
-        chains = _category_chains({line.source.category_id for line in lines if line.source.category_id})
+        chains = chains_for({line.source.category_id for line in lines if line.source.category_id})
         inputs = [
             OrderLineInput(
                 category_id=line.source.category_id,
@@ -345,7 +369,8 @@ def _commission_fn() -> Any:
             for line in lines
         ]
         try:
-            quotes = commission_for_vendor_order(vendor_id=vendor_id, currency=currency, lines=inputs)
+            quotes = commission_for_vendor_order(vendor_id=vendor_id, currency=currency, lines=inputs, at=at,
+                                                 rules=rules_for(vendor_id, currency))
         except CommissionRuleMissing:
             logger.warning("no commission rule for vendor %s in %s: flat fallback rate", vendor_id, currency)
             return fallback_commission(vendor_id, lines, currency)
@@ -417,7 +442,9 @@ def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: d
         ))
     return cart_price(
         currency=currency, lines=lines, country=country, region=region,
-        shipping_choice=shipping_choice, options_for=options_for, commission_for=_commission_fn(),
+        shipping_choice=shipping_choice, options_for=options_for,
+        commission_for=_commission_fn({line.category_id for line in lines if line.category_id},
+                                      {line.vendor_id for line in lines}),
         tax=tax_calculator(),
     )
 
@@ -496,62 +523,81 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
     )
     order.transfer_group = f"order_{order.pk}"
     order.save(update_fields=["transfer_group"])
-    for group in priced.groups:
-        assert group.shipping is not None
-        sub = SubOrder.objects.create(
+    subs = SubOrder.objects.bulk_create([
+        SubOrder(
             order=order, vendor_id=group.vendor_id, shipping_rate_id=group.shipping.rate_id,
             shipping_name=group.shipping.name, shipping_amount=group.shipping.amount,
             subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
             commission_amount=group.commission, net_amount=group.net,
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order, sub_order=sub, vendor_id=group.vendor_id,
-                product_id=line.source.product_id, variant_id=line.source.variant_id,
-                sku=line.source.sku, name=line.source.name, quantity=line.source.quantity,
-                unit_price_amount=line.source.unit_price, line_amount=line.line_amount,
-                tax_category=line.source.tax_category, tax_rate_bp=line.tax_rate_bp,
-                tax_amount=line.tax_amount, commission_rule_id=line.commission_rule_id,
-                commission_amount=line.commission_amount,
-            )
-            for line in group.lines
+        for group in priced.groups if group.shipping is not None
+    ])
+    assert len(subs) == len(priced.groups)
+    lines = OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, sub_order=sub, vendor_id=group.vendor_id,
+            product_id=line.source.product_id, variant_id=line.source.variant_id,
+            sku=line.source.sku, name=line.source.name, quantity=line.source.quantity,
+            unit_price_amount=line.source.unit_price, line_amount=line.line_amount,
+            tax_category=line.source.tax_category, tax_rate_bp=line.tax_rate_bp,
+            tax_amount=line.tax_amount, commission_rule_id=line.commission_rule_id,
+            commission_amount=line.commission_amount,
         )
-    _stock_reserve(order=order, vendors=review.vendors)
+        for group, sub in zip(priced.groups, subs, strict=True)
+        for line in group.lines
+    ])
+    _stock_reserve(order=order, vendors=review.vendors, lines=lines)
     assert cart is not None
-    cart.items.all().delete()
+    # No delete signal concerns cart items (nothing cascades from them): one DELETE, no SELECT.
+    CartItem.objects.filter(cart=cart)._raw_delete(CartItem.objects.db)
     return order
 
 
-def _stock_reserve(*, order: Order, vendors: dict[int, Vendor]) -> None:
-    """Conditional decrements in each vendor's schema, in a fixed order (no deadlocks)."""
+_STOCK_TAKE_SQL = 'UPDATE {table} SET "stock" = "stock" - %s WHERE "id" = %s AND "stock" >= %s RETURNING "stock"'
+
+
+def _stock_reserve(*, order: Order, vendors: dict[int, Vendor], lines: list[OrderLine] | None = None) -> None:
+    """Conditional decrements in each vendor's schema, in a fixed order (no deadlocks).
+
+    `lines` are the order's lines when the caller has them (checkout: no re-read). Per vendor:
+    one `UPDATE … RETURNING` per variant (the stock after it, for the adjustment), one insert of
+    the adjustments, one outbox write for the listing.
+    """
+    from django.db import connection
+
     from catalog.models import StockAdjustment, Variant
-    from catalog.services import variants_changed_publish
+    from catalog.services import outbox_write_many
 
     wanted: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     names: dict[int, str] = {}
-    for line in order.lines.all():
+    products: dict[int, set[int]] = defaultdict(set)
+    for line in order.lines.all() if lines is None else lines:
         wanted[line.vendor_id][line.variant_id] += line.quantity
         names[line.variant_id] = line.name
+        products[line.vendor_id].add(line.product_id)
+    sql = _STOCK_TAKE_SQL.format(table=connection.ops.quote_name(Variant._meta.db_table))
     for vendor_id in sorted(wanted, key=lambda pk: schema_of(vendors[pk])):
         with schema_context(schema_of(vendors[vendor_id])):
-            for variant_id in sorted(wanted[vendor_id]):
-                quantity = wanted[vendor_id][variant_id]
-                updated = Variant.objects.filter(pk=variant_id, stock__gte=quantity).update(
-                    stock=F("stock") - quantity
-                )
-                if not updated:
-                    raise OutOfStock(
-                        _("%(name)s sold out while you were checking out.") % {"name": names[variant_id]},
-                        fields={"items": [names[variant_id]]},
-                    )
-                stock_after = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).get()
-                StockAdjustment.objects.create(
-                    variant_id=variant_id, delta=-quantity, stock_after=stock_after,
-                    reason=StockAdjustment.Reason.SOLD, note=f"order {order.number} reserved",
-                    user_id=order.buyer_id, user_email=order.email,
-                )
-            # The marketplace listing shows stock: publish the change with the reservation.
-            variants_changed_publish(variant_ids=list(wanted[vendor_id]))
+            adjustments = []
+            with connection.cursor() as cursor:
+                for variant_id in sorted(wanted[vendor_id]):
+                    quantity = wanted[vendor_id][variant_id]
+                    cursor.execute(sql, [quantity, variant_id, quantity])
+                    row = cursor.fetchone()
+                    if row is None:
+                        raise OutOfStock(
+                            _("%(name)s sold out while you were checking out.") % {"name": names[variant_id]},
+                            fields={"items": [names[variant_id]]},
+                        )
+                    adjustments.append(StockAdjustment(
+                        variant_id=variant_id, delta=-quantity, stock_after=row[0],
+                        reason=StockAdjustment.Reason.SOLD, note=f"order {order.number} reserved",
+                        user_id=order.buyer_id, user_email=order.email,
+                    ))
+            StockAdjustment.objects.bulk_create(adjustments)
+            # The marketplace listing shows stock: publish the change with the reservation (the
+            # lines carry each variant's product, so no lookup of it).
+            outbox_write_many(product_ids=sorted(products[vendor_id]))
 
 
 def _stock_release(*, order: Order, note: str) -> None:

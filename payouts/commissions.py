@@ -49,30 +49,51 @@ def _candidates(
     return order
 
 
-def rule_for(
-    *, vendor_id: int | None, category_id: int | None, category_ancestor_ids: Sequence[int] = (),
-    currency: str, at: dt.datetime | None = None,
-) -> CommissionRule:
-    """The most specific rule valid at `at`: vendor+category (nearest ancestor first) > vendor >
-    category (nearest first) > platform default. One query."""
-    at = at or timezone.now()
-    try:
-        currency = validate_currency(currency)
-    except MoneyError as exc:
-        raise CommissionInputInvalid(str(exc), fields={"currency": [str(exc)]}) from exc
-    chain = [cat for cat in [category_id, *category_ancestor_ids] if cat is not None]
-    target = Q(vendor_id__isnull=True) | Q(vendor_id=vendor_id) if vendor_id else Q(
+RuleKey = tuple[str, int | None, int | None]
+
+
+def _rules_valid(
+    *, vendor_id: int | None, chain: Sequence[int], currency: str, at: dt.datetime,
+    vendor_ids: Sequence[int] = (),
+) -> dict[RuleKey, CommissionRule]:
+    """Every rule valid at `at` that could apply to this vendor (or these vendors) and these
+    categories, by target."""
+    wanted = [pk for pk in [vendor_id, *vendor_ids] if pk]
+    target = Q(vendor_id__isnull=True) | Q(vendor_id__in=wanted) if wanted else Q(
         vendor_id__isnull=True
     )
     rules = CommissionRule.objects.filter(
         target,
-        Q(category_id__isnull=True) | Q(category_id__in=chain),
+        Q(category_id__isnull=True) | Q(category_id__in=list(chain)),
         Q(valid_to__isnull=True) | Q(valid_to__gt=at),
         currency=currency,
         valid_from__lte=at,
     )
     # The exclusion constraint guarantees at most one rule per (scope, vendor, category) at `at`.
-    by_target = {(rule.scope, rule.vendor_id, rule.category_id): rule for rule in rules}
+    return {(rule.scope, rule.vendor_id, rule.category_id): rule for rule in rules}
+
+
+def _currency(currency: str) -> str:
+    try:
+        return validate_currency(currency)
+    except MoneyError as exc:
+        raise CommissionInputInvalid(str(exc), fields={"currency": [str(exc)]}) from exc
+
+
+def rule_for(
+    *, vendor_id: int | None, category_id: int | None, category_ancestor_ids: Sequence[int] = (),
+    currency: str, at: dt.datetime | None = None,
+    rules: dict[RuleKey, CommissionRule] | None = None,
+) -> CommissionRule:
+    """The most specific rule valid at `at`: vendor+category (nearest ancestor first) > vendor >
+    category (nearest first) > platform default. One query, none when `rules` (from
+    `_rules_valid` over at least this line's chain, same vendor, currency and `at`) is given."""
+    at = at or timezone.now()
+    currency = _currency(currency)
+    chain = [cat for cat in [category_id, *category_ancestor_ids] if cat is not None]
+    by_target = rules if rules is not None else _rules_valid(
+        vendor_id=vendor_id, chain=chain, currency=currency, at=at
+    )
     for candidate in _candidates(vendor_id, chain):
         if candidate in by_target:
             return by_target[candidate]
@@ -113,13 +134,13 @@ def _validate_line(unit_amount: int, quantity: int, shipping_amount: int) -> Non
 def commission_for_line(
     *, vendor_id: int | None, category_id: int | None, category_ancestor_ids: Sequence[int],
     unit_amount: int, quantity: int, currency: str, shipping_amount: int = 0,
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, rules: dict[RuleKey, CommissionRule] | None = None,
 ) -> CommissionQuote:
     """The commission on one order line, with the rule that produced it (to snapshot)."""
     _validate_line(unit_amount, quantity, shipping_amount)
     rule = rule_for(
         vendor_id=vendor_id, category_id=category_id,
-        category_ancestor_ids=category_ancestor_ids, currency=currency, at=at,
+        category_ancestor_ids=category_ancestor_ids, currency=currency, at=at, rules=rules,
     )
     amount, base = line_commission(
         rule, unit_amount=unit_amount, quantity=quantity, shipping_amount=shipping_amount
@@ -131,20 +152,40 @@ def commission_for_line(
     )
 
 
+def rules_for_cart(
+    *, vendor_ids: Sequence[int], category_ids: Sequence[int], currency: str, at: dt.datetime
+) -> dict[RuleKey, CommissionRule]:
+    """The candidate rules of a whole cart (its vendors, its categories with their ancestors) in
+    one query, to pass as `rules` to `commission_for_vendor_order` for each vendor."""
+    return _rules_valid(vendor_id=None, vendor_ids=sorted(set(vendor_ids)), chain=sorted(set(category_ids)),
+                        currency=_currency(currency), at=at)
+
+
 def commission_for_vendor_order(
-    *, vendor_id: int, currency: str, lines: Sequence[OrderLineInput], at: dt.datetime | None = None
+    *, vendor_id: int, currency: str, lines: Sequence[OrderLineInput], at: dt.datetime | None = None,
+    rules: dict[RuleKey, CommissionRule] | None = None,
 ) -> list[CommissionQuote]:
     """Per-line quotes for one vendor's sub-order, with each per-order fixed fee charged once.
 
     A rule's fixed amount per order is split over the lines that rule applies to, in proportion
-    to their amounts (`allocate`: the parts sum exactly to the fee).
+    to their amounts (`allocate`: the parts sum exactly to the fee). The candidate rules of all
+    lines are read in one query.
     """
     at = at or timezone.now()
+    if not lines:
+        return []
+    for line in lines:
+        _validate_line(line.unit_amount, line.quantity, line.shipping_amount)
+    chains = {cat for line in lines for cat in [line.category_id, *line.category_ancestor_ids]
+              if cat is not None}
+    if rules is None:  # else from `rules_for_cart` (this vendor, these chains, currency and `at`)
+        rules = _rules_valid(vendor_id=vendor_id, chain=sorted(chains), currency=_currency(currency), at=at)
     quotes = [
         commission_for_line(
             vendor_id=vendor_id, category_id=line.category_id,
             category_ancestor_ids=line.category_ancestor_ids, unit_amount=line.unit_amount,
             quantity=line.quantity, currency=currency, shipping_amount=line.shipping_amount, at=at,
+            rules=rules,
         )
         for line in lines
     ]
