@@ -84,6 +84,15 @@ def format_money(amount: int, currency: str) -> str:
     return f"{value:,.{places}f} {currency}"
 
 
+def format_money_localized(amount: int, currency: str) -> str:
+    """Minor units for people, in the active locale: '1,234.50 EUR' (en), '1.234,50 EUR' (de),
+    '1 234,50 EUR' (fr); JPY without decimals. The `money` template filter uses it too."""
+    from django.utils.formats import number_format
+
+    places = exponent(currency)
+    return f"{number_format(to_major(int(amount), currency), places, use_l10n=True, force_grouping=True)} {currency}"
+
+
 def to_major(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 

@@ -21,10 +21,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from common.money import allocate
+from common.money import allocate, format_money_localized
 from disputes.errors import (
     ChargebackClosed,
     ChargebackNotFound,
@@ -401,13 +402,13 @@ def claim_message_post(*, claim_id: Any, user: Any, role: str, body: Any,
 # ---------------------------------------------------------------------------------------------
 # vendor answers
 # ---------------------------------------------------------------------------------------------
-def _amount(value: Any, maximum: int, field: str = "amount") -> int:
+def _amount(value: Any, maximum: int, currency: str, field: str = "amount") -> int:
     if value in (None, ""):
         return maximum
     amount = _positive_int(value, field)
     if amount > maximum:
         raise OverRefund(
-            _("At most %(max)s can be refunded on this claim.") % {"max": maximum},
+            _("At most %(max)s can be refunded on this claim.") % {"max": format_money_localized(maximum, currency)},
             fields={field: [_("More than what is left to refund.")]},
         )
     return amount
@@ -425,7 +426,7 @@ def claim_accept(
     maximum = claim_refundable(claim)
     if maximum <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
-    value = _amount(amount, maximum)
+    value = _amount(amount, maximum, claim.currency)
     if return_required and not (return_instructions or "").strip():
         raise ClaimInvalid(_("Give the return address or label details."),
                            fields={"return_instructions": [_("Required for a return.")]})
@@ -576,7 +577,7 @@ def claim_decide(
     else:
         if amount in (None, ""):
             raise ClaimInvalid(_("Enter the amount to refund."), fields={"amount": [_("Required.")]})
-        value = _amount(amount, maximum)
+        value = _amount(amount, maximum, claim.currency)
     if liability == Claim.Liability.VENDOR:
         vendor_part = value
     elif liability == Claim.Liability.PLATFORM:
@@ -634,7 +635,8 @@ def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amou
     total_cap = sum(cap for _line, cap in caps)
     if amount <= 0 or amount > total_cap or sub.refunded_amount + amount > sub.total_amount:
         raise OverRefund(
-            _("At most %(max)s can still be refunded on this claim.") % {"max": max(total_cap, 0)},
+            _("At most %(max)s can still be refunded on this claim.")
+            % {"max": format_money_localized(max(total_cap, 0), order.currency)},
             fields={"amount": [_("More than what is left to refund.")]},
         )
     if not order.payment_intent_id:
@@ -919,8 +921,10 @@ def chargeback_opened_after(*, chargeback_id: int) -> None:
     for share in chargeback.shares.all():
         send_mail(
             _("A card dispute was opened on order %(order)s") % {"order": chargeback.order_id},
-            _("The buyer's bank disputes %(amount)s %(currency)s. Upload your evidence before %(due)s on your "
-              "dashboard.") % {"amount": share.amount, "currency": chargeback.currency, "due": chargeback.due_by},
+            _("The buyer's bank disputes %(amount)s. Upload your evidence before %(due)s on your dashboard.") % {
+                "amount": format_money_localized(share.amount, chargeback.currency),
+                "due": date_format(timezone.localtime(chargeback.due_by), "DATETIME_FORMAT") if chargeback.due_by
+                else "—"},
             None, _vendor_emails(share.vendor_id), fail_silently=True,
         )
 

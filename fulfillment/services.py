@@ -36,7 +36,10 @@ def _current_schema() -> str:
     return str(getattr(connection, "schema_name", ""))
 
 
-def _sync_soon(sub_order_id: int) -> None:
+def _sync_soon(sub_order_id: int, *, release_transfer: bool = False) -> None:
+    """After commit: copy the vendor's state onto the public sub-order; with `release_transfer`
+    (its last shipment), then release the vendor's transfer at once when the hold policy makes it
+    due, instead of waiting for the beat (which stays the safety net: docs/payouts.md)."""
     from orders.tasks import sub_order_sync
 
     # Queued from the public side: the task reads the vendor schema of that sub-order only.
@@ -44,7 +47,15 @@ def _sync_soon(sub_order_id: int) -> None:
         from django_tenants.utils import schema_context
 
         with schema_context("public"):
-            sub_order_sync.delay(sub_order_id)
+            if release_transfer:
+                from celery import chain
+
+                from payouts.tasks import transfer_release_for_sub_order
+
+                # In order: the release reads the sub-order's shipped state that the sync writes.
+                chain(sub_order_sync.si(sub_order_id), transfer_release_for_sub_order.si(sub_order_id)).delay()
+            else:
+                sub_order_sync.delay(sub_order_id)
 
     transaction.on_commit(queue)
 
@@ -155,7 +166,7 @@ def vendor_order_ship(
         ShipmentLine.objects.create(shipment=shipment, line_id=line_id, quantity=quantity)
         VendorOrderLine.objects.filter(pk=line_id).update(shipped_quantity=F("shipped_quantity") + quantity)
     _status_recompute(vendor_order)
-    _sync_soon(vendor_order.sub_order_id)
+    _sync_soon(vendor_order.sub_order_id, release_transfer=vendor_order.status == VendorOrder.Status.SHIPPED)
     return shipment
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.money import to_major
+from common.money import exponent, to_major
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import CommissionRule, ExportJob, Payout, Transfer
 
@@ -146,7 +147,16 @@ def export_request(*, kind: str, fmt: str, params: dict[str, Any], user: Any) ->
 # ---------------------------------------------------------------------------------------------
 # rows (generators over `.iterator()`: constant memory whatever the size)
 # ---------------------------------------------------------------------------------------------
-Rows = tuple[list[str], Callable[[], int], Callable[[], Iterator[list[Any]]]]
+@dataclass(frozen=True)
+class Rows:
+    """One export's rows. Money cells hold integer minor units (or None); each writer renders them:
+    CSV as major-unit text ("12.50", "1250" for JPY), XLSX as numbers with the currency's decimals."""
+
+    header: list[str]
+    count: Callable[[], int]
+    rows: Callable[[], Iterator[list[Any]]]
+    money: frozenset[str] = frozenset()  # columns in minor units, in the row's `currency`
+    group: str | None = None  # XLSX totals are per (group, currency); None: per currency
 
 
 def _m(amount: int | None, currency: str) -> str:
@@ -173,17 +183,18 @@ def _payout_report(params: dict[str, Any]) -> Rows:
             "amount_reversed", "currency", "status", "stripe_transfer_id", "release_at",
         ).iterator(chunk_size=CHUNK):
             created, vendor_id, name, key, order_id, amount, reversed_, cur, status, stripe_id, release = t
-            yield ["transfer", _iso(created), vendor_id, name, key, order_id, _m(amount, cur), _m(reversed_, cur),
-                   _m(amount - reversed_, cur), cur, status, stripe_id, _iso(release)]
+            yield ["transfer", _iso(created), vendor_id, name, key, order_id, amount, reversed_,
+                   amount - reversed_, cur, status, stripe_id, _iso(release)]
         for p in payouts.order_by("created_at", "id").values_list(
             "created_at", "vendor_id", "vendor__name", "stripe_payout_id", "amount", "currency", "status",
             "arrival_date",
         ).iterator(chunk_size=CHUNK):
             created, vendor_id, name, payout_id, amount, cur, status, arrival = p
-            yield ["payout", _iso(created), vendor_id, name, payout_id, "", _m(amount, cur), "", _m(amount, cur),
+            yield ["payout", _iso(created), vendor_id, name, payout_id, "", amount, None, amount,
                    cur, status, payout_id, _iso(arrival)]
 
-    return header, lambda: transfers.count() + payouts.count(), rows
+    return Rows(header, lambda: transfers.count() + payouts.count(), rows,
+                money=frozenset({"amount", "reversed", "net"}), group="type")
 
 
 def _paid_lines(params: dict[str, Any]) -> Any:
@@ -209,10 +220,10 @@ def _commission_report(params: dict[str, Any]) -> Rows:
             "commission_amount", "order__currency", "commission_rule_id",
         ).iterator(chunk_size=CHUNK):
             paid, order_id, vendor_id, name, sku, qty, amount, commission, cur, rule_id = r
-            yield [_iso(paid), order_id, vendor_id, name, sku, qty, _m(amount, cur), _m(commission, cur), cur,
+            yield [_iso(paid), order_id, vendor_id, name, sku, qty, amount, commission, cur,
                    rule_id or "", rules.get(rule_id, ""), paths.get(rule_id, "")]
 
-    return header, lines.count, rows
+    return Rows(header, lines.count, rows, money=frozenset({"line_amount", "commission"}))
 
 
 def _vendor_statement(params: dict[str, Any]) -> Rows:
@@ -231,14 +242,15 @@ def _vendor_statement(params: dict[str, Any]) -> Rows:
         ).iterator(chunk_size=CHUNK):
             paid, order_id, gross, commission, net, cur, reversed_, status = r
             reversed_ = reversed_ or 0
-            yield ["sale", _iso(paid), order_id, _m(gross, cur), _m(commission, cur), _m(reversed_, cur),
-                   _m(net - reversed_, cur), cur, status or "pending"]
+            yield ["sale", _iso(paid), order_id, gross, commission, reversed_, net - reversed_, cur,
+                   status or "pending"]
         for p in payouts.order_by("created_at", "id").values_list(
                 "created_at", "stripe_payout_id", "amount", "currency", "status").iterator(chunk_size=CHUNK):
             created, payout_id, amount, cur, status = p
-            yield ["payout", _iso(created), payout_id, "", "", "", _m(amount, cur), cur, status]
+            yield ["payout", _iso(created), payout_id, None, None, None, amount, cur, status]
 
-    return header, lambda: subs.count() + payouts.count(), rows
+    return Rows(header, lambda: subs.count() + payouts.count(), rows,
+                money=frozenset({"gross", "commission", "deductions", "net"}), group="section")
 
 
 def _tax_summary(params: dict[str, Any]) -> Rows:
@@ -269,12 +281,13 @@ def _tax_summary(params: dict[str, Any]) -> Rows:
             cur = r["order__currency"]
             row = [year, r["vendor_id"], r["vendor__name"], r["vendor__slug"], r["vendor__country"],
                    r["vendor__stripe_account_id"], r["vendor__support_email"], cur, r["sales"],
-                   _m(r["gross"], cur), _m(r["commission"], cur), _m(r["refunded"], cur)]
+                   r["gross"], r["commission"], r["refunded"]]
             for quarter in range(1, 5):
-                row += [r[f"q{quarter}_sales"], _m(r[f"q{quarter}_gross"], cur), _m(r[f"q{quarter}_commission"], cur)]
+                row += [r[f"q{quarter}_sales"], r[f"q{quarter}_gross"], r[f"q{quarter}_commission"]]
             yield row
 
-    return header, lambda: grouped.count(), rows
+    money = {"gross", "commissions", "refunded"} | {f"q{q}_{name}" for q in range(1, 5) for name in ("gross", "commissions")}
+    return Rows(header, lambda: grouped.count(), rows, money=frozenset(money))
 
 
 BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
@@ -302,28 +315,105 @@ def export_storage() -> Storage:
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT / "finance-exports")
 
 
-def _write_csv(out: IO[bytes], header: list[str], rows: Iterator[list[Any]], tick: Callable[[], None]) -> None:
+def _money_columns(rows: Rows) -> tuple[list[int], int]:
+    """Indexes of the money columns and of the currency column naming their currency."""
+    return [i for i, name in enumerate(rows.header) if name in rows.money], rows.header.index("currency")
+
+
+def _write_csv(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
+    """Machine-readable: money as major-unit text with the currency's decimals ("12.50", JPY "1250")."""
     import io
 
+    money, currency = _money_columns(rows)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
-    writer.writerow(header)
-    for row in rows:
+    writer.writerow(rows.header)
+    for row in rows.rows():
+        for index in money:
+            row[index] = _m(row[index], row[currency])
         writer.writerow(row)
         tick()
     text.flush()
     text.detach()
 
 
-def _write_xlsx(out: IO[bytes], header: list[str], rows: Iterator[list[Any]], tick: Callable[[], None]) -> None:
-    from openpyxl import Workbook
+def number_format_for(currency: str) -> str:
+    """Excel number format showing the currency's decimals: EUR '#,##0.00', JPY '#,##0'."""
+    places = exponent(currency)
+    return "#,##0." + "0" * places if places else "#,##0"
 
-    workbook = Workbook(write_only=True)  # rows go straight to a temporary file, not kept in memory
+
+_XLSX_WIDTHS = {"date": 32, "release_at": 32, "vendor": 24, "reference": 30, "stripe_id": 30, "email": 28,
+                "stripe_account": 24, "slug": 16, "category": 24, "sku": 16, "status": 14, "type": 16,
+                "section": 14, "currency": 10}
+
+
+def _xlsx_width(name: str, money: frozenset[str]) -> float:
+    return 16 if name in money else _XLSX_WIDTHS.get(name, max(10, len(name) + 3))
+
+
+def _write_xlsx(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
+    """For people: amounts are numeric cells in major units (Decimal from the minor units, never a
+    float computation) formatted with the currency's decimals, the currency column beside them; a
+    frozen bold header; at the bottom, one bold totals row per (group, currency) labelled
+    "total <group>" (no blank row before them: readers that index columns keep working).
+
+    The workbook is write-only: each row goes straight to a temporary file, so memory stays flat
+    whatever the size (the totals are a few integers per group and currency)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
-    sheet.append(header)
-    for row in rows:
+    sheet.freeze_panes = "A2"  # header row stays visible
+    for number, name in enumerate(rows.header, start=1):  # column styles go before any row
+        sheet.column_dimensions[get_column_letter(number)].width = _xlsx_width(name, rows.money)
+    bold = Font(bold=True)
+    styles: dict[tuple[str | None, bool], Any] = {}
+
+    def cell(value: Any, *, fmt: str | None = None, strong: bool = False) -> Any:
+        """A styled cell; each style is built once and copied (cheap) into the next cells."""
+        style = styles.get((fmt, strong))
+        if style is None:
+            template = WriteOnlyCell(sheet)
+            if fmt is not None:
+                template.number_format = fmt
+            if strong:
+                template.font = bold
+            style = styles[(fmt, strong)] = template._style
+        return Cell(sheet, row=1, column=1, value=value, style_array=style)
+
+    money, currency = _money_columns(rows)
+    group = rows.header.index(rows.group) if rows.group else None
+    label = group if group is not None else 0
+    totals: dict[tuple[Any, str], list[int | None]] = {}
+    sheet.append([cell(name, strong=True) for name in rows.header])
+    for row in rows.rows():
+        cur = row[currency]
+        fmt = number_format_for(cur)
+        sums = totals.setdefault((row[group] if group is not None else "", cur), [None] * len(money))
+        for position, index in enumerate(money):
+            amount = row[index]
+            if amount is None:
+                continue
+            sums[position] = (sums[position] or 0) + int(amount)
+            row[index] = cell(to_major(int(amount), cur), fmt=fmt)
         sheet.append(row)
         tick()
+    if totals:
+        groups = list(dict.fromkeys(key for key, _cur in totals))  # first-seen order, then currency
+        for key, cur in sorted(totals, key=lambda k: (groups.index(k[0]), k[1])):
+            line: list[Any] = [None] * len(rows.header)
+            line[label] = cell(f"total {key}".strip(), strong=True)
+            line[currency] = cell(cur, strong=True)
+            fmt = number_format_for(cur)
+            for position, index in enumerate(money):
+                amount = totals[(key, cur)][position]
+                if amount is not None:
+                    line[index] = cell(to_major(amount, cur), fmt=fmt, strong=True)
+            sheet.append(line)
     workbook.save(out)
 
 
@@ -336,8 +426,8 @@ def export_job_run(*, job_id: int) -> ExportJob:
         job.status = ExportJob.Status.RUNNING
         job.save(update_fields=["status", "updated_at"])
     try:
-        header, count, rows = BUILDERS[job.kind](job.params)
-        total = max(count(), 0)
+        rows = BUILDERS[job.kind](job.params)
+        total = max(rows.count(), 0)
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
         written = 0
 
@@ -350,7 +440,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
 
         writer = _write_xlsx if job.format == ExportJob.Format.XLSX else _write_csv
         with tempfile.TemporaryFile() as out:
-            writer(out, header, rows(), tick)
+            writer(out, rows, tick)
             out.seek(0)
             stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
             name = export_storage().save(f"{job.kind}-{job.pk}-{stamp}.{job.format}", File(out))

@@ -48,6 +48,12 @@ class ReconciliationReport:
         return not self.mismatches
 
     @property
+    def balances(self) -> list[dict[str, Any]]:
+        """`totals` for display, each with its currency (the last word of its name: "platform EUR",
+        "vendor 3 EUR")."""
+        return [{"name": name, "currency": name.rsplit(" ", 1)[-1], **values} for name, values in self.totals.items()]
+
+    @property
     def unexplained(self) -> dict[str, int]:
         """Net difference in minor units per currency over the balance checks."""
         result: dict[str, int] = defaultdict(int)

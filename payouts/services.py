@@ -79,10 +79,14 @@ def _check_overlap(values: dict[str, Any], exclude_id: int | None) -> None:
     target = f"commission:{values['scope']}:{values.get('vendor_id')}:{values.get('category_id')}"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [target])
-    clashes = CommissionRule.objects.filter(
+    # A missing vendor/category is `IS NULL` (a platform-wide or vendor-wide rule). django-stubs
+    # rejects None in an exact lookup on a nullable foreign key's `_id` (typeddjango/django-stubs#3472).
+    clashes = CommissionRule.objects.filter(  # type: ignore[misc]
         scope=values["scope"], vendor_id=values.get("vendor_id"),
         category_id=values.get("category_id"), currency=values["currency"],
-    ).exclude(pk=exclude_id)
+    )
+    if exclude_id is not None:  # the rule being edited; a new rule has none to leave out
+        clashes = clashes.exclude(pk=exclude_id)
     if values.get("valid_to") is not None:
         clashes = clashes.filter(valid_from__lt=values["valid_to"])
     clashes = clashes.exclude(valid_to__isnull=False, valid_to__lte=values["valid_from"])
@@ -158,6 +162,7 @@ def commission_rule_update(*, rule: CommissionRule, **fields: Any) -> Commission
 # Transfer and payout writes live in their own modules; these are the names other apps call.
 from payouts.transfers import (  # noqa: E402, F401
     transfer_hold_for_sub_order,
+    transfer_release_for_sub_order,
     transfer_release_hold,
     transfer_reverse_for_sub_order,
     transfers_create_for_order,

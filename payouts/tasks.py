@@ -21,6 +21,14 @@ def transfers_create_for_order(self, order_id: int) -> int:  # type: ignore[no-u
     return len(created)
 
 
+@shared_task(bind=True, max_retries=5, acks_late=True, default_retry_delay=10)
+def transfer_release_for_sub_order(self, sub_order_id: int) -> str:  # type: ignore[no-untyped-def]
+    """After a shipment (queued by fulfilment once the sub-order is synced): send its transfer now
+    if the policy makes it due. Idempotent; the beat below stays the safety net."""
+    transfer = transfers.transfer_release_for_sub_order(sub_order_id=sub_order_id)
+    return transfer.status if transfer is not None else "missing"
+
+
 @shared_task(acks_late=True)
 def transfers_release_due() -> dict[str, int]:
     """Beat: missing transfers created, shipped sub-orders scheduled, due and retryable sent."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from common.money import format_money_localized
 from payments import gateway
 from payments.errors import GatewayError, GatewayUnavailable, IdempotencyConflict
 from payouts.errors import (
@@ -385,6 +386,24 @@ def _offset_vendor_debt(transfer: Transfer) -> int:
     return transfer.amount_due
 
 
+def transfer_release_for_sub_order(*, sub_order_id: int, now: dt.datetime | None = None) -> Transfer | None:
+    """Right after a sub-order's state changed (its last shipment): schedule its transfer from the
+    sub-order's new state and send it when that makes it due, without waiting for the beat.
+
+    Safe to run any number of times, and alongside the beat: `transfer_execute` locks the row and
+    only sends a pending (or retryable failed) transfer that is due and not held, and the gateway
+    call carries the transfer's idempotency key, so a second run finds it transferred and does
+    nothing. A policy that is not due yet (N days after delivery) just gets its release date.
+    """
+    transfer = transfer_refresh_for_sub_order(sub_order_id=sub_order_id)
+    if transfer is None or transfer.status not in (S.PENDING, S.FAILED):
+        return transfer
+    now = now or timezone.now()
+    if transfer.hold_reasons or transfer.release_at is None or transfer.release_at > now:
+        return transfer
+    return transfer_execute(transfer_id=transfer.pk, now=now)
+
+
 def transfers_release_due(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
     """The beat's work: create missing transfers, schedule shipped ones, send what is due."""
     created = 0
@@ -440,7 +459,8 @@ def transfer_reverse_for_sub_order(
         raise TransferStateConflict(_("The transfer is being sent; try again in a moment."))
     if amount > transfer.amount_due:
         raise TransferReversalInvalid(
-            _("Only %(left)s can still be taken back.") % {"left": transfer.amount_due},
+            _("Only %(left)s can still be taken back.")
+            % {"left": format_money_localized(transfer.amount_due, transfer.currency)},
             fields={"amount": [_("Too large.")]},
         )
     stripe_reversal_id = ""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
 
-from common.money import exponent, to_major
+from common.money import format_money_localized
 
 register = template.Library()
 
@@ -14,5 +13,4 @@ register = template.Library()
 def money(amount: int | None, currency: str) -> str:
     if amount is None:
         return ""
-    places = exponent(currency)
-    return f"{number_format(to_major(int(amount), currency), places, use_l10n=True, force_grouping=True)} {currency}"
+    return format_money_localized(int(amount), currency)

@@ -42,7 +42,9 @@ def account_balance(account: LedgerAccount) -> int:
 
 def balances_by_code(*, currency: str, vendor_id: int | None = None) -> dict[str, int]:
     """Raw balances of the platform's (or one vendor's) accounts in a currency, by code."""
-    rows = LedgerBalance.objects.filter(
+    # vendor_id=None selects the platform's accounts (`vendor_id IS NULL`). django-stubs rejects None
+    # in an exact lookup on a nullable foreign key's `_id` (typeddjango/django-stubs#3472).
+    rows = LedgerBalance.objects.filter(  # type: ignore[misc]
         account__currency=currency, account__vendor_id=vendor_id
     ).values_list("account__code", "balance")
     return dict(rows)

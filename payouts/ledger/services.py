@@ -36,7 +36,9 @@ def account_for(*, code: str, currency: str, vendor_id: int | None = None) -> Le
         currency = validate_currency(currency)
     except MoneyError as exc:
         raise LedgerEntryInvalid(str(exc), fields={"currency": [str(exc)]}) from exc
-    account, _ = LedgerAccount.objects.get_or_create(
+    # vendor_id=None is the platform account (`vendor_id IS NULL`). django-stubs rejects None in an
+    # exact lookup on a nullable foreign key's `_id` (typeddjango/django-stubs#3472).
+    account, _ = LedgerAccount.objects.get_or_create(  # type: ignore[misc]
         code=code, currency=currency, vendor_id=vendor_id, defaults={"type": account_type}
     )
     return account

@@ -52,6 +52,13 @@ def test_dispute_created_opens_case_holds_funds_and_tells_vendors(
     assert held.count() == 2 and all(t.status == "held" for t in held)
     owner_emails = {vendor_a.memberships.get(role="owner").user.email, vendor_b.memberships.get(role="owner").user.email}
     assert owner_emails <= {to for m in mailoutbox for to in m.to}
+    # the amount reads as money, not minor units: "30.00 EUR", never "3000 EUR"
+    from common.money import format_money_localized
+
+    mail_a = next(m for m in mailoutbox if m.subject.startswith("A card dispute")
+                  and vendor_a.memberships.get(role="owner").user.email in m.to)
+    assert format_money_localized(shares[vendor_a.pk], "EUR") in mail_a.body
+    assert f"{shares[vendor_a.pk]} EUR" not in mail_a.body and "+00:00" not in mail_a.body
     assert ledger_balanced()
 
 

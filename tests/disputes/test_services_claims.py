@@ -280,3 +280,24 @@ def test_open_claim_holds_the_vendor_transfer_until_resolved(buyer, vendor_a, ow
     services.claim_decide(claim_id=claim.pk, admin=admin_user, outcome="deny")
     transfer.refresh_from_db()
     assert transfer.status == "pending" and not transfer.hold_reasons
+
+
+def test_over_refund_messages_show_money_in_the_active_locale(buyer, vendor_a, owner_a, admin_user, paid_order):
+    """"At most 123456 can be refunded" was minor units: people read 1,234.56 EUR (or 1.234,56 EUR)."""
+    from django.db import transaction
+    from django.utils import translation
+
+    order = paid_order((vendor_a, sellable_variant(vendor_a, price=123456), 1))
+    claim = _open(buyer, order, vendor_a)
+    assert services.claim_refundable(claim) == 123456
+    with pytest.raises(OverRefund) as raised:
+        services.claim_accept(claim_id=claim.pk, vendor=vendor_a, user=owner_a, amount=123457)
+    assert raised.value.message == "At most 1,234.56 EUR can be refunded on this claim."
+    with translation.override("de"), pytest.raises(OverRefund) as raised:
+        services.claim_accept(claim_id=claim.pk, vendor=vendor_a, user=owner_a, amount=123457)
+    assert "1.234,56 EUR" in raised.value.message and "123456" not in raised.value.message
+    with translation.override("fr"), pytest.raises(OverRefund) as raised, transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        services.claim_refund_issue(claim=locked, amount=200000, liability="vendor", vendor_amount=200000,
+                                    actor=owner_a)
+    assert "1\xa0234,56 EUR" in raised.value.message and "123456" not in raised.value.message

@@ -133,7 +133,121 @@ def test_xlsx_export(settled, finance_user, tmp_path, settings):
     with exports.export_open(job) as handle:
         workbook = load_workbook(io.BytesIO(handle.read()), read_only=True)
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0][0] == "type" and len(rows) == 4
+    assert rows[0][0] == "type" and len(rows) == 1 + 3 + 2  # header, 2 transfers + 1 payout, 2 totals rows
+    assert [r[0] for r in rows[-2:]] == ["total transfer", "total payout"]
+
+
+def _xlsx(job):
+    from openpyxl import load_workbook
+
+    with exports.export_open(job) as handle:
+        return load_workbook(io.BytesIO(handle.read())).active
+
+
+def test_xlsx_payout_report_has_numbers_formats_and_totals_that_match_the_csv(settled, finance_user, tmp_path,
+                                                                              settings):
+    """Amounts are numeric cells in major units with the currency's decimals; the bottom rows total
+    each type and currency, equal to the CSV's amounts summed in minor units, to the cent."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from common.money import parse_amount
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    csv_rows = _csv(_run("payout_report", "csv", _period(), finance_user))
+    sheet = _xlsx(_run("payout_report", "xlsx", _period(), finance_user))
+    header, *data = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header == csv_rows[0]  # same columns, same order: currency right after the amounts
+    col = {name: header.index(name) for name in header}
+    money = ("amount", "reversed", "net")
+
+    # the frozen, bold header and readable widths
+    assert sheet.freeze_panes == "A2"
+    assert all(c.font.b for c in sheet[1])
+    assert sheet.column_dimensions["B"].width >= 25 and sheet.column_dimensions["G"].width >= 12
+
+    # data rows: the CSV's rows, amounts as numbers equal to the CSV's text, formatted with 2 decimals
+    body, totals = data[:-2], data[-2:]
+    assert len(body) == len(csv_rows) - 1 == 3
+    for number, (row, text) in enumerate(zip(body, csv_rows[1:], strict=True), start=2):
+        for name in money:
+            value = row[col[name]]
+            if text[col[name]] == "":
+                assert value is None
+                continue
+            assert isinstance(value, int | float) and not isinstance(value, bool)
+            assert Decimal(str(value)) == Decimal(text[col[name]])
+            cell = sheet.cell(row=number, column=col[name] + 1)
+            assert cell.number_format == "#,##0.00" and cell.data_type == "n"
+        assert row[col["currency"]] == text[col["currency"]] == "EUR"
+
+    # totals: per type and currency, equal to the CSV's minor units summed
+    expected: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for text in csv_rows[1:]:
+        for name in money:
+            if text[col[name]]:
+                expected[(text[0], text[col["currency"]])][name] += parse_amount(text[col[name]], "EUR")
+    assert [(r[0], r[col["currency"]]) for r in totals] == [("total transfer", "EUR"), ("total payout", "EUR")]
+    for number, row in enumerate(totals, start=len(data)):  # sheet rows: header is row 1
+        kind = row[0].removeprefix("total ")
+        for name in money:
+            value = row[col[name]]
+            if name not in expected[(kind, "EUR")]:
+                assert value is None  # payouts have no "reversed"
+                continue
+            assert parse_amount(Decimal(str(value)).quantize(Decimal("0.01")), "EUR") == expected[(kind, "EUR")][name]
+            cell = sheet.cell(row=number, column=col[name] + 1)
+            assert cell.font.b and cell.number_format == "#,##0.00"
+    transfer_net = sum(s.net_amount for s in settled.sub_orders.all())
+    assert expected[("transfer", "EUR")]["net"] == transfer_net
+
+
+def test_xlsx_amounts_use_each_currencys_decimals_and_csv_stays_major_unit_text(tmp_path):
+    """EUR 2 decimals, JPY none, KWD 3: the same rows through both writers."""
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    source = [["transfer", "t1", 1250, 0, "EUR"], ["transfer", "t2", 1250, 50, "JPY"],
+              ["transfer", "t3", 1250, None, "KWD"], ["transfer", "t4", 1, 0, "EUR"],
+              ["payout", "p1", 99999, None, "EUR"]]
+    rows = exports.Rows(["type", "reference", "amount", "reversed", "currency"], lambda: len(source),
+                        lambda: iter([list(r) for r in source]), money=frozenset({"amount", "reversed"}),
+                        group="type")
+    path = tmp_path / "out.csv"
+    with path.open("wb") as out:
+        exports._write_csv(out, rows, lambda: None)
+    assert list(csv.reader(io.StringIO(path.read_text()))) == [
+        ["type", "reference", "amount", "reversed", "currency"], ["transfer", "t1", "12.50", "0.00", "EUR"],
+        ["transfer", "t2", "1250", "50", "JPY"], ["transfer", "t3", "1.250", "", "KWD"],
+        ["transfer", "t4", "0.01", "0.00", "EUR"], ["payout", "p1", "999.99", "", "EUR"]]
+    path = tmp_path / "out.xlsx"
+    with path.open("wb") as out:
+        exports._write_xlsx(out, rows, lambda: None)
+    sheet = load_workbook(path).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    formats = [[c.number_format for c in r] for r in sheet.iter_rows()]
+    assert values[1:6] == [["transfer", "t1", 12.5, 0, "EUR"], ["transfer", "t2", 1250, 50, "JPY"],
+                           ["transfer", "t3", 1.25, None, "KWD"], ["transfer", "t4", 0.01, 0, "EUR"],
+                           ["payout", "p1", 999.99, None, "EUR"]]
+    assert [f[2] for f in formats[1:6]] == ["#,##0.00", "#,##0", "#,##0.000", "#,##0.00", "#,##0.00"]
+    # one totals row per type and currency, types in order of appearance, currencies sorted
+    assert values[6:] == [["total transfer", None, 12.51, 0, "EUR"], ["total transfer", None, 1250, 50, "JPY"],
+                          ["total transfer", None, 1.25, None, "KWD"], ["total payout", None, 999.99, None, "EUR"]]
+    assert [f[2] for f in formats[6:]] == ["#,##0.00", "#,##0", "#,##0.000", "#,##0.00"]
+    assert Decimal(str(values[6][2])) == Decimal("12.51")
+
+
+def test_xlsx_export_of_many_transfers_runs_in_bounded_memory(vendor_a, finance_user, tmp_path, settings):
+    """The styled XLSX stays write-only (streamed): memory does not grow with the rows."""
+    from bench.finance_bench import measure_export, seed_transfers
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    seed_transfers(count=10_000, vendor=vendor_a, buyer=finance_user, tag="t10kx")
+    figures = measure_export(fmt="xlsx", date_from=_today() - dt.timedelta(days=1), date_to=_today())
+    print(f"\n10k xlsx export: {figures['seconds']:.1f}s, traced peak {figures['peak_mb']:.1f} MB")
+    assert figures["status"] == "done" and figures["rows"] == 10_000
+    assert figures["peak_mb"] < 30
 
 
 def test_signed_link_expires_and_cannot_be_forged(settled, finance_user, tmp_path, settings):

@@ -97,6 +97,15 @@ def test_inverted_period_is_a_form_error(finance_client):
 def test_reconciliation_page_shows_zero_mismatches(settled, finance_client):
     response = finance_client.get("/ops/finance/reconciliation/?run=1")
     assert response.status_code == 200 and 'data-testid="reconciliation-ok"' in response.content.decode()
+    # balances read as money in the row's currency, not minor units
+    from common.money import format_money_localized as format_money
+    from payouts.reconciliation import reconcile
+
+    html = response.content.decode()
+    platform = reconcile().totals["platform EUR"]
+    assert platform["ledger"] >= 100  # so its raw and formatted forms differ
+    assert f'font-monospace">{format_money(platform["ledger"], "EUR")}<' in html
+    assert f'font-monospace">{platform["ledger"]}<' not in html
 
 
 def test_export_page_queues_once_polls_and_downloads(settled, finance_client, tmp_path, settings,

@@ -175,8 +175,11 @@ def test_reverse_before_transfer_sends_less_and_after_reverses_on_stripe(two_ven
     assert ta.amount_reversed == 500
     with pytest.raises(TransferReversalInvalid):
         svc.transfer_reverse_for_sub_order(sub_order_id=sub_a.pk, amount=600, key="refund:r1", reason="x")
-    with pytest.raises(TransferReversalInvalid):
+    with pytest.raises(TransferReversalInvalid) as raised:
         svc.transfer_reverse_for_sub_order(sub_order_id=sub_a.pk, amount=ta.amount, key="refund:r2", reason="x")
+    from common.money import format_money
+
+    assert raised.value.message == f"Only {format_money(ta.amount - 500, 'EUR')} can still be taken back."
     svc.transfer_release_hold(sub_order_id=sub_a.pk)
     svc.transfers_release_due()
     ta.refresh_from_db()
@@ -235,3 +238,51 @@ def test_a_vendor_debt_is_deducted_from_its_next_transfer(two_vendor_order, vend
     balances = vendor_balances(vendor_id=vendor_a.pk, currency="EUR")
     assert balances["pending"] == 0 and balances["available"] == transfer.amount - 300
     assert unbalanced_entries() == []
+
+
+def _ship(sub_order_id: int, when: dt.datetime) -> None:
+    SubOrder.objects.filter(pk=sub_order_id).update(
+        status=SubOrder.Status.FULFILLED,
+        tracking=[{"carrier": "DHL", "tracking_number": "1", "shipped_at": when.isoformat()}])
+
+
+@override_settings(PAYOUTS_HOLD_POLICY="on_shipment")
+def test_release_for_a_shipped_sub_order_sends_once_however_often_it_runs(two_vendor_order, vendor_a):
+    """What the task queued after a shipment runs: due → sent; again, the beat, a direct execute →
+    the same transfer, one attempt, one ledger entry."""
+    order = two_vendor_order
+    svc.transfers_create_for_order(order_id=order.pk)
+    transfer = Transfer.objects.get(order=order, vendor=vendor_a)
+    assert svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id).status == S.PENDING  # not shipped
+    _ship(transfer.sub_order_id, timezone.now() - dt.timedelta(seconds=5))
+
+    first = svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id)
+    assert first.status == S.TRANSFERRED and first.attempts == 1 and first.stripe_transfer_id
+    again = svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id)
+    assert svc.transfers_release_due()["sent"] == 0
+    svc.transfer_execute(transfer_id=transfer.pk)
+    transfer.refresh_from_db()
+    assert again.stripe_transfer_id == transfer.stripe_transfer_id == first.stripe_transfer_id
+    assert transfer.attempts == 1 and transfer.amount_transferred == transfer.amount
+    assert JournalEntry.objects.filter(kind="transfer", key=f"transfer:{first.stripe_transfer_id}").count() == 1
+    assert gateway.transfer_retrieve(transfer_id=first.stripe_transfer_id).amount == transfer.amount
+    # the gateway key is per transfer (not per run): a replayed request returns the same Stripe transfer
+    replay = gateway.transfer_create(
+        key=transfer.gateway_key, amount=transfer.amount, currency=transfer.currency,
+        destination=vendor_a.stripe_account_id, source_transaction=svc._charge_id(order),
+        transfer_group=order.transfer_group or f"order_{order.pk}",
+        metadata={"order_id": order.pk, "sub_order_id": transfer.sub_order_id, "vendor_id": transfer.vendor_id})
+    assert replay.id == first.stripe_transfer_id
+
+
+def test_release_for_a_sub_order_keeps_a_days_after_delivery_hold(two_vendor_order, vendor_a, admin_user):
+    """A deliberate hold (N days after the last shipment) is not shortened: only scheduled."""
+    svc.vendor_payout_policy_set(vendor_id=vendor_a.pk, hold_policy="days_after_delivery", hold_days=3,
+                                 user=admin_user)
+    svc.transfers_create_for_order(order_id=two_vendor_order.pk)
+    transfer = Transfer.objects.get(order=two_vendor_order, vendor=vendor_a)
+    shipped_at = timezone.now() - dt.timedelta(minutes=1)
+    _ship(transfer.sub_order_id, shipped_at)
+    released = svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id)
+    assert released.status == S.PENDING and not released.stripe_transfer_id
+    assert abs((released.release_at - (shipped_at + dt.timedelta(days=3))).total_seconds()) < 1
