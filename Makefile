@@ -37,6 +37,7 @@ run: install
 test: install e2e-deps
 	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 	$(MAKE) lint
+	$(MAKE) typecheck
 	$(MAKE) infra-check
 
 test-fast: install

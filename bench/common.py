@@ -139,13 +139,15 @@ def write_results(results: list[BenchResult], *, quick: bool, path_stem: str,
     """Write docs/<stem>.json and .md, keeping earlier figures of benchmarks not run this time."""
     json_path = REPO / "docs" / f"{path_stem}.json"
     generated_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    for result in results:
-        result.details.setdefault("generated_at", generated_at)
+    for fresh in results:
+        fresh.details.setdefault("generated_at", generated_at)
+    machine_facts = machine()
+    merged = _merged(results, json_path, order or [])
     payload = {
-        "machine": machine(),
+        "machine": machine_facts,
         "quick": quick,
         "generated_at": generated_at,
-        "results": _merged(results, json_path, order or []),
+        "results": merged,
     }
     json_path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     lines = [
@@ -162,15 +164,15 @@ def write_results(results: list[BenchResult], *, quick: bool, path_stem: str,
         "",
         "| what | value |",
         "| --- | --- |",
-        *[f"| {key} | {value} |" for key, value in payload["machine"].items()],
+        *[f"| {key} | {value} |" for key, value in machine_facts.items()],
         "",
     ]
-    present = {entry.get("details", {}).get("key") for entry in payload["results"]}
+    present = {entry.get("details", {}).get("key") for entry in merged}
     missing = [name for name in (order or []) if name not in present]
     if missing:
         lines += [f"Not measured in this file yet: {', '.join(missing)}"
                   + ("" if quick else " (their quick-size figures are in `docs/benchmarks-quick.md`)") + ".", ""]
-    for result in payload["results"]:
+    for result in merged:
         details = result.get("details", {})
         lines += [
             f"## {result['benchmark']}",

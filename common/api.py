@@ -66,8 +66,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     if isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        detail = exc.detail
-        message = str(detail) if not isinstance(detail, (dict, list)) else str(exc.default_detail)
+        api_detail = exc.detail
+        message = str(api_detail) if not isinstance(api_detail, (dict, list)) else str(exc.default_detail)
         response.data = error_body(str(code), message)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'

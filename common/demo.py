@@ -75,6 +75,8 @@ def demo_seed() -> DemoLogins:
                 charges_enabled=True, payouts_enabled=True,
                 description=f"{name}: demo store of the marketplace.",
             )
+        if vendor.store is None:
+            raise RuntimeError(f"The demo vendor “{slug}” exists without a store.")
         with schema_context(vendor.store.schema_name):
             demo_catalog_seed(products=products, currency=currency)
         from orders.services import shipping_rates_demo_seed

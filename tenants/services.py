@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from common.exceptions import ApplicationError, Conflict
+from tenants.db import tenant_connection
 from tenants.models import Domain, Store
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def store_provision(*, store_id: int) -> Store:
     try:
         return _store_provision_locked(store_id)
     finally:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key])
 
@@ -111,15 +112,15 @@ def template_schema_ensure() -> Store | None:
             defaults={"name": "Vendor schema template", "status": Store.Status.PENDING},
         )
         if template.status != Store.Status.READY or not schema_exists(base):
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             _schema_drop(base, allow=base)
             # The template itself is built by migrations (there is nothing to clone it from).
             template.create_schema(check_if_exists=False, verbosity=0)
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
             Store.objects.filter(pk=template.pk).update(status=Store.Status.READY)
             template.status = Store.Status.READY
     finally:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_PROVISION_LOCK_BASE])
     return template
@@ -135,11 +136,11 @@ def _store_provision_locked(store_id: int) -> Store:
     store.save(update_fields=["status", "provisioning_error"])
     started = time.monotonic()
     try:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         # A schema left by a crashed attempt may be half-migrated: start again from nothing.
         _schema_drop(store.schema_name)
         store.create_schema(check_if_exists=False, verbosity=0)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         with transaction.atomic():
             host = vendor_host(store_slug(store))
             domain, _ = Domain.objects.get_or_create(
@@ -153,7 +154,7 @@ def _store_provision_locked(store_id: int) -> Store:
             store.save(update_fields=["status", "provisioned_at", "provisioning_seconds"])
     except Exception as exc:
         logger.exception("provisioning of %s failed", store.schema_name)
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         _schema_drop(store.schema_name)
         Store.objects.filter(pk=store.pk).update(
             status=Store.Status.FAILED, provisioning_error=f"{type(exc).__name__}: {exc}"[:2000]

@@ -24,6 +24,6 @@ def store_provision_task(store_id: int) -> str:
 @shared_task
 def tenant_ping() -> str:
     """Answer with the schema the task ran in: proves workers honour the caller's tenant."""
-    from django.db import connection
+    from tenants.db import current_schema_name
 
-    return str(connection.schema_name)
+    return current_schema_name()
