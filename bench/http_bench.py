@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlsplit
 
 from bench.common import REPO, BenchResult, summary_ms
 
@@ -46,10 +45,9 @@ def _targets(port: int) -> dict[str, str]:
         response = conn.getresponse()
         body = json.loads(response.read() or b"{}")
         results = body.get("results") or []
-        url = results[0].get("url") if results else None
-        if url:
-            parts = urlsplit(url)
-            targets["product page"] = parts.path + (f"?{parts.query}" if parts.query else "")
+        if results and results[0].get("id") and results[0].get("handle"):
+            # The marketplace's product page: /p/<listing id>/<handle>/.
+            targets["product page"] = f"/p/{results[0]['id']}/{results[0]['handle']}/"
     except (OSError, ValueError):
         pass
     return targets
