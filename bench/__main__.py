@@ -20,7 +20,8 @@ def _forget_orphan_stores() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.id FROM tenants_store s LEFT JOIN pg_namespace n ON n.nspname = s.schema_name "
-            "WHERE n.oid IS NULL AND (s.schema_name LIKE 'v_bench%%' OR s.schema_name LIKE 'v_pjbench%%')")
+            "WHERE n.oid IS NULL AND (s.schema_name LIKE 'v_bench%%' OR s.schema_name LIKE 'v_pjbench%%' "
+            "OR s.schema_name LIKE 'v_tnbench%%')")
         ids = [row[0] for row in cursor.fetchall()]
         if ids:
             cursor.execute("UPDATE vendors_vendor SET store_id = NULL WHERE store_id = ANY(%s)", [ids])

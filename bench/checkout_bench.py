@@ -48,8 +48,12 @@ ADDRESS = {"name": "Bench", "line1": "Hauptstr. 1", "line2": "", "city": "Berlin
 # setup (parent process)
 # ---------------------------------------------------------------------------------------------
 def _vendors(count: int) -> list[Any]:
+    from django_tenants.utils import schema_exists
+
     from accounts.models import User
     from orders.services import shipping_rates_demo_seed
+    from tenants.models import Store
+    from tenants.services import schema_name_for, store_create, store_provision
     from vendors.models import Vendor
     from vendors.services import vendor_create
 
@@ -63,6 +67,14 @@ def _vendors(count: int) -> list[Any]:
             )
             vendor = vendor_create(slug=slug, name=f"Checkout bench {index:02d}", owner=owner, currency="EUR",
                                    status=Vendor.Status.ACTIVE, provision_now=True)
+        if vendor.store is None or not schema_exists(vendor.store.schema_name):
+            # The store or its schema went away (an interrupted run, a cleanup): provision it again.
+            store = vendor.store or Store.objects.filter(schema_name=schema_name_for(slug)).first()
+            if store is None:
+                store = store_create(slug=slug, name=vendor.name)
+            Store.objects.filter(pk=store.pk).update(status=Store.Status.PENDING)
+            store_provision(store_id=store.pk)
+            Vendor.objects.filter(pk=vendor.pk).update(store=store)
         Vendor.objects.filter(pk=vendor.pk).update(charges_enabled=True, status=Vendor.Status.ACTIVE)
         vendor.refresh_from_db()
         if index % 2 == 0:

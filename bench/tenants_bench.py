@@ -11,7 +11,8 @@ from django.db import connection
 from bench.common import BenchResult, peak_rss_mb, summary_ms
 from tenants.db import tenant_connection
 
-PREFIX = "bench"
+# Distinct from every other benchmark's vendors: this module drops every schema it matches.
+PREFIX = "tnbench"
 
 
 def _drop_bench_schemas() -> None:

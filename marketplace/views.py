@@ -92,7 +92,8 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
 
 def search_page(request: HttpRequest) -> HttpResponse:
     context = _search_context(request)
-    template = "marketplace/_results.html" if getattr(request, "htmx", False) else "marketplace/search.html"
+    # htmx swaps the results and, out of band, the heading that names the query.
+    template = "marketplace/_search_htmx.html" if getattr(request, "htmx", False) else "marketplace/search.html"
     return render(request, template, context)
 
 

@@ -34,7 +34,7 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
     """Search with a typo, narrow to one store with the facet, open the product, add it."""
     page.goto(f"{site.platform}/search/")
     box = page.get_by_role("main").get_by_label("Search")
-    box.fill("backpak")  # typo: full text finds nothing, trigram similarity does
+    box.fill("backpak")  # typo: full text finds nothing, the word list corrects it
     results = page.locator("#results-heading")
     results.filter(has_text="3 products").wait_for()  # everything, before the query
     box.press("Enter")
@@ -42,6 +42,8 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
     results.filter(has_text="2 products").wait_for()
     assert page.get_by_role("link", name="Basalt Mug").count() == 0
     expect(page.get_by_role("link", name="Trail Backpack 30L")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Results for “backpak”")
+    expect(page.get_by_text("Showing results for “backpack”")).to_be_visible()
     if shot:
         assert_accessible(page)
         shot(page, f"{prefix}-01-search-typo")

@@ -42,6 +42,10 @@ def test_search_page_full_and_htmx_partial_with_keyset_next_link(platform_client
     assert "Spade 0" in body and "Spade 29" not in body and 'rel="next"' in body
     partial = platform_client.get("/search/?q=spade&sort=price_asc", HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode() and "Spade 0" in partial.content.decode()
+    # The heading naming the query is swapped out of band with the results.
+    assert '<h1 id="search-heading" class="h3 mb-3" hx-swap-oob="true">Results for “spade”</h1>' in (
+        partial.content.decode())
+    assert 'hx-swap-oob' not in body and '<h1 id="search-heading"' in body
     next_url = body.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     second = platform_client.get(f"/search/{next_url}").content.decode()
     assert "Spade 24" in second and "Spade 0<" not in second
