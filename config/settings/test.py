@@ -3,6 +3,8 @@
 import os
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -19,6 +21,12 @@ STORAGES = {
 # cache database on the shared Valkey server, so a Celery consumer never takes another run's tasks.
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
 _slot = int(os.environ.get("TEST_CHANNEL", "0")) * 4 + _worker * 2
+if not 0 <= _slot <= 61:  # the embedded Valkey has 64 databases (0-63); each slot uses two of them
+    raise ImproperlyConfigured(
+        f"TEST_CHANNEL={os.environ.get('TEST_CHANNEL')} with xdist worker {_worker} needs Valkey "
+        f"databases {1 + _slot}-{2 + _slot}; the server has 0-63, so use TEST_CHANNEL 0-14 "
+        "(two xdist workers per channel)."
+    )
 _redis_base = urlsplit(REDIS_URL)._replace(path="").geturl()  # noqa: F405
 CELERY_BROKER_URL = f"{_redis_base}/{1 + _slot}"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
