@@ -193,6 +193,11 @@ class SearchBackend(Protocol):
     def suggest(self, prefix: str, limit: int = 8) -> list[str]: ...
 
 
+def _sort_used(params: SearchParams) -> str:
+    """The sort applied: relevance needs words, so without them it is newest first."""
+    return params.sort if (params.sort != "relevance" or params.q) else "newest"
+
+
 class PostgresSearchBackend:
     """Full-text search (weighted tsvector, English+unaccent), built to stay fast at a million rows.
 
@@ -310,7 +315,7 @@ class PostgresSearchBackend:
             mode, text = self._fallback(params)
             rows = self._page_rows(params, text, mode)
         effective = replace(params, q=text) if text != params.q else params
-        sort = params.sort if (params.sort != "relevance" or params.q) else "newest"
+        sort = _sort_used(params)
         key_field = {"relevance": "score", "price_asc": "price_min", "price_desc": "price_min",
                      "newest": "product_created_at"}[sort]
         next_cursor = None
@@ -328,7 +333,7 @@ class PostgresSearchBackend:
     def _page_rows(self, params: SearchParams, text: str, mode: str) -> list[Listing]:
         """One page (+1 row) of listings for `text` searched in `mode`, after the cursor."""
         effective = replace(params, q=text) if text != params.q else params
-        sort = params.sort if (params.sort != "relevance" or params.q) else "newest"
+        sort = _sort_used(params)
         base = self._filtered(effective, mode=mode)
         decoded = _cursor_decode(params.cursor, params.sort) if params.cursor else None
         if sort == "relevance":

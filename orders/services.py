@@ -339,20 +339,22 @@ def _commission_fn(category_ids: set[int] | None = None, vendor_ids: set[int] | 
         return fallback_commission
 
     known: dict[int, list[int]] = {}
+    cart_categories = {pk for pk in category_ids or () if pk}
     at = timezone.now()
     cart_rules: dict[str, Any] = {}
 
     def chains_for(wanted: set[int]) -> dict[int, list[int]]:
-        missing = wanted - known.keys()
+        # The first call reads the whole cart's chains; later ones only what is still unknown.
+        missing = (wanted | cart_categories) - known.keys()
         if missing:
-            known.update(_category_chains(missing | ({pk for pk in category_ids or () if pk} - known.keys())))
+            known.update(_category_chains(missing))
         return known
 
     def rules_for(vendor_id: int, currency: str) -> Any:
         if not vendor_ids or vendor_id not in vendor_ids:
             return None
         if currency not in cart_rules:
-            chains = chains_for({pk for pk in category_ids or () if pk})
+            chains = chains_for(cart_categories)
             categories = set(chains) | {pk for chain in chains.values() for pk in chain}
             cart_rules[currency] = rules_for_cart(vendor_ids=sorted(vendor_ids), category_ids=sorted(categories),
                                                   currency=currency, at=at)

@@ -53,12 +53,10 @@ RuleKey = tuple[str, int | None, int | None]
 
 
 def _rules_valid(
-    *, vendor_id: int | None, chain: Sequence[int], currency: str, at: dt.datetime,
-    vendor_ids: Sequence[int] = (),
+    *, vendor_ids: Sequence[int | None], chain: Sequence[int], currency: str, at: dt.datetime,
 ) -> dict[RuleKey, CommissionRule]:
-    """Every rule valid at `at` that could apply to this vendor (or these vendors) and these
-    categories, by target."""
-    wanted = [pk for pk in [vendor_id, *vendor_ids] if pk]
+    """Every rule valid at `at` that could apply to these vendors and these categories, by target."""
+    wanted = [pk for pk in vendor_ids if pk]
     target = Q(vendor_id__isnull=True) | Q(vendor_id__in=wanted) if wanted else Q(
         vendor_id__isnull=True
     )
@@ -92,7 +90,7 @@ def rule_for(
     currency = _currency(currency)
     chain = [cat for cat in [category_id, *category_ancestor_ids] if cat is not None]
     by_target = rules if rules is not None else _rules_valid(
-        vendor_id=vendor_id, chain=chain, currency=currency, at=at
+        vendor_ids=[vendor_id], chain=chain, currency=currency, at=at
     )
     for candidate in _candidates(vendor_id, chain):
         if candidate in by_target:
@@ -157,7 +155,7 @@ def rules_for_cart(
 ) -> dict[RuleKey, CommissionRule]:
     """The candidate rules of a whole cart (its vendors, its categories with their ancestors) in
     one query, to pass as `rules` to `commission_for_vendor_order` for each vendor."""
-    return _rules_valid(vendor_id=None, vendor_ids=sorted(set(vendor_ids)), chain=sorted(set(category_ids)),
+    return _rules_valid(vendor_ids=sorted(set(vendor_ids)), chain=sorted(set(category_ids)),
                         currency=_currency(currency), at=at)
 
 
@@ -179,7 +177,7 @@ def commission_for_vendor_order(
     chains = {cat for line in lines for cat in [line.category_id, *line.category_ancestor_ids]
               if cat is not None}
     if rules is None:  # else from `rules_for_cart` (this vendor, these chains, currency and `at`)
-        rules = _rules_valid(vendor_id=vendor_id, chain=sorted(chains), currency=_currency(currency), at=at)
+        rules = _rules_valid(vendor_ids=[vendor_id], chain=sorted(chains), currency=_currency(currency), at=at)
     quotes = [
         commission_for_line(
             vendor_id=vendor_id, category_id=line.category_id,

@@ -391,16 +391,14 @@ def transfer_release_for_sub_order(*, sub_order_id: int, now: dt.datetime | None
     sub-order's new state and send it when that makes it due, without waiting for the beat.
 
     Safe to run any number of times, and alongside the beat: `transfer_execute` locks the row and
-    only sends a pending (or retryable failed) transfer that is due and not held, and the gateway
-    call carries the transfer's idempotency key, so a second run finds it transferred and does
-    nothing. A policy that is not due yet (N days after delivery) just gets its release date.
+    only sends a pending (or retryable failed) transfer that is due and not held, returning any
+    other unchanged, and the gateway call carries the transfer's idempotency key, so a second run
+    finds it transferred and does nothing. A policy that is not due yet (N days after delivery)
+    just gets its release date.
     """
     transfer = transfer_refresh_for_sub_order(sub_order_id=sub_order_id)
-    if transfer is None or transfer.status not in (S.PENDING, S.FAILED):
-        return transfer
-    now = now or timezone.now()
-    if transfer.hold_reasons or transfer.release_at is None or transfer.release_at > now:
-        return transfer
+    if transfer is None:
+        return None
     return transfer_execute(transfer_id=transfer.pk, now=now)
 
 
