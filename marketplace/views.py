@@ -6,8 +6,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -36,8 +37,7 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         data["category"] = category.path
     params, errors = search.params_from_query(data)
     page = search.search(params)
-    base = data.copy()
-    base.pop("cursor", None)
+    base = _link_base(request.GET, on_category_page=category is not None)
     next_url = None
     if page.next_cursor:
         next_qs = base.copy()
@@ -48,6 +48,12 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         links = []
         for facet in facets:
             qs = base.copy()
+            if name == "category" and category is not None:
+                # A category page's own path names the category: its facets lead to sub-pages.
+                query = qs.urlencode()
+                links.append({"facet": facet, "url": reverse("category", args=[facet.value])
+                              + (f"?{query}" if query else "")})
+                continue
             if name == "category":
                 qs["category"] = facet.value
             elif name == "vendor":
@@ -84,10 +90,25 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
             ("price_desc", _("Price: high to low")), ("newest", _("Newest")),
         ],
         "clear_url": "?" + urlencode({"q": params.q}) if params.q else "?",
+        "first_url": f"?{base.urlencode()}",
         "category": category,
         "ancestors": selectors.category_ancestors(category) if category else [],
         "is_first_page": not params.cursor,
     }
+
+
+def _link_base(query: QueryDict, *, on_category_page: bool) -> QueryDict:
+    """The query every result link starts from: the current filters without the page cursor, one
+    value per parameter (the last, as Django reads it) except the repeatable ``attr``."""
+    base = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if key == "cursor" or (key == "category" and on_category_page) or not values:
+            continue
+        if key == "attr":
+            base.setlist(key, values)
+        else:
+            base[key] = values[-1]
+    return base
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
@@ -103,7 +124,7 @@ def category_page(request: HttpRequest, path: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     context = _search_context(request, category=category)
-    template = "marketplace/_results.html" if getattr(request, "htmx", False) else "marketplace/category.html"
+    template = "marketplace/_search_htmx.html" if getattr(request, "htmx", False) else "marketplace/category.html"
     return render(request, template, context)
 
 

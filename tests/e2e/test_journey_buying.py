@@ -50,6 +50,8 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
     page.locator('[data-facet="vendor"]').get_by_role("link", name=store).click()
     page.wait_for_url(re.compile(rf".*[?&]vendor={store.lower()}"))
     results.filter(has_text=re.compile(r"^1 product$")).wait_for()
+    # Each filter once in the address: the form submits to the bare path, not to the current URL.
+    assert page.url.count("q=") == 1, page.url
     assert page.locator('[data-facet="vendor"] a[aria-current="true"]').inner_text() == store
     if shot:
         shot(page, f"{prefix}-02-facet")
@@ -178,3 +180,25 @@ def test_buyer_journey_on_a_phone(
     # The navigation collapses behind a labelled toggle on a phone.
     toggle = page.locator("button.navbar-toggler")
     assert toggle.is_visible() and toggle.get_attribute("aria-label")
+
+
+def test_search_keeps_a_chosen_store_when_the_sort_changes(page, site, live_server, backpacks):
+    """A facet link swaps only the results; the form must still carry the store it chose."""
+    page.goto(f"{site.platform}/search/?q=backpack")
+    results = page.locator("#results-heading")
+    expect(results).to_have_text("2 products")
+    page.locator('[data-facet="vendor"]').get_by_role("link", name="Bravo").click()
+    page.wait_for_url(re.compile(r".*[?&]vendor=bravo"))
+    expect(results).to_have_text("1 product")
+    page.get_by_label("Sort by").select_option("price_desc")
+    page.wait_for_url(re.compile(r".*[?&]sort=price_desc"))
+    expect(results).to_have_text("1 product")
+    expect(page.get_by_role("link", name="Summit Backpack 45L")).to_be_visible()
+    assert "vendor=bravo" in page.url and page.url.count("q=") == 1, page.url
+    # Removing the store (its link again) and sorting once more leaves the store out.
+    page.locator('[data-facet="vendor"]').get_by_role("link", name="Bravo").click()
+    expect(results).to_have_text("2 products")
+    page.get_by_label("Sort by").select_option("price_asc")
+    page.wait_for_url(re.compile(r".*[?&]sort=price_asc"))
+    expect(results).to_have_text("2 products")
+    assert "vendor=" not in page.url, page.url

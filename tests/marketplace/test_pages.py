@@ -109,3 +109,53 @@ def test_hidden_and_unknown_products_are_404(platform_client, shop):
     draft = Listing.objects.get(title="Hidden Rake")
     assert platform_client.get(f"/p/{draft.pk}/{draft.handle}/").status_code == 404
     assert platform_client.get("/p/987654/x/").status_code == 404
+
+
+def _hrefs(body: str, facet: str) -> list[str]:
+    section = body.split(f'data-facet="{facet}"', 1)[1].split("</ul>", 1)[0]
+    return [part.split('"', 1)[0].replace("&amp;", "&") for part in section.split('href="')[1:]]
+
+
+def test_result_links_carry_each_filter_once_and_keep_them_on_the_first_page(platform_client, shop):
+    # A query string with a parameter twice (as an old bookmark may have) gives links with it once,
+    # holding the value Django reads (the last); the page cursor never leaks into a filter link.
+    body = platform_client.get(
+        "/search/?q=rake&q=spade&vendor=greenco&sort=price_asc&cursor=abc&attr=material:steel").content.decode()
+    (vendor_link,) = _hrefs(body, "vendor")
+    assert vendor_link.count("q=") == 1 and "q=spade" in vendor_link and "cursor" not in vendor_link
+    assert "vendor=" not in vendor_link  # the selected store's link removes it
+    assert "attr=material%3Asteel" in vendor_link and "sort=price_asc" in vendor_link
+    assert ">First page<" not in body  # an unreadable cursor starts at the first page
+    next_url = body.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    second = platform_client.get(f"/search/{next_url}").content.decode()
+    first_page = second.split(">First page<", 1)[0].rsplit('href="', 1)[1]
+    first_page = first_page.split('"', 1)[0].replace("&amp;", "&")
+    assert first_page.startswith("?") and "cursor" not in first_page
+    assert "vendor=greenco" in first_page and "attr=material%3Asteel" in first_page
+    assert "Spade 0<" in platform_client.get(f"/search/{first_page}").content.decode()
+
+
+def test_search_form_submits_to_the_bare_path_and_htmx_refreshes_its_filters(platform_client, shop):
+    body = platform_client.get("/search/?q=spade&vendor=greenco").content.decode()
+    # hx-get="" would resend the current query string with the form's fields appended again.
+    assert 'hx-get="/search/" hx-target="#results"' in body
+    assert '<div id="search-area" hx-sync="this:replace">' in body
+    assert '<input type="hidden" name="vendor" value="greenco">' in body
+    # After a facet link is followed by htmx, the form's hidden filters are replaced out of band,
+    # so the next sort or price change keeps the store chosen by the link (and drops a removed one).
+    partial = platform_client.get("/search/?q=spade", HTTP_HX_REQUEST="true").content.decode()
+    filters = partial.split('<div id="search-filters"', 1)[1].split("</div>", 1)[0]
+    assert 'hx-swap-oob="true"' in filters and 'name="vendor"' not in filters
+    chosen = platform_client.get("/search/?q=spade&vendor=greenco", HTTP_HX_REQUEST="true").content.decode()
+    assert '<input type="hidden" name="vendor" value="greenco">' in chosen.split('<div id="search-filters"', 1)[1]
+
+
+def test_category_page_facets_lead_to_sub_category_pages(platform_client, shop):
+    body = platform_client.get("/c/garden/?sort=price_desc").content.decode()
+    assert _hrefs(body, "category") == ["/c/garden/tools/?sort=price_desc"]
+    assert 'hx-get="/c/garden/" hx-target="#results"' in body
+    # The page's own category is in its path, not repeated as a parameter on other links.
+    assert "category=" not in "".join(_hrefs(body, "vendor"))
+    partial = platform_client.get("/c/garden/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Spade 29" in partial
+    assert 'id="search-filters" hidden hx-swap-oob="true"' in partial and 'id="search-heading"' not in partial
