@@ -266,22 +266,56 @@ def _notify_on_commit(claim_id: int, action: str) -> None:
     transaction.on_commit(lambda: claim_notify(claim_id=claim_id, action=action))
 
 
-def claim_notify(*, claim_id: int, action: str) -> int:
-    """Email the parties concerned by a claim step (buyer and seller; admins once escalated)."""
-    from accounts.models import User
+def _claim_action_label(action: str) -> str:
+    labels = {
+        "opened": _("the claim was opened"),
+        "message_buyer": _("the buyer wrote a message"),
+        "message_vendor": _("the seller wrote a message"),
+        "message_admin": _("the platform wrote a message"),
+        "vendor_accepted": _("the seller accepted the claim"),
+        "vendor_rejected": _("the seller rejected the claim"),
+        "escalated": _("the claim was escalated to the platform"),
+        "withdrawn": _("the buyer withdrew the claim"),
+        "return_received": _("the seller received the return"),
+        "decided": _("the platform decided the claim"),
+        "decision": _("the platform decided the claim"),
+        "refund": _("a refund was issued"),
+        "refunded": _("a refund was issued"),
+    }
+    return labels.get(action, action.replace("_", " "))
 
-    claim = Claim.objects.select_related("buyer", "vendor").filter(pk=claim_id).first()
+
+def claim_notify(*, claim_id: int, action: str) -> int:
+    """Email the parties concerned by a claim step: the buyer and the seller's team, and platform
+    admins once escalated. Each audience gets its own message with the link it can open (the
+    buyer's claim page, the seller's dashboard, the operations console). Returns messages sent."""
+    from accounts.models import User
+    from frontend.urls import platform_url, vendor_url
+
+    claim = Claim.objects.select_related("buyer", "vendor", "order").filter(pk=claim_id).first()
     if claim is None:
         return 0
-    recipients = {claim.buyer.email, *_vendor_emails(claim.vendor_id)}
-    if claim.status == S.ESCALATED or action in ("escalated", "message_admin"):
-        recipients |= set(User.objects.filter(platform_role="admin", is_active=True).values_list("email", flat=True))
-    subject = _("Claim %(number)s: %(status)s") % {"number": claim.number, "status": claim.get_status_display()}
-    body = _("Claim %(number)s on order %(order)s (%(vendor)s) changed: %(action)s.\nStatus: %(status)s") % {
-        "number": claim.number, "order": claim.order_id, "vendor": claim.vendor.name,
-        "action": action.replace("_", " "), "status": claim.get_status_display(),
+    subject = _("Claim %(number)s on order %(order)s: %(status)s") % {
+        "number": claim.number, "order": claim.order.number, "status": claim.get_status_display()}
+    text = _("Claim %(number)s on order %(order)s (%(vendor)s): %(action)s.\nStatus: %(status)s") % {
+        "number": claim.number, "order": claim.order.number, "vendor": claim.vendor.name,
+        "action": _claim_action_label(action), "status": claim.get_status_display(),
     }
-    return send_mail(subject, body, None, sorted(r for r in recipients if r), fail_silently=True)
+    audiences: list[tuple[list[str], str]] = [
+        ([claim.buyer.email], platform_url(f"/claims/{claim.pk}/")),
+        (_vendor_emails(claim.vendor_id), vendor_url(claim.vendor, f"/dashboard/claims/{claim.pk}/")),
+    ]
+    if claim.status == S.ESCALATED or action in ("escalated", "message_admin"):
+        admins = User.objects.filter(platform_role="admin", is_active=True).values_list("email", flat=True)
+        audiences.append((list(admins), platform_url(f"/ops/claims/{claim.pk}/")))
+    sent = 0
+    link_label = _("Open the claim")
+    for recipients, url in audiences:
+        to = sorted({r for r in recipients if r})
+        if to:
+            body = f"{text}\n\n{link_label}: {url}\n"
+            sent += send_mail(subject, body, None, to, fail_silently=True)
+    return sent
 
 
 # ---------------------------------------------------------------------------------------------
@@ -915,16 +949,20 @@ def _holds_release(chargeback: Chargeback) -> None:
 
 def chargeback_opened_after(*, chargeback_id: int) -> None:
     """After commit: tell the vendors involved (their funds are already held)."""
-    chargeback = Chargeback.objects.filter(pk=chargeback_id).first()
+    from frontend.urls import vendor_url
+
+    chargeback = Chargeback.objects.select_related("order").filter(pk=chargeback_id).first()
     if chargeback is None:
         return
-    for share in chargeback.shares.all():
+    order = chargeback.order.number if chargeback.order else chargeback.charge_id
+    for share in chargeback.shares.select_related("vendor"):
+        url = vendor_url(share.vendor, f"/dashboard/chargebacks/{chargeback.pk}/")
         send_mail(
-            _("A card dispute was opened on order %(order)s") % {"order": chargeback.order_id},
+            _("A card dispute was opened on order %(order)s") % {"order": order},
             _("The buyer's bank disputes %(amount)s. Upload your evidence before %(due)s on your dashboard.") % {
                 "amount": format_money_localized(share.amount, chargeback.currency),
                 "due": date_format(timezone.localtime(chargeback.due_by), "DATETIME_FORMAT") if chargeback.due_by
-                else "—"},
+                else "—"} + f"\n\n{url}\n",
             None, _vendor_emails(share.vendor_id), fail_silently=True,
         )
 

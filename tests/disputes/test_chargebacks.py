@@ -59,6 +59,8 @@ def test_dispute_created_opens_case_holds_funds_and_tells_vendors(
                   and vendor_a.memberships.get(role="owner").user.email in m.to)
     assert format_money_localized(shares[vendor_a.pk], "EUR") in mail_a.body
     assert f"{shares[vendor_a.pk]} EUR" not in mail_a.body and "+00:00" not in mail_a.body
+    assert order.number in mail_a.subject
+    assert f"{vendor_a.host}" in mail_a.body and f"/dashboard/chargebacks/{chargeback.pk}/" in mail_a.body
     assert ledger_balanced()
 
 

@@ -169,7 +169,19 @@ def test_messages_and_steps_email_the_parties(client_for, buyer, vendor_a, owner
         services.claim_reject(claim_id=claim.pk, vendor=vendor_a, user=owner_a, reason="No")
         services.claim_escalate(claim_id=claim.pk, user=buyer)
     escalated = [m for m in mailoutbox if "Escalated" in m.subject]
-    assert escalated and admin_user.email in escalated[-1].to and owner_a.email in escalated[-1].to
+    # One message per audience, each with the link that audience can open; nobody sees the
+    # addresses of another party (the buyer never gets the seller's staff list, nor they the buyer's).
+    by_recipient = {to: m for m in escalated for to in m.to}
+    assert set(by_recipient) == {buyer.email, owner_a.email, admin_user.email}
+    assert all(len(m.to) == 1 for m in escalated)
+    assert f"/claims/{claim.pk}/" in by_recipient[buyer.email].body
+    assert f"{vendor_a.host}" in by_recipient[owner_a.email].body
+    assert f"/dashboard/claims/{claim.pk}/" in by_recipient[owner_a.email].body
+    assert f"/ops/claims/{claim.pk}/" in by_recipient[admin_user.email].body
+    # The order is named by its number, as the buyer knows it, not by a database id.
+    assert order.number in by_recipient[buyer.email].subject
+    assert "the buyer escalated" not in by_recipient[buyer.email].body
+    assert "the claim was escalated to the platform" in by_recipient[buyer.email].body
 
 
 def test_buyer_claim_list_query_count_and_empty_state(client_for, buyer, vendor_a, paid_order,
