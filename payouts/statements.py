@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.money import format_money
+from common.money import format_money_localized
 from payouts import selectors
 from payouts.errors import ReportPeriodInvalid
 from payouts.models import Payout
@@ -112,10 +112,20 @@ def _latin1(text: str) -> str:
     return str(text).encode("latin-1", "replace").decode("latin-1")
 
 
+def _money_status_label(status: str) -> str:
+    return {
+        "pending": _("Pending"), "held": _("Held"), "transferred": _("Transferred"),
+        "paid_out": _("Paid out"), "reversed": _("Reversed"),
+    }.get(status, status.replace("_", " "))
+
+
 def statement_pdf(statement: Statement) -> bytes:
+    """The statement for people, in the active language: amounts as that locale writes them
+    (right-aligned), statuses translated; the CSV keeps machine-readable values."""
     from fpdf import FPDF
 
     c = statement.currency
+    money = format_money_localized
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_compression(False)  # small documents; the text stays searchable and diffable
     pdf.set_title(_latin1(f"Statement {statement.period} {statement.vendor.name}"))
@@ -138,18 +148,20 @@ def statement_pdf(statement: Statement) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     if not statement.lines:
         pdf.cell(sum(widths), 7, _latin1(_("No sales in this month.")), border=1, new_x="LMARGIN", new_y="NEXT")
+    aligns = ("L", "L", "R", "R", "R", "R", "L")
     for line in statement.lines:
-        values = (line["date"], line["order"], format_money(line["gross"], c),
-                  format_money(line["commission"], c), format_money(line["deductions"], c),
-                  format_money(line["net"], c), line["status"].replace("_", " "))
-        for width, value in zip(widths, values, strict=True):
-            pdf.cell(width, 6, _latin1(value), border=1)
+        values = (line["date"], line["order"], money(line["gross"], c),
+                  money(line["commission"], c), money(line["deductions"], c),
+                  money(line["net"], c), _money_status_label(line["status"]))
+        for width, value, align in zip(widths, values, aligns, strict=True):
+            pdf.cell(width, 6, _latin1(value), border=1, align=align)
         pdf.ln()
     t = statement.totals
     pdf.set_font("Helvetica", "B", 9)
-    for width, value in zip(widths, ("", _("Total"), format_money(t["gross"], c), format_money(t["commission"], c),
-                                     format_money(t["deductions"], c), format_money(t["net"], c), ""), strict=True):
-        pdf.cell(width, 7, _latin1(value), border=1)
+    for width, value, align in zip(widths, ("", _("Total"), money(t["gross"], c), money(t["commission"], c),
+                                            money(t["deductions"], c), money(t["net"], c), ""), aligns,
+                                   strict=True):
+        pdf.cell(width, 7, _latin1(value), border=1, align=align)
     pdf.ln(10)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(0, 7, _latin1(_("Payouts to your bank")), new_x="LMARGIN", new_y="NEXT")
@@ -158,7 +170,8 @@ def statement_pdf(statement: Statement) -> bytes:
         pdf.cell(0, 6, _latin1(_("No payouts in this month.")), new_x="LMARGIN", new_y="NEXT")
     for payout in statement.payouts:
         pdf.cell(0, 6, _latin1(f"{payout['date']}  {payout['payout']}  "
-                               f"{format_money(payout['amount'], payout['currency'])}  {payout['status']}"),
+                               f"{money(payout['amount'], payout['currency'])}  "
+                               f"{Payout.Status(payout['status']).label}"),
                  new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 

@@ -98,6 +98,20 @@ def test_statement_csv_and_pdf(money_setup, vendor_a, owner_a, client_for):
     pdf = client.get(f"/dashboard/money/statements/{period}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert f"({order.number})".encode() in pdf.content
+    # In German the PDF writes amounts and statuses as a German reader expects ("12,34 EUR").
+    from django.utils import translation
+
+    from common.money import format_money_localized
+    from payouts import selectors
+    from payouts.statements import _money_status_label
+
+    german = client.get(f"/dashboard/money/statements/{period}.pdf", HTTP_ACCEPT_LANGUAGE="de")
+    status = selectors.money_status(sub, selectors.vendor_paid_out_until(vendor_id=vendor_a.pk, currency="EUR"))
+    with translation.override("de"):
+        net, label = format_money_localized(sub.net_amount, "EUR"), _money_status_label(status)
+    with translation.override("en"):
+        assert "," in net and label != _money_status_label(status)
+    assert f"({net})".encode("latin-1") in german.content and f"({label})".encode("latin-1") in german.content
     assert client.get("/dashboard/money/statements/2026-13.csv").status_code == 404
     assert client.get("/dashboard/money/statements/2026-01.xls").status_code == 404
 
