@@ -67,5 +67,5 @@ bench-quick: install
 # Translations: collect every marked string into locale/{de,fr}, then compile the committed .mo files.
 I18N_IGNORE := --ignore=.venv --ignore=.venv-infra --ignore=node_modules
 messages: install
-	$(PY) manage.py makemessages -l de -l fr $(I18N_IGNORE) --ignore=.local --ignore=tests --ignore=bench --ignore=infra --no-location
+	$(PY) manage.py makemessages -l de -l fr --no-obsolete $(I18N_IGNORE) --ignore=.local --ignore=tests --ignore=bench --ignore=infra --no-location
 	$(PY) manage.py compilemessages $(I18N_IGNORE)

@@ -125,11 +125,25 @@ class SubOrderOutput(serializers.ModelSerializer):
 class OrderOutput(serializers.ModelSerializer):
     number = serializers.CharField()
     sub_orders = SubOrderOutput(many=True)
+    reserved_until = serializers.SerializerMethodField()
+    last_payment_error = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
         fields = ["id", "number", "status", "currency", "tax_display", "subtotal_amount",
-                  "shipping_amount", "tax_amount", "total_amount", "created_at", "paid_at", "sub_orders"]
+                  "shipping_amount", "tax_amount", "total_amount", "created_at", "paid_at",
+                  "failed_payment_attempts", "last_payment_error", "reserved_until", "sub_orders"]
+
+    def get_reserved_until(self, order: Order) -> str | None:
+        """Until when an unpaid order holds its stock (and its payment can be retried)."""
+        if order.status != Order.Status.PENDING_PAYMENT:
+            return None
+        return serializers.DateTimeField().to_representation(order.reserved_until)
+
+    def get_last_payment_error(self, order: Order) -> dict[str, str] | None:
+        if not order.failed_payment_attempts:
+            return None
+        return {"code": order.failure_code, "message": order.failure_reason}
 
 
 class OrderSummaryOutput(serializers.ModelSerializer):

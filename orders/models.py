@@ -119,6 +119,9 @@ class Order(TimeStampedModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
+    # Declined or failed attempts on this order's PaymentIntent; the buyer may try another card
+    # until ORDERS_MAX_FAILED_PAYMENTS (a guard against card testing) or the reservation ends.
+    failed_payment_attempts = models.PositiveSmallIntegerField(default=0)
     stripe_fee_amount = models.BigIntegerField(null=True, blank=True)
     ship_name = models.CharField(max_length=200)
     ship_line1 = models.CharField(max_length=200)
@@ -161,6 +164,18 @@ class Order(TimeStampedModel):
     @property
     def number(self) -> str:
         return f"{self.pk:06d}"
+
+    @property
+    def failure_reason(self) -> str:
+        """What the buyer is told about the last failed attempt. Codes that hint at fraud
+        (lost or stolen card) get the generic message, as card networks ask."""
+        reasons = {
+            "insufficient_funds": _("Your card has insufficient funds."),
+            "expired_card": _("Your card has expired."),
+            "incorrect_cvc": _("Your card's security code is incorrect."),
+            "payment_intent_authentication_failure": _("Your bank did not confirm the payment (3-D Secure)."),
+        }
+        return str(reasons.get(self.failure_code, _("Your card was declined.")))
 
     @property
     def is_paid(self) -> bool:

@@ -760,7 +760,13 @@ def _ledger_payment_captured(*, order: Order, intent: Any) -> None:
 
 @transaction.atomic
 def order_payment_failed(*, intent_data: dict[str, Any]) -> Order | None:
-    """A declined or failed payment: cancel the PaymentIntent, release stock, items back to cart."""
+    """A declined or failed attempt (one `payment_intent.payment_failed` event, applied once).
+
+    As with Stripe's own payment page, the PaymentIntent stays usable: the order keeps its
+    reservation and the buyer tries another card on the same page. After
+    ORDERS_MAX_FAILED_PAYMENTS attempts (card testing) the order is given up: the intent is
+    cancelled, the stock released and the items put back in the cart. An order nobody pays
+    expires with its reservation (`order_expire`)."""
     order = _order_for_intent(intent_data)
     if order is None or order.status != Order.Status.PENDING_PAYMENT:
         return order
@@ -769,20 +775,35 @@ def order_payment_failed(*, intent_data: dict[str, Any]) -> Order | None:
     current = gateway.payment_intent_retrieve(payment_intent_id=intent_id)
     if current.status in ("succeeded", "processing", "requires_capture"):
         return order
+    error = intent_data.get("last_payment_error") or {}
+    order.failed_payment_attempts += 1
+    order.failure_code = str(error.get("decline_code") or error.get("code") or current.last_error_code
+                             or "payment_failed")[:64]
+    order.save(update_fields=["failed_payment_attempts", "failure_code", "updated_at"])
+    if order.failed_payment_attempts >= settings.ORDERS_MAX_FAILED_PAYMENTS or current.status == "canceled":
+        _order_payment_give_up(order=order, intent_id=intent_id)
+    return order
+
+
+def _order_payment_give_up(*, order: Order, intent_id: str) -> bool:
+    """Cancel the order's PaymentIntent, release its stock and put the items back in the cart."""
     try:
         gateway.payment_intent_cancel(payment_intent_id=intent_id)
     except (InvalidGatewayRequest, ResourceMissing):
         current = gateway.payment_intent_retrieve(payment_intent_id=intent_id)
         if current.status != "canceled":
-            return order
+            return False
+    _order_end_failed(order=order, note="payment failed")
+    return True
+
+
+def _order_end_failed(*, order: Order, note: str) -> None:
     order.status = Order.Status.PAYMENT_FAILED
-    order.failure_code = (current.last_error_code or "payment_failed")[:64]
     order.cancelled_at = timezone.now()
-    order.save(update_fields=["status", "failure_code", "cancelled_at", "updated_at"])
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
     order.sub_orders.update(status=SubOrder.Status.CANCELLED)
-    _stock_release(order=order, note="payment failed")
+    _stock_release(order=order, note=note)
     _cart_restore(order=order)
-    return order
 
 
 @transaction.atomic
@@ -836,6 +857,11 @@ def order_expire(*, order_id: int) -> bool:
             intent = gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id)
             if intent.status != "canceled":
                 return False
+    if order.failed_payment_attempts:
+        # The buyer tried to pay and gave up after a decline: as when the attempts run out, the
+        # order ends as a failed payment and the items wait in the cart.
+        _order_end_failed(order=order, note="reservation expired after a failed payment")
+        return True
     _order_cancel(order=order, note="reservation expired")
     return True
 

@@ -173,7 +173,9 @@ def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_or_404(request, order_id)
-    response = render(request, "orders/_order_status.html", {"order": order})
+    response = render(request, "orders/_order_status.html", {
+        "order": order, "redirect_status": request.GET.get("redirect_status", ""),
+    })
     if order.status != Order.Status.PENDING_PAYMENT:
         response["HX-Trigger"] = "order-settled"
     return response

@@ -266,6 +266,7 @@ CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
 
 # --- orders (cart, checkout) -----------------------------------------------------------------
 ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
+ORDERS_MAX_FAILED_PAYMENTS = env.int("ORDERS_MAX_FAILED_PAYMENTS", default=5)
 ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,

@@ -91,24 +91,86 @@ def test_failure_event_arriving_after_success_changes_nothing(shopper, vendor_a,
     assert variant_stock(vendor_a, va.pk) == 3
 
 
-def test_declined_card_releases_stock_and_puts_items_back_in_the_cart(shopper, vendor_a, vendor_b, emulator, webhooks):
-    order, va, vb, _url = _order(shopper, vendor_a, vendor_b)
-    assert variant_stock(vendor_a, va.pk) == 3
+def _decline(order, webhooks, emulator, count, method="pm_card_chargeDeclined"):
     with pytest.raises(CardDeclined):
-        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
-                                       payment_method="pm_card_chargeDeclined")
-    [failed] = _events(webhooks, emulator, "payment_intent.payment_failed")
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method=method)
+    return _events(webhooks, emulator, "payment_intent.payment_failed", count)[count - 1]
+
+
+def test_a_declined_card_keeps_the_order_open_and_another_card_pays_it(
+    shopper, vendor_a, vendor_b, emulator, webhooks, platform_client,
+):
+    order, va, _vb, _url = _order(shopper, vendor_a, vendor_b)
+    failed = _decline(order, webhooks, emulator, 1, "pm_card_chargeDeclinedInsufficientFunds")
     deliver(failed)
-    deliver(failed)
+    deliver(failed)  # the same event twice counts once
 
     order.refresh_from_db()
-    assert order.status == Order.Status.PAYMENT_FAILED
-    assert order.failure_code
+    assert order.status == Order.Status.PENDING_PAYMENT and order.failed_payment_attempts == 1
+    assert order.failure_code == "insufficient_funds"
+    assert not order.stock_released and variant_stock(vendor_a, va.pk) == 3
+    assert gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id).status == (
+        "requires_payment_method")
+    # The buyer sees why and is offered the same payment again; the API says the same.
+    platform_client.force_login(shopper)
+    page = platform_client.get(f"/checkout/return/{order.pk}/?redirect_status=failed").content.decode()
+    assert 'id="payment-retry"' in page and "Your card has insufficient funds." in page
+    assert f'action="/orders/{order.pk}/pay/"' in page
+    body = platform_client.get(f"/api/v1/orders/{order.pk}/").json()
+    assert body["failed_payment_attempts"] == 1 and body["reserved_until"]
+    assert body["last_payment_error"] == {"code": "insufficient_funds", "message": "Your card has insufficient funds."}
+
+    # The same PaymentIntent, another card: paid, with nothing released or restored on the way.
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    [succeeded] = _events(webhooks, emulator, "payment_intent.succeeded")
+    deliver(succeeded)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and variant_stock(vendor_a, va.pk) == 3
+    cart = services.cart_for(user=shopper)
+    assert cart is None or not cart.items.exists()
+
+
+def test_a_lost_card_decline_is_told_as_a_plain_decline(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, *_ = _order(shopper, vendor_a, vendor_b)
+    deliver(_decline(order, webhooks, emulator, 1, "pm_card_chargeDeclinedLostCard"))
+    order.refresh_from_db()
+    assert order.failure_code == "lost_card" and order.failure_reason == "Your card was declined."
+
+
+def test_too_many_declines_give_the_order_up_and_put_the_items_back_in_the_cart(
+    shopper, vendor_a, vendor_b, emulator, webhooks, settings,
+):
+    settings.ORDERS_MAX_FAILED_PAYMENTS = 3
+    order, va, vb, _url = _order(shopper, vendor_a, vendor_b)
+    # Each attempt is a new card (the same card and intent again would replay the first answer).
+    cards = ["pm_card_chargeDeclined", "pm_card_chargeDeclinedInsufficientFunds", "pm_card_chargeDeclinedExpiredCard"]
+    for attempt, card in enumerate(cards[:2], start=1):
+        deliver(_decline(order, webhooks, emulator, attempt, card))
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT and order.failed_payment_attempts == 2
+    deliver(_decline(order, webhooks, emulator, 3, cards[2]))
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYMENT_FAILED and order.failed_payment_attempts == 3
+    assert order.failure_code == "expired_card"
     assert variant_stock(vendor_a, va.pk) == 5 and variant_stock(vendor_b, vb.pk) == 5
     assert gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id).status == "canceled"
     cart = services.cart_for(user=shopper)
     assert sorted(cart.items.values_list("quantity", flat=True)) == [1, 2]
     assert not JournalEntry.objects.filter(reference_id=str(order.pk)).exists()
+
+
+def test_an_order_left_after_a_decline_expires_as_a_failed_payment(shopper, vendor_a, vendor_b, emulator, webhooks):
+    order, va, _vb, _url = _order(shopper, vendor_a, vendor_b)
+    deliver(_decline(order, webhooks, emulator, 1))
+    Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(seconds=1))
+    assert services.orders_expire_due() == 1
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYMENT_FAILED and order.stock_released
+    assert variant_stock(vendor_a, va.pk) == 5
+    assert gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id).status == "canceled"
+    assert sorted(services.cart_for(user=shopper).items.values_list("quantity", flat=True)) == [1, 2]
 
 
 def test_abandoned_3d_secure_expires_cancels_the_intent_and_releases_stock(shopper, vendor_a, vendor_b, emulator, webhooks):
