@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from catalog.models import CsvImport, Product, StockAdjustment, Variant
 from catalog.services import (
@@ -75,7 +78,7 @@ def _pairs(text: str) -> dict[str, str]:
             continue
         key, sep, value = part.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"{part.strip()!r} is not name=value")
+            raise ValueError(_("%(part)r is not name=value") % {"part": part.strip()})
         result[key.strip().lower()[:30]] = value.strip()[:60]
     return result
 
@@ -87,10 +90,10 @@ def _whole(text: str, column: str, line: int, errors: list[RowError]) -> int | N
     try:
         value = int(text)
     except ValueError:
-        errors.append(RowError(line, column, "must be a whole number"))
+        errors.append(RowError(line, column, _("must be a whole number")))
         return None
     if not 0 <= value <= 10**9:
-        errors.append(RowError(line, column, "must be between 0 and 1000000000"))
+        errors.append(RowError(line, column, _("must be between 0 and 1000000000")))
         return None
     return value
 
@@ -100,19 +103,20 @@ def csv_decode(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CsvFileError(f"The file is not UTF-8 text (first bad byte on line {line}). "
-                           "Save it as “CSV UTF-8” and upload it again.") from exc
+        raise CsvFileError(_("The file is not UTF-8 text (first bad byte on line %(line)s). "
+                             "Save it as “CSV UTF-8” and upload it again.") % {"line": line}) from exc
 
 
 def csv_parse(text: str, *, currency: str, categories: dict[str, int]) -> ParsedFile:
     """Validate every row without touching the database; collect (line, column, message) errors."""
     if "\x00" in text:
-        raise CsvFileError("The file contains NUL bytes; it is not a CSV text file.")
+        raise CsvFileError(_("The file contains NUL bytes; it is not a CSV text file."))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
-        raise CsvFileError(f"Missing columns: {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.")
+        raise CsvFileError(_("Missing columns: %(missing)s. Expected: %(expected)s.") % {
+            "missing": ", ".join(missing), "expected": ", ".join(COLUMNS)})
     reader.fieldnames = headers
     parsed = ParsedFile()
     seen_skus: dict[str, int] = {}
@@ -126,21 +130,21 @@ def csv_parse(text: str, *, currency: str, categories: dict[str, int]) -> Parsed
             return (record.get(name) or "").strip()
 
         if None in record:
-            errors.append(RowError(line, "", "has more cells than the header"))
+            errors.append(RowError(line, "", _("has more cells than the header")))
         handle = slugify(get("handle"))[:100]
         if not handle:
-            errors.append(RowError(line, "handle", "is required (letters, digits, dashes)"))
+            errors.append(RowError(line, "handle", _("is required (letters, digits, dashes)")))
         name = get("name")[:200]
         if not name:
-            errors.append(RowError(line, "name", "is required"))
+            errors.append(RowError(line, "name", _("is required")))
         sku = get("sku")
         if not sku or len(sku) > 64:
-            errors.append(RowError(line, "sku", "is required (at most 64 characters)"))
+            errors.append(RowError(line, "sku", _("is required (at most 64 characters)")))
         elif sku in seen_skus:
-            errors.append(RowError(line, "sku", f"{sku} is already on line {seen_skus[sku]}"))
+            errors.append(RowError(line, "sku", _("%(sku)s is already on line %(line)s") % {"sku": sku, "line": seen_skus[sku]}))
         row_currency = get("currency").upper() or currency
         if row_currency != currency:
-            errors.append(RowError(line, "currency", f"must be {currency}, the store's currency"))
+            errors.append(RowError(line, "currency", _("must be %(currency)s, the store's currency") % {"currency": currency}))
         price = compare_at = None
         try:
             price = price_parse(get("price"), currency=currency)
@@ -153,12 +157,12 @@ def csv_parse(text: str, *, currency: str, categories: dict[str, int]) -> Parsed
                 errors.append(RowError(line, "compare_at_price", exc.message))
         status = get("status").lower() or None
         if status and status not in Product.Status.values:
-            errors.append(RowError(line, "status", "must be draft, active or archived"))
+            errors.append(RowError(line, "status", _("must be draft, active or archived")))
         category_id = None
         if get("category"):
             category_id = categories.get(get("category").strip("/").lower())
             if category_id is None:
-                errors.append(RowError(line, "category", f"unknown category {get('category')!r}"))
+                errors.append(RowError(line, "category", _("unknown category %(category)r") % {"category": get("category")}))
         options: dict[str, str] = {}
         attributes = None
         try:
@@ -166,11 +170,11 @@ def csv_parse(text: str, *, currency: str, categories: dict[str, int]) -> Parsed
         except ValueError as exc:
             errors.append(RowError(line, "options", str(exc)))
         if len(options) > 3:
-            errors.append(RowError(line, "options", "at most 3 option types"))
+            errors.append(RowError(line, "options", _("at most 3 option types")))
         if handle and not errors:
             keys = tuple(options)
             if handle_options.setdefault(handle, keys) != keys:
-                errors.append(RowError(line, "options", "must use the same option types as the product's other rows"))
+                errors.append(RowError(line, "options", _("must use the same option types as the product's other rows")))
         if "attributes" in headers:
             try:
                 attributes = _pairs(get("attributes"))
@@ -232,7 +236,7 @@ def _import_chunk(rows: list[CleanRow], *, user_id: int | None) -> tuple[int, li
         product = products[row.handle]
         variant = variants.get(row.sku)
         if variant is not None and variant.product_id != product.pk:
-            errors.append(RowError(row.line, "sku", f"{row.sku} belongs to another product"))
+            errors.append(RowError(row.line, "sku", _("%(sku)s belongs to another product") % {"sku": row.sku}))
             continue
         values = {"price_amount": row.price_amount, "compare_at_amount": row.compare_at_amount,
                   "currency": row.currency, "options": row.options,
@@ -292,12 +296,18 @@ def csv_import_run(*, import_id: int) -> CsvImport:
     job = CsvImport.objects.get(pk=import_id)
     if job.is_finished:
         return job
+    # The report is read by the person who uploaded the file: in the language they used then.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _csv_import_run(job)
+
+
+def _csv_import_run(job: CsvImport) -> CsvImport:
     CsvImport.objects.filter(pk=job.pk).update(status=CsvImport.Status.RUNNING)
     try:
         with job.file.open("rb") as handle:
             raw = handle.read(MAX_CSV_BYTES + 1)
         if len(raw) > MAX_CSV_BYTES:
-            raise CsvFileError("CSV files are at most 20 MB.")
+            raise CsvFileError(_("CSV files are at most 20 MB."))
         parsed = csv_parse(csv_decode(raw), currency=vendor_currency(), categories=_categories())
     except (CsvFileError, csv.Error) as exc:
         CsvImport.objects.filter(pk=job.pk).update(status=CsvImport.Status.FAILED, failure=str(exc)[:500])

@@ -187,8 +187,9 @@ class CsvImport(TimeStampedModel):
     processed_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
-    # [{"line": 3, "column": "price", "message": "..."}], capped.
+    # [{"line": 3, "column": "price", "message": "..."}], capped; in `language` (the uploader's).
     errors = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True, default="")
     failure = models.CharField(max_length=500, blank=True)
     user_id = models.BigIntegerField(null=True, blank=True)
 

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -641,7 +641,8 @@ def csv_import_start(*, upload: UploadedFile, user: Any = None) -> CsvImport:
     if upload.size is None or upload.size > MAX_CSV_BYTES:
         raise ApplicationError(_("CSV files are at most 20 MB."), code="invalid_csv", fields={"file": ["too_big"]})
     with transaction.atomic():
-        job = CsvImport(original_name=(upload.name or "")[:255], user_id=getattr(user, "pk", None))
+        job = CsvImport(original_name=(upload.name or "")[:255], user_id=getattr(user, "pk", None),
+                        language=translation.get_language() or "")
         job.file.save("import.csv", upload, save=False)
         job.save()
         schema, job_id = getattr(connection, "schema_name", "public"), job.pk

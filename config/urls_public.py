@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts.language import set_language
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
@@ -28,7 +29,7 @@ urlpatterns = [
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("ops/", frontend_views.ops_home, name="ops-home"),
     path("ops/", include(vendor_urls.ops_patterns)),
     path("sell/", include(vendor_urls.sell_patterns)),

@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts.language import set_language
 from catalog import apis as catalog_apis
 from catalog import views as catalog_views
 from disputes import urls as disputes_urls
@@ -20,7 +21,7 @@ vendor_api_patterns = [
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
     path("dashboard/products/", catalog_views.dashboard_products, name="dashboard-products"),
     path("dashboard/", include("catalog.urls_dashboard")),

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from common.mail import send_mail_localized
 from common.money import allocate, format_money_localized
 from disputes.errors import (
     ChargebackClosed,
@@ -295,12 +296,17 @@ def claim_notify(*, claim_id: int, action: str) -> int:
     claim = Claim.objects.select_related("buyer", "vendor", "order").filter(pk=claim_id).first()
     if claim is None:
         return 0
-    subject = _("Claim %(number)s on order %(order)s: %(status)s") % {
-        "number": claim.number, "order": claim.order.number, "status": claim.get_status_display()}
-    text = _("Claim %(number)s on order %(order)s (%(vendor)s): %(action)s.\nStatus: %(status)s") % {
-        "number": claim.number, "order": claim.order.number, "vendor": claim.vendor.name,
-        "action": _claim_action_label(action), "status": claim.get_status_display(),
-    }
+
+    def render(url: str) -> tuple[str, str]:
+        subject = _("Claim %(number)s on order %(order)s: %(status)s") % {
+            "number": claim.number, "order": claim.order.number, "status": claim.get_status_display()}
+        text = _("Claim %(number)s on order %(order)s (%(vendor)s): %(action)s.\nStatus: %(status)s") % {
+            "number": claim.number, "order": claim.order.number, "vendor": claim.vendor.name,
+            "action": _claim_action_label(action), "status": claim.get_status_display(),
+        }
+        link_label = _("Open the claim")
+        return subject, f"{text}\n\n{link_label}: {url}\n"
+
     audiences: list[tuple[list[str], str]] = [
         ([claim.buyer.email], platform_url(f"/claims/{claim.pk}/")),
         (_vendor_emails(claim.vendor_id), vendor_url(claim.vendor, f"/dashboard/claims/{claim.pk}/")),
@@ -309,12 +315,9 @@ def claim_notify(*, claim_id: int, action: str) -> int:
         admins = User.objects.filter(platform_role="admin", is_active=True).values_list("email", flat=True)
         audiences.append((list(admins), platform_url(f"/ops/claims/{claim.pk}/")))
     sent = 0
-    link_label = _("Open the claim")
     for recipients, url in audiences:
-        to = sorted({r for r in recipients if r})
-        if to:
-            body = f"{text}\n\n{link_label}: {url}\n"
-            sent += send_mail(subject, body, None, to, fail_silently=True)
+        # Each audience in its own messages, and within it one per language of its members.
+        sent += send_mail_localized(recipients, partial(render, url), fail_silently=True)
     return sent
 
 
@@ -957,14 +960,17 @@ def chargeback_opened_after(*, chargeback_id: int) -> None:
     order = chargeback.order.number if chargeback.order else chargeback.charge_id
     for share in chargeback.shares.select_related("vendor"):
         url = vendor_url(share.vendor, f"/dashboard/chargebacks/{chargeback.pk}/")
-        send_mail(
-            _("A card dispute was opened on order %(order)s") % {"order": order},
-            _("The buyer's bank disputes %(amount)s. Upload your evidence before %(due)s on your dashboard.") % {
-                "amount": format_money_localized(share.amount, chargeback.currency),
-                "due": date_format(timezone.localtime(chargeback.due_by), "DATETIME_FORMAT") if chargeback.due_by
-                else "—"} + f"\n\n{url}\n",
-            None, _vendor_emails(share.vendor_id), fail_silently=True,
-        )
+        send_mail_localized(_vendor_emails(share.vendor_id), partial(_chargeback_opened_text, chargeback,
+                                                                     order, share.amount, url), fail_silently=True)
+
+
+def _chargeback_opened_text(chargeback: Chargeback, order: str, amount: int, url: str) -> tuple[str, str]:
+    due = (date_format(timezone.localtime(chargeback.due_by), "DATETIME_FORMAT") if chargeback.due_by else "—")
+    return (
+        _("A card dispute was opened on order %(order)s") % {"order": order},
+        _("The buyer's bank disputes %(amount)s. Upload your evidence before %(due)s on your dashboard.") % {
+            "amount": format_money_localized(amount, chargeback.currency), "due": due} + f"\n\n{url}\n",
+    )
 
 
 def chargeback_closed_after(*, chargeback_id: int) -> None:

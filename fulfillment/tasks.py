@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -44,14 +43,14 @@ def _vendor_notify(sub_order_id: int) -> None:
         emails.add(sub.vendor.support_email)
     if not emails:
         return
+    from common.mail import send_mail_localized
     from frontend.urls import vendor_url
 
     url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
-    send_mail(
-        subject=_("New order %(number)s") % {"number": sub.order.number},
-        message=render_to_string("fulfillment/email/new_order.txt", {"sub": sub, "url": url}),
-        from_email=None, recipient_list=sorted(emails),
-    )
+    send_mail_localized(emails, lambda: (
+        _("New order %(number)s") % {"number": sub.order.number},
+        render_to_string("fulfillment/email/new_order.txt", {"sub": sub, "url": url}),
+    ))
 
 
 @shared_task

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from common.exceptions import ApplicationError
+from common.mail import send_mail_localized
 from orders.addresses import Address
 from orders.errors import (
     CartEmpty,
@@ -949,11 +949,10 @@ def order_confirmation_send(*, order_id: int) -> bool:
     if order is None or not order.is_paid:
         return False
     context = {"order": order, "order_url": platform_url(f"/orders/{order.pk}/")}
-    send_mail(
-        subject=_("Your order %(number)s is confirmed") % {"number": order.number},
-        message=render_to_string("orders/email/confirmation.txt", context),
-        from_email=None, recipient_list=[order.email],
-    )
+    send_mail_localized([order.email], lambda: (
+        _("Your order %(number)s is confirmed") % {"number": order.number},
+        render_to_string("orders/email/confirmation.txt", context),
+    ))
     return True
 
 

@@ -19,13 +19,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.mail import send_mail_localized
 from common.money import exponent, to_major
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import CommissionRule, ExportJob, Payout, Transfer
@@ -460,12 +460,11 @@ def _notify(job: ExportJob) -> None:
     user = job.requested_by
     if user is None or not user.email:
         return
-    send_mail(
-        subject=_("Your export %(kind)s is ready") % {"kind": job.get_kind_display()},
-        message=_("Download it within %(hours)d hours: %(url)s") % {
-            "hours": link_seconds() // 3600, "url": export_download_url(job=job, absolute=True)},
-        from_email=None, recipient_list=[user.email],
-    )
+    url = export_download_url(job=job, absolute=True)
+    send_mail_localized([user.email], lambda: (
+        _("Your export %(kind)s is ready") % {"kind": job.get_kind_display()},
+        _("Download it within %(hours)d hours: %(url)s") % {"hours": link_seconds() // 3600, "url": url},
+    ))
 
 
 # ---------------------------------------------------------------------------------------------

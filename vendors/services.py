@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import VendorRole
 from common.exceptions import Conflict, PermissionDenied
+from common.mail import recipients_by_language
 from common.money import MoneyError, validate_currency
 from tenants import services as tenant_services
 from tenants.models import Store
@@ -107,11 +108,19 @@ def _email(*, template: str, to: Iterable[str], context: dict[str, Any]) -> None
     if not recipients:
         return
     context = {"platform_name": settings.PLATFORM_NAME, "platform_url": platform_url(), **context}
-    subject = render_to_string(f"vendors/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"vendors/email/{template}_body.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    )
+
+    def render() -> tuple[str, str]:
+        return (render_to_string(f"vendors/email/{template}_subject.txt", context).strip(),
+                render_to_string(f"vendors/email/{template}_body.txt", context))
+
+    # Rendered now in each recipient's language (their account's), sent after commit.
+    messages = []
+    for language, addresses in recipients_by_language(recipients).items():
+        with translation.override(language):
+            messages.append((*render(), addresses))
+    transaction.on_commit(lambda: [
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses) for subject, body, addresses in messages
+    ])
 
 
 def platform_url(host: str | None = None) -> str:

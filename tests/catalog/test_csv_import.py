@@ -61,6 +61,27 @@ def test_row_errors_are_reported_with_line_and_column_and_valid_rows_imported(ve
 
 
 @pytest.mark.django_db
+def test_the_report_is_in_the_language_the_file_was_uploaded_in(vendor_a, in_schema):
+    from django.utils import translation
+
+    rows = [_row(0), _row(1, stock="many"), _row(2, sku="TEE-00000"), _row(3, currency="USD")]
+    with in_schema(vendor_a), translation.override("de"):
+        job = csv_import_start(upload=SimpleUploadedFile("t.csv", _csv(rows)))
+    assert job.language == "de"
+    # The worker runs in no particular language; the job carries the uploader's.
+    with in_schema(vendor_a), translation.override("en"):
+        job = csv_import_run(import_id=job.pk)
+    messages = [e["message"] for e in job.errors]
+    assert messages == ["muss eine ganze Zahl sein", "TEE-00000 steht bereits in Zeile 2",
+                        "muss EUR sein, die Währung des Shops"]
+    with in_schema(vendor_a), translation.override("fr"):
+        bad = csv_import_start(upload=SimpleUploadedFile("t.csv", _csv([_row(0)], header=("name", "sku"))))
+    with in_schema(vendor_a):
+        bad = csv_import_run(import_id=bad.pk)
+    assert bad.status == "failed" and bad.failure.startswith("Colonnes manquantes : handle, price.")
+
+
+@pytest.mark.django_db
 def test_reimport_is_idempotent_and_changes_update_by_sku(vendor_a, in_schema):
     data = _csv([_row(n) for n in range(6)])
     _run(vendor_a, in_schema, data)

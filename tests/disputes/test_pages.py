@@ -207,3 +207,21 @@ def test_vendor_sets_its_return_window(client_for, vendor_a, owner_a, settings):
     dash.post("/dashboard/claims/policy/", {"return_window_days": "14"})
     assert services.return_window_days(vendor_a) == 14
     assert b'value="14"' in dash.get("/dashboard/claims/").content
+
+
+def test_claim_email_reaches_each_party_in_their_language(
+    buyer, vendor_a, owner_a, paid_order, mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from accounts.models import User
+
+    User.objects.filter(pk=buyer.pk).update(language="de")
+    order = paid_order((vendor_a, sellable_variant(vendor_a, price=1000), 1))
+    sub = order.sub_orders.get(vendor=vendor_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_open(buyer=buyer, order_id=order.pk, sub_order_id=sub.pk, reason="damaged",
+                            description="Scratched", lines={sub.lines.first().pk: 1})
+    to_buyer = next(m for m in mailoutbox if buyer.email in m.to)
+    to_owner = next(m for m in mailoutbox if owner_a.email in m.to)
+    assert to_buyer.subject.startswith("Reklamation ") and "die Reklamation wurde eröffnet" in to_buyer.body
+    assert to_owner.subject.startswith("Claim ") and "the claim was opened" in to_owner.body

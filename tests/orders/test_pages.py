@@ -159,3 +159,18 @@ def test_unreachable_gateway_sends_the_buyer_to_the_order_with_a_retry(client_fo
     assert response.redirect_chain[-1][0] == f"/orders/{order.pk}/"
     body = response.content.decode()
     assert "could not reach the payment provider" in body and "Back to the payment page" in body
+
+
+def test_order_confirmation_email_is_in_the_buyer_language(paid_order, shopper, vendor_a, mailoutbox):
+    from accounts.models import User
+    from orders import services as order_services
+    from tests.factories.orders import sellable_variant
+
+    User.objects.filter(pk=shopper.pk).update(language="fr")
+    order = paid_order((vendor_a, sellable_variant(vendor_a, price=123450, stock=3), 1), copies=False)
+    mailoutbox.clear()
+    assert order_services.order_confirmation_send(order_id=order.pk)
+    [message] = mailoutbox
+    assert message.to == [order.email] and message.subject == f"Votre commande {order.number} est confirmée"
+    assert "Suivre votre commande" in message.body
+    assert "1\u202f234,50 EUR" in message.body or "1\xa0234,50 EUR" in message.body
