@@ -45,7 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # The language the person chose (switcher) or signed up in; emails sent to them use it.
     # Blank: the platform's default (settings.LANGUAGE_CODE).
-    language = models.CharField(_("language"), max_length=8, blank=True, default="",
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="",
                                 choices=settings.LANGUAGES)
 
     objects = UserManager()

@@ -189,7 +189,7 @@ class CsvImport(TimeStampedModel):
     error_rows = models.PositiveIntegerField(default=0)
     # [{"line": 3, "column": "price", "message": "..."}], capped; in `language` (the uploader's).
     errors = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=8, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
     failure = models.CharField(max_length=500, blank=True)
     user_id = models.BigIntegerField(null=True, blank=True)
 

@@ -121,7 +121,7 @@ class Order(TimeStampedModel):
     failure_code = models.CharField(max_length=64, blank=True)
     # Declined or failed attempts on this order's PaymentIntent; the buyer may try another card
     # until ORDERS_MAX_FAILED_PAYMENTS (a guard against card testing) or the reservation ends.
-    failed_payment_attempts = models.PositiveSmallIntegerField(default=0)
+    failed_payment_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     stripe_fee_amount = models.BigIntegerField(null=True, blank=True)
     ship_name = models.CharField(max_length=200)
     ship_line1 = models.CharField(max_length=200)
