@@ -4,6 +4,8 @@ INSERTs, which do not name it: it is nullable or has a database default."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 
@@ -14,9 +16,9 @@ PROJECT_APPS = {"accounts", "tenants", "vendors", "catalog", "marketplace", "ord
                 "payments", "payouts", "disputes", "common", "frontend", "storefront"}
 
 
-def _added_fields() -> list[tuple[str, str, str, object]]:
+def _added_fields() -> list[tuple[str, str, str, Any]]:
     loader = MigrationLoader(None, ignore_no_migrations=True)  # files only, no database
-    found = []
+    found: list[tuple[str, str, str, Any]] = []
     for (app, name), migration in loader.disk_migrations.items():
         if app not in PROJECT_APPS or getattr(migration, "initial", False) or f"{app}.{name}" in FIRST_RELEASE:
             continue  # an initial migration creates its tables: no old code writes to them yet
@@ -32,6 +34,6 @@ def test_added_columns_accept_inserts_from_the_release_still_running() -> None:
     assert any(name == "failed_payment_attempts" for _m, _model, name, _f in added)  # the scan sees them
     unsafe = [
         f"{migration}: {model}.{name}" for migration, model, name, field in added
-        if not field.null and not field.has_db_default() and not field.many_to_many  # type: ignore[attr-defined]
+        if not field.null and not field.has_db_default() and not field.many_to_many
     ]
     assert unsafe == [], "add db_default= (or null=True) so the running release can still insert"
