@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -46,6 +49,8 @@ class TokenApi(APIView):
     class TokenRequestSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField()
+        code = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                     help_text="Authenticator app or recovery code, for accounts with 2FA.")
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -61,8 +66,27 @@ class TokenApi(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            error = ApplicationError(gettext("Email or password is wrong."), code="invalid_credentials")
-            error.status_code = 401
-            raise error
+            raise _unauthorized(gettext("Email or password is wrong."), "invalid_credentials")
+        if is_mfa_enabled(user):
+            code = serializer.validated_data.get("code", "").strip()
+            if not code:
+                raise _unauthorized(gettext("Enter the code from your authenticator app."), "mfa_code_required")
+            if not _mfa_code_valid(user, code):
+                raise _unauthorized(gettext("Incorrect code."), "mfa_code_invalid")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+def _unauthorized(message: str, code: str) -> ApplicationError:
+    error = ApplicationError(message, code=code)
+    error.status_code = 401
+    return error
+
+
+def _mfa_code_valid(user: Any, code: str) -> bool:
+    """An authenticator app code (each used once) or an unused recovery code."""
+    from allauth.mfa.models import Authenticator
+
+    authenticators = Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES])
+    return any(authenticator.wrap().validate_code(code) for authenticator in authenticators)

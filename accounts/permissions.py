@@ -6,9 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -22,14 +26,27 @@ def current_vendor(request: HttpRequest | Request) -> Any:
     return getattr(tenant, "vendor", None) if tenant is not None else None
 
 
+class MfaRequired(DRFPermissionDenied):
+    default_detail = _("Set up two-factor authentication on your account to use the platform console.")
+    default_code = "mfa_required"
+
+
+def _staff_allowed(request: Request, check: Callable[[Any], bool]) -> bool:
+    if not check(request.user):
+        return False
+    if roles.staff_mfa_missing(request.user):
+        raise MfaRequired
+    return True
+
+
 class IsPlatformAdmin(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
-        return roles.is_platform_admin(request.user)
+        return _staff_allowed(request, roles.is_platform_admin)
 
 
 class IsFinance(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
-        return roles.is_finance(request.user)
+        return _staff_allowed(request, roles.is_finance)
 
 
 def vendor_permission(minimum: str = VendorRole.STAFF) -> type[BasePermission]:
@@ -58,6 +75,10 @@ def ops_required(check: Callable[[Any], bool] = roles.can_access_ops) -> Callabl
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
                 raise PermissionDenied
+            if roles.staff_mfa_missing(request.user):
+                messages.warning(request, _("Platform staff must use two-factor authentication. Set up an "
+                                            "authenticator app to continue."))
+                return redirect("mfa_activate_totp")
             return view(request, *args, **kwargs)
 
         return wrapped

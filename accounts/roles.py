@@ -39,6 +39,18 @@ def can_access_ops(user: Any) -> bool:
     return is_platform_admin(user) or is_finance(user)
 
 
+def staff_mfa_missing(user: Any) -> bool:
+    """Platform staff (admins, finance) must have two-factor authentication before the console
+    or its API lets them in (`PLATFORM_STAFF_REQUIRE_MFA`)."""
+    from django.conf import settings
+
+    if not settings.PLATFORM_STAFF_REQUIRE_MFA or not can_access_ops(user):
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return not is_mfa_enabled(user)
+
+
 def vendor_role(user: Any, vendor: Vendor | None) -> str | None:
     """The user's role in the vendor, or None. Cached on the user object per request."""
     if vendor is None or not (user and user.is_authenticated and user.is_active):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -14,6 +15,11 @@ from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory, live_vendor
 from tests.factories.accounts import PASSWORD
 from vendors.models import Vendor
+
+# The test live server is Django's threaded WSGI server, whose listen backlog is 10: tests that
+# post two dozen webhook deliveries at the same instant overflow it and see connection resets on
+# a loaded machine. Production servers (gunicorn) listen with a backlog of 2048.
+WSGIServer.request_queue_size = 128
 
 PLATFORM_HOST = "marketplace.localhost"
 

@@ -47,6 +47,7 @@ THIRD_PARTY_SHARED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_countries",
 ]
 LOCAL_SHARED_APPS = [
@@ -174,6 +175,11 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
+# Two-factor authentication (allauth.mfa): an authenticator app, with recovery codes. Platform
+# admins and finance move money, so they must have it before using the console or its API.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = PLATFORM_NAME
+PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=True)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

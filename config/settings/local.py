@@ -9,3 +9,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# The demo's admin and finance logins work with their password alone; set
+# PLATFORM_STAFF_REQUIRE_MFA=1 to have them set up an authenticator app as production requires.
+PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=False)

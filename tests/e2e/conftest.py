@@ -132,6 +132,14 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state("networkidle")
+    if "/accounts/2fa/authenticate/" in page.url:
+        # Platform staff have two-factor authentication: type the code their app shows now.
+        from accounts.models import User
+        from tests.factories.accounts import totp_code
+
+        page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(email=email)))
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_load_state("networkidle")
 
 
 # --- Shared journey helpers: the Stripe emulator wired to the live server, waiting, a11y. ---

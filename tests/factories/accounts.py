@@ -1,8 +1,31 @@
+import time
+
 import factory
 
 from accounts.models import User
 
 PASSWORD = "test-pass-1234"
+
+
+def totp_enable(user: User) -> str:
+    """Enrol an authenticator app for `user` (as the 2FA set-up page does); returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(user: User, *, step: int = 0) -> str:
+    """The code the user's authenticator app shows now (`step` periods later)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + step
+    return format_hotp_value(hotp_value(decrypt(authenticator.data["secret"]), counter))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,3 +42,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        """Platform staff have two-factor authentication, as production requires; `totp=False`
+        makes one without (to test the requirement)."""
+        wanted = extracted if extracted is not None else bool(obj.platform_role)
+        if create and wanted:
+            from allauth.mfa.utils import is_mfa_enabled
+
+            if not is_mfa_enabled(obj):
+                totp_enable(obj)

@@ -1,0 +1,55 @@
+"""Journey: a new platform admin must set up two-factor authentication before the console opens,
+then signs in with a code from the authenticator app."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, login
+from tests.factories.accounts import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_new_admin_sets_up_an_authenticator_app_before_the_console_opens(page, site, shot):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.factories import UserFactory
+
+    admin = UserFactory(email="ada@example.com", platform_role="admin", totp=False)
+    login(page, site.platform, admin.email, PASSWORD)
+    page.goto(f"{site.platform}/ops/applications/")
+    # Sent to set up 2FA; the password is asked again first.
+    page.wait_for_url(re.compile(r".*/accounts/reauthenticate/.*"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r".*/accounts/2fa/totp/activate/"))
+    expect(page.get_by_role("img")).to_be_visible()  # the QR code for the app
+    secret = page.locator("#authenticator_secret").input_value()
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    assert_accessible(page)
+    shot(page, "mfa-01-activate")
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    page.get_by_label("Authenticator code").fill(code)
+    page.get_by_role("button", name="Activate").click()
+    # Recovery codes are shown once, to keep somewhere safe.
+    page.wait_for_url(re.compile(r".*/accounts/2fa/recovery-codes/"))
+    expect(page.get_by_text(re.compile("recovery codes", re.I)).first).to_be_visible()
+    shot(page, "mfa-02-recovery-codes")
+    page.goto(f"{site.platform}/ops/applications/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert "/ops/applications/" in page.url
+
+    # Next time, the password alone is not enough: the login helper types the app's code.
+    page.context.clear_cookies()
+    page.goto(f"{site.platform}/accounts/login/")
+    page.get_by_label("Email").fill(admin.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/"))
+    assert_accessible(page)
+    shot(page, "mfa-03-code-at-sign-in")

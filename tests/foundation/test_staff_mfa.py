@@ -1,0 +1,88 @@
+"""Platform staff (admins, finance) move money: the console and its API require two-factor
+authentication (an authenticator app, allauth.mfa), and signing in asks for its code."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.test import Client
+
+from tests.factories.accounts import PASSWORD, UserFactory, totp_code
+
+pytestmark = pytest.mark.django_db
+HOST = "marketplace.localhost"
+
+
+def _sign_in(client: Client, email: str) -> Any:
+    return client.post("/accounts/login/", {"login": email, "password": PASSWORD}, HTTP_HOST=HOST)
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in() -> None:
+    admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)
+    client = Client(HTTP_HOST=HOST)
+    assert _sign_in(client, admin.email).status_code == 302
+    console = client.get("/ops/applications/", HTTP_HOST=HOST)
+    assert console.status_code == 302 and console["Location"] == "/accounts/2fa/totp/activate/"
+    # The API answers with a specific error instead of a page.
+    api = client.get("/api/v1/ops/commission-rules/", HTTP_HOST=HOST)
+    assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_required"
+
+    # Set-up asks for the password again (a stolen session cannot add its own authenticator),
+    # then shows the secret and its QR code; a code from the app activates it.
+    confirm = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST)
+    assert confirm.status_code == 302 and confirm["Location"].startswith("/accounts/reauthenticate/")
+    assert client.post(confirm["Location"], {"password": PASSWORD}, HTTP_HOST=HOST).status_code == 302
+    page = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST).content.decode()
+    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]{32})"', page)
+    assert secret and "data:image/svg+xml;base64," in page
+    code = format_hotp_value(hotp_value(secret.group(1), int(time.time()) // 30))
+    done = client.post("/accounts/2fa/totp/activate/", {"code": code}, HTTP_HOST=HOST)
+    assert done.status_code == 302
+    assert Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists()
+    assert client.get("/ops/applications/", HTTP_HOST=HOST).status_code == 200
+    assert client.get("/api/v1/ops/commission-rules/", HTTP_HOST=HOST).status_code == 200
+
+
+def test_signing_in_asks_for_the_code_and_refuses_a_wrong_one() -> None:
+    finance = UserFactory(email="fin@example.com", platform_role="finance")
+    client = Client(HTTP_HOST=HOST)
+    step = _sign_in(client, finance.email)
+    assert step.status_code == 302 and step["Location"] == "/accounts/2fa/authenticate/"
+    # Password alone is not a session: the console still sends to sign in.
+    assert client.get("/ops/finance/", HTTP_HOST=HOST)["Location"].startswith("/accounts/login/")
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"}, HTTP_HOST=HOST)
+    assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
+    ok = client.post("/accounts/2fa/authenticate/", {"code": totp_code(finance)}, HTTP_HOST=HOST)
+    assert ok.status_code == 302
+    assert client.get("/ops/finance/", HTTP_HOST=HOST).status_code == 200
+
+
+def test_api_tokens_for_two_factor_accounts_need_the_code() -> None:
+    admin = UserFactory(email="tok-admin@example.com", platform_role="admin")
+    client = Client(HTTP_HOST=HOST)
+    url = "/api/v1/auth/token/"
+    missing = client.post(url, {"email": admin.email, "password": PASSWORD}, content_type="application/json")
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "mfa_code_required"
+    wrong = client.post(url, {"email": admin.email, "password": PASSWORD, "code": "123456"},
+                        content_type="application/json")
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "mfa_code_invalid"
+    ok = client.post(url, {"email": admin.email, "password": PASSWORD, "code": totp_code(admin)},
+                     content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["token"]
+    # A buyer without two-factor gets a token with the password alone.
+    buyer = UserFactory(email="plain@example.com")
+    assert client.post(url, {"email": buyer.email, "password": PASSWORD},
+                       content_type="application/json").status_code == 200
+
+
+def test_the_requirement_can_be_switched_off(settings: Any) -> None:
+    settings.PLATFORM_STAFF_REQUIRE_MFA = False
+    admin = UserFactory(email="relaxed@example.com", platform_role="admin", totp=False)
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(admin)
+    assert client.get("/ops/applications/", HTTP_HOST=HOST).status_code == 200
