@@ -210,7 +210,8 @@ def _vendor_part_recover_soon(*, sub_order_id: int, amount: int, refund_id: str)
 
 
 @transaction.atomic
-def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: Any, user: Any = None) -> VendorOrderLine:
+def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: Any, user: Any = None,
+                             by: str = "vendor") -> VendorOrderLine:
     """Cancel units the vendor cannot ship: refund them through the gateway, return the stock."""
     from catalog.models import StockAdjustment, Variant
     from catalog.services import variants_changed_publish
@@ -257,10 +258,49 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
         StockAdjustment.objects.create(
             variant_id=line.variant_id, delta=units, stock_after=stock_after,
             reason=StockAdjustment.Reason.CORRECTION,
-            note=f"order {vendor_order.order_number}: {units} cancelled by the vendor",
+            note=f"order {vendor_order.order_number}: {units} cancelled by the {by}",
             user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "",
         )
         variants_changed_publish(variant_ids=[line.variant_id])
     _status_recompute(vendor_order)
     _sync_soon(vendor_order.sub_order_id)
     return line
+
+
+@transaction.atomic
+def vendor_order_cancel_all(*, vendor_order_id: Any, user: Any = None, by: str = "buyer") -> VendorOrder:
+    """Cancel a vendor's part of an order before anything of it has shipped: every unit is
+    refunded and returned to stock (as a line cancellation), and so is its shipping, which the
+    vendor had been paid for. All or nothing, under the order's row lock, so a shipment being
+    recorded at the same moment either comes first (and this refuses) or waits."""
+    from orders.models import SubOrder
+    from payments import gateway
+    from payouts.ledger.postings import post_refund
+
+    vendor_order = _locked(vendor_order_id)
+    lines = list(vendor_order.lines.select_for_update().order_by("pk"))
+    if any(line.shipped_quantity for line in lines):
+        raise VendorOrderClosed(_("Part of this order has already shipped, so it can no longer be cancelled. "
+                                  "Open a claim for what you received instead."))
+    open_lines = [line for line in lines if line.open_quantity]
+    if not open_lines:
+        raise VendorOrderClosed(_("This order is already cancelled."))
+    for line in open_lines:
+        vendor_order_line_cancel(vendor_order_id=vendor_order.pk, line_id=line.pk, quantity=line.open_quantity,
+                                 user=user, by=by)
+    vendor_order.refresh_from_db()
+    shipping = vendor_order.shipping_amount
+    if shipping > 0:
+        refund = gateway.refund_create(
+            key=f"suborder:{vendor_order.sub_order_id}:shipping", payment_intent_id=vendor_order.payment_intent_id,
+            amount=shipping, metadata={"order_id": vendor_order.order_id, "sub_order_id": vendor_order.sub_order_id,
+                                       "reason": "shipping of a cancelled order"},
+        )
+        vendor_id = SubOrder.objects.values_list("vendor_id", flat=True).get(pk=vendor_order.sub_order_id)
+        # Shipping carries no commission: the vendor's payable gives it all back.
+        post_refund(order_id=vendor_order.order_id, refund_id=refund.id, currency=vendor_order.currency,
+                    vendor_shares=[(vendor_id, shipping, 0)], refund_commission=False, key=f"refund:{refund.id}")
+        _vendor_part_recover_soon(sub_order_id=vendor_order.sub_order_id, amount=shipping, refund_id=refund.id)
+        vendor_order.refunded_amount += shipping
+        vendor_order.save(update_fields=["refunded_amount", "updated_at"])
+    return vendor_order

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -30,17 +32,24 @@ def vendor_order_copy(self, sub_order_id: int) -> str:  # type: ignore[no-untype
     return "created"
 
 
-def _vendor_notify(sub_order_id: int) -> None:
-    from orders.models import SubOrder
+def vendor_team_emails(vendor: Any) -> set[str]:
+    """Who hears about a vendor's orders: its active owners and managers, and its support address."""
     from vendors.models import Membership
 
-    sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
     emails = set(
-        Membership.objects.filter(vendor=sub.vendor, is_active=True, role__in=["owner", "manager"])
+        Membership.objects.filter(vendor=vendor, is_active=True, role__in=["owner", "manager"])
         .values_list("user__email", flat=True)
     )
-    if sub.vendor.support_email:
-        emails.add(sub.vendor.support_email)
+    if vendor.support_email:
+        emails.add(vendor.support_email)
+    return emails
+
+
+def _vendor_notify(sub_order_id: int) -> None:
+    from orders.models import SubOrder
+
+    sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
+    emails = vendor_team_emails(sub.vendor)
     if not emails:
         return
     from common.mail import send_mail_localized

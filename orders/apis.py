@@ -249,3 +249,11 @@ class OrderDetailApi(APIView):
                    responses=OrderOutput)
     def get(self, request: Request, order_id: int) -> Response:
         return Response(OrderOutput(selectors.order_for_buyer(user=request.user, order_id=order_id)).data)
+
+
+class SubOrderCancelApi(APIView):
+    @extend_schema(tags=["orders"], request=None, responses=OrderOutput,
+                   summary="Cancel one vendor's part of an order before it ships (refunded in full)")
+    def post(self, request: Request, order_id: int, sub_order_id: int) -> Response:
+        services.sub_order_cancel_by_buyer(user=request.user, order_id=order_id, sub_order_id=sub_order_id)
+        return Response(OrderOutput(selectors.order_for_buyer(user=request.user, order_id=order_id)).data)

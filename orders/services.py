@@ -31,6 +31,7 @@ from orders.errors import (
     CartEmpty,
     CartError,
     CurrencyMismatch,
+    OrderNotFound,
     OrderStateConflict,
     OutOfStock,
     PriceChanged,
@@ -954,6 +955,45 @@ def order_confirmation_send(*, order_id: int) -> bool:
         render_to_string("orders/email/confirmation.txt", context),
     ))
     return True
+
+
+def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) -> SubOrder:
+    """The buyer cancels one vendor's part of a paid order before that vendor ships anything:
+    everything of it is refunded (items, tax and shipping), the stock goes back, the vendor's
+    transfer is reduced, and the vendor's team is told. Returns the synced public sub-order."""
+    from fulfillment.services import vendor_order_cancel_all, vendor_order_create
+    from orders.selectors import order_for_buyer
+
+    order = order_for_buyer(user=user, order_id=order_id)
+    sub = next((s for s in order.sub_orders.all() if str(s.pk) == str(sub_order_id)), None)
+    if sub is None:
+        raise OrderNotFound(_("Order not found."))
+    if not order.is_paid or sub.status != SubOrder.Status.PAID:
+        raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
+    store = Vendor.objects.select_related("store").get(pk=sub.vendor_id).store
+    if store is None:
+        raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
+    with schema_context(store.schema_name):
+        # The vendor's copy may not exist yet (its task is queued after payment): make it now.
+        vendor_order, _created = vendor_order_create(sub_order_id=sub.pk)
+        vendor_order_cancel_all(vendor_order_id=vendor_order.pk, user=user, by="buyer")
+    synced = sub_order_sync(sub_order_id=sub.pk)
+    assert synced is not None
+    transaction.on_commit(lambda: _buyer_cancellation_notify(sub_order_id=sub.pk))
+    return synced
+
+
+def _buyer_cancellation_notify(*, sub_order_id: int) -> None:
+    from frontend.urls import vendor_url
+    from fulfillment.tasks import vendor_team_emails
+
+    sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
+    url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
+    send_mail_localized(vendor_team_emails(sub.vendor), lambda: (
+        _("Order %(number)s was cancelled by the buyer") % {"number": sub.order.number},
+        _("The buyer cancelled your part of order %(number)s before it shipped. It has been refunded in full "
+          "and the stock is back; do not ship it.") % {"number": sub.order.number} + f"\n\n{url}\n",
+    ), fail_silently=True)
 
 
 def shipping_rates_demo_seed(*, vendor: Vendor) -> None:

@@ -15,4 +15,5 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
     path("orders/<int:order_id>/status/", views.order_status, name="order-status"),
     path("orders/<int:order_id>/pay/", views.order_pay, name="order-pay"),
+    path("orders/<int:order_id>/parts/<int:sub_order_id>/cancel/", views.sub_order_cancel, name="sub-order-cancel"),
 ]

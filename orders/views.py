@@ -10,10 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from common.exceptions import ApplicationError
+from common.money import format_money_localized
 from frontend.urls import platform_url
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -215,3 +218,21 @@ def _to_payment(request: HttpRequest, order: Order) -> HttpResponse:
 def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     """Back to the payment page for an order still awaiting payment (same PaymentIntent)."""
     return _to_payment(request, _order_or_404(request, order_id))
+
+
+@login_required
+@require_POST
+def sub_order_cancel(request: HttpRequest, order_id: int, sub_order_id: int) -> HttpResponse:
+    """The buyer cancels one vendor's part before it ships (refunded in full)."""
+    try:
+        sub = services.sub_order_cancel_by_buyer(user=request.user, order_id=order_id, sub_order_id=sub_order_id)
+    except OrderNotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your order from %(vendor)s is cancelled; %(amount)s is refunded to your card.") % {
+            "vendor": sub.vendor.name, "amount": format_money_localized(sub.refunded_amount, sub.order.currency)})
+    if getattr(request, "htmx", False):  # asked to confirm by htmx: reload the order page
+        return HttpResponseClientRedirect(reverse("order-detail", args=[order_id]))
+    return redirect("order-detail", order_id=order_id)

@@ -178,6 +178,22 @@ def test_buyer_journey_on_a_phone(
     toggle = page.locator("button.navbar-toggler")
     assert toggle.is_visible() and toggle.get_attribute("aria-label")
 
+    # Before Bravo ships, the buyer cancels Bravo's part: asked to confirm, refunded in full.
+    from orders.models import Order
+
+    order = Order.objects.get(buyer=buyer)
+    bravo = order.sub_orders.get(vendor__slug="bravo")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the items from Bravo").click()
+    expect(page.get_by_text("Your order from Bravo is cancelled")).to_be_visible()
+    expect(page.locator('[data-vendor="bravo"] .badge')).to_have_text("Refunded")
+    expect(page.locator('[data-vendor="alpha"] .badge')).to_have_text("Paid")
+    expect(page.get_by_role("button", name="Cancel the items from Bravo")).to_have_count(0)
+    bravo.refresh_from_db()
+    assert bravo.refunded_amount == bravo.total_amount
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "j3m-08-cancelled-part")
+
 
 def test_search_keeps_a_chosen_store_when_the_sort_changes(page, site, live_server, backpacks):
     """A facet link swaps only the results; the form must still carry the store it chose."""

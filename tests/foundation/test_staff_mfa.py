@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.test import Client
 
 from tests.factories.accounts import PASSWORD, UserFactory, totp_code
 
@@ -18,13 +17,13 @@ pytestmark = pytest.mark.django_db
 HOST = "marketplace.localhost"
 
 
-def _sign_in(client: Client, email: str) -> Any:
+def _sign_in(client: Any, email: str) -> Any:
     return client.post("/accounts/login/", {"login": email, "password": PASSWORD}, HTTP_HOST=HOST)
 
 
-def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in() -> None:
+def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform_client: Any) -> None:
     admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)
-    client = Client(HTTP_HOST=HOST)
+    client = platform_client  # on the platform host (public tenant ensured)
     assert _sign_in(client, admin.email).status_code == 302
     console = client.get("/ops/applications/", HTTP_HOST=HOST)
     assert console.status_code == 302 and console["Location"] == "/accounts/2fa/totp/activate/"
@@ -48,9 +47,9 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in() -> Non
     assert client.get("/api/v1/ops/commission-rules/", HTTP_HOST=HOST).status_code == 200
 
 
-def test_signing_in_asks_for_the_code_and_refuses_a_wrong_one() -> None:
+def test_signing_in_asks_for_the_code_and_refuses_a_wrong_one(platform_client: Any) -> None:
     finance = UserFactory(email="fin@example.com", platform_role="finance")
-    client = Client(HTTP_HOST=HOST)
+    client = platform_client  # on the platform host (public tenant ensured)
     step = _sign_in(client, finance.email)
     assert step.status_code == 302 and step["Location"] == "/accounts/2fa/authenticate/"
     # Password alone is not a session: the console still sends to sign in.
@@ -62,9 +61,9 @@ def test_signing_in_asks_for_the_code_and_refuses_a_wrong_one() -> None:
     assert client.get("/ops/finance/", HTTP_HOST=HOST).status_code == 200
 
 
-def test_api_tokens_for_two_factor_accounts_need_the_code() -> None:
+def test_api_tokens_for_two_factor_accounts_need_the_code(platform_client: Any) -> None:
     admin = UserFactory(email="tok-admin@example.com", platform_role="admin")
-    client = Client(HTTP_HOST=HOST)
+    client = platform_client  # on the platform host (public tenant ensured)
     url = "/api/v1/auth/token/"
     missing = client.post(url, {"email": admin.email, "password": PASSWORD}, content_type="application/json")
     assert missing.status_code == 401 and missing.json()["error"]["code"] == "mfa_code_required"
@@ -80,9 +79,9 @@ def test_api_tokens_for_two_factor_accounts_need_the_code() -> None:
                        content_type="application/json").status_code == 200
 
 
-def test_the_requirement_can_be_switched_off(settings: Any) -> None:
+def test_the_requirement_can_be_switched_off(settings: Any, platform_client: Any) -> None:
     settings.PLATFORM_STAFF_REQUIRE_MFA = False
     admin = UserFactory(email="relaxed@example.com", platform_role="admin", totp=False)
-    client = Client(HTTP_HOST=HOST)
+    client = platform_client  # on the platform host (public tenant ensured)
     client.force_login(admin)
     assert client.get("/ops/applications/", HTTP_HOST=HOST).status_code == 200
