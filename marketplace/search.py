@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
+from django.utils import translation
 from django.utils.translation import gettext
 
 from common.money import MoneyError, exponent, parse_amount
@@ -371,9 +372,11 @@ class PostgresSearchBackend:
         return list(ranked.order_by(*order)[: params.limit + 1])
 
     def _facets_cached(self, params: SearchParams, mode: str) -> tuple[dict[str, list[Facet]], int, bool]:
-        """Facets and total depend on the filters, not the page: cache them per projection generation."""
+        """Facets and total depend on the filters, not the page: cache them per projection generation
+        (and per language, since some labels are translated)."""
         key = "search:facets:" + hashlib.sha256(
-            repr((projection_generation(), replace(params, cursor="", limit=0, sort=""), mode)).encode()
+            repr((projection_generation(), replace(params, cursor="", limit=0, sort=""), mode,
+                  translation.get_language())).encode()
         ).hexdigest()
         cached = cache.get(key)
         if isinstance(cached, tuple) and len(cached) == 3:

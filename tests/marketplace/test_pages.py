@@ -159,3 +159,12 @@ def test_category_page_facets_lead_to_sub_category_pages(platform_client, shop):
     partial = platform_client.get("/c/garden/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "Spade 29" in partial
     assert 'id="search-filters" hidden hx-swap-oob="true"' in partial and 'id="search-heading"' not in partial
+
+
+def test_cached_facets_speak_the_language_of_each_request(platform_client, shop):
+    # Facet counts are cached; their translated labels must not leak from one language to another.
+    english = platform_client.get("/api/v1/listings/?q=spade", HTTP_ACCEPT_LANGUAGE="en").json()
+    german = platform_client.get("/api/v1/listings/?q=spade", HTTP_ACCEPT_LANGUAGE="de").json()
+    assert english["facets"]["in_stock"][0]["label"] == "In stock"
+    assert german["facets"]["in_stock"][0]["label"] == "Auf Lager"
+    assert english["count"] == german["count"] == 30
