@@ -302,8 +302,10 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
 # writing and storing
 # ---------------------------------------------------------------------------------------------
 def export_storage() -> Storage:
-    """Private storage for exports: the private S3 bucket when configured, else local files."""
-    bucket = settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME
+    """Private storage for exports: the exports bucket (expiring objects), else the private S3
+    bucket, when configured; else local files."""
+    bucket = (settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME
+              or settings.AWS_STORAGE_BUCKET_NAME)
     if bucket:
         from storages.backends.s3 import S3Storage
 
@@ -471,7 +473,8 @@ def _notify(job: ExportJob) -> None:
 # delivery
 # ---------------------------------------------------------------------------------------------
 def _on_s3() -> bool:
-    return bool(settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME)
+    return bool(settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME
+                or settings.AWS_STORAGE_BUCKET_NAME)
 
 
 def export_download_url(*, job: ExportJob, absolute: bool = False) -> str:

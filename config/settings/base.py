@@ -239,6 +239,8 @@ PRIVATE_MEDIA_ROOT = Path(
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_PRIVATE_BUCKET_NAME = env("AWS_PRIVATE_BUCKET_NAME", default="")
+# Finance exports: their own bucket (lifecycle rule expires them) when set, else the private one.
+AWS_EXPORTS_BUCKET_NAME = env("AWS_EXPORTS_BUCKET_NAME", default="")
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="eu-west-1")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
 if AWS_STORAGE_BUCKET_NAME:

@@ -281,8 +281,18 @@ def test_s3_storage_with_moto_server(settled, finance_user):
         old = {k: os.environ.get(k) for k in credentials}
         os.environ.update(credentials)
         try:
-            boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1").create_bucket(
-                Bucket="finance-private", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+            s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+            for bucket in ("finance-private", "finance-exports"):
+                s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+            # With an exports bucket configured (production's expiring one), exports go there.
+            with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
+                                   AWS_S3_REGION_NAME="eu-west-1", AWS_EXPORTS_BUCKET_NAME="finance-exports"):
+                job = _run("payout_report", "csv", _period(), finance_user)
+                assert job.status == "done", job.error
+                assert s3.list_objects_v2(Bucket="finance-exports").get("KeyCount") == 1
+                assert s3.list_objects_v2(Bucket="finance-private").get("KeyCount") == 0
+            s3.delete_object(Bucket="finance-exports",
+                             Key=s3.list_objects_v2(Bucket="finance-exports")["Contents"][0]["Key"])
             with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
                                    AWS_S3_REGION_NAME="eu-west-1"):
                 job = _run("payout_report", "csv", _period(), finance_user)
