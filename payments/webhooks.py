@@ -145,40 +145,59 @@ def _enqueue_on_commit(event_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # application
 # ---------------------------------------------------------------------------------------------
+_DONE = (WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED)
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 def webhook_event_apply(*, event_id: int) -> WebhookEvent:
     """Apply one stored event exactly once (row lock + status); failures are recorded, not raised.
 
-    The handlers run in a savepoint: when one raises, its writes are undone and the event is
-    marked `failed` with the error, which the caller (the task) retries with backoff.
+    The handlers and the `applied` mark share one transaction. When a handler raises, that whole
+    transaction is rolled back (its writes undone) and a second one marks the event `failed` with
+    the error, which the caller (the task) retries with backoff. (One transaction rather than a
+    savepoint around the handlers: two fewer round trips on every event, ADR 0017.)
     """
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
-        if event.status in (WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED):
-            return event
-        handlers = handlers_for(event.type)
-        if not handlers:
-            event.status = WebhookEvent.Status.IGNORED
-            event.save(update_fields=["status"])
-            return event
-        event.attempts += 1
-        try:
-            with transaction.atomic():
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+            if event.status in _DONE:
+                return event
+            handlers = handlers_for(event.type)
+            if not handlers:
+                event.status = WebhookEvent.Status.IGNORED
+                event.save(update_fields=["status"])
+                return event
+            event.attempts += 1  # handlers see which attempt this is
+            try:
                 for handler in handlers:
                     handler(event)
-        except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
-            event.status = WebhookEvent.Status.FAILED
-            event.last_error = _error_text(exc)
-            event.save(update_fields=["status", "attempts", "last_error"])
-            logger.warning(
-                "webhook %s (%s) failed on attempt %d: %s",
-                event.stripe_id, event.type, event.attempts, exc,
-            )
+            except Exception as exc:  # any handler failure is recorded and retried
+                raise _HandlerFailed(exc) from exc
+            event.status = WebhookEvent.Status.APPLIED
+            event.applied_at = timezone.now()
+            event.last_error = ""
+            event.save(update_fields=["status", "attempts", "last_error", "applied_at"])
             return event
-        event.status = WebhookEvent.Status.APPLIED
-        event.applied_at = timezone.now()
-        event.last_error = ""
-        event.save(update_fields=["status", "attempts", "last_error", "applied_at"])
-        return event
+    except _HandlerFailed as failure:
+        return _event_failed(event_id, failure.cause)
+
+
+def _event_failed(event_id: int, exc: BaseException) -> WebhookEvent:
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        if event.status in _DONE:  # applied by a concurrent delivery meanwhile
+            return event
+        event.attempts += 1
+        event.status = WebhookEvent.Status.FAILED
+        event.last_error = _error_text(exc)
+        event.save(update_fields=["status", "attempts", "last_error"])
+    logger.warning("webhook %s (%s) failed on attempt %d: %s", event.stripe_id, event.type, event.attempts, exc)
+    return event
 
 
 def _error_text(exc: BaseException) -> str:

@@ -56,6 +56,19 @@ def test_apply_runs_handlers_once_and_marks_applied(register: Any) -> None:
     assert first.attempts == 1 and first.applied_at is not None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_applying_an_event_costs_two_statements_around_its_handlers(register: Any) -> None:
+    """Lock the event, run the handlers, mark it applied: no savepoint around the handlers."""
+    from django.test.utils import CaptureQueriesContext
+
+    register("test.noop", lambda event: None)
+    stored = _store(make_event("test.noop", event_id="evt_cost"))
+    with CaptureQueriesContext(connection) as queries:
+        assert webhooks.webhook_event_apply(event_id=stored.pk).status == WebhookEvent.Status.APPLIED
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements == ["BEGIN", "SELECT", "UPDATE", "COMMIT"], statements  # with a savepoint: 6
+
+
 @pytest.mark.django_db
 def test_a_failing_handler_is_recorded_and_its_writes_undone(register: Any) -> None:
     def half_then_fail(event: WebhookEvent) -> None:
