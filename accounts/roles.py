@@ -39,6 +39,13 @@ def can_access_ops(user: Any) -> bool:
     return is_platform_admin(user) or is_finance(user)
 
 
+def acts_as_platform_admin(user: Any) -> bool:
+    """An admin whose admin powers are usable now: with two-factor authentication when staff
+    must have it. Data that only admins may see uses this, so an admin account signed in with a
+    password alone sees no more than any other user."""
+    return is_platform_admin(user) and not staff_mfa_missing(user)
+
+
 def staff_mfa_missing(user: Any) -> bool:
     """Platform staff (admins, finance) must have two-factor authentication before the console
     or its API lets them in (`PLATFORM_STAFF_REQUIRE_MFA`)."""

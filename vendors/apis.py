@@ -105,7 +105,7 @@ class ApplicationListApi(APIView):
     def get(self, request: Request) -> Response:
         from accounts import roles
 
-        if roles.is_platform_admin(request.user):
+        if roles.acts_as_platform_admin(request.user):
             queryset = selectors.applications_for_review(
                 status=request.query_params.get("status"), search=request.query_params.get("q", ""),
                 sort=request.query_params.get("sort", "submitted"),

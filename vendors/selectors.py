@@ -61,7 +61,7 @@ def applications_for_review(
 def applications_visible_to(*, user: Any) -> QuerySet[VendorApplication]:
     """Admins see every application, anyone else only their own."""
     queryset = VendorApplication.objects.select_related("applicant", "vendor", "vendor__store")
-    if roles.is_platform_admin(user):
+    if roles.acts_as_platform_admin(user):
         return queryset
     return queryset.filter(applicant=user)
 

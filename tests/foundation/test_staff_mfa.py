@@ -85,3 +85,19 @@ def test_the_requirement_can_be_switched_off(settings: Any, platform_client: Any
     client = platform_client  # on the platform host (public tenant ensured)
     client.force_login(admin)
     assert client.get("/ops/applications/", HTTP_HOST=HOST).status_code == 200
+
+
+def test_an_admin_without_two_factor_sees_no_one_elses_applications(platform_client: Any, client_for: Any) -> None:
+    from vendors.models import VendorApplication
+
+    applicant = UserFactory(email="hopeful@example.com")
+    application = VendorApplication.objects.create(applicant=applicant, business_name="Hopeful Goods",
+                                                   slug="hopeful", contact_email=applicant.email)
+    bare = UserFactory(email="bare-admin@example.com", platform_role="admin", totp=False)
+    client = client_for("marketplace.localhost", bare)
+    listing = client.get("/api/v1/applications/")
+    assert listing.status_code == 200 and listing.json()["results"] == []
+    assert client.get(f"/api/v1/applications/{application.pk}/").status_code == 404
+    # With two-factor set up, the same admin sees the review queue.
+    full = client_for("marketplace.localhost", UserFactory(email="full-admin@example.com", platform_role="admin"))
+    assert full.get(f"/api/v1/applications/{application.pk}/").status_code == 200
