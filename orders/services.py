@@ -799,11 +799,8 @@ def _order_payment_give_up(*, order: Order, intent_id: str) -> bool:
 
 
 def _order_end_failed(*, order: Order, note: str) -> None:
-    order.status = Order.Status.PAYMENT_FAILED
-    order.cancelled_at = timezone.now()
-    order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    order.sub_orders.update(status=SubOrder.Status.CANCELLED)
-    _stock_release(order=order, note=note)
+    """A payment that failed for good: cancelled as a failed payment, the items back in the cart."""
+    _order_cancel(order=order, note=note, status=Order.Status.PAYMENT_FAILED)
     _cart_restore(order=order)
 
 
@@ -816,8 +813,8 @@ def order_payment_canceled(*, intent_data: dict[str, Any]) -> Order | None:
     return order
 
 
-def _order_cancel(*, order: Order, note: str) -> None:
-    order.status = Order.Status.CANCELLED
+def _order_cancel(*, order: Order, note: str, status: str = Order.Status.CANCELLED) -> None:
+    order.status = status
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
     order.sub_orders.update(status=SubOrder.Status.CANCELLED)
