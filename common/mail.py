@@ -27,16 +27,24 @@ def recipients_by_language(addresses: Iterable[str]) -> dict[str, list[str]]:
     return dict(sorted(groups.items()))
 
 
+def messages_localized(
+    recipients: Iterable[str], render: Callable[[], tuple[str, str]],
+) -> list[tuple[str, str, list[str]]]:
+    """One (subject, body, addresses) per language among `recipients`: `render()` is called with
+    that language active and returns (subject, body)."""
+    messages = []
+    for language, addresses in recipients_by_language(recipients).items():
+        with translation.override(language):
+            subject, body = render()
+        messages.append((subject, body, addresses))
+    return messages
+
+
 def send_mail_localized(
     recipients: Iterable[str], render: Callable[[], tuple[str, str]], *,
     from_email: str | None = None, fail_silently: bool = False,
 ) -> int:
-    """Send one message per language among `recipients`: `render()` is called with that language
-    active and returns (subject, body); the recipients of one language share the message.
-    Returns the number of messages sent."""
-    sent = 0
-    for language, addresses in recipients_by_language(recipients).items():
-        with translation.override(language):
-            subject, body = render()
-        sent += send_mail(subject, body, from_email, addresses, fail_silently=fail_silently)
-    return sent
+    """Send `messages_localized(recipients, render)`: the recipients of one language share the
+    message. Returns the number of messages sent."""
+    return sum(send_mail(subject, body, from_email, addresses, fail_silently=fail_silently)
+               for subject, body, addresses in messages_localized(recipients, render))

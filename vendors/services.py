@@ -14,12 +14,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import VendorRole
 from common.exceptions import Conflict, PermissionDenied
-from common.mail import recipients_by_language
+from common.mail import messages_localized
 from common.money import MoneyError, validate_currency
 from tenants import services as tenant_services
 from tenants.models import Store
@@ -114,10 +114,7 @@ def _email(*, template: str, to: Iterable[str], context: dict[str, Any]) -> None
                 render_to_string(f"vendors/email/{template}_body.txt", context))
 
     # Rendered now in each recipient's language (their account's), sent after commit.
-    messages = []
-    for language, addresses in recipients_by_language(recipients).items():
-        with translation.override(language):
-            messages.append((*render(), addresses))
+    messages = messages_localized(recipients, render)
     transaction.on_commit(lambda: [
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses) for subject, body, addresses in messages
     ])
