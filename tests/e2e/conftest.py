@@ -131,15 +131,18 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state("networkidle")
-    if "/accounts/2fa/authenticate/" in page.url:
+    # The click may return before the form's navigation has even started: wait for the page the
+    # server answers with (the next page, or the second step), never for "the current page loaded".
+    page.wait_for_url(lambda url: urlsplit(url).path != "/accounts/login/")
+    if urlsplit(page.url).path.startswith("/accounts/2fa/authenticate/"):
         # Platform staff have two-factor authentication: type the code their app shows now.
         from accounts.models import User
         from tests.factories.accounts import totp_code
 
         page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(email=email)))
         page.get_by_role("button", name="Sign In").click()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_url(lambda url: not urlsplit(url).path.startswith("/accounts/2fa/"))
+    page.wait_for_load_state("load")
 
 
 # --- Shared journey helpers: the Stripe emulator wired to the live server, waiting, a11y. ---
@@ -195,6 +198,14 @@ def emulator_control(server: Any, path: str, body: dict[str, Any] | None = None)
         return json.loads(response.read() or b"{}")
 
 
+def follow(page: Any, link: Any) -> None:
+    """Click a link and wait until its page has loaded (a click may return before navigating)."""
+    before = page.url
+    link.click()
+    page.wait_for_url(lambda url: url != before)
+    page.wait_for_load_state("load")
+
+
 A11Y_SCRIPT = """() => {
   const problems = [];
   const named = (el) => {
@@ -226,6 +237,9 @@ A11Y_SCRIPT = """() => {
 
 def assert_accessible(page: Any) -> None:
     """Basics on the current page: labelled fields, named buttons/links, alt texts, an h1, lang."""
+    # A click that navigates returns once the new document is committed, possibly before its
+    # body is parsed (no <html> element yet): check the page once it has loaded.
+    page.wait_for_load_state("load")
     problems = page.evaluate(A11Y_SCRIPT)
     assert problems == [], f"{page.url}: " + "; ".join(problems)
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, login, wait_until
+from tests.e2e.conftest import assert_accessible, follow, login, wait_until
 from tests.factories.accounts import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -92,7 +92,7 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     shot(page, "j2-02-product-variants-image")
 
     # --- 50 more from a CSV file, with progress. ---
-    page.get_by_role("link", name="Import CSV").click()
+    follow(page, page.get_by_role("link", name="Import CSV"))
     assert_accessible(page)
     page.get_by_label("CSV file").set_input_files(
         {"name": "candles.csv", "mimeType": "text/csv", "buffer": candles_csv()}

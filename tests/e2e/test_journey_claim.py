@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     assert_accessible,
     buy_in_browser,
     connect_vendor,
+    follow,
     login,
     publish_listing,
     wait_until,
@@ -56,7 +57,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
 
     # --- The buyer opens a claim from the order page, with a photo. ---
     page.goto(f"{site.platform}/orders/{order.pk}/")
-    page.get_by_role("link", name="Problem with this order? Open a claim").click()
+    follow(page, page.get_by_role("link", name="Problem with this order? Open a claim"))
     assert_accessible(page)
     page.get_by_label("Quantity of Celadon Vase").fill("1")
     page.get_by_label("Reason").select_option("damaged")
@@ -82,7 +83,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
         login(vendor_page, store, owner_a.email, PASSWORD)
         vendor_page.goto(f"{store}/dashboard/claims/")
         assert_accessible(vendor_page)
-        vendor_page.get_by_role("link", name=claim.number).click()
+        follow(vendor_page, vendor_page.get_by_role("link", name=claim.number))
         assert_accessible(vendor_page)
         vendor_page.get_by_label("Why?").fill("It was packed in double foam; the photo shows no crack.")
         shot(vendor_page, "j5-03-vendor-reject")
