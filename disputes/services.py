@@ -165,6 +165,21 @@ def claim_line_caps(claim: Claim, lines: Sequence[ClaimLine] | None = None) -> l
     return result
 
 
+def refund_basis_lock(claim: Claim) -> SubOrder:
+    """Lock the claim's vendor part and bring it up to date before any refund is worked out.
+
+    The public sub-order's row lock comes first, as for every refund of a vendor part (buyer and
+    vendor cancellations take it too), so refunds of one part run one after the other. Then its
+    lines are synced from the vendor's copy: units cancelled a moment ago, whose sync task has not
+    run yet, already count as refunded here. Caller holds a transaction.
+    """
+    from orders.services import sub_order_sync
+
+    sub = SubOrder.objects.select_for_update().get(pk=claim.sub_order_id)
+    synced = sub_order_sync(sub_order_id=sub.pk)
+    return synced if synced is not None else sub
+
+
 def claim_refundable(claim: Claim) -> int:
     return sum(cap for _line, cap in claim_line_caps(claim))
 
@@ -460,6 +475,7 @@ def claim_accept(
     claim = _locked_claim(claim_id, vendor=vendor)
     if claim.status != S.OPEN:
         raise ClaimStateConflict(_("Only open claims can be accepted."))
+    refund_basis_lock(claim)
     maximum = claim_refundable(claim)
     if maximum <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
@@ -489,6 +505,7 @@ def claim_return_received(*, claim_id: Any, vendor: Vendor, user: Any) -> Claim:
     claim = _locked_claim(claim_id, vendor=vendor)
     if claim.status != S.VENDOR_ACCEPTED or claim.return_status != Claim.ReturnStatus.AWAITED:
         raise ClaimStateConflict(_("No return is awaited on this claim."), code="no_return_awaited")
+    refund_basis_lock(claim)  # before the stock rows, in the lock order of every refund
     claim_lines = list(claim.lines.select_related("order_line"))
     _restock(claim, claim_lines, user=user)
     claim.return_status = Claim.ReturnStatus.RECEIVED
@@ -606,6 +623,7 @@ def claim_decide(
         return claim
     if liability not in Claim.Liability.values:
         raise ClaimInvalid(_("Choose who bears the refund."), fields={"liability": [_("Required.")]})
+    refund_basis_lock(claim)
     maximum = claim_refundable(claim)
     if maximum <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
@@ -662,10 +680,10 @@ def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amou
     if transaction.get_autocommit():
         raise RuntimeError("claim_refund_issue runs inside the caller's transaction")
     order = claim.order
+    sub = refund_basis_lock(claim)
     claim_lines = list(claim.lines.order_by("order_line_id"))
     locked = {line.pk: line for line in OrderLine.objects.select_for_update().filter(
         pk__in=[c.order_line_id for c in claim_lines]).order_by("pk")}
-    sub = SubOrder.objects.select_for_update().get(pk=claim.sub_order_id)
     for claim_line in claim_lines:
         claim_line.order_line = locked[claim_line.order_line_id]
     caps = claim_line_caps(claim, claim_lines)

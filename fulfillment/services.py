@@ -61,16 +61,25 @@ def _sync_soon(sub_order_id: int, *, release_transfer: bool = False) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
-    """The vendor's copy of a paid sub-order (idempotent: one copy per sub-order)."""
+    """The vendor's copy of a paid sub-order (idempotent: one copy per sub-order).
+
+    Made under the public sub-order's row lock, the lock every refund of this vendor part takes
+    first: a claim refunded before the copy existed is carried into it, never lost by a later sync.
+    """
     from orders.models import SubOrder
 
     existing = VendorOrder.objects.filter(sub_order_id=sub_order_id).first()
     if existing is not None:
         return existing, False
-    sub = SubOrder.objects.select_related("order", "vendor__store").get(pk=sub_order_id)
+    sub = SubOrder.objects.select_for_update(of=("self",)).select_related("order", "vendor__store").get(
+        pk=sub_order_id)
     if sub.vendor.store is None or sub.vendor.store.schema_name != _current_schema():
         raise Conflict("A vendor order is created only in its own vendor's schema.")
+    existing = VendorOrder.objects.filter(sub_order_id=sub_order_id).first()  # made while we waited
+    if existing is not None:
+        return existing, False
     order = sub.order
     if order.paid_at is None:
         raise Conflict(f"Order {order.pk} is not paid.")
@@ -83,14 +92,14 @@ def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
         ship_name=order.ship_name, ship_line1=order.ship_line1, ship_line2=order.ship_line2,
         ship_city=order.ship_city, ship_region=order.ship_region,
         ship_postal_code=order.ship_postal_code, ship_country=order.ship_country,
-        placed_at=order.paid_at,
+        placed_at=order.paid_at, refunded_amount=sub.refunded_amount,
     )
     VendorOrderLine.objects.bulk_create(
         VendorOrderLine(
             vendor_order=copy, order_line_id=line.pk, product_id=line.product_id,
             variant_id=line.variant_id, sku=line.sku, name=line.name, quantity=line.quantity,
             unit_price_amount=line.unit_price_amount, line_amount=line.line_amount,
-            tax_amount=line.tax_amount,
+            tax_amount=line.tax_amount, refunded_amount=line.refunded_amount,
         )
         for line in sub.lines.all()
     )
@@ -98,10 +107,21 @@ def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
 
 
 def _locked(vendor_order_id: Any) -> VendorOrder:
+    """The vendor order, locked, after the public sub-order's row lock.
+
+    One lock order for every change of a vendor's part (this module, claim refunds, the buyer's
+    cancellation): public sub-order first, then the vendor's copy. Refunds of the same part then
+    run one after the other, each seeing what the previous one refunded, and never deadlock.
+    """
+    from orders.models import SubOrder
+
     try:
-        return VendorOrder.objects.select_for_update().get(pk=int(vendor_order_id))
+        pk = int(vendor_order_id)
+        sub_order_id = VendorOrder.objects.values_list("sub_order_id", flat=True).get(pk=pk)
     except (VendorOrder.DoesNotExist, TypeError, ValueError):
         raise VendorOrderNotFound(_("Order not found.")) from None
+    list(SubOrder.objects.select_for_update().filter(pk=sub_order_id).values_list("pk", flat=True))
+    return VendorOrder.objects.select_for_update().get(pk=pk)
 
 
 def _status_recompute(vendor_order: VendorOrder) -> None:
@@ -176,7 +196,7 @@ def refund_for_units(*, charge: int, quantity: int, units: int) -> int:
 
 
 def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: int, amount: int,
-                   refund_id: str) -> int:
+                   units_price: int, refund_id: str) -> int:
     """The vendor could not ship: the buyer is refunded from the vendor's payable, and the
     platform gives back its commission on those units (policy: the buyer's loss is nobody's fee)."""
     from orders.models import OrderLine
@@ -189,7 +209,12 @@ def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: i
                                          units=line.cancelled_quantity)
     commission_after = refund_for_units(charge=public_line.commission_amount, quantity=line.quantity,
                                         units=line.cancelled_quantity + units)
-    commission = min(amount, commission_after - commission_before)
+    # The commission on these units, in proportion when an earlier claim refund left less to give
+    # back than their price (that refund already settled its own share of the commission).
+    commission = commission_after - commission_before
+    if amount < units_price:
+        commission = commission * amount // units_price
+    commission = min(amount, commission)
     post_refund(
         order_id=vendor_order.order_id, refund_id=refund_id, currency=vendor_order.currency,
         vendor_shares=[(public_line.vendor_id, amount, commission)], refund_commission=True,
@@ -234,7 +259,10 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
     charge = line.line_amount + (line.tax_amount if vendor_order.tax_display == "exclusive" else 0)
     before = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity)
     after = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity + units)
-    amount = after - before
+    units_price = after - before
+    # A claim may already have refunded part of this line: the buyer never gets back more than
+    # the line cost, whatever the order of claims and cancellations.
+    amount = max(0, min(units_price, charge - line.refunded_amount))
     if amount > 0:
         # Keyed by the line and the cancelled total: a retry makes no second refund.
         refund = gateway.refund_create(
@@ -244,7 +272,8 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
                       "sub_order_id": vendor_order.sub_order_id},
         )
         vendor_part = amount - _ledger_refund(
-            vendor_order=vendor_order, line=line, units=units, amount=amount, refund_id=refund.id
+            vendor_order=vendor_order, line=line, units=units, amount=amount, units_price=units_price,
+            refund_id=refund.id,
         )
         _vendor_part_recover_soon(
             sub_order_id=vendor_order.sub_order_id, amount=vendor_part, refund_id=refund.id

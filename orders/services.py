@@ -954,6 +954,7 @@ def order_confirmation_send(*, order_id: int) -> bool:
     return True
 
 
+@transaction.atomic
 def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) -> SubOrder:
     """The buyer cancels one vendor's part of a paid order before that vendor ships anything:
     everything of it is refunded (items, tax and shipping), the stock goes back, the vendor's
@@ -962,9 +963,12 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
     from orders.selectors import order_for_buyer
 
     order = order_for_buyer(user=user, order_id=order_id)
-    sub = next((s for s in order.sub_orders.all() if str(s.pk) == str(sub_order_id)), None)
-    if sub is None:
+    found = next((s for s in order.sub_orders.all() if str(s.pk) == str(sub_order_id)), None)
+    if found is None:
         raise OrderNotFound(_("Order not found."))
+    # The row lock every refund of this vendor part takes first (claims, vendor cancellations):
+    # a claim refund decided at the same moment waits, and this sees what it refunded.
+    sub = SubOrder.objects.select_for_update().get(pk=found.pk)
     if not order.is_paid or sub.status != SubOrder.Status.PAID:
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
     store = Vendor.objects.select_related("store").get(pk=sub.vendor_id).store
