@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
+
+from common.databases import REPLICA
 
 
 def health_report() -> dict[str, Any]:
     checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed check
-        checks["database"] = f"error: {type(exc).__name__}"
+    # The read replica, when configured, serves search: without it the marketplace is down too.
+    for alias, name in (("default", "database"), (REPLICA, "database_replica")):
+        if alias not in settings.DATABASES:
+            continue
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure is a failed check
+            checks[name] = f"error: {type(exc).__name__}"
     try:
         import redis
 

@@ -18,12 +18,13 @@ from typing import Any, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import translation
 from django.utils.translation import gettext
 
+from common.databases import replica_alias
 from common.money import MoneyError, exponent, parse_amount
 from marketplace.models import SEARCH_CONFIG, Category, Listing
 
@@ -213,7 +214,7 @@ class PostgresSearchBackend:
     """
 
     def visible(self) -> QuerySet[Listing]:
-        return Listing.objects.filter(status=Listing.Status.ACTIVE, vendor_visible=True)
+        return Listing.objects.using(replica_alias()).filter(status=Listing.Status.ACTIVE, vendor_visible=True)
 
     def _matches(self, text: str) -> bool:
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
@@ -243,7 +244,7 @@ class PostgresSearchBackend:
         return self._resolve(params)[0]
 
     def _subtree_ids(self, path: str) -> list[int]:
-        return list(Category.objects.filter(Q(path=path) | Q(path__startswith=path + "/")).values_list("id", flat=True))
+        return list(Category.objects.using(replica_alias()).filter(Q(path=path) | Q(path__startswith=path + "/")).values_list("id", flat=True))
 
     def _filtered(self, params: SearchParams, *, skip: str = "", mode: str = "") -> QuerySet[Listing]:
         qs = self.visible()
@@ -303,7 +304,7 @@ class PostgresSearchBackend:
             extra = [after[0], after[0], after[1]]
         # The inner query is compiled by Django with its parameters kept separate.
         sql = f"SELECT c.id, c.score FROM ({inner}) c {where}ORDER BY c.score DESC, c.id DESC LIMIT %s"  # noqa: S608
-        with connection.cursor() as cursor:
+        with connections[replica_alias()].cursor() as cursor:
             cursor.execute(sql, [*inner_params, *extra, params.limit + 1])
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
@@ -340,7 +341,7 @@ class PostgresSearchBackend:
         if sort == "relevance":
             after = (float(decoded[0]), decoded[1]) if decoded is not None else None
             top = self._top_ranked(base, effective, mode, after)
-            loaded = Listing.objects.select_related("vendor", "category").defer(*_NOT_ON_CARDS).in_bulk(
+            loaded = Listing.objects.using(replica_alias()).select_related("vendor", "category").defer(*_NOT_ON_CARDS).in_bulk(
                 [pk for pk, _score in top])
             rows = []
             for pk, score in top:
@@ -466,7 +467,7 @@ class PostgresSearchBackend:
                          "ORDER BY count(*) DESC, kv.key, kv.value LIMIT 40)")
         # The inner query is compiled by Django with its parameters kept separate.
         sql = f"WITH s AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
-        with connection.cursor() as cursor:
+        with connections[replica_alias()].cursor() as cursor:
             cursor.execute(sql, [*inner_params, *extra])
             return [(kind, key, value, int(count)) for kind, key, value, count in cursor.fetchall()]
 
@@ -484,7 +485,7 @@ class PostgresSearchBackend:
                 continue
             child = "/".join(parts[: depth + 1])
             counts[child] = counts.get(child, 0) + n
-        names = dict(Category.objects.filter(path__in=counts).values_list("path", "name")) if counts else {}
+        names = dict(Category.objects.using(replica_alias()).filter(path__in=counts).values_list("path", "name")) if counts else {}
         facets = [Facet(value=path, label=names.get(path, path), count=n, capped=capped) for path, n in counts.items()]
         return sorted(facets, key=lambda f: (-f.count, f.label))
 
@@ -601,7 +602,7 @@ def correct_spelling(text: str) -> str:
     if not words:
         return text
     edits = sorted(set().union(*(_one_edit(word) for word in words)))
-    with connection.cursor() as cursor:
+    with connections[replica_alias()].cursor() as cursor:
         cursor.execute(
             # Words that are known, stop words (an empty query) or match on their own need no
             # correction; CASE keeps the listing probe (a GIN bitmap) for words not known at all.

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from common.databases import replica_alias
 from common.exceptions import NotFound
 from marketplace.models import Category, Listing
 
@@ -44,7 +45,8 @@ def category_ancestors(category: Category) -> list[Category]:
 
 
 def listings_visible() -> QuerySet[Listing]:
-    return Listing.objects.filter(status=Listing.Status.ACTIVE, vendor_visible=True)
+    """What buyers may see, read from the replica when there is one (the projection lags anyway)."""
+    return Listing.objects.using(replica_alias()).filter(status=Listing.Status.ACTIVE, vendor_visible=True)
 
 
 def listing_visible(*, listing_id: Any) -> Listing:

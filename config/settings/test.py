@@ -32,6 +32,12 @@ CELERY_BROKER_URL = f"{_redis_base}/{1 + _slot}"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CACHES["default"]["LOCATION"] = f"{_redis_base}/{2 + _slot}"  # noqa: F405
 
+# The suite runs on one connection per test (a test's transaction is invisible to a second one),
+# so a replica configured in the environment is dropped; its routing is tested in a process of
+# its own, which sets TEST_READ_REPLICA (tests/marketplace/test_read_replica.py).
+if not env.bool("TEST_READ_REPLICA", default=False):
+    DATABASES.pop("replica", None)  # noqa: F405
+
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
