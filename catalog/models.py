@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from common.storage import tenant_private_storage
 
 
 class Product(TimeStampedModel):
@@ -180,7 +181,8 @@ class CsvImport(TimeStampedModel):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(upload_to="imports/", max_length=255)
+    # The vendor's own file: private (signed access only), never in the public media bucket.
+    file = models.FileField(storage=tenant_private_storage, upload_to="imports/", max_length=255)
     original_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)

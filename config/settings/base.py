@@ -254,6 +254,10 @@ AWS_PRIVATE_BUCKET_NAME = env("AWS_PRIVATE_BUCKET_NAME", default="")
 AWS_EXPORTS_BUCKET_NAME = env("AWS_EXPORTS_BUCKET_NAME", default="")
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="eu-west-1")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+# The CDN host in front of the media bucket (cdn.<domain>): public media URLs become stable and
+# unsigned. Read from AWS_S3_CUSTOM_DOMAIN but kept under another name, so that django-storages
+# does not apply it to the private buckets as well (common/storage.py).
+MEDIA_CDN_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {"BACKEND": "common.storage.TenantS3Storage"}
 else:
