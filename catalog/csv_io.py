@@ -304,8 +304,11 @@ def csv_import_run(*, import_id: int) -> CsvImport:
 def _csv_import_run(job: CsvImport) -> CsvImport:
     CsvImport.objects.filter(pk=job.pk).update(status=CsvImport.Status.RUNNING)
     try:
-        with job.file.open("rb") as handle:
-            raw = handle.read(MAX_CSV_BYTES + 1)
+        try:
+            with job.file.open("rb") as handle:
+                raw = handle.read(MAX_CSV_BYTES + 1)
+        except OSError as exc:  # gone from storage (removed, or uploaded before it moved)
+            raise CsvFileError(_("The uploaded file is no longer available; please upload it again.")) from exc
         if len(raw) > MAX_CSV_BYTES:
             raise CsvFileError(_("CSV files are at most 20 MB."))
         parsed = csv_parse(csv_decode(raw), currency=vendor_currency(), categories=_categories())

@@ -62,6 +62,16 @@ def test_csv_uploads_are_private_files_under_the_vendors_own_prefix(vendor_a, ve
         assert not tenant_private_storage().exists(job.file.name)
 
 
+def test_an_import_whose_file_is_gone_fails_with_a_message(vendor_a, in_schema, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    with in_schema(vendor_a):
+        job = csv_import_start(upload=SimpleUploadedFile("stock.csv", _csv()))
+        Path(job.file.path).unlink()
+        job = csv_import_run(import_id=job.pk)
+    assert job.status == "failed" and "no longer available" in job.failure
+    assert job.imported_rows == 0
+
+
 def test_on_s3_media_is_served_by_the_cdn_and_csv_uploads_stay_signed_in_the_private_bucket(
     vendor_a, in_schema,
 ):
