@@ -317,10 +317,11 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
 
 def listings_hide_for_vendor(*, vendor_id: int) -> int:
     """Hide every listing of the vendor at once (suspension, lost ability to sell)."""
-    _changed()
-    return Listing.objects.filter(vendor_id=vendor_id, vendor_visible=True).update(
+    hidden = Listing.objects.filter(vendor_id=vendor_id, vendor_visible=True).update(
         vendor_visible=False, updated_at=timezone.now()
     )
+    _changed()  # after the write: a search between a bump and the write would cache the old counts
+    return hidden
 
 
 def listings_show_for_vendor(*, vendor_id: int) -> int:
@@ -330,10 +331,11 @@ def listings_show_for_vendor(*, vendor_id: int) -> int:
     vendor = Vendor.objects.filter(pk=vendor_id).first()
     if vendor is None or not vendor.is_selling:
         return 0
-    _changed()
-    return Listing.objects.filter(vendor_id=vendor_id, vendor_visible=False).update(
+    shown = Listing.objects.filter(vendor_id=vendor_id, vendor_visible=False).update(
         vendor_visible=True, updated_at=timezone.now()
     )
+    _changed()
+    return shown
 
 
 def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:

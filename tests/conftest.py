@@ -125,6 +125,25 @@ def in_schema() -> Any:
     return enter
 
 
+@pytest.fixture(autouse=True)
+def _broker_empty_after_committing_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that commits (transactional), drop the tasks it left in the broker.
+
+    Their rows are flushed with the test, but the messages stay queued in this worker's broker
+    database, and the next test's Celery worker would run them against that test's data: a relay
+    queued for `v_alpha` by one test ran while the next test was re-creating `v_alpha`, and
+    published the old schema's products as the new vendor's listings.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committing = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False))
+    if committing:
+        from config.celery import app
+
+        app.control.purge()
+
+
 @pytest.fixture
 def task_worker(transactional_db: Any) -> Iterator[Any]:
     """A real Celery worker (threads pool) consuming from the real broker, in this process."""

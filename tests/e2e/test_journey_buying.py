@@ -36,10 +36,10 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
     box = page.get_by_role("main").get_by_label("Search")
     box.fill("backpak")  # typo: full text finds nothing, the word list corrects it
     results = page.locator("#results-heading")
-    results.filter(has_text="3 products").wait_for()  # everything, before the query
+    expect(results).to_have_text("3 products")  # everything, before the query
     box.press("Enter")
     page.wait_for_url(re.compile(r".*[?&]q=backpak"))
-    results.filter(has_text="2 products").wait_for()
+    expect(results).to_have_text("2 products")
     assert page.get_by_role("link", name="Basalt Mug").count() == 0
     expect(page.get_by_role("link", name="Trail Backpack 30L")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Results for “backpak”")
@@ -49,7 +49,7 @@ def search_and_add(page, site, store: str, shot=None, prefix: str = "") -> None:
         shot(page, f"{prefix}-01-search-typo")
     page.locator('[data-facet="vendor"]').get_by_role("link", name=store).click()
     page.wait_for_url(re.compile(rf".*[?&]vendor={store.lower()}"))
-    results.filter(has_text=re.compile(r"^1 product$")).wait_for()
+    expect(results).to_have_text("1 product")
     # Each filter once in the address: the form submits to the bare path, not to the current URL.
     assert page.url.count("q=") == 1, page.url
     assert page.locator('[data-facet="vendor"] a[aria-current="true"]').inner_text() == store
