@@ -75,6 +75,14 @@ class VariantForm(forms.Form):
         return pairs_parse(self.cleaned_data["options"])
 
 
+class VariantEditForm(VariantForm):
+    """A variant's details; its stock changes only through adjustments (with a reason)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["stock"]
+
+
 class StockAdjustmentForm(forms.Form):
     delta = forms.IntegerField(label=_("Change"), min_value=-10**9, max_value=10**9,
                                help_text=_("Positive to add, negative to remove."))

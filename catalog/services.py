@@ -632,6 +632,20 @@ def product_image_delete(*, image: ProductImage) -> None:
     outbox_write(product_id=product_id)
 
 
+@transaction.atomic
+def product_image_make_main(*, image: ProductImage) -> ProductImage:
+    """Show this image first (on cards, the listing and the product page); the others keep their order."""
+    image = ProductImage.objects.select_for_update().get(pk=image.pk)
+    others = list(ProductImage.objects.select_for_update().filter(product_id=image.product_id)
+                  .exclude(pk=image.pk).order_by("position", "id"))
+    for position, item in enumerate([image, *others]):
+        if item.position != position:
+            ProductImage.objects.filter(pk=item.pk).update(position=position)
+    image.position = 0
+    outbox_write(product_id=image.product_id)
+    return image
+
+
 # --- imports ---------------------------------------------------------------------
 
 

@@ -8,7 +8,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
@@ -18,10 +21,12 @@ from catalog.forms import (
     ImageForm,
     ProductForm,
     StockAdjustmentForm,
+    VariantEditForm,
     VariantForm,
 )
-from catalog.models import CsvImport, Product, Variant
+from catalog.models import CsvImport, Product, ProductImage, Variant
 from common.exceptions import ApplicationError, NotFound
+from common.money import to_major
 
 
 def _apply_error(form: Any, exc: ApplicationError, mapping: dict[str, str] | None = None) -> None:
@@ -207,6 +212,79 @@ def dashboard_variant_add(request: HttpRequest, product_id: int) -> HttpResponse
             messages.success(request, _("Variant added."))
             return redirect("dashboard-product", product_id=product.pk)
     return render(request, "dashboard/variant_form.html", {"form": form, "product": product})
+
+
+@vendor_member_required()
+def dashboard_variant_edit(request: HttpRequest, product_id: int, variant_id: int) -> HttpResponse:
+    variant = _variant_or_404(product_id, variant_id)
+    currency = variant.currency
+    initial = {
+        "sku": variant.sku, "options": "; ".join(f"{k}={v}" for k, v in variant.options.items()),
+        "price": str(to_major(variant.price_amount, currency)),
+        "compare_at_price": str(to_major(variant.compare_at_amount, currency)) if variant.compare_at_amount else "",
+        "weight_grams": variant.weight_grams,
+    }
+    form = VariantEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.variant_update(
+                variant=variant, sku=data["sku"], options=data["options"],
+                price_amount=services.price_parse(data["price"], currency=currency),
+                compare_at_amount=services.price_parse(data["compare_at_price"], currency=currency,
+                                                       field="compare_at_price") if data["compare_at_price"] else None,
+                weight_grams=data["weight_grams"] or 0,
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc, {"price_amount": "price", "compare_at_amount": "compare_at_price"})
+        else:
+            messages.success(request, _("Variant saved."))
+            return redirect("dashboard-product", product_id=product_id)
+    return render(request, "dashboard/variant_form.html", {"form": form, "product": variant.product,
+                                                           "variant": variant},
+                  status=400 if form.errors else 200)
+
+
+@vendor_member_required()
+@require_POST
+def dashboard_variant_delete(request: HttpRequest, product_id: int, variant_id: int) -> HttpResponse:
+    variant = _variant_or_404(product_id, variant_id)
+    services.variant_delete(variant=variant)
+    if variant.product.status == Product.Status.ACTIVE and not variant.product.variants.exists():
+        messages.warning(request, _("Variant %(sku)s deleted. The product had no variant left, so it is a draft "
+                                    "again.") % {"sku": variant.sku})
+    else:
+        messages.success(request, _("Variant %(sku)s deleted.") % {"sku": variant.sku})
+    return _back_to_product(request, product_id)
+
+
+def _image_or_404(product_id: int, image_id: int) -> ProductImage:
+    image = ProductImage.objects.filter(pk=image_id, product_id=product_id).first()
+    if image is None:
+        raise Http404
+    return image
+
+
+def _back_to_product(request: HttpRequest, product_id: int) -> HttpResponse:
+    if getattr(request, "htmx", False):  # asked to confirm by htmx: reload the product page
+        return HttpResponseClientRedirect(reverse("dashboard-product", args=[product_id]))
+    return redirect("dashboard-product", product_id=product_id)
+
+
+@vendor_member_required()
+@require_POST
+def dashboard_image_make_main(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
+    services.product_image_make_main(image=_image_or_404(product_id, image_id))
+    messages.success(request, _("Main image changed."))
+    return _back_to_product(request, product_id)
+
+
+@vendor_member_required()
+@require_POST
+def dashboard_image_delete(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
+    services.product_image_delete(image=_image_or_404(product_id, image_id))
+    messages.success(request, _("Image deleted."))
+    return _back_to_product(request, product_id)
 
 
 @vendor_member_required()

@@ -78,7 +78,7 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     variant_form.get_by_label("Initial stock").fill("4")
     variant_form.get_by_role("button", name="Add variant").click()
     page.get_by_text("Variant added.").wait_for()
-    expect(page.get_by_role("cell", name="FJORD-M")).to_be_visible()
+    expect(page.get_by_role("cell", name="FJORD-M", exact=True)).to_be_visible()
 
     # --- An image, with a description for screen readers. ---
     page.get_by_label("Image", exact=True).set_input_files(
