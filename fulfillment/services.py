@@ -61,7 +61,6 @@ def _sync_soon(sub_order_id: int, *, release_transfer: bool = False) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
     """The vendor's copy of a paid sub-order (idempotent: one copy per sub-order).
 
