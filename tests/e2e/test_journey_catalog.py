@@ -80,6 +80,25 @@ def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(
     page.get_by_text("Variant added.").wait_for()
     expect(page.get_by_role("cell", name="FJORD-M", exact=True)).to_be_visible()
 
+    # --- A third one by mistake: edited, then deleted after the browser's confirmation. ---
+    page.get_by_text("Add a variant").click()
+    variant_form.get_by_label("SKU").fill("FJORD-XL")
+    variant_form.get_by_label("Options", exact=True).fill("size=XL")
+    variant_form.get_by_label("Price", exact=True).fill("99.00")
+    variant_form.get_by_role("button", name="Add variant").click()
+    page.get_by_text("Variant added.").wait_for()
+    follow(page, page.get_by_role("link", name="Edit FJORD-XL"))
+    assert_accessible(page)
+    expect(page.get_by_label("Price", exact=True)).to_have_value("99.00")
+    page.get_by_label("Price", exact=True).fill("97.50")
+    page.get_by_role("button", name="Save variant").click()
+    page.get_by_text("Variant saved.").wait_for()
+    expect(page.get_by_role("row", name=re.compile("FJORD-XL"))).to_contain_text("97.50")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete FJORD-XL").click()
+    page.get_by_text("Variant FJORD-XL deleted.").wait_for()
+    expect(page.get_by_role("cell", name="FJORD-XL", exact=True)).to_have_count(0)
+
     # --- An image, with a description for screen readers. ---
     page.get_by_label("Image", exact=True).set_input_files(
         {"name": "sweater.jpg", "mimeType": "image/jpeg", "buffer": sweater_photo()}
