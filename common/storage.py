@@ -50,15 +50,25 @@ class TenantS3Storage(S3Storage):
         super().__init__(**kwargs)
 
 
-class TenantPrivateFileSystemStorage(FileSystemStorage):
-    """`PRIVATE_MEDIA_ROOT/<schema>/`: a vendor's private files on disk, with no URL at all."""
+def private_s3_storage(bucket_name: str, *, storage_class: type[S3Storage] = S3Storage, **options: Any) -> S3Storage:
+    """A private bucket: no public ACL, signed URLs only, never the CDN, never overwriting a file.
+    Onboarding documents, claim evidence, vendors' CSV uploads and finance exports all use it."""
+    return storage_class(
+        bucket_name=bucket_name, endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name=settings.AWS_S3_REGION_NAME,
+        default_acl="private", querystring_auth=True, custom_domain=None, file_overwrite=False, **options,
+    )
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Files under `settings.PRIVATE_MEDIA_ROOT` (read at use, so tests can point it elsewhere),
+    with no URL at all: they are served only by views that check who asks."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(base_url=None, **kwargs)
 
     @property  # type: ignore[override]
     def base_location(self) -> str:
-        return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), current_schema_name())
+        return str(settings.PRIVATE_MEDIA_ROOT)
 
     @property  # type: ignore[override]
     def location(self) -> str:
@@ -68,12 +78,17 @@ class TenantPrivateFileSystemStorage(FileSystemStorage):
         raise ValueError("Private files have no public URL; serve them through a view.")
 
 
+class TenantPrivateFileSystemStorage(PrivateFileSystemStorage):
+    """`PRIVATE_MEDIA_ROOT/<schema>/`: a vendor's private files on disk."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return os.path.join(str(settings.PRIVATE_MEDIA_ROOT), current_schema_name())
+
+
 def _tenant_private_backend() -> Storage:
     if settings.AWS_PRIVATE_BUCKET_NAME:
-        return TenantS3Storage(
-            bucket_name=settings.AWS_PRIVATE_BUCKET_NAME, default_acl="private", querystring_auth=True,
-            custom_domain=None, file_overwrite=False,
-        )
+        return private_s3_storage(settings.AWS_PRIVATE_BUCKET_NAME, storage_class=TenantS3Storage)
     return TenantPrivateFileSystemStorage()
 
 

@@ -301,19 +301,18 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
 # ---------------------------------------------------------------------------------------------
 # writing and storing
 # ---------------------------------------------------------------------------------------------
-def export_storage() -> Storage:
-    """Private storage for exports: the exports bucket (expiring objects), else the private S3
-    bucket, when configured; else local files."""
-    bucket = (settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME
-              or settings.AWS_STORAGE_BUCKET_NAME)
-    if bucket:
-        from storages.backends.s3 import S3Storage
+def _exports_bucket() -> str:
+    """The exports bucket (expiring objects), else the private one, else the media one; "" for local files."""
+    return settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME
 
-        return S3Storage(
-            bucket_name=bucket, endpoint_url=settings.AWS_S3_ENDPOINT_URL,
-            region_name=settings.AWS_S3_REGION_NAME, default_acl="private", querystring_auth=True,
-            querystring_expire=link_seconds(), location="finance-exports", file_overwrite=False,
-        )
+
+def export_storage() -> Storage:
+    """Private storage for exports: a private S3 bucket when one is configured, else local files."""
+    bucket = _exports_bucket()
+    if bucket:
+        from common.storage import private_s3_storage
+
+        return private_s3_storage(bucket, querystring_expire=link_seconds(), location="finance-exports")
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT / "finance-exports")
 
 
@@ -473,8 +472,7 @@ def _notify(job: ExportJob) -> None:
 # delivery
 # ---------------------------------------------------------------------------------------------
 def _on_s3() -> bool:
-    return bool(settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME
-                or settings.AWS_STORAGE_BUCKET_NAME)
+    return bool(_exports_bucket())
 
 
 def export_download_url(*, job: ExportJob, absolute: bool = False) -> str:
