@@ -475,7 +475,7 @@ def claim_accept(
     claim = _locked_claim(claim_id, vendor=vendor)
     if claim.status != S.OPEN:
         raise ClaimStateConflict(_("Only open claims can be accepted."))
-    refund_basis_lock(claim)
+    sub = refund_basis_lock(claim)
     maximum = claim_refundable(claim)
     if maximum <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
@@ -494,7 +494,7 @@ def claim_accept(
                 fields=["accepted_amount", "return_status", "return_instructions", "return_carrier",
                         "return_tracking_number"])
     if not return_required:
-        _refund_and_resolve(claim, amount=value, maximum=maximum, liability=Claim.Liability.VENDOR,
+        _refund_and_resolve(claim, sub, amount=value, maximum=maximum, liability=Claim.Liability.VENDOR,
                             vendor_amount=value, actor=user)
     return claim
 
@@ -505,7 +505,7 @@ def claim_return_received(*, claim_id: Any, vendor: Vendor, user: Any) -> Claim:
     claim = _locked_claim(claim_id, vendor=vendor)
     if claim.status != S.VENDOR_ACCEPTED or claim.return_status != Claim.ReturnStatus.AWAITED:
         raise ClaimStateConflict(_("No return is awaited on this claim."), code="no_return_awaited")
-    refund_basis_lock(claim)  # before the stock rows, in the lock order of every refund
+    sub = refund_basis_lock(claim)  # before the stock rows, in the lock order of every refund
     claim_lines = list(claim.lines.select_related("order_line"))
     _restock(claim, claim_lines, user=user)
     claim.return_status = Claim.ReturnStatus.RECEIVED
@@ -516,7 +516,7 @@ def claim_return_received(*, claim_id: Any, vendor: Vendor, user: Any) -> Claim:
     amount = min(claim.accepted_amount, maximum)
     if amount <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
-    _refund_and_resolve(claim, amount=amount, maximum=maximum, liability=Claim.Liability.VENDOR,
+    _refund_and_resolve(claim, sub, amount=amount, maximum=maximum, liability=Claim.Liability.VENDOR,
                         vendor_amount=amount, actor=user)
     return claim
 
@@ -623,7 +623,7 @@ def claim_decide(
         return claim
     if liability not in Claim.Liability.values:
         raise ClaimInvalid(_("Choose who bears the refund."), fields={"liability": [_("Required.")]})
-    refund_basis_lock(claim)
+    sub = refund_basis_lock(claim)
     maximum = claim_refundable(claim)
     if maximum <= 0:
         raise OverRefund(_("Everything claimed is already refunded."), code="nothing_to_refund")
@@ -653,7 +653,7 @@ def claim_decide(
     ClaimEvent.objects.create(claim=claim, actor=admin, action="decision", from_status=claim.status,
                               data={"outcome": outcome, "amount": value, "liability": liability,
                                     "vendor_amount": vendor_part, "note": text})
-    _refund_and_resolve(claim, amount=value, maximum=maximum, liability=liability, vendor_amount=vendor_part,
+    _refund_and_resolve(claim, sub, amount=value, maximum=maximum, liability=liability, vendor_amount=vendor_part,
                         actor=admin)
     return claim
 
@@ -661,9 +661,9 @@ def claim_decide(
 # ---------------------------------------------------------------------------------------------
 # refunds
 # ---------------------------------------------------------------------------------------------
-def _refund_and_resolve(claim: Claim, *, amount: int, maximum: int, liability: str, vendor_amount: int,
-                        actor: Any) -> ClaimRefund:
-    refund = claim_refund_issue(claim=claim, amount=amount, liability=liability, vendor_amount=vendor_amount,
+def _refund_and_resolve(claim: Claim, sub: SubOrder, *, amount: int, maximum: int, liability: str,
+                        vendor_amount: int, actor: Any) -> ClaimRefund:
+    refund = claim_refund_issue(claim=claim, sub=sub, amount=amount, liability=liability, vendor_amount=vendor_amount,
                                 actor=actor)
     full = amount >= maximum
     _transition(claim, S.RESOLVED_REFUND_FULL if full else S.RESOLVED_REFUND_PARTIAL, actor=actor,
@@ -671,16 +671,20 @@ def _refund_and_resolve(claim: Claim, *, amount: int, maximum: int, liability: s
     return refund
 
 
-def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amount: int, actor: Any) -> ClaimRefund:
+def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amount: int, actor: Any,
+                       sub: SubOrder | None = None) -> ClaimRefund:
     """Refund `amount` of the claimed lines through the gateway and post it; caller holds the claim lock.
 
     Lines are locked here, so two refunds of the same line (this claim or another) serialise and
     the second sees what the first took: never more than was paid, summed over every refund.
+    `sub` is what `refund_basis_lock` returned when the caller already took that lock in this
+    transaction (it then stays up to date: every change of the part needs the same lock).
     """
     if transaction.get_autocommit():
         raise RuntimeError("claim_refund_issue runs inside the caller's transaction")
     order = claim.order
-    sub = refund_basis_lock(claim)
+    if sub is None:
+        sub = refund_basis_lock(claim)
     claim_lines = list(claim.lines.order_by("order_line_id"))
     locked = {line.pk: line for line in OrderLine.objects.select_for_update().filter(
         pk__in=[c.order_line_id for c in claim_lines]).order_by("pk")}
