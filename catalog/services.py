@@ -505,15 +505,18 @@ def variant_update(*, variant: Variant, **changes: Any) -> Variant:
 
 
 @transaction.atomic
-def variant_delete(*, variant: Variant) -> None:
+def variant_delete(*, variant: Variant) -> bool:
+    """Delete a variant; an active product left without any becomes a draft (returns True then)."""
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     product_id = variant.product_id
     variant.delete()
     product = Product.objects.select_for_update().get(pk=product_id)
-    if product.status == Product.Status.ACTIVE and not product.variants.exists():
+    drafted = product.status == Product.Status.ACTIVE and not product.variants.exists()
+    if drafted:
         product.status = Product.Status.DRAFT
         product.save(update_fields=["status", "updated_at"])
     outbox_write(product_id=product_id)
+    return drafted
 
 
 @transaction.atomic

@@ -8,10 +8,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
@@ -27,6 +25,7 @@ from catalog.forms import (
 from catalog.models import CsvImport, Product, ProductImage, Variant
 from common.exceptions import ApplicationError, NotFound
 from common.money import to_major
+from frontend.responses import redirect_after_post
 
 
 def _apply_error(form: Any, exc: ApplicationError, mapping: dict[str, str] | None = None) -> None:
@@ -249,13 +248,12 @@ def dashboard_variant_edit(request: HttpRequest, product_id: int, variant_id: in
 @require_POST
 def dashboard_variant_delete(request: HttpRequest, product_id: int, variant_id: int) -> HttpResponse:
     variant = _variant_or_404(product_id, variant_id)
-    services.variant_delete(variant=variant)
-    if variant.product.status == Product.Status.ACTIVE and not variant.product.variants.exists():
+    if services.variant_delete(variant=variant):
         messages.warning(request, _("Variant %(sku)s deleted. The product had no variant left, so it is a draft "
                                     "again.") % {"sku": variant.sku})
     else:
         messages.success(request, _("Variant %(sku)s deleted.") % {"sku": variant.sku})
-    return _back_to_product(request, product_id)
+    return redirect_after_post(request, "dashboard-product", product_id)
 
 
 def _image_or_404(product_id: int, image_id: int) -> ProductImage:
@@ -265,18 +263,12 @@ def _image_or_404(product_id: int, image_id: int) -> ProductImage:
     return image
 
 
-def _back_to_product(request: HttpRequest, product_id: int) -> HttpResponse:
-    if getattr(request, "htmx", False):  # asked to confirm by htmx: reload the product page
-        return HttpResponseClientRedirect(reverse("dashboard-product", args=[product_id]))
-    return redirect("dashboard-product", product_id=product_id)
-
-
 @vendor_member_required()
 @require_POST
 def dashboard_image_make_main(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
     services.product_image_make_main(image=_image_or_404(product_id, image_id))
     messages.success(request, _("Main image changed."))
-    return _back_to_product(request, product_id)
+    return redirect_after_post(request, "dashboard-product", product_id)
 
 
 @vendor_member_required()
@@ -284,7 +276,7 @@ def dashboard_image_make_main(request: HttpRequest, product_id: int, image_id: i
 def dashboard_image_delete(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
     services.product_image_delete(image=_image_or_404(product_id, image_id))
     messages.success(request, _("Image deleted."))
-    return _back_to_product(request, product_id)
+    return redirect_after_post(request, "dashboard-product", product_id)
 
 
 @vendor_member_required()

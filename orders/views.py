@@ -10,13 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from common.exceptions import ApplicationError
 from common.money import format_money_localized
+from frontend.responses import redirect_after_post
 from frontend.urls import platform_url
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -233,6 +232,4 @@ def sub_order_cancel(request: HttpRequest, order_id: int, sub_order_id: int) -> 
     else:
         messages.success(request, _("Your order from %(vendor)s is cancelled; %(amount)s is refunded to your card.") % {
             "vendor": sub.vendor.name, "amount": format_money_localized(sub.refunded_amount, sub.order.currency)})
-    if getattr(request, "htmx", False):  # asked to confirm by htmx: reload the order page
-        return HttpResponseClientRedirect(reverse("order-detail", args=[order_id]))
-    return redirect("order-detail", order_id=order_id)
+    return redirect_after_post(request, "order-detail", order_id)
