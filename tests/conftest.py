@@ -145,6 +145,29 @@ def _broker_empty_after_committing_test(request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    """A local S3 (moto's server, in a thread) with test credentials: (endpoint URL, boto3 client).
+    Create buckets with `create_bucket`; point the settings at the endpoint."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        yield endpoint, boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+    finally:
+        server.stop()
+
+
+def create_bucket(s3: Any, name: str) -> None:
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+
+@pytest.fixture
 def task_worker(transactional_db: Any) -> Iterator[Any]:
     """A real Celery worker (threads pool) consuming from the real broker, in this process."""
     from celery.contrib.testing.worker import start_worker

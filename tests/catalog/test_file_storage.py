@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,12 @@ from django.test import override_settings
 from catalog.csv_io import COLUMNS, csv_import_run
 from catalog.services import csv_import_start
 from common.storage import tenant_private_storage
+from tests.conftest import create_bucket
 
 pytestmark = pytest.mark.django_db
+
+# The CDN host the settings would name (AWS_S3_CUSTOM_DOMAIN); only URLs are built for it here.
+CDN = "cdn.marketplace.localhost"
 
 
 def _signed(url: str) -> bool:
@@ -73,52 +76,34 @@ def test_an_import_whose_file_is_gone_fails_with_a_message(vendor_a, in_schema, 
 
 
 def test_on_s3_media_is_served_by_the_cdn_and_csv_uploads_stay_signed_in_the_private_bucket(
-    vendor_a, in_schema,
+    vendor_a, in_schema, moto_s3,
 ):
-    import boto3
-    from moto.server import ThreadedMotoServer
-
     from vendors.storage import private_storage
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    old = {key: os.environ.get(key) for key in credentials}
-    os.environ.update(credentials)
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
-        for bucket in ("mk-media", "mk-private"):
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        with override_settings(
-            AWS_STORAGE_BUCKET_NAME="mk-media", AWS_PRIVATE_BUCKET_NAME="mk-private", AWS_S3_ENDPOINT_URL=endpoint,
-            AWS_S3_REGION_NAME="eu-west-1", MEDIA_CDN_DOMAIN="cdn.marketplace.example",
-            STORAGES={"default": {"BACKEND": "common.storage.TenantS3Storage"},
-                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
-        ):
-            schema = vendor_a.store.schema_name
-            with in_schema(vendor_a):
-                image = default_storage.save("products/lamp.jpg", ContentFile(b"\xff\xd8jpeg"))
-                # Public media: the CDN's stable address, unsigned (the listing projection keeps it).
-                assert default_storage.url(image) == f"https://cdn.marketplace.example/{schema}/{image}"
-                job = csv_import_start(upload=SimpleUploadedFile("stock.csv", _csv()))
-                private_url = job.file.url
-                assert csv_import_run(import_id=job.pk).imported_rows == 1
-            media_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="mk-media")["Contents"]]
-            private_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="mk-private")["Contents"]]
-            assert media_keys == [f"{schema}/{image}"]
-            assert private_keys == [f"{schema}/{job.file.name}"]
-            # The vendor's file: a signed URL on the bucket itself, never the CDN.
-            assert private_url.startswith(f"{endpoint}/mk-private/{schema}/imports/")
-            assert _signed(private_url) and "cdn.marketplace.example" not in private_url
-            # Other private files (onboarding documents) do not pick the CDN up either.
-            document_url = private_storage().url("applications/documents/registration.pdf")
-            assert _signed(document_url) and "cdn.marketplace.example" not in document_url
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        server.stop()
+    endpoint, s3 = moto_s3
+    for bucket in ("mk-media", "mk-private"):
+        create_bucket(s3, bucket)
+    with override_settings(
+        AWS_STORAGE_BUCKET_NAME="mk-media", AWS_PRIVATE_BUCKET_NAME="mk-private", AWS_S3_ENDPOINT_URL=endpoint,
+        AWS_S3_REGION_NAME="eu-west-1", MEDIA_CDN_DOMAIN=CDN,
+        STORAGES={"default": {"BACKEND": "common.storage.TenantS3Storage"},
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    ):
+        schema = vendor_a.store.schema_name
+        with in_schema(vendor_a):
+            image = default_storage.save("products/lamp.jpg", ContentFile(b"\xff\xd8jpeg"))
+            # Public media: the CDN's stable address, unsigned (the listing projection keeps it).
+            assert default_storage.url(image) == f"https://{CDN}/{schema}/{image}"
+            job = csv_import_start(upload=SimpleUploadedFile("stock.csv", _csv()))
+            private_url = job.file.url
+            assert csv_import_run(import_id=job.pk).imported_rows == 1
+        media_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="mk-media")["Contents"]]
+        private_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="mk-private")["Contents"]]
+        assert media_keys == [f"{schema}/{image}"]
+        assert private_keys == [f"{schema}/{job.file.name}"]
+        # The vendor's file: a signed URL on the bucket itself, never the CDN.
+        assert private_url.startswith(f"{endpoint}/mk-private/{schema}/imports/")
+        assert _signed(private_url) and CDN not in private_url
+        # Other private files (onboarding documents) do not pick the CDN up either.
+        document_url = private_storage().url("applications/documents/registration.pdf")
+        assert _signed(document_url) and CDN not in document_url

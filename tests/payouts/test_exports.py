@@ -17,6 +17,7 @@ from payouts import transfers as svc
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import ExportJob, Payout
 from payouts.payouts import payout_record_apply
+from tests.conftest import create_bucket
 
 pytestmark = pytest.mark.django_db
 
@@ -265,53 +266,31 @@ def test_signed_link_expires_and_cannot_be_forged(settled, finance_user, tmp_pat
         exports.export_download_url(job=queued)
 
 
-def test_s3_storage_with_moto_server(settled, finance_user):
-    import boto3
+def test_s3_storage_with_moto_server(settled, finance_user, moto_s3):
     import requests
-    from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-        import os
-
-        old = {k: os.environ.get(k) for k in credentials}
-        os.environ.update(credentials)
-        try:
-            s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
-            for bucket in ("finance-private", "finance-exports"):
-                s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-            # With an exports bucket configured (production's expiring one), exports go there.
-            with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
-                                   AWS_S3_REGION_NAME="eu-west-1", AWS_EXPORTS_BUCKET_NAME="finance-exports"):
-                job = _run("payout_report", "csv", _period(), finance_user)
-                assert job.status == "done", job.error
-                assert s3.list_objects_v2(Bucket="finance-exports").get("KeyCount") == 1
-                assert s3.list_objects_v2(Bucket="finance-private").get("KeyCount") == 0
-            s3.delete_object(Bucket="finance-exports",
-                             Key=s3.list_objects_v2(Bucket="finance-exports")["Contents"][0]["Key"])
-            with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
-                                   AWS_S3_REGION_NAME="eu-west-1"):
-                job = _run("payout_report", "csv", _period(), finance_user)
-                assert job.status == "done", job.error
-                keys = [o["Key"] for o in boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
-                        .list_objects_v2(Bucket="finance-private")["Contents"]]
-                assert keys == [f"finance-exports/{job.file}"] or keys == [job.file]
-                url = exports.export_download_url(job=job)
-                assert "Signature" in url or "X-Amz-Signature" in url
-                body = requests.get(url, timeout=10)
-                assert body.status_code == 200 and body.content.startswith(b"type,date,vendor_id")
-        finally:
-            for key, value in old.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    finally:
-        server.stop()
+    endpoint, s3 = moto_s3
+    for bucket in ("finance-private", "finance-exports"):
+        create_bucket(s3, bucket)
+    # With an exports bucket configured (production's expiring one), exports go there.
+    with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
+                           AWS_S3_REGION_NAME="eu-west-1", AWS_EXPORTS_BUCKET_NAME="finance-exports"):
+        job = _run("payout_report", "csv", _period(), finance_user)
+        assert job.status == "done", job.error
+        assert s3.list_objects_v2(Bucket="finance-exports").get("KeyCount") == 1
+        assert s3.list_objects_v2(Bucket="finance-private").get("KeyCount") == 0
+    s3.delete_object(Bucket="finance-exports",
+                     Key=s3.list_objects_v2(Bucket="finance-exports")["Contents"][0]["Key"])
+    with override_settings(AWS_PRIVATE_BUCKET_NAME="finance-private", AWS_S3_ENDPOINT_URL=endpoint,
+                           AWS_S3_REGION_NAME="eu-west-1"):
+        job = _run("payout_report", "csv", _period(), finance_user)
+        assert job.status == "done", job.error
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="finance-private")["Contents"]]
+        assert keys == [f"finance-exports/{job.file}"] or keys == [job.file]
+        url = exports.export_download_url(job=job)
+        assert "Signature" in url or "X-Amz-Signature" in url
+        body = requests.get(url, timeout=10)
+        assert body.status_code == 200 and body.content.startswith(b"type,date,vendor_id")
 
 
 def test_failed_job_is_recorded_and_rerun_on_request(finance_user, django_capture_on_commit_callbacks):
