@@ -968,10 +968,10 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
         raise OrderNotFound(_("Order not found."))
     # The row lock every refund of this vendor part takes first (claims, vendor cancellations):
     # a claim refund decided at the same moment waits, and this sees what it refunded.
-    sub = SubOrder.objects.select_for_update().get(pk=found.pk)
+    sub = SubOrder.objects.select_for_update(of=("self",)).select_related("vendor__store").get(pk=found.pk)
     if not order.is_paid or sub.status != SubOrder.Status.PAID:
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
-    store = Vendor.objects.select_related("store").get(pk=sub.vendor_id).store
+    store = sub.vendor.store
     if store is None:
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
     with schema_context(store.schema_name):
