@@ -489,7 +489,7 @@ def run(*, quick: bool) -> BenchResult:
     from orders import services
     from orders.addresses import Address
     from orders.models import Order
-    from payments.emulator.server import EmulatorServer
+    from stripe_emulator.server import EmulatorServer
     from payouts.demo import demo_commission_rule_seed
     from tenants.services import public_tenant_ensure
 

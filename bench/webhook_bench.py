@@ -89,7 +89,7 @@ def measure(
 ) -> dict[str, Any]:
     from django.core.management import call_command
 
-    from payments.emulator import sign
+    from stripe_emulator import sign
     from payments.models import PaymentRecord, WebhookEvent
     from tenants.services import public_tenant_ensure
 

@@ -69,7 +69,7 @@ def test_compose_runs_the_whole_stack_from_one_image() -> None:
     assert services["stripe"]["command"] == [
         "python",
         "-m",
-        "payments.emulator",
+        "stripe_emulator",
         "--host",
         "0.0.0.0",
         "--port",
