@@ -8,9 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.mail import send_mail_localized
-from disputes.models import (
-    Claim,
-)
+from disputes.models import Claim
 
 S = Claim.Status
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from orders.errors import (
-    OutOfStock,
-)
+from orders.errors import OutOfStock
 from orders.models import Order, OrderLine
 from orders.services.variants import schema_of
 from vendors.models import Vendor
+
+
+def reservation_minutes() -> int:
+    return int(getattr(settings, "ORDERS_RESERVATION_MINUTES", 15))
+
 
 _STOCK_TAKE_SQL = 'UPDATE {table} SET "stock" = "stock" - %s WHERE "id" = %s AND "stock" >= %s RETURNING "stock"'
 
