@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from payouts.errors import TRANSFER_REVERSAL_TRANSIENT, TransferNotFound
 
-@shared_task(bind=True, max_retries=8, acks_late=True, default_retry_delay=5)
-def vendor_order_copy(self, sub_order_id: int) -> str:  # type: ignore[no-untyped-def]
+
+# Idempotent (one copy per sub-order, one notification): retried after a lost connection or a
+# deadlock; the beat's sweep below queues again whatever still has no copy.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=300,
+    retry_jitter=True, max_retries=8, acks_late=True,
+)
+def vendor_order_copy(sub_order_id: int) -> str:
     """Create the copy in the sub-order's own vendor schema, then notify the vendor once."""
     from fulfillment.services import vendor_order_create
     from orders.models import SubOrder
@@ -76,22 +83,19 @@ def vendor_order_copies_pending() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True, default_retry_delay=30)
-def cancelled_units_recover(  # type: ignore[no-untyped-def]
-    self, sub_order_id: int, amount: int, refund_id: str
-) -> int:
+@shared_task(
+    autoretry_for=(*TRANSFER_REVERSAL_TRANSIENT, TransferNotFound), retry_backoff=30,
+    retry_backoff_max=600, retry_jitter=True, max_retries=8, acks_late=True,
+)
+def cancelled_units_recover(sub_order_id: int, amount: int, refund_id: str) -> int:
     """The vendor refunded units it could not ship: reduce (or reverse) its transfer by its part.
 
     Idempotent by the refund id; retried while the transfer is being sent or not created yet.
     """
-    from payouts.errors import TransferNotFound, TransferStateConflict
     from payouts.transfers import transfer_reverse_for_sub_order
 
-    try:
-        transfer = transfer_reverse_for_sub_order(
-            sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
-            reason="units cancelled by the vendor",
-        )
-    except (TransferNotFound, TransferStateConflict) as exc:
-        raise self.retry(exc=exc) from exc
+    transfer = transfer_reverse_for_sub_order(
+        sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
+        reason="units cancelled by the vendor",
+    )
     return transfer.pk
