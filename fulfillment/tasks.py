@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from payouts.errors import TRANSFER_REVERSAL_TRANSIENT, TransferNotFound
+from vendors.selectors import Audience, vendor_audience_emails
 
 
 # Idempotent (one copy per sub-order, one notification): retried after a lost connection or a
@@ -39,24 +38,11 @@ def vendor_order_copy(sub_order_id: int) -> str:
     return "created"
 
 
-def vendor_team_emails(vendor: Any) -> set[str]:
-    """Who hears about a vendor's orders: its active owners and managers, and its support address."""
-    from vendors.models import Membership
-
-    emails = set(
-        Membership.objects.filter(vendor=vendor, is_active=True, role__in=["owner", "manager"])
-        .values_list("user__email", flat=True)
-    )
-    if vendor.support_email:
-        emails.add(vendor.support_email)
-    return emails
-
-
 def _vendor_notify(sub_order_id: int) -> None:
     from orders.models import SubOrder
 
     sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
-    emails = vendor_team_emails(sub.vendor)
+    emails = vendor_audience_emails(vendor_id=sub.vendor_id, audience=Audience.ORDERS)
     if not emails:
         return
     from common.mail import send_mail_localized
