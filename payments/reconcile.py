@@ -5,7 +5,7 @@
     @reconciler("transfers")
     def transfers(window: Window) -> Iterator[Mismatch]: ...
 
-in their `reconcilers.py` (autodiscovered by `manage.py reconcile_gateway`).
+in their `reconcilers.py` (autodiscovered by `manage.py reconcile --since D --until D`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -122,6 +123,34 @@ def members_of(*, vendor: Vendor) -> QuerySet[Membership]:
     return Membership.objects.filter(vendor=vendor, is_active=True).select_related("user").order_by(
         "role", "user__email"
     )
+
+
+class Audience(StrEnum):
+    """Who of a vendor hears about something by email."""
+
+    OWNERS = "owners"  # the vendor's own standing: ready, suspended, reinstated
+    ORDERS = "orders"  # new and cancelled orders: owners, managers and the shop's support address
+    TEAM = "team"  # claims and chargebacks: every member
+
+
+AUDIENCE_ROLES: dict[Audience, tuple[str, ...]] = {
+    Audience.OWNERS: (roles.VendorRole.OWNER,),
+    Audience.ORDERS: (roles.VendorRole.OWNER, roles.VendorRole.MANAGER),
+    Audience.TEAM: (roles.VendorRole.OWNER, roles.VendorRole.MANAGER, roles.VendorRole.STAFF),
+}
+
+
+def vendor_audience_emails(*, vendor_id: int, audience: Audience) -> list[str]:
+    """The addresses (sorted, once each) of the vendor's active members in `audience`."""
+    emails = set(
+        Membership.objects.filter(vendor_id=vendor_id, is_active=True, role__in=AUDIENCE_ROLES[audience])
+        .values_list("user__email", flat=True)
+    )
+    if audience == Audience.ORDERS:
+        support = Vendor.objects.filter(pk=vendor_id).values_list("support_email", flat=True).first()
+        if support:
+            emails.add(support)
+    return sorted(email for email in emails if email)
 
 
 def invitations_pending(*, vendor: Vendor) -> QuerySet[Invitation]:

@@ -40,6 +40,7 @@ from vendors.models import (
     Vendor,
     VendorApplication,
 )
+from vendors.selectors import Audience, vendor_audience_emails
 from vendors.uploads import (
     DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPES,
@@ -550,7 +551,8 @@ def vendor_activate(*, vendor_id: int) -> Vendor:
     vendor.save(update_fields=["status", "updated_at"])
     _audit(actor=None, action=AuditEntry.Action.VENDOR_ACTIVATE, vendor=vendor,
            from_status=VendorStatus.ONBOARDING, to_status=target)
-    _email(template="vendor_ready", to=_owner_emails(vendor),
+    _email(template="vendor_ready",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "dashboard_url": platform_url(vendor.host) + "/dashboard/"})
     return vendor
 
@@ -568,13 +570,6 @@ def vendor_onboarding_retry(*, vendor: Vendor, actor: Any) -> Vendor:
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_ONBOARDING_RETRY, vendor=vendor)
     _onboarding_queue(vendor_id=vendor.pk)
     return vendor
-
-
-def _owner_emails(vendor: Vendor) -> list[str]:
-    return list(
-        Membership.objects.filter(vendor=vendor, role=VendorRole.OWNER, is_active=True)
-        .values_list("user__email", flat=True)
-    )
 
 
 class VisibilityFollower(Protocol):
@@ -610,7 +605,8 @@ def vendor_suspend(*, vendor: Vendor, actor: Any, reason: str) -> Vendor:
            from_status=previous, to_status=vendor.status, reason=reason)
     # In the same transaction: listings disappear the moment the suspension commits.
     _visibility_changed(vendor_id=vendor.pk, visible=False)
-    _email(template="vendor_suspended", to=_owner_emails(vendor),
+    _email(template="vendor_suspended",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "reason": reason})
     return vendor
 
@@ -629,7 +625,8 @@ def vendor_reinstate(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_REINSTATE, vendor=vendor,
            from_status=previous, to_status=target, reason=reason)
     _visibility_changed(vendor_id=vendor.pk, visible=True)
-    _email(template="vendor_reinstated", to=_owner_emails(vendor),
+    _email(template="vendor_reinstated",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "reason": reason})
     return vendor
 

@@ -29,7 +29,6 @@ from disputes.models import (
 )
 from disputes.services.attachments import attachments_check
 from disputes.services.claims import DESCRIPTION_MAX
-from disputes.services.notices import _vendor_emails
 from disputes.services.policy import chargeback_liability
 from disputes.services.refunds import _reversal_done, _transfer_left
 from orders.models import Order, SubOrder
@@ -40,6 +39,7 @@ from payouts.transfers import (
     transfer_reverse_for_sub_order,
 )
 from vendors.models import Vendor
+from vendors.selectors import Audience, vendor_audience_emails
 
 _STATUS_RANK = {
     "warning_needs_response": 1, "needs_response": 1, "warning_under_review": 2, "under_review": 2,
@@ -201,8 +201,9 @@ def chargeback_opened_after(*, chargeback_id: int) -> None:
     order = chargeback.order.number if chargeback.order else chargeback.charge_id
     for share in chargeback.shares.select_related("vendor"):
         url = vendor_url(share.vendor, f"/dashboard/chargebacks/{chargeback.pk}/")
-        send_mail_localized(_vendor_emails(share.vendor_id), partial(_chargeback_opened_text, chargeback,
-                                                                     order, share.amount, url), fail_silently=True)
+        team = vendor_audience_emails(vendor_id=share.vendor_id, audience=Audience.TEAM)
+        send_mail_localized(team, partial(_chargeback_opened_text, chargeback, order, share.amount, url),
+                            fail_silently=True)
 
 
 def _chargeback_opened_text(chargeback: Chargeback, order: str, amount: int, url: str) -> tuple[str, str]:

@@ -120,11 +120,12 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
 
 def _buyer_cancellation_notify(*, sub_order_id: int) -> None:
     from common.hosts import vendor_url
-    from fulfillment.tasks import vendor_team_emails
+    from vendors.selectors import Audience, vendor_audience_emails
 
     sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
     url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
-    send_mail_localized(vendor_team_emails(sub.vendor), lambda: (
+    recipients = vendor_audience_emails(vendor_id=sub.vendor_id, audience=Audience.ORDERS)
+    send_mail_localized(recipients, lambda: (
         _("Order %(number)s was cancelled by the buyer") % {"number": sub.order.number},
         _("The buyer cancelled your part of order %(number)s before it shipped. It has been refunded in full "
           "and the stock is back; do not ship it.") % {"number": sub.order.number} + f"\n\n{url}\n",
