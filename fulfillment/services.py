@@ -12,24 +12,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from common.exceptions import ApplicationError, Conflict, NotFound
+from common.exceptions import Conflict
+from fulfillment.errors import (
+    InvalidCancellation,
+    InvalidShipment,
+    VendorOrderClosed,
+    VendorOrderNotFound,
+)
 from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
-
-
-class InvalidShipment(ApplicationError):
-    code = "invalid_shipment"
-
-
-class InvalidCancellation(ApplicationError):
-    code = "invalid_cancellation"
-
-
-class VendorOrderNotFound(NotFound):
-    code = "vendor_order_not_found"
-
-
-class VendorOrderClosed(Conflict):
-    code = "vendor_order_closed"
 
 
 def _current_schema() -> str:
