@@ -22,7 +22,7 @@ from catalog.services import (
     price_parse,
     vendor_currency,
 )
-from catalog.stock import stock_import
+from catalog.services.stock import stock_import
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_REPORTED_ERRORS = 1000

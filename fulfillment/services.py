@@ -227,7 +227,7 @@ def _vendor_part_recover_soon(*, sub_order_id: int, amount: int, refund_id: str)
 def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: Any, user: Any = None,
                              by: str = "vendor") -> VendorOrderLine:
     """Cancel units the vendor cannot ship: refund them through the gateway, return the stock."""
-    from catalog.stock import stock_release
+    from catalog.services import stock_release
     from payments import gateway
 
     vendor_order = _locked(vendor_order_id)

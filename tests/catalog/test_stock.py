@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from catalog import stock
 from catalog.models import OutboxEvent, StockAdjustment, Variant
+from catalog.services import stock
 from tests.factories.catalog import ProductFactory
 
 pytestmark = pytest.mark.django_db
