@@ -52,8 +52,8 @@ def _vendor_notify(sub_order_id: int) -> None:
     emails = vendor_team_emails(sub.vendor)
     if not emails:
         return
+    from common.hosts import vendor_url
     from common.mail import send_mail_localized
-    from frontend.urls import vendor_url
 
     url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
     send_mail_localized(emails, lambda: (

@@ -30,6 +30,16 @@ def vendors_selling() -> QuerySet[Vendor]:
     return Vendor.objects.filter(status=Vendor.Status.ACTIVE, charges_enabled=True)
 
 
+def vendor_account_known(account_id: str) -> bool:
+    """A Connect account of one of our vendors (payments' webhook intake asks)."""
+    return Vendor.objects.filter(stripe_account_id=account_id).exists()
+
+
+def vendor_account_ids() -> list[str]:
+    """Every vendor's Connect account id (payments' reconciliation walks them)."""
+    return list(Vendor.objects.exclude(stripe_account_id="").values_list("stripe_account_id", flat=True))
+
+
 APPLICATION_SORTS = {
     "submitted": "submitted_at",
     "-submitted": "-submitted_at",
@@ -168,7 +178,7 @@ def onboarding_progress(*, vendor: Vendor) -> OnboardingProgress:
 
 
 def vendor_url(vendor: Vendor, path: str = "/") -> str:
-    from frontend.urls import vendor_url as host_vendor_url
+    from common.hosts import vendor_url as host_vendor_url
 
     return host_vendor_url(vendor, path)
 

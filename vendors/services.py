@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.conf import settings
@@ -121,7 +121,7 @@ def _email(*, template: str, to: Iterable[str], context: dict[str, Any]) -> None
 
 
 def platform_url(host: str | None = None) -> str:
-    from frontend.urls import host_url
+    from common.hosts import host_url
 
     return host_url(host or settings.PLATFORM_DOMAIN)
 
@@ -577,14 +577,25 @@ def _owner_emails(vendor: Vendor) -> list[str]:
     )
 
 
-def _listings_visibility_set(*, vendor_id: int, visible: bool) -> None:
-    """Hide or show the vendor's marketplace listings (the projection belongs to marketplace)."""
-    from marketplace.services import listings_hide_for_vendor, listings_show_for_vendor
+class VisibilityFollower(Protocol):
+    def __call__(self, *, vendor_id: int, visible: bool) -> None: ...
 
-    if visible:
-        listings_show_for_vendor(vendor_id=vendor_id)
-    else:
-        listings_hide_for_vendor(vendor_id=vendor_id)
+
+# Apps above vendors that follow a suspension or reinstatement (marketplace hides or shows the
+# vendor's listings) subscribe in their `ready()`: vendors may not import them (docs/adr/0040).
+_VISIBILITY_FOLLOWERS: list[VisibilityFollower] = []
+
+
+def vendor_visibility_follow(follower: VisibilityFollower) -> VisibilityFollower:
+    """Call `follower(vendor_id=, visible=)` inside every suspending or reinstating transaction."""
+    if follower not in _VISIBILITY_FOLLOWERS:
+        _VISIBILITY_FOLLOWERS.append(follower)
+    return follower
+
+
+def _visibility_changed(*, vendor_id: int, visible: bool) -> None:
+    for follower in _VISIBILITY_FOLLOWERS:
+        follower(vendor_id=vendor_id, visible=visible)
 
 
 @transaction.atomic
@@ -598,7 +609,7 @@ def vendor_suspend(*, vendor: Vendor, actor: Any, reason: str) -> Vendor:
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_SUSPEND, vendor=vendor,
            from_status=previous, to_status=vendor.status, reason=reason)
     # In the same transaction: listings disappear the moment the suspension commits.
-    _listings_visibility_set(vendor_id=vendor.pk, visible=False)
+    _visibility_changed(vendor_id=vendor.pk, visible=False)
     _email(template="vendor_suspended", to=_owner_emails(vendor),
            context={"vendor": vendor, "reason": reason})
     return vendor
@@ -617,7 +628,7 @@ def vendor_reinstate(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
     vendor.save(update_fields=["status", "suspended_at", "updated_at"])
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_REINSTATE, vendor=vendor,
            from_status=previous, to_status=target, reason=reason)
-    _listings_visibility_set(vendor_id=vendor.pk, visible=True)
+    _visibility_changed(vendor_id=vendor.pk, visible=True)
     _email(template="vendor_reinstated", to=_owner_emails(vendor),
            context={"vendor": vendor, "reason": reason})
     return vendor

@@ -9,9 +9,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from catalog.models import (
-    CsvImport,
-)
+from catalog.models import CsvImport
 from common.exceptions import ApplicationError
 
 

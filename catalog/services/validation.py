@@ -9,9 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from catalog.errors import InvalidProduct
-from catalog.models import (
-    Product,
-)
+from catalog.models import Product
 from common.money import MoneyError, parse_amount, validate_currency
 
 MAX_OPTION_TYPES = 3

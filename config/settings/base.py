@@ -61,6 +61,7 @@ LOCAL_SHARED_APPS = [
     "disputes",
     "frontend",
     "orders",
+    "demo",
 ]
 # Apps whose tables live in every vendor's schema.
 TENANT_APPS = [

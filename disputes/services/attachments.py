@@ -8,9 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from disputes.errors import (
-    InvalidAttachment,
-)
+from disputes.errors import InvalidAttachment
 from disputes.models import (
     Claim,
     ClaimAttachment,

@@ -45,12 +45,12 @@ from disputes.services.refunds import _refund_and_resolve
 from disputes.services.transitions import (
     _hold_reason_claim,
     _locked_claim,
-    _payouts_hook,
     _positive_int,
     _schema,
     _transition,
 )
 from orders.models import Order, OrderLine, SubOrder
+from payouts.transfers import transfer_hold_for_sub_order
 from vendors.models import Vendor
 
 S = Claim.Status
@@ -137,9 +137,7 @@ def claim_open(
                                  code="claim_already_open") from None
     ClaimLine.objects.bulk_create(ClaimLine(claim=claim, order_line_id=pk, quantity=q) for pk, q in wanted.items())
     _attachments_save(claim, checked, user=buyer, role=ClaimMessage.Role.BUYER)
-    hold = _payouts_hook("transfer_hold_for_sub_order")
-    if hold is not None:
-        hold(sub_order_id=sub.pk, reason=_hold_reason_claim(claim))
+    transfer_hold_for_sub_order(sub_order_id=sub.pk, reason=_hold_reason_claim(claim))
     ClaimEvent.objects.create(claim=claim, actor=buyer, action="opened", to_status=S.OPEN,
                               data={"lines": {str(k): v for k, v in wanted.items()}, "reason": reason})
     _notify_on_commit(claim.pk, "opened")

@@ -8,9 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.mail import send_mail_localized
-from disputes.models import (
-    Claim,
-)
+from disputes.models import Claim
 
 S = Claim.Status
 
@@ -50,7 +48,7 @@ def claim_notify(*, claim_id: int, action: str) -> int:
     admins once escalated. Each audience gets its own message with the link it can open (the
     buyer's claim page, the seller's dashboard, the operations console). Returns messages sent."""
     from accounts.models import User
-    from frontend.urls import platform_url, vendor_url
+    from common.hosts import platform_url, vendor_url
 
     claim = Claim.objects.select_related("buyer", "vendor", "order").filter(pk=claim_id).first()
     if claim is None:

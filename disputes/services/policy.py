@@ -9,12 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from disputes.errors import (
-    ClaimInvalid,
-)
-from disputes.models import (
-    VendorClaimPolicy,
-)
+from disputes.errors import ClaimInvalid
+from disputes.models import VendorClaimPolicy
 from vendors.models import Vendor
 
 

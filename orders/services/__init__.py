@@ -61,6 +61,9 @@ from orders.services.payment import (
 from orders.services.payment import (
     order_payment_succeeded as order_payment_succeeded,
 )
+from orders.services.reservations import (
+    reservation_minutes as reservation_minutes,
+)
 from orders.services.review import (
     CartReview as CartReview,
 )
@@ -78,9 +81,6 @@ from orders.services.sub_orders import (
 )
 from orders.services.variants import (
     VariantState as VariantState,
-)
-from orders.services.variants import (
-    reservation_minutes as reservation_minutes,
 )
 from orders.services.variants import (
     schema_of as schema_of,

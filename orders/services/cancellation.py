@@ -119,7 +119,7 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
 
 
 def _buyer_cancellation_notify(*, sub_order_id: int) -> None:
-    from frontend.urls import vendor_url
+    from common.hosts import vendor_url
     from fulfillment.tasks import vendor_team_emails
 
     sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)

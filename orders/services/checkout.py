@@ -21,9 +21,8 @@ from orders.errors import (
 )
 from orders.models import Cart, CartItem, Order, OrderLine, SubOrder
 from orders.services.cart import cart_for, cart_prices_accept
-from orders.services.reservations import _stock_reserve
+from orders.services.reservations import _stock_reserve, reservation_minutes
 from orders.services.review import cart_review
-from orders.services.variants import reservation_minutes
 
 
 def checkout_submit(

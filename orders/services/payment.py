@@ -12,9 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from orders.errors import (
-    OrderStateConflict,
-)
+from orders.errors import OrderStateConflict
 from orders.models import Order, SubOrder
 from orders.services.cancellation import _order_cancel, _order_end_failed
 from orders.services.reservations import _stock_take_again

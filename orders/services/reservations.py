@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from orders.errors import (
-    OutOfStock,
-)
+from orders.errors import OutOfStock
 from orders.models import Order, OrderLine
 from orders.services.variants import schema_of
 from vendors.models import Vendor
+
+
+def reservation_minutes() -> int:
+    return int(getattr(settings, "ORDERS_RESERVATION_MINUTES", 15))
 
 
 def _stock_reserve(*, order: Order, vendors: dict[int, Vendor], lines: list[OrderLine] | None = None) -> None:

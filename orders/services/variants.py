@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from orders.errors import (
-    VendorNotSelling,
-)
+from orders.errors import VendorNotSelling
 from vendors.models import Vendor
-
-
-def reservation_minutes() -> int:
-    return int(getattr(settings, "ORDERS_RESERVATION_MINUTES", 15))
 
 
 @dataclass(frozen=True)
