@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -235,21 +234,13 @@ def claim_return_received(*, claim_id: Any, vendor: Vendor, user: Any) -> Claim:
 
 
 def _restock(claim: Claim, claim_lines: list[ClaimLine], *, user: Any) -> None:
-    from catalog.models import StockAdjustment, Variant
+    from catalog.services import stock_restock
 
-    with schema_context(_schema(claim.vendor)):
-        for claim_line in claim_lines:
-            if claim_line.restocked:
-                continue
-            variant_id = claim_line.order_line.variant_id
-            if Variant.objects.filter(pk=variant_id).update(stock=F("stock") + claim_line.quantity):
-                stock_after = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).get()
-                StockAdjustment.objects.create(
-                    variant_id=variant_id, delta=claim_line.quantity, stock_after=stock_after,
-                    reason=StockAdjustment.Reason.RETURNED,
-                    note=f"claim {claim.number} (order {claim.order.number}) returned"[:200],
-                    user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "",
-                )
+    lines = [(c.order_line.variant_id, c.quantity) for c in claim_lines if not c.restocked]
+    if lines:
+        with schema_context(_schema(claim.vendor)):
+            stock_restock(lines=lines, note=f"claim {claim.number} (order {claim.order.number}) returned",
+                          user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "")
     ClaimLine.objects.filter(pk__in=[c.pk for c in claim_lines]).update(restocked=True)
 
 
