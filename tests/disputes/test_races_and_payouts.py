@@ -16,9 +16,9 @@ from disputes.models import Claim, ClaimRefund
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
 from payouts.models import Transfer
-from tests.disputes.conftest import ledger_balanced
 from tests.factories.orders import sellable_variant
-from tests.orders.conftest import wait_until
+from tests.support.ledger import ledger_balanced
+from tests.support.waiting import wait_until
 from vendors.models import Vendor
 
 

@@ -20,8 +20,8 @@ from orders.models import OrderLine, SubOrder
 from orders.services import sub_order_cancel_by_buyer, sub_order_sync
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
-from tests.disputes.conftest import ledger_balanced
 from tests.factories.orders import sellable_variant, shipping_rate, variant_stock
+from tests.support.ledger import ledger_balanced
 
 
 def _stripe_refunded(order) -> int:

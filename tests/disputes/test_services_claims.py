@@ -22,8 +22,8 @@ from orders.models import OrderLine
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
 from payouts.models import JournalEntry
-from tests.disputes.conftest import ledger_balanced
 from tests.factories.orders import sellable_variant, variant_stock
+from tests.support.ledger import ledger_balanced
 
 pytestmark = pytest.mark.django_db
 

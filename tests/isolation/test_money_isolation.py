@@ -11,11 +11,6 @@ from django.utils import timezone
 from payouts import transfers as svc
 from payouts.payouts import payout_record_apply
 from tests.factories.orders import sellable_variant
-from tests.payouts import conftest as _payouts
-
-# Fixtures of the payouts tests (the emulator, paid orders, connected vendors).
-emulator, webhooks, shopper = _payouts.emulator, _payouts.webhooks, _payouts.shopper
-paid_order, connected = _payouts.paid_order, _payouts.connected
 
 pytestmark = pytest.mark.django_db
 

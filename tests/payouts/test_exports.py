@@ -17,7 +17,7 @@ from payouts import transfers as svc
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import ExportJob, Payout
 from payouts.payouts import payout_record_apply
-from tests.conftest import create_bucket
+from tests.support.s3 import create_bucket
 
 pytestmark = pytest.mark.django_db
 

@@ -58,7 +58,7 @@ def test_paid_order_gets_one_transfer_per_vendor_and_immediate_ones_are_sent(two
 def test_unpaid_order_gets_no_transfer(shopper, vendor_a, emulator):
     from orders import services
     from tests.factories.orders import sellable_variant
-    from tests.payouts.conftest import ADDRESS_DE
+    from tests.support.addresses import ADDRESS_DE
 
     variant = sellable_variant(vendor_a, price=1200)
     cart = services.cart_for(user=shopper, create=True)
