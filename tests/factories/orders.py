@@ -230,3 +230,14 @@ class VendorOrderFactory(factory.Factory):
         sub.refresh_from_db()
         with schema_context(sub.vendor.store.schema_name):
             return VendorOrder.objects.get(sub_order_id=sub.pk)
+
+
+def paid_orders(buyer: Any, *, payment: str = "emulator") -> Any:
+    """`make((vendor, variant, quantity), ..., copies=True, card=...)`: the body of a `paid_order`
+    fixture that uses OrderFactory (with the vendors' copies unless `copies=False`)."""
+
+    def make(*items: Any, copies: bool = True, card: str = "pm_card_visa", token: str | None = None) -> Any:
+        extra = {"checkout_token": token} if token else {}
+        return OrderFactory(buyer=buyer, items=items, payment=payment, card=card, vendor_copies=copies, **extra)
+
+    return make

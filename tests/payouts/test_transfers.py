@@ -14,9 +14,23 @@ from payouts import transfers as svc
 from payouts.errors import TransferReversalInvalid, TransferStateConflict
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
 from payouts.models import HoldPolicy, JournalEntry, Transfer, VendorPayoutPolicy
+from tests.factories.orders import paid_orders
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
+
 
 S = Transfer.Status
 
