@@ -7,9 +7,15 @@ from rest_framework.test import APIClient
 
 from fulfillment.models import VendorOrder
 from tests.factories import UserFactory
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory, its payment recorded without Stripe: nothing here moves money.
+@pytest.fixture
+def paid_order(shopper):
+    return paid_orders(shopper, payment="recorded")
 
 
 @pytest.fixture
