@@ -82,16 +82,18 @@ def cancelled_units_recover(  # type: ignore[no-untyped-def]
 ) -> int:
     """The vendor refunded units it could not ship: reduce (or reverse) its transfer by its part.
 
-    Idempotent by the refund id; retried while the transfer is being sent or not created yet.
+    Payouts now queues its own task when it hears the refund event (docs/adr/0041); this one stays
+    for messages queued before that and runs payouts' task by name (fulfillment comes before
+    payouts). Idempotent by the refund id; retried while the transfer is being sent or not created.
     """
-    from payouts.errors import TransferNotFound, TransferStateConflict
-    from payouts.transfers import transfer_reverse_for_sub_order
+    from celery import current_app
 
+    from common.exceptions import ApplicationError
+
+    recover = current_app.tasks["payouts.tasks.transfer_recover_refund"]
     try:
-        transfer = transfer_reverse_for_sub_order(
-            sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
-            reason="units cancelled by the vendor",
-        )
-    except (TransferNotFound, TransferStateConflict) as exc:
-        raise self.retry(exc=exc) from exc
-    return transfer.pk
+        return int(recover.run(sub_order_id, amount, refund_id))
+    except ApplicationError as exc:
+        if exc.code in ("transfer_not_found", "transfer_state_conflict"):
+            raise self.retry(exc=exc) from exc
+        raise

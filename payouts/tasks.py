@@ -29,6 +29,23 @@ def transfer_release_for_sub_order(self, sub_order_id: int) -> str:  # type: ign
     return transfer.status if transfer is not None else "missing"
 
 
+@shared_task(bind=True, max_retries=8, acks_late=True, default_retry_delay=30)
+def transfer_recover_refund(self, sub_order_id: int, amount: int, refund_id: str) -> int:  # type: ignore[no-untyped-def]
+    """A vendor part was refunded (units it could not ship, a cancelled order's shipping): reduce
+    (or reverse) its transfer by the vendor's part. Idempotent by the refund id; retried while the
+    transfer is being sent or not created yet."""
+    from payouts.errors import TransferNotFound, TransferStateConflict
+
+    try:
+        transfer = transfers.transfer_reverse_for_sub_order(
+            sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
+            reason="units cancelled by the vendor",
+        )
+    except (TransferNotFound, TransferStateConflict) as exc:
+        raise self.retry(exc=exc) from exc
+    return transfer.pk
+
+
 @shared_task(acks_late=True)
 def transfers_release_due() -> dict[str, int]:
     """Beat: missing transfers created, shipped sub-orders scheduled, due and retryable sent."""
