@@ -262,7 +262,7 @@ def _pay(payload: dict[str, Any]) -> dict[str, Any]:
     from orders.models import Order
     from orders.webhook_handlers import payment_intent_succeeded
 
-    services._after_paid = lambda order_id: None  # type: ignore[assignment]  # this process only
+    services.payment._after_paid = lambda order_id: None  # type: ignore[assignment]  # this process only
     order_ids = list(payload["order_ids"])
     done: list[int] = []
     errors: list[str] = []

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.exceptions import Conflict
+from fulfillment.errors import VendorOrderStateConflict
 from fulfillment.models import VendorOrder, VendorOrderEvent
 
 V = VendorOrder.Status
@@ -23,10 +23,6 @@ VENDOR_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     V.CANCELLED: frozenset(),
 }
 ACTOR_KINDS = frozenset({"buyer", "vendor", "staff", "system"})
-
-
-class VendorOrderStateConflict(Conflict):
-    code = "vendor_order_state_conflict"
 
 
 def vendor_order_event_record(

@@ -12,26 +12,16 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from common.exceptions import ApplicationError, Conflict, NotFound
+from common.exceptions import Conflict
+from fulfillment.errors import (
+    InvalidCancellation,
+    InvalidShipment,
+    VendorOrderClosed,
+    VendorOrderNotFound,
+)
 from fulfillment.events import vendor_order_event_record, vendor_order_move
 from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
 from orders.events import actor_of, order_event_record
-
-
-class InvalidShipment(ApplicationError):
-    code = "invalid_shipment"
-
-
-class InvalidCancellation(ApplicationError):
-    code = "invalid_cancellation"
-
-
-class VendorOrderNotFound(NotFound):
-    code = "vendor_order_not_found"
-
-
-class VendorOrderClosed(Conflict):
-    code = "vendor_order_closed"
 
 
 def _current_schema() -> str:

@@ -16,15 +16,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from common.exceptions import ApplicationError, Conflict, NotFound
+from common.exceptions import Conflict, NotFound
+from marketplace.errors import InvalidCategory
 from marketplace.models import Category, Listing
 from marketplace.search import projection_changed
 
 MAX_CATEGORY_DEPTH_PATH = 1000
 
 
-class InvalidCategory(ApplicationError):
-    code = "invalid_category"
 
 
 def _changed() -> None:

@@ -11,8 +11,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists
 
-from common.exceptions import ApplicationError, Conflict
+from common.exceptions import Conflict
 from tenants.db import tenant_connection
+from tenants.errors import InvalidSlug
 from tenants.models import Domain, Store
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 
 
-class InvalidSlug(ApplicationError):
-    code = "invalid_slug"
 
 
 def schema_name_for(slug: str) -> str:

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from fulfillment import services
-from fulfillment.events import VENDOR_ORDER_TRANSITIONS, VendorOrderStateConflict, vendor_order_move
+from fulfillment.errors import VendorOrderStateConflict
+from fulfillment.events import VENDOR_ORDER_TRANSITIONS, vendor_order_move
 from fulfillment.models import VendorOrder, VendorOrderEvent
 from orders.models import OrderEvent
 from tests.factories.orders import sellable_variant

@@ -136,7 +136,7 @@ def test_a_relay_failing_mid_batch_leaves_its_events_pending(vendor_a, in_schema
 @pytest.mark.django_db(transaction=True)
 def test_a_bulk_change_queues_one_relay_per_transaction(vendor_a, in_schema, monkeypatch):
     queued: list[str] = []
-    monkeypatch.setattr(services, "_relay_soon", queued.append)
+    monkeypatch.setattr(services.outbox, "_relay_soon", queued.append)
     schema = vendor_a.store.schema_name
     try:
         with in_schema(vendor_a):

@@ -1,0 +1,135 @@
+"""Product images: checked by their bytes, thumbnails made in the background, main image, delete."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from catalog.errors import InvalidImage
+from catalog.models import (
+    Product,
+    ProductImage,
+)
+from catalog.services.outbox import outbox_write
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+THUMBNAIL_SIZE = (400, 400)
+
+
+def _image_check(upload: UploadedFile) -> tuple[str, int, int]:
+    if upload.size is None or upload.size > MAX_IMAGE_BYTES:
+        raise InvalidImage(f"Images are at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
+                           fields={"image": ["too_big"]})
+    data = upload.read()
+    upload.seek(0)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format or ""
+            width, height = probe.size
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidImage(_("This file is not an image we can read."), fields={"image": ["not_an_image"]}) from exc
+    if fmt not in ALLOWED_IMAGE_FORMATS:
+        raise InvalidImage(_("Images must be JPEG, PNG, WebP or GIF."), fields={"image": ["format"]})
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InvalidImage(_("The image has too many pixels."), fields={"image": ["too_big"]})
+    return fmt, width, height
+
+
+@transaction.atomic
+def product_image_add(*, product: Product, upload: UploadedFile, alt: str = "") -> ProductImage:
+    fmt, width, height = _image_check(upload)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[fmt]
+    image = ProductImage(product=product, alt=(alt or "")[:200], width=width, height=height,
+                         position=product.images.count())
+    token = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    image.image.save(f"{token}.{extension}", ContentFile(upload.read()), save=False)
+    image.save()
+    outbox_write(product_id=product.pk)
+    schema, image_id = getattr(connection, "schema_name", "public"), image.pk
+    transaction.on_commit(lambda: _thumbnail_soon(schema, image_id))
+    return image
+
+
+def _thumbnail_soon(schema: str, image_id: int) -> None:
+    from django_tenants.utils import schema_context
+
+    from catalog.tasks import product_image_thumbnail_task
+
+    with schema_context(schema):
+        product_image_thumbnail_task.delay(image_id)
+
+
+def product_image_thumbnail_generate(*, image_id: int) -> ProductImage | None:
+    """Write a ≤400px WebP thumbnail next to the image; safe to run twice."""
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None:
+        return None
+    if image.thumbnail_status == ProductImage.ThumbnailStatus.READY and image.thumbnail:
+        return image
+    try:
+        with image.image.open("rb") as source, Image.open(source) as picture:
+            picture.thumbnail(THUMBNAIL_SIZE)
+            converted = picture if picture.mode in ("RGB", "RGBA") else picture.convert("RGBA")
+            out = io.BytesIO()
+            converted.save(out, format="WEBP", quality=82)
+    except (OSError, ValueError, UnidentifiedImageError):
+        ProductImage.objects.filter(pk=image_id).update(thumbnail_status=ProductImage.ThumbnailStatus.FAILED)
+        return None
+    with transaction.atomic():
+        image = ProductImage.objects.select_for_update().get(pk=image_id)
+        image.thumbnail.save(f"thumb-{image.pk}.webp", ContentFile(out.getvalue()), save=False)
+        image.thumbnail_status = ProductImage.ThumbnailStatus.READY
+        image.save(update_fields=["thumbnail", "thumbnail_status", "updated_at"])
+        outbox_write(product_id=image.product_id)
+    return image
+
+
+def _image_files_delete(image: ProductImage) -> None:
+    names = [f.name for f in (image.image, image.thumbnail) if f and f.name]
+    storage = image.image.storage
+
+    def remove() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage) -> None:
+    image = ProductImage.objects.select_for_update().get(pk=image.pk)
+    product_id = image.product_id
+    _image_files_delete(image)
+    image.delete()
+    outbox_write(product_id=product_id)
+
+
+@transaction.atomic
+def product_image_make_main(*, image: ProductImage) -> ProductImage:
+    """Show this image first (on cards, the listing and the product page); the others keep their order."""
+    image = ProductImage.objects.select_for_update().get(pk=image.pk)
+    others = list(ProductImage.objects.select_for_update().filter(product_id=image.product_id)
+                  .exclude(pk=image.pk).order_by("position", "id"))
+    for position, item in enumerate([image, *others]):
+        if item.position != position:
+            ProductImage.objects.filter(pk=item.pk).update(position=position)
+    image.position = 0
+    outbox_write(product_id=image.product_id)
+    return image

@@ -1,0 +1,172 @@
+"""Claim refunds: the gateway refund, the ledger entry, the vendor's copy and recovery from the vendor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from common.money import allocate, format_money_localized
+from disputes.errors import (
+    ClaimNotAllowed,
+    OverRefund,
+)
+from disputes.models import (
+    Claim,
+    ClaimEvent,
+    ClaimRefund,
+    ClaimRefundLine,
+)
+from disputes.services.amounts import claim_line_caps, line_charge, refund_basis_lock
+from disputes.services.policy import refund_commission_policy
+from disputes.services.transitions import _payouts_hook, _schema, _transition, _user
+from orders.models import OrderLine, SubOrder
+from payments import gateway
+
+S = Claim.Status
+
+
+def _refund_and_resolve(claim: Claim, sub: SubOrder, *, amount: int, maximum: int, liability: str,
+                        vendor_amount: int, actor: Any) -> ClaimRefund:
+    refund = claim_refund_issue(claim=claim, sub=sub, amount=amount, liability=liability, vendor_amount=vendor_amount,
+                                actor=actor)
+    full = amount >= maximum
+    _transition(claim, S.RESOLVED_REFUND_FULL if full else S.RESOLVED_REFUND_PARTIAL, actor=actor,
+                action="refunded", data={"refund_id": refund.pk, "amount": amount, "liability": liability})
+    return refund
+
+
+def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amount: int, actor: Any,
+                       sub: SubOrder | None = None) -> ClaimRefund:
+    """Refund `amount` of the claimed lines through the gateway and post it; caller holds the claim lock.
+
+    Lines are locked here, so two refunds of the same line (this claim or another) serialise and
+    the second sees what the first took: never more than was paid, summed over every refund.
+    `sub` is what `refund_basis_lock` returned when the caller already took that lock in this
+    transaction (it then stays up to date: every change of the part needs the same lock).
+    """
+    if transaction.get_autocommit():
+        raise RuntimeError("claim_refund_issue runs inside the caller's transaction")
+    order = claim.order
+    if sub is None:
+        sub = refund_basis_lock(claim)
+    claim_lines = list(claim.lines.order_by("order_line_id"))
+    locked = {line.pk: line for line in OrderLine.objects.select_for_update().filter(
+        pk__in=[c.order_line_id for c in claim_lines]).order_by("pk")}
+    for claim_line in claim_lines:
+        claim_line.order_line = locked[claim_line.order_line_id]
+    caps = claim_line_caps(claim, claim_lines)
+    total_cap = sum(cap for _line, cap in caps)
+    if amount <= 0 or amount > total_cap or sub.refunded_amount + amount > sub.total_amount:
+        raise OverRefund(
+            _("At most %(max)s can still be refunded on this claim.")
+            % {"max": format_money_localized(max(total_cap, 0), order.currency)},
+            fields={"amount": [_("More than what is left to refund.")]},
+        )
+    if not order.payment_intent_id:
+        raise ClaimNotAllowed(_("This order has no payment to refund."), code="order_not_paid")
+    parts = allocate(amount, [cap for _line, cap in caps])
+    sequence = ClaimRefund.objects.filter(claim=claim).count() + 1
+    key = f"claim:{claim.pk}:refund:{sequence}"
+    result = gateway.refund_create(
+        key=key, payment_intent_id=order.payment_intent_id, amount=amount,
+        metadata={"order_id": order.pk, "claim_id": claim.pk, "sub_order_id": sub.pk, "sequence": sequence},
+    )
+    commission = 0
+    for (line, _cap), part in zip(caps, parts, strict=True):
+        if part:
+            charge = line_charge(line, order)
+            commission += line.commission_amount * part // charge if charge else 0
+    platform_part = amount - vendor_amount
+    commission_back = commission * vendor_amount // amount if refund_commission_policy() else 0
+    refund = ClaimRefund.objects.create(
+        claim=claim, key=key, stripe_refund_id=result.id, amount=amount, currency=order.currency,
+        liability=liability, vendor_amount=vendor_amount, platform_amount=platform_part,
+        commission_refunded=commission_back, created_by=_user(actor),
+    )
+    for (line, _cap), part in zip(caps, parts, strict=True):
+        if part:
+            ClaimRefundLine.objects.create(refund=refund, order_line=line, amount=part)
+            OrderLine.objects.filter(pk=line.pk).update(refunded_amount=F("refunded_amount") + part)
+    sub.refunded_amount += amount
+    sub.save(update_fields=["refunded_amount", "updated_at"])
+    _vendor_copy_refunded(claim, {line.pk: part for (line, _c), part in zip(caps, parts, strict=True) if part}, amount)
+    claim.refunded_amount = F("refunded_amount") + amount
+    claim.save(update_fields=["refunded_amount", "updated_at"])
+    claim.refresh_from_db(fields=["refunded_amount"])
+    _ledger_refund(claim=claim, refund=refund, platform_part=platform_part + commission_back)
+    ClaimEvent.objects.create(claim=claim, actor=_user(actor), action="refund", data={
+        "refund_id": refund.pk, "stripe_refund_id": result.id, "amount": amount, "vendor_amount": vendor_amount,
+        "platform_amount": platform_part, "commission_refunded": commission_back, "key": key,
+    })
+    vendor_net = amount - platform_part - commission_back
+    if vendor_net > 0:
+        refund_id = refund.pk
+        transaction.on_commit(lambda: _recover_later(refund_id))
+    return refund
+
+
+def _vendor_copy_refunded(claim: Claim, parts: dict[int, int], amount: int) -> None:
+    """Keep the vendor's copy in step, so its sync back to the public order keeps these refunds."""
+    from fulfillment.models import VendorOrder, VendorOrderLine
+
+    with schema_context(_schema(claim.vendor)):
+        copy = VendorOrder.objects.select_for_update().filter(sub_order_id=claim.sub_order_id).first()
+        if copy is None:
+            return
+        for order_line_id, part in parts.items():
+            VendorOrderLine.objects.filter(vendor_order=copy, order_line_id=order_line_id).update(
+                refunded_amount=F("refunded_amount") + part)
+        VendorOrder.objects.filter(pk=copy.pk).update(refunded_amount=F("refunded_amount") + amount)
+
+
+def _ledger_refund(*, claim: Claim, refund: ClaimRefund, platform_part: int) -> None:
+    """One refund entry: the vendor's payable drops by its part; the platform expenses the rest."""
+    from payouts.ledger.postings import post_refund
+
+    post_refund(
+        order_id=claim.order_id, refund_id=refund.stripe_refund_id, currency=refund.currency,
+        vendor_shares=[(claim.vendor_id, refund.amount, platform_part)], refund_commission=True,
+        key=f"refund:claim:{claim.pk}:{refund.key}",
+    )
+
+
+def _recover_later(refund_id: int) -> None:
+    from disputes.tasks import claim_refund_recover
+
+    claim_refund_recover.delay(refund_id)
+
+
+def claim_refund_recover(*, refund_id: int) -> bool:
+    """Take the vendor's part back from its transfer when payouts can (else it stays owed)."""
+    refund = ClaimRefund.objects.select_related("claim").filter(pk=refund_id).first()
+    if refund is None:
+        return False
+    reverse = _payouts_hook("transfer_reverse_for_sub_order")
+    amount = refund.amount - refund.platform_amount - refund.commission_refunded
+    key = f"claimrefund:{refund.pk}"
+    if _reversal_done(key):
+        return True
+    amount = min(amount, _transfer_left(refund.claim.sub_order_id))
+    if reverse is None or amount <= 0:
+        return False
+    reverse(sub_order_id=refund.claim.sub_order_id, amount=amount, key=key,
+            reason=f"claim {refund.claim.number} refund")
+    return True
+
+
+def _reversal_done(key: str) -> bool:
+    from payouts.models import TransferReversal
+
+    return TransferReversal.objects.filter(key=key).exists()
+
+
+def _transfer_left(sub_order_id: int) -> int:
+    """What payouts can still take back from the sub-order's transfer (the rest stays owed)."""
+    from payouts.models import Transfer
+
+    transfer = Transfer.objects.filter(sub_order_id=sub_order_id).first()
+    return max(int(transfer.amount_due), 0) if transfer is not None else 0

@@ -1,0 +1,23 @@
+"""Fulfilment errors: each a stable code the API and the pages map to a response."""
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+
+
+class InvalidShipment(ApplicationError):
+    code = "invalid_shipment"
+
+
+class InvalidCancellation(ApplicationError):
+    code = "invalid_cancellation"
+
+
+class VendorOrderNotFound(NotFound):
+    code = "vendor_order_not_found"
+
+
+class VendorOrderClosed(Conflict):
+    code = "vendor_order_closed"
+
+
+class VendorOrderStateConflict(Conflict):
+    code = "vendor_order_state_conflict"

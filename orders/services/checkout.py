@@ -1,0 +1,128 @@
+"""Checkout: the cart becomes an order with one sub-order per vendor, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.addresses import Address
+from orders.errors import (
+    CartEmpty,
+    CartError,
+    OutOfStock,
+    PriceChanged,
+    ProductUnavailable,
+    ShippingUnavailable,
+    VendorNotSelling,
+)
+from orders.models import Cart, CartItem, Order, OrderLine, SubOrder
+from orders.services.cart import cart_for, cart_prices_accept
+from orders.services.reservations import _stock_reserve, reservation_minutes
+from orders.services.review import cart_review
+
+
+def checkout_submit(
+    *, user: Any, address: Address, shipping_choice: dict[int, int | None], checkout_token: str,
+) -> Order:
+    """Create the order (or return the one this token already made); see the module docstring.
+
+    A price change refuses the checkout and takes the new prices into the cart, so the buyer sees
+    them and the next submit goes through.
+    """
+    token = (checkout_token or "").strip()
+    if not token or len(token) > 64:
+        raise CartError(_("The checkout form expired; please review your order again."),
+                        code="checkout_token_invalid", fields={"checkout_token": [_("Required.")]})
+    existing = Order.objects.filter(buyer=user, checkout_token=token).first()
+    if existing is not None:
+        return existing
+    try:
+        return _checkout(user=user, address=address, shipping_choice=shipping_choice, token=token)
+    except PriceChanged:
+        cart = cart_for(user=user)
+        if cart is not None:
+            cart_prices_accept(cart=cart)
+        raise
+    except IntegrityError:
+        existing = Order.objects.filter(buyer=user, checkout_token=token).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | None], token: str) -> Order:
+    cart = Cart.objects.select_for_update().filter(user=user).first()
+    # The cart lock serialises this buyer's concurrent submits: the second one finds the order.
+    existing = Order.objects.filter(buyer=user, checkout_token=token).first()
+    if existing is not None:
+        return existing
+    review = cart_review(cart=cart, country=address.country, region=address.region,
+                         shipping_choice=shipping_choice)
+    if review.is_empty:
+        raise CartEmpty(_("Your cart is empty."))
+    for notice in review.notices:
+        error = {
+            VendorNotSelling.code: VendorNotSelling, ProductUnavailable.code: ProductUnavailable,
+            OutOfStock.code: OutOfStock, PriceChanged.code: PriceChanged,
+        }[notice.code]
+        item = next(i for i in review.items if i.pk == notice.item_id)
+        raise error(f"{item.name}: {notice.message}", fields={"items": [f"{item.sku}: {notice.message}"]})
+    priced = review.priced
+    assert priced is not None
+    if not priced.shipping_complete:
+        raise ShippingUnavailable(
+            _("A vendor in your cart does not ship to this country."), fields={"country": [_("Not shipped here.")]}
+        )
+    for group in priced.groups:
+        wanted = shipping_choice.get(group.vendor_id)
+        if wanted and group.shipping is not None and group.shipping.rate_id != wanted:
+            raise ShippingUnavailable(_("Choose one of the shipping options shown."),
+                                      fields={f"shipping_{group.vendor_id}": [_("Not available.")]})
+    now = timezone.now()
+    order = Order.objects.create(
+        buyer=user, email=user.email, currency=priced.currency,
+        tax_display=Order.TaxDisplay.INCLUSIVE if priced.inclusive else Order.TaxDisplay.EXCLUSIVE,
+        subtotal_amount=priced.subtotal, shipping_amount=priced.shipping, tax_amount=priced.tax,
+        total_amount=priced.total, commission_amount=priced.commission, checkout_token=token,
+        reserved_until=now + timedelta(minutes=reservation_minutes()),
+        ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
+        ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
+        ship_country=address.country,
+    )
+    order.transfer_group = f"order_{order.pk}"
+    order.save(update_fields=["transfer_group"])
+    subs = SubOrder.objects.bulk_create([
+        SubOrder(
+            order=order, vendor_id=group.vendor_id, shipping_rate_id=group.shipping.rate_id,
+            shipping_name=group.shipping.name, shipping_amount=group.shipping.amount,
+            subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
+            commission_amount=group.commission, net_amount=group.net,
+        )
+        for group in priced.groups if group.shipping is not None
+    ])
+    assert len(subs) == len(priced.groups)
+    lines = OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, sub_order=sub, vendor_id=group.vendor_id,
+            product_id=line.source.product_id, variant_id=line.source.variant_id,
+            sku=line.source.sku, name=line.source.name, quantity=line.source.quantity,
+            unit_price_amount=line.source.unit_price, line_amount=line.line_amount,
+            tax_category=line.source.tax_category, tax_rate_bp=line.tax_rate_bp,
+            tax_amount=line.tax_amount, commission_rule_id=line.commission_rule_id,
+            commission_amount=line.commission_amount,
+        )
+        for group, sub in zip(priced.groups, subs, strict=True)
+        for line in group.lines
+    ])
+    _stock_reserve(order=order, vendors=review.vendors, lines=lines)
+    assert cart is not None
+    # One DELETE, no SELECT: django-tenants connects a post_delete receiver for every model (it
+    # only acts on tenants), which makes QuerySet.delete() load the rows first. Nothing cascades
+    # from cart items and no receiver concerns them.
+    CartItem.objects.filter(cart=cart)._raw_delete(CartItem.objects.db)
+    return order

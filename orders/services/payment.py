@@ -1,0 +1,175 @@
+"""The order's payment: the PaymentIntent, and the signed webhooks' success, failure and cancellation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.exceptions import ApplicationError
+from orders.errors import OrderStateConflict
+from orders.models import Order, SubOrder
+from orders.services.cancellation import _order_cancel, _order_end_failed
+from orders.services.reservations import _stock_take_again
+from payments import gateway
+from payments.errors import GatewayError, InvalidGatewayRequest, ResourceMissing
+
+logger = logging.getLogger(__name__)
+
+
+def order_payment_start(*, order: Order, return_url: str) -> str:
+    """The URL where the buyer pays: one PaymentIntent per order, whatever the retries."""
+    if order.status != Order.Status.PENDING_PAYMENT:
+        raise OrderStateConflict(_("This order is not awaiting payment."))
+    intent = gateway.payment_intent_create(
+        order_id=order.pk, amount=order.total_amount, currency=order.currency,
+        transfer_group=order.transfer_group or f"order_{order.pk}",
+        metadata={"order_number": order.number, "buyer_id": order.buyer_id}, return_url=return_url,
+    )
+    Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
+    order.payment_intent_id = order.payment_intent_id or intent.id
+    return gateway.payment_page_url(payment_intent=intent, return_url=return_url)
+
+
+def _order_for_intent(data: dict[str, Any]) -> Order | None:
+    order_id = (data.get("metadata") or {}).get("order_id")
+    query = Order.objects.select_for_update()
+    if order_id and str(order_id).isdigit():
+        order = query.filter(pk=int(order_id)).first()
+        if order is not None and order.payment_intent_id in ("", data.get("id")):
+            return order
+        return None
+    return query.filter(payment_intent_id=data.get("id") or "-").first()
+
+
+@transaction.atomic
+def order_payment_succeeded(*, intent_data: dict[str, Any], event_id: str = "") -> Order | None:
+    """Mark the order paid from a verified `payment_intent.succeeded` (duplicates: no-op)."""
+    order = _order_for_intent(intent_data)
+    if order is None:
+        return None
+    intent = gateway.payment_intent_from_dict(intent_data)
+    if intent.amount != order.total_amount or intent.currency != order.currency:
+        raise ApplicationError(
+            f"PaymentIntent {intent.id} is {intent.amount} {intent.currency}, order {order.pk} is "
+            f"{order.total_amount} {order.currency}.", code="payment_amount_mismatch",
+        )
+    if order.paid_at is not None or order.status == Order.Status.REFUNDED:
+        return order
+    if not order.payment_intent_id:
+        order.payment_intent_id = intent.id
+    if order.stock_released and not _stock_take_again(order=order):
+        _order_refund_whole(order=order, intent=intent, reason="stock_gone_after_late_payment")
+        return order
+    now = timezone.now()
+    order.status = Order.Status.PAID
+    order.paid_at = now
+    order.failure_code = ""
+    order.stripe_fee_amount = _stripe_fee(intent)
+    order.save(update_fields=["status", "paid_at", "failure_code", "payment_intent_id",
+                              "stripe_fee_amount", "updated_at"])
+    order.sub_orders.update(status=SubOrder.Status.PAID, updated_at=now)
+    _ledger_payment_captured(order=order, intent=intent)
+    order_id = order.pk
+    transaction.on_commit(lambda: _after_paid(order_id))
+    return order
+
+
+def _after_paid(order_id: int) -> None:
+    from fulfillment.tasks import vendor_order_copy
+    from orders.tasks import order_confirmation_send
+
+    order_confirmation_send.delay(order_id)
+    for sub_order_id in SubOrder.objects.filter(order_id=order_id).values_list("pk", flat=True):
+        vendor_order_copy.delay(sub_order_id)
+
+
+def _order_refund_whole(*, order: Order, intent: Any, reason: str) -> None:
+    gateway.refund_create(
+        key=f"order:{order.pk}:whole", payment_intent_id=intent.id, amount=intent.amount,
+        metadata={"order_id": order.pk, "reason": reason},
+    )
+    order.status = Order.Status.REFUNDED
+    order.failure_code = reason
+    order.save(update_fields=["status", "failure_code", "payment_intent_id", "updated_at"])
+    order.sub_orders.update(status=SubOrder.Status.REFUNDED, refunded_amount=F("total_amount"))
+
+
+def _stripe_fee(intent: Any) -> int | None:
+    """The fee of the charge's balance transaction (found by its source)."""
+    if not intent.latest_charge:
+        return None
+    try:
+        for txn in gateway.balance_transactions_list(
+            created_gte=(intent.created or 0) - 3600 if intent.created else None, created_lt=None
+        ):
+            if txn.get("source") == intent.latest_charge:
+                return int(txn.get("fee") or 0)
+    except GatewayError:
+        logger.warning("fee lookup failed for %s", intent.id)
+    return None
+
+
+def _ledger_payment_captured(*, order: Order, intent: Any) -> None:
+    """Buyer payment in, each vendor's payable, the platform's commission, Stripe's fee."""
+    from payouts.ledger.postings import post_payment_captured
+
+    post_payment_captured(
+        order_id=order.pk, amount=order.total_amount, currency=order.currency,
+        vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount)
+                       for sub in order.sub_orders.order_by("vendor_id")],
+        stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
+    )
+
+
+@transaction.atomic
+def order_payment_failed(*, intent_data: dict[str, Any]) -> Order | None:
+    """A declined or failed attempt (one `payment_intent.payment_failed` event, applied once).
+
+    As with Stripe's own payment page, the PaymentIntent stays usable: the order keeps its
+    reservation and the buyer tries another card on the same page. After
+    ORDERS_MAX_FAILED_PAYMENTS attempts (card testing) the order is given up: the intent is
+    cancelled, the stock released and the items put back in the cart. An order nobody pays
+    expires with its reservation (`order_expire`)."""
+    order = _order_for_intent(intent_data)
+    if order is None or order.status != Order.Status.PENDING_PAYMENT:
+        return order
+    intent_id = intent_data["id"]
+    # The event may be stale: the buyer may have paid with another card since.
+    current = gateway.payment_intent_retrieve(payment_intent_id=intent_id)
+    if current.status in ("succeeded", "processing", "requires_capture"):
+        return order
+    error = intent_data.get("last_payment_error") or {}
+    order.failed_payment_attempts += 1
+    order.failure_code = str(error.get("decline_code") or error.get("code") or current.last_error_code
+                             or "payment_failed")[:64]
+    order.save(update_fields=["failed_payment_attempts", "failure_code", "updated_at"])
+    if order.failed_payment_attempts >= settings.ORDERS_MAX_FAILED_PAYMENTS or current.status == "canceled":
+        _order_payment_give_up(order=order, intent_id=intent_id)
+    return order
+
+
+def _order_payment_give_up(*, order: Order, intent_id: str) -> bool:
+    """Cancel the order's PaymentIntent, release its stock and put the items back in the cart."""
+    try:
+        gateway.payment_intent_cancel(payment_intent_id=intent_id)
+    except (InvalidGatewayRequest, ResourceMissing):
+        current = gateway.payment_intent_retrieve(payment_intent_id=intent_id)
+        if current.status != "canceled":
+            return False
+    _order_end_failed(order=order, note="payment failed")
+    return True
+
+
+@transaction.atomic
+def order_payment_canceled(*, intent_data: dict[str, Any]) -> Order | None:
+    order = _order_for_intent(intent_data)
+    if order is None or order.status != Order.Status.PENDING_PAYMENT:
+        return order
+    _order_cancel(order=order, note="payment cancelled")
+    return order

@@ -1,0 +1,218 @@
+"""The cart priced now (tax, shipping, commission), with every problem the buyer must see."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.errors import (
+    OutOfStock,
+    PriceChanged,
+    ProductUnavailable,
+    VendorNotSelling,
+)
+from orders.models import Cart, CartItem, ShippingRate
+from orders.pricing import LineInput, PricedCart, PricedLine, cart_price, fallback_commission
+from orders.services.cart import _items_by_vendor
+from orders.services.variants import VariantState, variant_states
+from orders.shipping import ShippingOption, shipping_options
+from orders.tax import tax_calculator
+from vendors.models import Vendor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ItemNotice:
+    item_id: int
+    code: str
+    message: str
+
+
+@dataclass
+class CartReview:
+    cart: Cart | None
+    items: list[CartItem]
+    states: dict[int, VariantState]
+    vendors: dict[int, Vendor]
+    priced: PricedCart | None
+    notices: list[ItemNotice] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.items
+
+    @property
+    def can_checkout(self) -> bool:
+        return bool(self.items) and not self.blocking and self.priced is not None and self.priced.shipping_complete
+
+    @property
+    def blocking(self) -> list[ItemNotice]:
+        return [notice for notice in self.notices if notice.code != "price_changed"]
+
+    def notices_for(self, item_id: int) -> list[ItemNotice]:
+        return [notice for notice in self.notices if notice.item_id == item_id]
+
+    @property
+    def vendor_groups(self) -> list[dict[str, Any]]:
+        """For pages: per vendor, its items with current state, notices and priced line."""
+        priced = {g.vendor_id: g for g in self.priced.groups} if self.priced else {}
+        groups: list[dict[str, Any]] = []
+        for vendor_id, group in priced.items():
+            rows = []
+            for line in group.lines:
+                item = next(i for i in self.items if str(i.pk) == line.source.key)
+                rows.append({"item": item, "line": line, "state": self.states.get(item.pk),
+                             "notices": self.notices_for(item.pk)})
+            groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows})
+        return groups
+
+
+def _category_chains(category_ids: set[int]) -> dict[int, list[int]]:
+    """Each category's ancestors, nearest first (the platform taxonomy is shallow)."""
+    from marketplace.models import Category
+
+    parents: dict[int, int | None] = {}
+    wanted = {pk for pk in category_ids if pk}
+    while wanted:
+        rows = dict(Category.objects.filter(pk__in=wanted).values_list("pk", "parent_id"))
+        parents.update(rows)
+        wanted = {parent for parent in rows.values() if parent and parent not in parents}
+    chains: dict[int, list[int]] = {}
+    for pk in category_ids:
+        chain, current = [], parents.get(pk)
+        while current and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        chains[pk] = chain
+    return chains
+
+
+def _commission_fn(category_ids: set[int] | None = None, vendor_ids: set[int] | None = None) -> Any:
+    """payouts' commission rules per vendor sub-order; a flat platform rate only without payouts.
+
+    With the cart's `category_ids` and `vendor_ids`, the category chains and the candidate rules
+    are read once per cart (one query each) rather than once per vendor.
+    """
+    try:
+        from payouts.commissions import OrderLineInput, commission_for_vendor_order, rules_for_cart
+        from payouts.errors import CommissionRuleMissing
+    except ImportError:  # the payouts app is optional for this module
+        return fallback_commission
+
+    known: dict[int, list[int]] = {}
+    cart_categories = {pk for pk in category_ids or () if pk}
+    at = timezone.now()
+    cart_rules: dict[str, Any] = {}
+
+    def chains_for(wanted: set[int]) -> dict[int, list[int]]:
+        # The first call reads the whole cart's chains; later ones only what is still unknown.
+        missing = (wanted | cart_categories) - known.keys()
+        if missing:
+            known.update(_category_chains(missing))
+        return known
+
+    def rules_for(vendor_id: int, currency: str) -> Any:
+        if not vendor_ids or vendor_id not in vendor_ids:
+            return None
+        if currency not in cart_rules:
+            chains = chains_for(cart_categories)
+            categories = set(chains) | {pk for chain in chains.values() for pk in chain}
+            cart_rules[currency] = rules_for_cart(vendor_ids=sorted(vendor_ids), category_ids=sorted(categories),
+                                                  currency=currency, at=at)
+        return cart_rules[currency]
+
+    def commission(vendor_id: int, lines: list[PricedLine], currency: str) -> list[tuple[int | None, int]]:
+        chains = chains_for({line.source.category_id for line in lines if line.source.category_id})
+        inputs = [
+            OrderLineInput(
+                category_id=line.source.category_id,
+                category_ancestor_ids=chains.get(line.source.category_id or 0, []),
+                unit_amount=line.source.unit_price, quantity=line.source.quantity,
+            )
+            for line in lines
+        ]
+        try:
+            quotes = commission_for_vendor_order(vendor_id=vendor_id, currency=currency, lines=inputs, at=at,
+                                                 rules=rules_for(vendor_id, currency))
+        except CommissionRuleMissing:
+            logger.warning("no commission rule for vendor %s in %s: flat fallback rate", vendor_id, currency)
+            return fallback_commission(vendor_id, lines, currency)
+        return [(quote.rule_id, quote.amount) for quote in quotes]
+
+    return commission
+
+
+def cart_review(
+    *, cart: Cart | None, country: str = "", region: str = "",
+    shipping_choice: dict[int, int | None] | None = None,
+) -> CartReview:
+    items = list(cart.items.select_related("vendor__store")) if cart is not None else []
+    states: dict[int, VariantState] = {}
+    vendors: dict[int, Vendor] = {}
+    notices: list[ItemNotice] = []
+    for vendor, vendor_items in _items_by_vendor(items).items():
+        vendors[vendor.pk] = vendor
+        if vendor.store is None:
+            continue
+        found = variant_states(vendor=vendor, variant_ids=[item.variant_id for item in vendor_items])
+        for item in vendor_items:
+            state = found.get(item.variant_id)
+            if state is not None:
+                states[item.pk] = state
+            if not vendor.is_selling:
+                notices.append(ItemNotice(item.pk, VendorNotSelling.code, _("%(vendor)s is not selling at the moment; remove this item to continue.") % {"vendor": vendor.name}))
+            elif state is None or not state.active:
+                notices.append(ItemNotice(item.pk, ProductUnavailable.code, _("This product is no longer available; remove it to continue.")))
+            elif state.stock < item.quantity:
+                notices.append(ItemNotice(item.pk, OutOfStock.code, _("Only %(stock)s left; lower the quantity to continue.") % {"stock": max(state.stock, 0)}))
+            elif state.price != item.unit_price_amount:
+                notices.append(ItemNotice(item.pk, PriceChanged.code, _("The price changed from %(old)s to %(new)s.") % {
+                    "old": _fmt(item.unit_price_amount, item.currency), "new": _fmt(state.price, state.currency)}))
+    priced = None
+    if items:
+        priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
+                        shipping_choice=shipping_choice or {})
+    return CartReview(cart, items, states, vendors, priced, notices)
+
+
+def _fmt(amount: int, currency: str) -> str:
+    from frontend.templatetags.money import money
+
+    return money(amount, currency)
+
+
+def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
+           country: str, region: str, shipping_choice: dict[int, int | None]) -> PricedCart:
+    currency = items[0].currency
+    rates: dict[int, list[ShippingRate]] = defaultdict(list)
+    for rate in ShippingRate.objects.filter(vendor_id__in=list(vendors)):
+        rates[rate.vendor_id].append(rate)
+
+    def options_for(vendor_id: int, subtotal: int, weight: int) -> list[ShippingOption]:
+        return shipping_options(rates=rates[vendor_id], currency=currency, country=country,
+                                subtotal=subtotal, weight_grams=weight)
+
+    lines = []
+    for item in items:
+        state = states.get(item.pk)
+        lines.append(LineInput(
+            key=str(item.pk), vendor_id=item.vendor_id, product_id=item.product_id,
+            variant_id=item.variant_id, sku=item.sku, name=state.name if state else item.name,
+            quantity=item.quantity, unit_price=state.price if state else item.unit_price_amount,
+            weight_grams=state.weight_grams if state else item.weight_grams,
+            tax_category=state.tax_category if state else "standard",
+            category_id=state.category_id if state else None,
+        ))
+    return cart_price(
+        currency=currency, lines=lines, country=country, region=region,
+        shipping_choice=shipping_choice, options_for=options_for,
+        commission_for=_commission_fn({line.category_id for line in lines if line.category_id},
+                                      {line.vendor_id for line in lines}),
+        tax=tax_calculator(),
+    )
