@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from vendors.models import Vendor
+
+class Vendor(Protocol):
+    """A vendor as role checks see it (`vendors.Vendor`): accounts sits below vendors in the
+    dependency order (docs/adr/0040), so it names the shape instead of importing the model."""
+
+    @property
+    def pk(self) -> Any: ...
 
 
 class VendorRole(TextChoices):
@@ -64,10 +69,9 @@ def vendor_role(user: Any, vendor: Vendor | None) -> str | None:
         return None
     cache: dict[int, str | None] = user.__dict__.setdefault("_vendor_roles", {})
     if vendor.pk not in cache:
-        from vendors.models import Membership
-
+        # `memberships`: the reverse of vendors.Membership.user (no import of vendors here).
         membership = (
-            Membership.objects.filter(user=user, vendor=vendor, is_active=True)
+            user.memberships.filter(vendor_id=vendor.pk, is_active=True)
             .values_list("role", flat=True)
             .first()
         )

@@ -495,8 +495,8 @@ def run(*, quick: bool) -> BenchResult:
     from orders import services
     from orders.addresses import Address
     from orders.models import Order
-    from payments.emulator.server import EmulatorServer
     from payouts.demo import demo_commission_rule_seed
+    from stripe_emulator.server import EmulatorServer
     from tenants.services import public_tenant_ensure
 
     vendors_n = 20

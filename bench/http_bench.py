@@ -89,7 +89,7 @@ def _load(port: int, path: str, *, threads: int, seconds: float) -> tuple[list[f
 
 
 def run(*, quick: bool) -> BenchResult:
-    from common.demo import demo_seed
+    from demo.seed import demo_seed
 
     seconds = 5.0 if quick else 30.0
     threads = 8 if quick else 32

@@ -89,8 +89,8 @@ def measure(
 ) -> dict[str, Any]:
     from django.core.management import call_command
 
-    from payments.emulator import sign
     from payments.models import PaymentRecord, WebhookEvent
+    from stripe_emulator import sign
     from tenants.services import public_tenant_ensure
 
     call_command("migrate_schemas", "--shared", verbosity=0)

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from catalog.models import CsvImport, Product, StockAdjustment, Variant
+from catalog.models import CsvImport, Product, Variant
 from catalog.services import (
     InvalidProduct,
     description_sanitize,
@@ -22,6 +22,7 @@ from catalog.services import (
     price_parse,
     vendor_currency,
 )
+from catalog.services.stock import stock_import
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_REPORTED_ERRORS = 1000
@@ -231,7 +232,8 @@ def _import_chunk(rows: list[CleanRow], *, user_id: int | None) -> tuple[int, li
         touched.add(product.pk)
     creates: list[Variant] = []
     updates: list[Variant] = []
-    adjustments: list[StockAdjustment] = []
+    levels: list[tuple[Variant, int]] = []
+    new_stock: list[int] = []
     for row in rows:
         product = products[row.handle]
         variant = variants.get(row.sku)
@@ -242,17 +244,16 @@ def _import_chunk(rows: list[CleanRow], *, user_id: int | None) -> tuple[int, li
                   "currency": row.currency, "options": row.options,
                   **({"weight_grams": row.weight_grams} if row.weight_grams is not None else {})}
         if variant is None:
-            variant = Variant(product=product, sku=row.sku, stock=row.stock or 0, **values)
+            # Created with no stock; the stock module sets it below, with its history.
+            variant = Variant(product=product, sku=row.sku, **values)
             creates.append(variant)
+            new_stock.append(row.stock or 0)
             touched.add(product.pk)
             continue
         changed = [k for k, v in values.items() if getattr(variant, k) != v]
         if row.stock is not None and row.stock != variant.stock:
-            adjustments.append(StockAdjustment(variant=variant, delta=row.stock - variant.stock,
-                                               stock_after=row.stock, reason=StockAdjustment.Reason.IMPORT,
-                                               user_id=user_id))
-            variant.stock = row.stock
-            changed.append("stock")
+            levels.append((variant, row.stock))
+            touched.add(product.pk)
         if changed:
             for k, v in values.items():
                 setattr(variant, k, v)
@@ -261,11 +262,9 @@ def _import_chunk(rows: list[CleanRow], *, user_id: int | None) -> tuple[int, li
     Variant.objects.bulk_create(creates)
     if updates:
         Variant.objects.bulk_update(updates, ["price_amount", "compare_at_amount", "currency", "options",
-                                              "weight_grams", "stock", "updated_at"])
-    adjustments += [StockAdjustment(variant=v, delta=v.stock, stock_after=v.stock,
-                                    reason=StockAdjustment.Reason.IMPORT, user_id=user_id)
-                    for v in creates if v.stock]
-    StockAdjustment.objects.bulk_create(adjustments)
+                                              "weight_grams", "updated_at"])
+    levels += [(variant, row_stock) for variant, row_stock in zip(creates, new_stock, strict=True) if row_stock]
+    stock_import(levels=levels, user_id=user_id)
     outbox_write_many(product_ids=sorted(touched))
     return len(rows) - len(errors), errors
 

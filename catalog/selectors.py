@@ -107,7 +107,7 @@ def _absolute(url: str) -> str:
     vendor = current_vendor_in_schema()
     if vendor is None:
         return url
-    from frontend.urls import vendor_url
+    from common.hosts import vendor_url
 
     return vendor_url(vendor, url)
 

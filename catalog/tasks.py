@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from catalog import services
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=2, acks_late=True)
-def outbox_relay(self) -> int:  # type: ignore[no-untyped-def]
+# Retried on a lost connection or a deadlock: a batch is published and marked in one transaction,
+# so a failed attempt leaves its events pending for the next one (and for the beat's sweep).
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60,
+    retry_jitter=True, max_retries=5, acks_late=True,
+)
+def outbox_relay() -> int:
     """Publish this schema's pending outbox events to the listing projection."""
     total = 0
     while True:
@@ -18,13 +24,19 @@ def outbox_relay(self) -> int:  # type: ignore[no-untyped-def]
             return total
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=5)
-def product_image_thumbnail_task(self, image_id: int) -> bool:  # type: ignore[no-untyped-def]
+# Safe to run twice; an image that cannot be decoded is marked failed by the service, not retried.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=120,
+    retry_jitter=True, max_retries=3,
+)
+def product_image_thumbnail_task(image_id: int) -> bool:
     return services.product_image_thumbnail_generate(image_id=image_id) is not None
 
 
-@shared_task(bind=True, max_retries=0, acks_late=True)
-def csv_import_task(self, import_id: int) -> str:  # type: ignore[no-untyped-def]
+# Never retried automatically: the import commits in chunks and reports its outcome on the import
+# page, where the vendor uploads the file again.
+@shared_task(acks_late=True)
+def csv_import_task(import_id: int) -> str:
     from catalog.csv_io import csv_import_run
 
     return csv_import_run(import_id=import_id).status

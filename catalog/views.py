@@ -25,7 +25,7 @@ from catalog.forms import (
 from catalog.models import CsvImport, Product, ProductImage, Variant
 from common.exceptions import ApplicationError, NotFound
 from common.money import to_major
-from frontend.responses import redirect_after_post
+from common.responses import redirect_after_post
 
 
 def _apply_error(form: Any, exc: ApplicationError, mapping: dict[str, str] | None = None) -> None:

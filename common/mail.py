@@ -6,16 +6,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.utils import translation
 
 
 def languages_of(addresses: Iterable[str]) -> dict[str, str]:
     """Address → the language stored on the account with that email (default when none)."""
-    from accounts.models import User
-
+    # The user model through Django's setting, not `accounts`: common sits below every app.
+    user_model = get_user_model()
     wanted = {address.lower() for address in addresses if address}
-    stored = dict(User.objects.filter(email__in=wanted).exclude(language="").values_list("email", "language"))
+    stored = dict(user_model.objects.filter(email__in=wanted).exclude(language="").values_list("email", "language"))
     return {address: stored.get(address) or settings.LANGUAGE_CODE for address in wanted}
 
 

@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
 
-from tenants.db import current_schema_name
+from common.connection import current_schema_name
 
 
 class TenantS3Storage(S3Storage):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("dashboard/products/", catalog_views.dashboard_products, name="dashboard-products"),
     path("dashboard/", include("catalog.urls_dashboard")),
     path("dashboard/", include("vendors.urls_dashboard")),
+    path("dashboard/", include("storefront.urls_dashboard")),
     path("dashboard/orders/", include("fulfillment.urls")),
     path("dashboard/", include(disputes_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),

@@ -145,6 +145,12 @@ def redis_url() -> str:
     return url
 
 
+def export_urls() -> None:
+    """Put `DATABASE_URL` and `REDIS_URL` in the environment, starting what is not configured."""
+    database_url()
+    redis_url()
+
+
 def stop() -> None:
     """Stop the embedded servers started from this checkout, if running."""
     pgdata = LOCAL_DIR / "pg"

@@ -59,7 +59,7 @@ def main() -> int:
     if on_emulator:
         # The emulator keeps its state across restarts, like the database does.
         processes.append(("stripe-emulator", subprocess.Popen(
-            [sys.executable, "-m", "payments.emulator", "--host", "127.0.0.1",
+            [sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1",
              "--port", env["STRIPE_EMULATOR_PORT"],
              "--webhook-url", f"http://127.0.0.1:{port}/webhooks/stripe/",
              "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"],

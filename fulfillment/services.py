@@ -237,8 +237,7 @@ def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: i
 def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: Any, user: Any = None,
                              by: str = "vendor") -> VendorOrderLine:
     """Cancel units the vendor cannot ship: refund them through the gateway, return the stock."""
-    from catalog.models import StockAdjustment, Variant
-    from catalog.services import variants_changed_publish
+    from catalog.services import stock_release
     from payments import gateway
 
     vendor_order = _locked(vendor_order_id)
@@ -278,15 +277,9 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
     line.refunded_amount += amount
     line.save(update_fields=["cancelled_quantity", "refunded_amount"])
     vendor_order.refunded_amount += amount
-    if Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + units):
-        stock_after = Variant.objects.filter(pk=line.variant_id).values_list("stock", flat=True).get()
-        StockAdjustment.objects.create(
-            variant_id=line.variant_id, delta=units, stock_after=stock_after,
-            reason=StockAdjustment.Reason.CORRECTION,
-            note=f"order {vendor_order.order_number}: {units} cancelled by the {by}",
-            user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "",
-        )
-        variants_changed_publish(variant_ids=[line.variant_id])
+    stock_release(lines=[(line.variant_id, units)],
+                  note=f"order {vendor_order.order_number}: {units} cancelled by the {by}",
+                  user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "")
     _status_recompute(vendor_order, user=user, actor_kind=by,
                       data={"line_id": line.pk, "sku": line.sku, "units": units, "refunded": amount})
     _sync_soon(vendor_order.sub_order_id)

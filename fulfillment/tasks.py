@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from common.exceptions import ApplicationError
+from payments.errors import GatewayUnavailable
+from vendors.selectors import Audience, vendor_audience_emails
 
-@shared_task(bind=True, max_retries=8, acks_late=True, default_retry_delay=5)
-def vendor_order_copy(self, sub_order_id: int) -> str:  # type: ignore[no-untyped-def]
+
+# Idempotent (one copy per sub-order, one notification): retried after a lost connection or a
+# deadlock; the beat's sweep below queues again whatever still has no copy.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=300,
+    retry_jitter=True, max_retries=8, acks_late=True,
+)
+def vendor_order_copy(sub_order_id: int) -> str:
     """Create the copy in the sub-order's own vendor schema, then notify the vendor once."""
     from fulfillment.services import vendor_order_create
     from orders.models import SubOrder
@@ -32,28 +39,15 @@ def vendor_order_copy(self, sub_order_id: int) -> str:  # type: ignore[no-untype
     return "created"
 
 
-def vendor_team_emails(vendor: Any) -> set[str]:
-    """Who hears about a vendor's orders: its active owners and managers, and its support address."""
-    from vendors.models import Membership
-
-    emails = set(
-        Membership.objects.filter(vendor=vendor, is_active=True, role__in=["owner", "manager"])
-        .values_list("user__email", flat=True)
-    )
-    if vendor.support_email:
-        emails.add(vendor.support_email)
-    return emails
-
-
 def _vendor_notify(sub_order_id: int) -> None:
     from orders.models import SubOrder
 
     sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
-    emails = vendor_team_emails(sub.vendor)
+    emails = vendor_audience_emails(vendor_id=sub.vendor_id, audience=Audience.ORDERS)
     if not emails:
         return
+    from common.hosts import vendor_url
     from common.mail import send_mail_localized
-    from frontend.urls import vendor_url
 
     url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
     send_mail_localized(emails, lambda: (
@@ -76,10 +70,16 @@ def vendor_order_copies_pending() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True, default_retry_delay=30)
-def cancelled_units_recover(  # type: ignore[no-untyped-def]
-    self, sub_order_id: int, amount: int, refund_id: str
-) -> int:
+class TransferNotReady(Exception):
+    """payouts' transfer is being sent or not created yet: worth retrying (payouts comes after
+    fulfilment, so its errors are recognised by their stable codes, not imported)."""
+
+
+@shared_task(
+    autoretry_for=(TransferNotReady, GatewayUnavailable, OperationalError, InterfaceError), retry_backoff=30,
+    retry_backoff_max=600, retry_jitter=True, max_retries=8, acks_late=True,
+)
+def cancelled_units_recover(sub_order_id: int, amount: int, refund_id: str) -> int:
     """The vendor refunded units it could not ship: reduce (or reverse) its transfer by its part.
 
     Payouts now queues its own task when it hears the refund event (docs/adr/0041); this one stays
@@ -88,12 +88,10 @@ def cancelled_units_recover(  # type: ignore[no-untyped-def]
     """
     from celery import current_app
 
-    from common.exceptions import ApplicationError
-
     recover = current_app.tasks["payouts.tasks.transfer_recover_refund"]
     try:
         return int(recover.run(sub_order_id, amount, refund_id))
     except ApplicationError as exc:
         if exc.code in ("transfer_not_found", "transfer_state_conflict"):
-            raise self.retry(exc=exc) from exc
+            raise TransferNotReady(str(exc)) from exc
         raise

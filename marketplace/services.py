@@ -323,6 +323,15 @@ def listings_hide_for_vendor(*, vendor_id: int) -> int:
     return hidden
 
 
+def listings_follow_vendor(*, vendor_id: int, visible: bool) -> None:
+    """A vendor suspended or reinstated: hide or show its listings, in the vendor's transaction
+    (subscribed with `vendors.services.vendor_visibility_follow` by `MarketplaceConfig.ready`)."""
+    if visible:
+        listings_show_for_vendor(vendor_id=vendor_id)
+    else:
+        listings_hide_for_vendor(vendor_id=vendor_id)
+
+
 def listings_show_for_vendor(*, vendor_id: int) -> int:
     """Show the vendor's listings again, if the vendor is selling (active and charges enabled)."""
     from vendors.models import Vendor

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.permissions import ops_required
 from common.exceptions import ApplicationError, NotFound
+from common.hosts import vendor_url
 from common.money import exponent, to_major
-from frontend.urls import vendor_url
 from marketplace import search, selectors, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category

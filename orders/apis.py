@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import Pagination
-from frontend.urls import platform_url
+from common.hosts import platform_url
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.models import Order, OrderLine, SubOrder

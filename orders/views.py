@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.exceptions import ApplicationError
+from common.hosts import platform_url
 from common.money import format_money_localized
-from frontend.responses import redirect_after_post
-from frontend.urls import platform_url
+from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.errors import OrderNotFound

@@ -5,7 +5,7 @@
     @reconciler("transfers")
     def transfers(window: Window) -> Iterator[Mismatch]: ...
 
-in their `reconcilers.py` (autodiscovered by `manage.py reconcile_gateway`).
+in their `reconcilers.py` (autodiscovered by `manage.py reconcile --since D --until D`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from payments import gateway
+from payments.connected_accounts import connected_accounts
 from payments.models import PaymentRecord, WebhookEvent
 
 
@@ -52,14 +53,6 @@ def reconciler(name: str) -> Callable[[Reconciler], Reconciler]:
 
 def reconcilers() -> dict[str, Reconciler]:
     return dict(_RECONCILERS)
-
-
-def connected_accounts() -> list[str]:
-    from vendors.models import Vendor
-
-    return sorted(
-        set(Vendor.objects.exclude(stripe_account_id="").values_list("stripe_account_id", flat=True))
-    )
 
 
 def _accounts() -> list[str | None]:

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from payments import gateway
+from payments.connected_accounts import connected_account_known
 from payments.errors import WebhookEventNotReplayable, WebhookRejected
 from payments.models import WebhookEvent
 
@@ -62,13 +63,6 @@ def handlers_for(event_type: str) -> list[Handler]:
 
 def handled_event_types() -> list[str]:
     return sorted(event_type for event_type, handlers in _HANDLERS.items() if handlers)
-
-
-def connected_account_known(account_id: str) -> bool:
-    """Connect events are accepted only for accounts that belong to one of our vendors."""
-    from vendors.models import Vendor
-
-    return Vendor.objects.filter(stripe_account_id=account_id).exists()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
+
 from common.exceptions import ApplicationError, Conflict, NotFound
+from payments.errors import GatewayUnavailable
 
 
 class CommissionRuleInvalid(ApplicationError):
@@ -55,6 +58,15 @@ class TransferStateConflict(Conflict):
 
 class TransferReversalInvalid(ApplicationError):
     code = "transfer_reversal_invalid"
+
+
+# What a transfer reversal can fail with and still succeed later, so the tasks that recover money
+# from vendors retry on these and on nothing else: the transfer is being sent right now, Stripe
+# stayed unreachable through the gateway's own retries (the reversal keeps its idempotency key),
+# or the database connection was lost or a deadlock broken. Every other error is final.
+TRANSFER_REVERSAL_TRANSIENT: tuple[type[Exception], ...] = (
+    TransferStateConflict, GatewayUnavailable, OperationalError, InterfaceError,
+)
 
 
 class PayoutPolicyInvalid(ApplicationError):

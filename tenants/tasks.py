@@ -14,6 +14,7 @@ from tenants import services
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=120,
+    retry_jitter=True,
     max_retries=5,
 )
 def store_provision_task(store_id: int) -> str:

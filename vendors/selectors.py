@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -28,6 +29,16 @@ def vendors_for_user(*, user: Any) -> QuerySet[Vendor]:
 
 def vendors_selling() -> QuerySet[Vendor]:
     return Vendor.objects.filter(status=Vendor.Status.ACTIVE, charges_enabled=True)
+
+
+def vendor_account_known(account_id: str) -> bool:
+    """A Connect account of one of our vendors (payments' webhook intake asks)."""
+    return Vendor.objects.filter(stripe_account_id=account_id).exists()
+
+
+def vendor_account_ids() -> list[str]:
+    """Every vendor's Connect account id (payments' reconciliation walks them)."""
+    return list(Vendor.objects.exclude(stripe_account_id="").values_list("stripe_account_id", flat=True))
 
 
 APPLICATION_SORTS = {
@@ -114,6 +125,34 @@ def members_of(*, vendor: Vendor) -> QuerySet[Membership]:
     )
 
 
+class Audience(StrEnum):
+    """Who of a vendor hears about something by email."""
+
+    OWNERS = "owners"  # the vendor's own standing: ready, suspended, reinstated
+    ORDERS = "orders"  # new and cancelled orders: owners, managers and the shop's support address
+    TEAM = "team"  # claims and chargebacks: every member
+
+
+AUDIENCE_ROLES: dict[Audience, tuple[str, ...]] = {
+    Audience.OWNERS: (roles.VendorRole.OWNER,),
+    Audience.ORDERS: (roles.VendorRole.OWNER, roles.VendorRole.MANAGER),
+    Audience.TEAM: (roles.VendorRole.OWNER, roles.VendorRole.MANAGER, roles.VendorRole.STAFF),
+}
+
+
+def vendor_audience_emails(*, vendor_id: int, audience: Audience) -> list[str]:
+    """The addresses (sorted, once each) of the vendor's active members in `audience`."""
+    emails = set(
+        Membership.objects.filter(vendor_id=vendor_id, is_active=True, role__in=AUDIENCE_ROLES[audience])
+        .values_list("user__email", flat=True)
+    )
+    if audience == Audience.ORDERS:
+        support = Vendor.objects.filter(pk=vendor_id).values_list("support_email", flat=True).first()
+        if support:
+            emails.add(support)
+    return sorted(email for email in emails if email)
+
+
 def invitations_pending(*, vendor: Vendor) -> QuerySet[Invitation]:
     return Invitation.objects.filter(vendor=vendor, status=Invitation.Status.PENDING)
 
@@ -168,7 +207,7 @@ def onboarding_progress(*, vendor: Vendor) -> OnboardingProgress:
 
 
 def vendor_url(vendor: Vendor, path: str = "/") -> str:
-    from frontend.urls import vendor_url as host_vendor_url
+    from common.hosts import vendor_url as host_vendor_url
 
     return host_vendor_url(vendor, path)
 

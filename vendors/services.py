@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.conf import settings
@@ -40,6 +40,7 @@ from vendors.models import (
     Vendor,
     VendorApplication,
 )
+from vendors.selectors import Audience, vendor_audience_emails
 from vendors.uploads import (
     DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPES,
@@ -121,7 +122,7 @@ def _email(*, template: str, to: Iterable[str], context: dict[str, Any]) -> None
 
 
 def platform_url(host: str | None = None) -> str:
-    from frontend.urls import host_url
+    from common.hosts import host_url
 
     return host_url(host or settings.PLATFORM_DOMAIN)
 
@@ -550,7 +551,8 @@ def vendor_activate(*, vendor_id: int) -> Vendor:
     vendor.save(update_fields=["status", "updated_at"])
     _audit(actor=None, action=AuditEntry.Action.VENDOR_ACTIVATE, vendor=vendor,
            from_status=VendorStatus.ONBOARDING, to_status=target)
-    _email(template="vendor_ready", to=_owner_emails(vendor),
+    _email(template="vendor_ready",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "dashboard_url": platform_url(vendor.host) + "/dashboard/"})
     return vendor
 
@@ -570,21 +572,25 @@ def vendor_onboarding_retry(*, vendor: Vendor, actor: Any) -> Vendor:
     return vendor
 
 
-def _owner_emails(vendor: Vendor) -> list[str]:
-    return list(
-        Membership.objects.filter(vendor=vendor, role=VendorRole.OWNER, is_active=True)
-        .values_list("user__email", flat=True)
-    )
+class VisibilityFollower(Protocol):
+    def __call__(self, *, vendor_id: int, visible: bool) -> None: ...
 
 
-def _listings_visibility_set(*, vendor_id: int, visible: bool) -> None:
-    """Hide or show the vendor's marketplace listings (the projection belongs to marketplace)."""
-    from marketplace.services import listings_hide_for_vendor, listings_show_for_vendor
+# Apps above vendors that follow a suspension or reinstatement (marketplace hides or shows the
+# vendor's listings) subscribe in their `ready()`: vendors may not import them (docs/adr/0040).
+_VISIBILITY_FOLLOWERS: list[VisibilityFollower] = []
 
-    if visible:
-        listings_show_for_vendor(vendor_id=vendor_id)
-    else:
-        listings_hide_for_vendor(vendor_id=vendor_id)
+
+def vendor_visibility_follow(follower: VisibilityFollower) -> VisibilityFollower:
+    """Call `follower(vendor_id=, visible=)` inside every suspending or reinstating transaction."""
+    if follower not in _VISIBILITY_FOLLOWERS:
+        _VISIBILITY_FOLLOWERS.append(follower)
+    return follower
+
+
+def _visibility_changed(*, vendor_id: int, visible: bool) -> None:
+    for follower in _VISIBILITY_FOLLOWERS:
+        follower(vendor_id=vendor_id, visible=visible)
 
 
 @transaction.atomic
@@ -598,8 +604,9 @@ def vendor_suspend(*, vendor: Vendor, actor: Any, reason: str) -> Vendor:
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_SUSPEND, vendor=vendor,
            from_status=previous, to_status=vendor.status, reason=reason)
     # In the same transaction: listings disappear the moment the suspension commits.
-    _listings_visibility_set(vendor_id=vendor.pk, visible=False)
-    _email(template="vendor_suspended", to=_owner_emails(vendor),
+    _visibility_changed(vendor_id=vendor.pk, visible=False)
+    _email(template="vendor_suspended",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "reason": reason})
     return vendor
 
@@ -617,8 +624,9 @@ def vendor_reinstate(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
     vendor.save(update_fields=["status", "suspended_at", "updated_at"])
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_REINSTATE, vendor=vendor,
            from_status=previous, to_status=target, reason=reason)
-    _listings_visibility_set(vendor_id=vendor.pk, visible=True)
-    _email(template="vendor_reinstated", to=_owner_emails(vendor),
+    _visibility_changed(vendor_id=vendor.pk, visible=True)
+    _email(template="vendor_reinstated",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
            context={"vendor": vendor, "reason": reason})
     return vendor
 

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from storefront import views as storefront_views
 from vendors import views_dashboard
 
 urlpatterns = [
@@ -15,5 +14,4 @@ urlpatterns = [
          name="dashboard-member-remove"),
     path("team/invitations/<int:invitation_id>/revoke/", views_dashboard.invitation_revoke,
          name="dashboard-invitation-revoke"),
-    path("storefront/", storefront_views.storefront_settings, name="dashboard-storefront"),
 ]

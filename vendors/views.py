@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from common.exceptions import ApplicationError
-from frontend.urls import host_url
+from common.hosts import host_url
 from vendors import selectors, services
 from vendors.forms import BusinessForm, ContactForm, DocumentForm, LogoForm, StoreForm, apply_error
 from vendors.models import VendorApplication

@@ -12,7 +12,7 @@ from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
 from accounts.roles import VendorRole
 from common.exceptions import ApplicationError
-from frontend.urls import host_url
+from common.hosts import host_url
 from payments import gateway
 from payments.errors import GatewayError
 from vendors import selectors, services

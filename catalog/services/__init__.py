@@ -15,6 +15,9 @@ from catalog.errors import (
 from catalog.errors import (
     InvalidTransition as InvalidTransition,
 )
+from catalog.errors import (
+    StockShort as StockShort,
+)
 from catalog.services.csv_import import (
     csv_import_start as csv_import_start,
 )
@@ -80,6 +83,21 @@ from catalog.services.products import (
 )
 from catalog.services.stock import (
     stock_adjust as stock_adjust,
+)
+from catalog.services.stock import (
+    stock_import as stock_import,
+)
+from catalog.services.stock import (
+    stock_release as stock_release,
+)
+from catalog.services.stock import (
+    stock_reserve as stock_reserve,
+)
+from catalog.services.stock import (
+    stock_restock as stock_restock,
+)
+from catalog.services.stock import (
+    stock_set_initial as stock_set_initial,
 )
 from catalog.services.validation import (
     ALLOWED_ATTRIBUTES as ALLOWED_ATTRIBUTES,

@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from catalog.errors import InvalidProduct
 from catalog.models import (
     Product,
-    StockAdjustment,
     Variant,
 )
 from catalog.services.outbox import outbox_write
+from catalog.services.stock import stock_set_initial
 from catalog.services.validation import (
     _options_validate,
-    _user_fields,
     currency_validate,
     price_validate,
 )
@@ -45,19 +44,16 @@ def _variant_insert(
         raise Conflict(_("SKU %(sku)s already exists.") % {"sku": sku}, code="duplicate_sku", fields={"sku": ["duplicate"]})
     try:
         with transaction.atomic():
+            # With no stock: the stock module sets the first stock together with its history.
             variant = Variant.objects.create(
                 product=product, sku=sku, price_amount=price_amount, currency=currency,
-                compare_at_amount=compare_at_amount, weight_grams=weight_grams, stock=stock,
+                compare_at_amount=compare_at_amount, weight_grams=weight_grams,
                 options=_options_validate(options, product.option_types), position=position,
                 low_stock_threshold=low_stock_threshold,
             )
     except IntegrityError as exc:
         raise Conflict(_("SKU %(sku)s already exists.") % {"sku": sku}, code="duplicate_sku", fields={"sku": ["duplicate"]}) from exc
-    if stock:
-        StockAdjustment.objects.create(
-            variant=variant, delta=stock, stock_after=stock, reason=StockAdjustment.Reason.INITIAL,
-            **_user_fields(user),
-        )
+    stock_set_initial(variant=variant, stock=stock, user=user)
     return variant
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import environ
 
 from common.logging import logging_config
-from devservices import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -61,6 +60,7 @@ LOCAL_SHARED_APPS = [
     "disputes",
     "frontend",
     "orders",
+    "demo",
 ]
 # Apps whose tables live in every vendor's schema.
 TENANT_APPS = [
@@ -122,7 +122,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # --- database --------------------------------------------------------------------------------
-DATABASES = {"default": env.db_url_config(embedded.database_url())}
+# Required here: production settings refuse to start without them, and the development and test
+# settings export the embedded servers' URLs (devservices) before importing this module.
+DATABASES = {"default": env.db_url_config(env("DATABASE_URL"))}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -141,7 +143,7 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker ---------------------------------------------------------------------------
-REDIS_URL = embedded.redis_url()
+REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",

@@ -1,7 +1,12 @@
 """Development settings: the embedded services, console email, a local secret when none is set."""
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from devservices import embedded
+
+# Before base reads them: the embedded PostgreSQL and Valkey unless DATABASE_URL / REDIS_URL are set.
+embedded.export_urls()
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret")

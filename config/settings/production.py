@@ -1,10 +1,21 @@
-"""Production settings: secrets required from the environment, HTTPS everywhere."""
+"""Production settings: secrets and services required from the environment, HTTPS everywhere."""
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from common.logging import logging_config
-from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+# Checked before base reads them: production never falls back to the embedded development servers
+# (devservices), and a missing URL must say which variable to set rather than fail on connect.
+_missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_missing)} must be set in production; the embedded PostgreSQL and Valkey "
+        "are for development and tests only (config.settings.local, config.settings.test)"
+    )
+
+from common.logging import logging_config  # noqa: E402
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")

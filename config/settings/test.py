@@ -5,8 +5,13 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from devservices import embedded
+
+# Before base reads them: the embedded PostgreSQL and Valkey unless DATABASE_URL / REDIS_URL are set.
+embedded.export_urls()
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret")

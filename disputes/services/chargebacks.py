@@ -29,13 +29,17 @@ from disputes.models import (
 )
 from disputes.services.attachments import attachments_check
 from disputes.services.claims import DESCRIPTION_MAX
-from disputes.services.notices import _vendor_emails
 from disputes.services.policy import chargeback_liability
 from disputes.services.refunds import _reversal_done, _transfer_left
-from disputes.services.transitions import _payouts_hook
 from orders.models import Order, SubOrder
 from payments import gateway
+from payouts.transfers import (
+    transfer_hold_for_sub_order,
+    transfer_release_hold,
+    transfer_reverse_for_sub_order,
+)
 from vendors.models import Vendor
+from vendors.selectors import Audience, vendor_audience_emails
 
 _STATUS_RANK = {
     "warning_needs_response": 1, "needs_response": 1, "warning_under_review": 2, "under_review": 2,
@@ -174,11 +178,8 @@ def _ledger_fee_recovery(chargeback: Chargeback) -> None:
 
 def _holds_apply(chargeback: Chargeback) -> None:
     """Hold each involved vendor's funds for this chargeback (same transaction as the opening)."""
-    hold = _payouts_hook("transfer_hold_for_sub_order")
-    if hold is None:
-        return
     for share in chargeback.shares.all():
-        hold(sub_order_id=share.sub_order_id, reason=_hold_reason_chargeback(chargeback))
+        transfer_hold_for_sub_order(sub_order_id=share.sub_order_id, reason=_hold_reason_chargeback(chargeback))
 
 
 def _hold_reason_chargeback(chargeback: Chargeback) -> str:
@@ -186,16 +187,13 @@ def _hold_reason_chargeback(chargeback: Chargeback) -> str:
 
 
 def _holds_release(chargeback: Chargeback) -> None:
-    release = _payouts_hook("transfer_release_hold")
-    if release is None:
-        return
     for share in chargeback.shares.all():
-        release(sub_order_id=share.sub_order_id, reason=_hold_reason_chargeback(chargeback))
+        transfer_release_hold(sub_order_id=share.sub_order_id, reason=_hold_reason_chargeback(chargeback))
 
 
 def chargeback_opened_after(*, chargeback_id: int) -> None:
     """After commit: tell the vendors involved (their funds are already held)."""
-    from frontend.urls import vendor_url
+    from common.hosts import vendor_url
 
     chargeback = Chargeback.objects.select_related("order").filter(pk=chargeback_id).first()
     if chargeback is None:
@@ -203,8 +201,9 @@ def chargeback_opened_after(*, chargeback_id: int) -> None:
     order = chargeback.order.number if chargeback.order else chargeback.charge_id
     for share in chargeback.shares.select_related("vendor"):
         url = vendor_url(share.vendor, f"/dashboard/chargebacks/{chargeback.pk}/")
-        send_mail_localized(_vendor_emails(share.vendor_id), partial(_chargeback_opened_text, chargeback,
-                                                                     order, share.amount, url), fail_silently=True)
+        team = vendor_audience_emails(vendor_id=share.vendor_id, audience=Audience.TEAM)
+        send_mail_localized(team, partial(_chargeback_opened_text, chargeback, order, share.amount, url),
+                            fail_silently=True)
 
 
 def _chargeback_opened_text(chargeback: Chargeback, order: str, amount: int, url: str) -> tuple[str, str]:
@@ -235,7 +234,6 @@ def chargeback_recover(*, chargeback_id: int) -> int:
     chargeback = Chargeback.objects.filter(pk=chargeback_id).first()
     if chargeback is None or chargeback.outcome != Chargeback.Outcome.LOST:
         return 0
-    reverse = _payouts_hook("transfer_reverse_for_sub_order")
     use_reversal = getattr(settings, "DISPUTES_CHARGEBACK_RECOVERY", "reversal") == "reversal"
     shares = list(chargeback.shares.all())
     fees = allocate(chargeback.fee_amount, [s.amount for s in shares]) if shares else []
@@ -246,9 +244,9 @@ def chargeback_recover(*, chargeback_id: int) -> int:
             continue
         amount = min(share.recovered_amount + (fee if share.recovered_amount else 0),
                      _transfer_left(share.sub_order_id))
-        if reverse is not None and use_reversal and amount > 0:
-            reverse(sub_order_id=share.sub_order_id, amount=amount, key=key,
-                    reason=f"chargeback {chargeback.stripe_dispute_id} lost")
+        if use_reversal and amount > 0:
+            transfer_reverse_for_sub_order(sub_order_id=share.sub_order_id, amount=amount, key=key,
+                                           reason=f"chargeback {chargeback.stripe_dispute_id} lost")
             done += amount
     with transaction.atomic():
         _holds_release(chargeback)

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -46,12 +45,12 @@ from disputes.services.refunds import _refund_and_resolve
 from disputes.services.transitions import (
     _hold_reason_claim,
     _locked_claim,
-    _payouts_hook,
     _positive_int,
     _schema,
     _transition,
 )
 from orders.models import Order, OrderLine, SubOrder
+from payouts.transfers import transfer_hold_for_sub_order
 from vendors.models import Vendor
 
 S = Claim.Status
@@ -138,9 +137,7 @@ def claim_open(
                                  code="claim_already_open") from None
     ClaimLine.objects.bulk_create(ClaimLine(claim=claim, order_line_id=pk, quantity=q) for pk, q in wanted.items())
     _attachments_save(claim, checked, user=buyer, role=ClaimMessage.Role.BUYER)
-    hold = _payouts_hook("transfer_hold_for_sub_order")
-    if hold is not None:
-        hold(sub_order_id=sub.pk, reason=_hold_reason_claim(claim))
+    transfer_hold_for_sub_order(sub_order_id=sub.pk, reason=_hold_reason_claim(claim))
     ClaimEvent.objects.create(claim=claim, actor=buyer, action="opened", to_status=S.OPEN,
                               data={"lines": {str(k): v for k, v in wanted.items()}, "reason": reason})
     _notify_on_commit(claim.pk, "opened")
@@ -237,21 +234,13 @@ def claim_return_received(*, claim_id: Any, vendor: Vendor, user: Any) -> Claim:
 
 
 def _restock(claim: Claim, claim_lines: list[ClaimLine], *, user: Any) -> None:
-    from catalog.models import StockAdjustment, Variant
+    from catalog.services import stock_restock
 
-    with schema_context(_schema(claim.vendor)):
-        for claim_line in claim_lines:
-            if claim_line.restocked:
-                continue
-            variant_id = claim_line.order_line.variant_id
-            if Variant.objects.filter(pk=variant_id).update(stock=F("stock") + claim_line.quantity):
-                stock_after = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).get()
-                StockAdjustment.objects.create(
-                    variant_id=variant_id, delta=claim_line.quantity, stock_after=stock_after,
-                    reason=StockAdjustment.Reason.RETURNED,
-                    note=f"claim {claim.number} (order {claim.order.number}) returned"[:200],
-                    user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "",
-                )
+    lines = [(c.order_line.variant_id, c.quantity) for c in claim_lines if not c.restocked]
+    if lines:
+        with schema_context(_schema(claim.vendor)):
+            stock_restock(lines=lines, note=f"claim {claim.number} (order {claim.order.number}) returned",
+                          user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "")
     ClaimLine.objects.filter(pk__in=[c.pk for c in claim_lines]).update(restocked=True)
 
 

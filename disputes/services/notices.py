@@ -9,15 +9,9 @@ from django.utils.translation import gettext as _
 
 from common.mail import send_mail_localized
 from disputes.models import Claim
+from vendors.selectors import Audience, vendor_audience_emails
 
 S = Claim.Status
-
-
-def _vendor_emails(vendor_id: int) -> list[str]:
-    from vendors.models import Membership
-
-    return list(Membership.objects.filter(vendor_id=vendor_id, is_active=True)
-                .values_list("user__email", flat=True))
 
 
 def _notify_on_commit(claim_id: int, action: str) -> None:
@@ -48,7 +42,7 @@ def claim_notify(*, claim_id: int, action: str) -> int:
     admins once escalated. Each audience gets its own message with the link it can open (the
     buyer's claim page, the seller's dashboard, the operations console). Returns messages sent."""
     from accounts.models import User
-    from frontend.urls import platform_url, vendor_url
+    from common.hosts import platform_url, vendor_url
 
     claim = Claim.objects.select_related("buyer", "vendor", "order").filter(pk=claim_id).first()
     if claim is None:
@@ -66,7 +60,8 @@ def claim_notify(*, claim_id: int, action: str) -> int:
 
     audiences: list[tuple[list[str], str]] = [
         ([claim.buyer.email], platform_url(f"/claims/{claim.pk}/")),
-        (_vendor_emails(claim.vendor_id), vendor_url(claim.vendor, f"/dashboard/claims/{claim.pk}/")),
+        (vendor_audience_emails(vendor_id=claim.vendor_id, audience=Audience.TEAM),
+         vendor_url(claim.vendor, f"/dashboard/claims/{claim.pk}/")),
     ]
     if claim.status == S.ESCALATED or action in ("escalated", "message_admin"):
         admins = User.objects.filter(platform_role="admin", is_active=True).values_list("email", flat=True)

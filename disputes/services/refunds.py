@@ -22,9 +22,10 @@ from disputes.models import (
 )
 from disputes.services.amounts import claim_line_caps, line_charge, refund_basis_lock
 from disputes.services.policy import refund_commission_policy
-from disputes.services.transitions import _payouts_hook, _schema, _transition, _user
+from disputes.services.transitions import _schema, _transition, _user
 from orders.models import OrderLine, SubOrder
 from payments import gateway
+from payouts.transfers import transfer_reverse_for_sub_order
 
 S = Claim.Status
 
@@ -145,16 +146,15 @@ def claim_refund_recover(*, refund_id: int) -> bool:
     refund = ClaimRefund.objects.select_related("claim").filter(pk=refund_id).first()
     if refund is None:
         return False
-    reverse = _payouts_hook("transfer_reverse_for_sub_order")
     amount = refund.amount - refund.platform_amount - refund.commission_refunded
     key = f"claimrefund:{refund.pk}"
     if _reversal_done(key):
         return True
     amount = min(amount, _transfer_left(refund.claim.sub_order_id))
-    if reverse is None or amount <= 0:
+    if amount <= 0:
         return False
-    reverse(sub_order_id=refund.claim.sub_order_id, amount=amount, key=key,
-            reason=f"claim {refund.claim.number} refund")
+    transfer_reverse_for_sub_order(sub_order_id=refund.claim.sub_order_id, amount=amount, key=key,
+                                   reason=f"claim {refund.claim.number} refund")
     return True
 
 

@@ -19,6 +19,7 @@ from disputes.models import (
     ClaimEvent,
 )
 from disputes.services.notices import _notify_on_commit
+from payouts.transfers import transfer_release_hold
 from vendors.models import Vendor
 
 S = Claim.Status
@@ -52,9 +53,7 @@ def _transition(claim: Claim, to: str, *, actor: Any, action: str, data: dict[st
     ClaimEvent.objects.create(claim=claim, actor=_user(actor), action=action, from_status=before,
                               to_status=to, data=data or {})
     if not TRANSITIONS[to]:
-        release = _payouts_hook("transfer_release_hold")
-        if release is not None:
-            release(sub_order_id=claim.sub_order_id, reason=_hold_reason_claim(claim))
+        transfer_release_hold(sub_order_id=claim.sub_order_id, reason=_hold_reason_claim(claim))
     _notify_on_commit(claim.pk, action)
 
 
@@ -92,12 +91,3 @@ def _positive_int(value: Any, field: str) -> int:
     if number < 1:
         raise ClaimInvalid(_("Enter a number of at least 1."), fields={field: [_("Must be at least 1.")]})
     return number
-
-
-def _payouts_hook(name: str) -> Any:
-    """payouts' transfer services (built in parallel): absent → the ledger balance carries it."""
-    try:
-        from payouts import services as payouts_services
-    except ImportError:  # pragma: no cover - payouts always importable
-        return None
-    return getattr(payouts_services, name, None)

@@ -6,16 +6,16 @@ from typing import Any
 
 from django import template
 
-from frontend import urls
+from common import hosts
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def vendor_url(context: dict[str, Any], vendor: Any, path: str = "/") -> str:
-    return urls.vendor_url(vendor, path, context.get("request"))
+    return hosts.vendor_url(vendor, path, context.get("request"))
 
 
 @register.simple_tag(takes_context=True)
 def platform_url(context: dict[str, Any], path: str = "/") -> str:
-    return urls.platform_url(path, context.get("request"))
+    return hosts.platform_url(path, context.get("request"))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.mail import send_mail_localized
 from orders.errors import (
     OrderNotFound,
     OrderStateConflict,
@@ -108,9 +109,22 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
     # Fulfilment makes the vendor's copy if its task has not yet, and cancels and refunds every unit.
     fulfilment().cancel_all(sub_order=sub, user=user, by="buyer")
-    # Recorded as the buyer's move: fulfilment hears it and tells the vendor's team (on commit).
+    # Recorded as the buyer's move (the sub-order's event says who cancelled it).
     synced = sub_order_sync(sub_order_id=sub.pk, actor=actor_of(user, "buyer"))
     assert synced is not None
+    transaction.on_commit(lambda: _buyer_cancellation_notify(sub_order_id=sub.pk))
     return synced
 
 
+def _buyer_cancellation_notify(*, sub_order_id: int) -> None:
+    from common.hosts import vendor_url
+    from vendors.selectors import Audience, vendor_audience_emails
+
+    sub = SubOrder.objects.select_related("vendor", "order").get(pk=sub_order_id)
+    url = vendor_url(sub.vendor, f"/dashboard/orders/{sub.vendor_order_id}/")
+    recipients = vendor_audience_emails(vendor_id=sub.vendor_id, audience=Audience.ORDERS)
+    send_mail_localized(recipients, lambda: (
+        _("Order %(number)s was cancelled by the buyer") % {"number": sub.order.number},
+        _("The buyer cancelled your part of order %(number)s before it shipped. It has been refunded in full "
+          "and the stock is back; do not ship it.") % {"number": sub.order.number} + f"\n\n{url}\n",
+    ), fail_silently=True)

@@ -10,7 +10,7 @@ from orders.models import Order
 
 
 def platform_url(path: str) -> str:
-    from frontend.urls import platform_url as host_platform_url
+    from common.hosts import platform_url as host_platform_url
 
     return host_platform_url(path)
 

@@ -6,7 +6,6 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -20,76 +19,45 @@ def reservation_minutes() -> int:
     return int(getattr(settings, "ORDERS_RESERVATION_MINUTES", 15))
 
 
-_STOCK_TAKE_SQL = 'UPDATE {table} SET "stock" = "stock" - %s WHERE "id" = %s AND "stock" >= %s RETURNING "stock"'
-
-
 def _stock_reserve(*, order: Order, vendors: dict[int, Vendor], lines: list[OrderLine] | None = None) -> None:
-    """Conditional decrements in each vendor's schema, in a fixed order (no deadlocks).
+    """Reserve the order's units in each vendor's schema, vendors in a fixed order (no deadlocks).
 
-    `lines` are the order's lines when the caller has them (checkout: no re-read). Per vendor:
-    one `UPDATE … RETURNING` per variant (the stock after it, for the adjustment), one insert of
-    the adjustments, one outbox write for the listing.
+    `lines` are the order's lines when the caller has them (checkout: no re-read). All or nothing:
+    a vendor short of one line raises `OutOfStock`, and the caller's transaction undoes the rest.
     """
-    from django.db import connection
+    from catalog.services import StockShort, stock_reserve
 
-    from catalog.models import StockAdjustment, Variant
-    from catalog.services import outbox_write_many
-
-    wanted: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    wanted: dict[int, list[tuple[int, int]]] = defaultdict(list)
     names: dict[int, str] = {}
-    products: dict[int, set[int]] = defaultdict(set)
     for line in order.lines.all() if lines is None else lines:
-        wanted[line.vendor_id][line.variant_id] += line.quantity
+        wanted[line.vendor_id].append((line.variant_id, line.quantity))
         names[line.variant_id] = line.name
-        products[line.vendor_id].add(line.product_id)
-    sql = _STOCK_TAKE_SQL.format(table=connection.ops.quote_name(Variant._meta.db_table))
     for vendor_id in sorted(wanted, key=lambda pk: schema_of(vendors[pk])):
         with schema_context(schema_of(vendors[vendor_id])):
-            adjustments = []
-            with connection.cursor() as cursor:
-                for variant_id in sorted(wanted[vendor_id]):
-                    quantity = wanted[vendor_id][variant_id]
-                    cursor.execute(sql, [quantity, variant_id, quantity])
-                    row = cursor.fetchone()
-                    if row is None:
-                        raise OutOfStock(
-                            _("%(name)s sold out while you were checking out.") % {"name": names[variant_id]},
-                            fields={"items": [names[variant_id]]},
-                        )
-                    adjustments.append(StockAdjustment(
-                        variant_id=variant_id, delta=-quantity, stock_after=row[0],
-                        reason=StockAdjustment.Reason.SOLD, note=f"order {order.number} reserved",
-                        user_id=order.buyer_id, user_email=order.email,
-                    ))
-            StockAdjustment.objects.bulk_create(adjustments)
-            # The marketplace listing shows stock: publish the change with the reservation (the
-            # lines carry each variant's product, so no lookup of it).
-            outbox_write_many(product_ids=sorted(products[vendor_id]))
+            try:
+                stock_reserve(lines=wanted[vendor_id], note=f"order {order.number} reserved",
+                              user_id=order.buyer_id, user_email=order.email)
+            except StockShort as short:
+                name = names[short.variant_id]
+                raise OutOfStock(_("%(name)s sold out while you were checking out.") % {"name": name},
+                                 fields={"items": [name]}) from None
 
 
 def _stock_release(*, order: Order, note: str) -> None:
     """Give back every reserved unit still open (idempotent through `stock_released`)."""
-    from catalog.models import StockAdjustment, Variant
-    from catalog.services import variants_changed_publish
+    from catalog.services import stock_release
 
     if order.stock_released:
         return
-    by_vendor: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    by_vendor: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for line in order.lines.all():
         open_quantity = line.quantity - line.shipped_quantity - line.cancelled_quantity
         if open_quantity > 0:
-            by_vendor[line.vendor_id][line.variant_id] += open_quantity
+            by_vendor[line.vendor_id].append((line.variant_id, open_quantity))
     vendors = Vendor.objects.select_related("store").in_bulk(list(by_vendor))
     for vendor_id in sorted(by_vendor, key=lambda pk: schema_of(vendors[pk])):
         with schema_context(schema_of(vendors[vendor_id])):
-            for variant_id, quantity in sorted(by_vendor[vendor_id].items()):
-                if Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity):
-                    stock_after = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).get()
-                    StockAdjustment.objects.create(
-                        variant_id=variant_id, delta=quantity, stock_after=stock_after,
-                        reason=StockAdjustment.Reason.CORRECTION, note=f"order {order.number} {note}"[:200],
-                    )
-            variants_changed_publish(variant_ids=list(by_vendor[vendor_id]))
+            stock_release(lines=by_vendor[vendor_id], note=f"order {order.number} {note}")
     order.stock_released = True
     order.save(update_fields=["stock_released", "updated_at"])
 

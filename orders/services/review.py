@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.money import format_money_localized
 from orders.commission import commission_for_cart
 from orders.errors import (
     OutOfStock,
@@ -107,9 +108,7 @@ def cart_review(
 
 
 def _fmt(amount: int, currency: str) -> str:
-    from frontend.templatetags.money import money
-
-    return money(amount, currency)
+    return format_money_localized(amount, currency)
 
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],

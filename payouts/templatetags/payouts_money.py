@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from frontend.templatetags.money import money as localized_money
+from common.money import format_money_localized
 
 register = template.Library()
 
@@ -12,7 +12,9 @@ register = template.Library()
 @register.filter
 def money(amount: int | None, currency: str) -> str:
     """`{{ amount|money:currency }}` → '1,234.50 EUR' (per active locale); empty for no amount."""
-    return localized_money(amount, currency)
+    if amount is None:
+        return ""
+    return format_money_localized(int(amount), currency)
 
 
 @register.filter

@@ -155,7 +155,7 @@ def emulator_for_live_server(live_server: Any) -> Iterator[Any]:
     """The Stripe emulator delivering signed webhooks to the live server; the gateway points at it."""
     from django.test import override_settings
 
-    from payments.emulator.server import EmulatorServer
+    from stripe_emulator.server import EmulatorServer
 
     server = EmulatorServer(port=0, webhook_url=f"{live_server.url}/webhooks/stripe/",
                             webhook_secret=WEBHOOK_SECRET).start()

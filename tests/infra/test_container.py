@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 import yaml
 from terraform_model import REPO_ROOT
@@ -57,19 +59,47 @@ def test_dockerignore_keeps_secrets_and_venvs_out() -> None:
     assert {".git", ".venv", ".env"} <= patterns
 
 
+def _dockerignore_patterns(directory: Path) -> set[str]:
+    lines = (directory / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_production_image_leaves_the_stripe_emulator_out() -> None:
+    # The emulator, the tests and the benchmarks never reach the build context, so no COPY can
+    # put them in the image; the image's own instructions do not name the emulator either.
+    assert {"stripe_emulator", "tests", "bench"} <= _dockerignore_patterns(REPO_ROOT)
+    assert not any("stripe_emulator" in rest for _, rest in _instructions())
+
+
+def test_stripe_emulator_has_an_image_of_its_own() -> None:
+    dockerfile = (REPO_ROOT / "stripe_emulator" / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY . stripe_emulator/" in dockerfile
+    assert 'CMD ["python", "-m", "stripe_emulator", "--host", "0.0.0.0", "--port", "12111"]' in (
+        dockerfile
+    )
+    assert "USER 10001:10001" in dockerfile
+    # The same Werkzeug range as the project, its only dependency outside the standard library.
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (werkzeug,) = [d for d in project["project"]["dependencies"] if d.startswith("werkzeug")]
+    assert f'pip install "{werkzeug}"' in dockerfile
+    assert "**/__pycache__" in _dockerignore_patterns(REPO_ROOT / "stripe_emulator")
+
+
 def test_compose_runs_the_whole_stack_from_one_image() -> None:
     compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
     assert {"web", "worker", "beat", "postgres", "redis", "stripe"} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:16")
-    app_services = ("web", "worker", "beat", "stripe", "migrate")
+    app_services = ("web", "worker", "beat", "migrate")
     assert len({services[name]["image"] for name in app_services}) == 1
+    assert services["stripe"]["image"] != services["web"]["image"]
+    assert services["stripe"]["build"]["context"] == "./stripe_emulator"
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["stripe"]["command"] == [
         "python",
         "-m",
-        "payments.emulator",
+        "stripe_emulator",
         "--host",
         "0.0.0.0",
         "--port",

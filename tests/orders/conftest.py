@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from orders.addresses import Address
-from payments.emulator.server import EmulatorServer
+from stripe_emulator.server import EmulatorServer
 
 WEBHOOK_SECRET = "whsec_orders_tests"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from payments.emulator import EmulatorServer, sign
+from stripe_emulator import EmulatorServer, sign
 
 WEBHOOK_SECRET = "whsec_payments_suite_secret"
 

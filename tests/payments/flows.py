@@ -109,7 +109,7 @@ def gateway_events(account_id: str | None) -> list[dict[str, Any]]:
 
 
 def post_signed(url: str, event: dict[str, Any], secret: str) -> int:
-    from payments.emulator import sign
+    from stripe_emulator import sign
 
     body = json.dumps(event)
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={

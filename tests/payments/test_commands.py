@@ -1,4 +1,4 @@
-"""`replay_webhook_events` and `reconcile_gateway`."""
+"""`replay_webhook_events` and `reconcile` over a date range (the gateway's objects)."""
 
 from __future__ import annotations
 
@@ -101,8 +101,13 @@ def test_reconcile_lists_every_kind_of_mismatch() -> None:
     WebhookEvent.objects.filter(stripe_id="evt_forged_or_test").update(created=remote_events[0]["created"])
     PaymentRecord.objects.create(payment_intent_id=paid.id, status="processing", amount=2000,
                                  currency="EUR", last_event_created=1)
-    output = _run("reconcile_gateway", "--since", "2000-01-01", "--until", "2100-01-01", "--json")
-    found = {(m["check"], m["kind"], m["object_id"]) for m in json.loads(output)}
+    out = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("reconcile", "--since", "2000-01-01", "--until", "2100-01-01", "--json", stdout=out)
+    assert exited.value.code == 1
+    report = json.loads(out.getvalue())
+    assert report["ok"] is False and "ledger" not in report  # a date range: the object checks only
+    found = {(m["check"], m["kind"], m["object_id"]) for m in report["objects"]["mismatches"]}
     assert ("webhook_events", "missing_locally", remote_events[0]["id"]) in found
     assert ("webhook_events", "not_applied", remote_events[2]["id"]) in found
     assert ("webhook_events", "unknown_to_gateway", "evt_forged_or_test") in found
@@ -112,20 +117,22 @@ def test_reconcile_lists_every_kind_of_mismatch() -> None:
 
 def test_reconcile_an_empty_window_is_clean() -> None:
     gateway.payment_intent_create(order_id=902, amount=2000, currency="EUR", transfer_group="o902", metadata={})
-    output = _run("reconcile_gateway", "--since", "2001-01-01", "--until", "2001-01-02")
+    output = _run("reconcile", "--since", "2001-01-01", "--until", "2001-01-02")
     assert "0 mismatch(es)" in output
 
 
 @pytest.mark.parametrize("args", [("--since", "2026-02-02", "--until", "2026-01-01"),
                                   ("--since", "soon", "--until", "2026-01-01"),
+                                  ("--since", "2026-01-01"),
+                                  ("--check", "webhook_events"),
                                   ("--since", "2026-01-01", "--until", "2026-01-02", "--check", "nope")])
 def test_reconcile_bad_arguments(args: tuple[str, ...]) -> None:
     with pytest.raises(CommandError):
-        _run("reconcile_gateway", *args)
+        _run("reconcile", *args)
 
 
 def test_reconcile_reports_an_unreachable_gateway(settings: Any) -> None:
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     with pytest.raises(CommandError, match="gateway_unavailable"):
-        _run("reconcile_gateway", "--since", "2026-01-01", "--until", "2026-01-02")
+        _run("reconcile", "--since", "2026-01-01", "--until", "2026-01-02")

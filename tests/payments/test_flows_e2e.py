@@ -88,7 +88,7 @@ def test_full_flow_delivered_by_the_emulator_is_stored_and_applied(
     from io import StringIO
 
     out = StringIO()
-    call_command("reconcile_gateway", "--since", "2000-01-01", "--until", "2100-01-01", stdout=out)
+    call_command("reconcile", "--since", "2000-01-01", "--until", "2100-01-01", stdout=out)
     assert "0 mismatch(es)" in out.getvalue(), out.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""`make run` wiring: `python -m payments.emulator --webhook-url …/webhooks/stripe/` (as
+"""`make run` wiring: `python -m stripe_emulator --webhook-url …/webhooks/stripe/` (as
 devservices/run.py starts it) delivers signed events the Django app accepts and stores."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _free_port() -> int:
 def emulator_process(live_server: Any) -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "payments.emulator", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1", "--port", str(port),
          "--webhook-url", f"{live_server.url}/webhooks/stripe/", "--webhook-secret", WEBHOOK_SECRET],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

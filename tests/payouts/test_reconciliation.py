@@ -31,7 +31,17 @@ def test_paid_transferred_and_reversed_reconcile_to_zero(settled, capsys):
     assert all(v["gateway"] == v["ledger"] for v in report.totals.values())
     call_command("reconcile", "--json")
     out = json.loads(capsys.readouterr().out)
-    assert out["ok"] is True and out["unexplained"] == {}
+    assert out["ok"] is True and out["ledger"]["unexplained"] == {}
+    assert "objects" not in out  # no date range: the ledger only
+
+
+def test_one_run_can_check_the_ledger_and_the_objects_of_a_date_range(settled, capsys):
+    call_command("reconcile", "--check", "ledger", "--check", "payment_intents",
+                 "--since", "2000-01-01", "--until", "2100-01-01", "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True
+    assert out["ledger"]["checked"]["charge"] == 1
+    assert out["objects"]["mismatches"] == []
 
 
 def test_a_ledger_drift_is_listed_with_its_amount(settled, admin_user):

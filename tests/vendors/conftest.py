@@ -79,7 +79,7 @@ def submitted(make_application: Callable[..., VendorApplication], applicant: Any
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Any]:
-    from payments.emulator.server import EmulatorServer
+    from stripe_emulator.server import EmulatorServer
 
     server = EmulatorServer(port=0, webhook_secret="whsec_onboarding_tests").start()
     yield server

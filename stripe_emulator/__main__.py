@@ -1,4 +1,4 @@
-"""Command line entry point: `python -m payments.emulator --port 12111 --webhook-url URL`."""
+"""Command line entry point: `python -m stripe_emulator --port 12111 --webhook-url URL`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .server import EmulatorServer
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m payments.emulator", description="Local Stripe-compatible emulator."
+        prog="python -m stripe_emulator", description="Local Stripe-compatible emulator."
     )
     parser.add_argument("--host", default=os.environ.get("STRIPE_EMULATOR_HOST", "127.0.0.1"))
     parser.add_argument(

@@ -3,7 +3,7 @@
 These tests need neither Django nor a database. The repository's root `tests/conftest.py`
 imports Django, so keep it out with `--confcutdir`:
 
-    .venv/bin/pytest tests/payments/emulator -p no:django --confcutdir=tests/payments/emulator -q
+    .venv/bin/pytest tests/stripe_emulator -p no:django --confcutdir=tests/stripe_emulator -q
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(_HERE)))
+_ROOT = os.path.dirname(os.path.dirname(_HERE))
 for _path in (_ROOT, _HERE):  # the editable install does not map the project's packages
     if _path not in sys.path:
         sys.path.insert(0, _path)
@@ -26,7 +26,7 @@ import stripe  # noqa: E402
 from emulator_helpers import API_KEY, WEBHOOK_SECRET, Receiver, control  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from payments.emulator import EmulatorServer  # noqa: E402
+from stripe_emulator import EmulatorServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")

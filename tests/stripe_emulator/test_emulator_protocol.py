@@ -14,8 +14,8 @@ from emulator_helpers import API_KEY, pay
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.emulator import EmulatorServer
-from payments.emulator.forms import decode_form
+from stripe_emulator import EmulatorServer
+from stripe_emulator.forms import decode_form
 
 
 def raw(
@@ -321,7 +321,7 @@ def test_command_line_server_starts_serves_and_saves_state(tmp_path: Any) -> Non
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     state_file = tmp_path / "state.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "payments.emulator", "--port", "0", "--state-file", str(state_file),
+        [sys.executable, "-m", "stripe_emulator", "--port", "0", "--state-file", str(state_file),
          "--webhook-secret", "whsec_cli"],
         cwd=root,
         env={**os.environ, "PYTHONPATH": root},

@@ -169,7 +169,7 @@ class EmulatorApp:
                     404,
                     "invalid_request_error",
                     f"Unrecognized request URL ({request.method}: {request.path}). This emulator "
-                    "covers the endpoints listed in payments/emulator/README.md.",
+                    "covers the endpoints listed in stripe_emulator/README.md.",
                 )
             handler, groups = matched
             body = handler(ctx, **groups)
@@ -261,7 +261,7 @@ class EmulatorServer:
         return self
 
     def serve_forever(self) -> None:
-        """Run in the foreground (used by `python -m payments.emulator`)."""
+        """Run in the foreground (used by `python -m stripe_emulator`)."""
         if self._server is None:
             self.start()
         assert self._thread is not None

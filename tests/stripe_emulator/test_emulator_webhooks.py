@@ -8,7 +8,7 @@ from typing import Any
 import stripe
 from emulator_helpers import WEBHOOK_SECRET, onboard, pay
 
-from payments.emulator import sign
+from stripe_emulator import sign
 
 
 def test_events_arrive_signed_and_verify_with_the_sdk(

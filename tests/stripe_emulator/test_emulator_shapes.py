@@ -22,7 +22,7 @@ _SHARED_CANDIDATES = [
 ]
 SHARED = next((path for path in _SHARED_CANDIDATES if path and os.path.exists(path)), "")
 
-# Keys the emulator adds on top of a fixture, each listed in payments/emulator/README.md.
+# Keys the emulator adds on top of a fixture, each listed in stripe_emulator/README.md.
 DOCUMENTED_EXTRAS: dict[str, set[str]] = {
     # Stripe sets `account` on events that concern a connected account (Connect webhooks);
     # the fixture is a platform event.

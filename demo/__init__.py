@@ -1,0 +1,1 @@
+"""Demo data for `make run`: above every app in the dependency order, since it seeds them all."""
