@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
 from fulfillment.models import VendorOrder, VendorOrderEvent
@@ -22,6 +23,11 @@ class VendorFulfilment:
             if vendor_order is None:
                 return None
             latest = VendorOrderEvent.objects.filter(vendor_order=vendor_order).order_by("-created_at", "-id").first()
+            # The vendor's event keeps a user id, not a key: the public event may name only a user
+            # who still exists (users are public; its key would refuse a deleted one at commit).
+            actor_id = latest.actor_id if latest else None
+            if actor_id is not None and not get_user_model().objects.filter(pk=actor_id).exists():
+                actor_id = None
             return FulfilmentState(
                 vendor_order_id=vendor_order.pk,
                 lines={line.order_line_id: LineState(line.shipped_quantity, line.cancelled_quantity,
@@ -31,7 +37,7 @@ class VendorFulfilment:
                            "shipped_at": s.shipped_at.isoformat()} for s in vendor_order.shipments.all()],
                 refunded_amount=vendor_order.refunded_amount,
                 actor_kind=latest.actor_kind if latest else "system",
-                actor_id=latest.actor_id if latest else None,
+                actor_id=actor_id,
                 reason=latest.reason if latest else "",
                 data=dict(latest.data) if latest else {},
             )
