@@ -10,6 +10,6 @@ class FulfillmentConfig(AppConfig):
         # (orders comes first: docs/adr/0041).
         from fulfillment import order_subscribers  # noqa: F401  (registers the subscribers)
         from fulfillment.order_port import VendorFulfilment
-        from orders.fulfilment import fulfilment_register
+        from orders.fulfillment_port import fulfilment_register
 
         fulfilment_register(VendorFulfilment())

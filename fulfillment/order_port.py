@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
 from fulfillment.models import VendorOrder, VendorOrderEvent
-from orders.fulfilment import FulfilmentState, LineState
+from orders.fulfillment_port import FulfilmentState, LineState
 from orders.models import SubOrder
 
 

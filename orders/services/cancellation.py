@@ -15,7 +15,7 @@ from orders.errors import (
     OrderStateConflict,
 )
 from orders.events import SYSTEM, Actor, actor_of, order_move, sub_orders_move
-from orders.fulfilment import fulfilment
+from orders.fulfillment_port import fulfilment
 from orders.models import CartItem, Order, SubOrder
 from orders.services.cart import MAX_QUANTITY, cart_for
 from orders.services.reservations import _stock_release

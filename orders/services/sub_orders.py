@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from orders.events import SYSTEM, Actor, order_move, sub_order_move
-from orders.fulfilment import fulfilment
+from orders.fulfillment_port import fulfilment
 from orders.models import Order, OrderLine, SubOrder
 
 
