@@ -112,9 +112,30 @@ def test_a_lock_timeout_is_retried_and_the_retry_runs_the_task(settings, tmp_pat
 
 @pytest.mark.django_db
 def test_a_domain_error_is_not_retried(retries):
-    from fulfillment.tasks import cancelled_units_recover
+    from payouts.tasks import transfer_recover_refund
 
-    result = cancelled_units_recover.apply(args=[1, 0, "refund-zero"])
+    result = transfer_recover_refund.apply(args=[1, 0, "refund-zero"])
     assert result.failed()
     assert isinstance(result.result, TransferReversalInvalid)
     assert retries == []
+
+
+def test_the_old_recovery_task_forwards_to_payouts_by_name():
+    """A message queued under fulfilment's old task name (before order events) still reaches
+    payouts' recovery, with the same arguments, through the broker."""
+    from celery.signals import before_task_publish
+
+    from fulfillment.tasks import cancelled_units_recover
+
+    published: list[tuple[str, Any]] = []
+
+    def record(sender: Any = None, body: Any = None, **kwargs: Any) -> None:
+        published.append((sender, body[0] if isinstance(body, tuple) else body))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        assert cancelled_units_recover.apply(args=[7, 250, "re_1"]).get() == "forwarded"
+    finally:
+        before_task_publish.disconnect(record)
+        app.control.purge()
+    assert published == [("payouts.tasks.transfer_recover_refund", [7, 250, "re_1"])]

@@ -6,8 +6,8 @@ import pytest
 
 from fulfillment import services
 from fulfillment.models import VendorOrder
-from fulfillment.tasks import cancelled_units_recover
 from payouts.models import Transfer
+from payouts.tasks import transfer_recover_refund
 from payouts.transfers import transfers_create_for_order
 from tests.factories.orders import paid_orders, sellable_variant
 
@@ -49,8 +49,8 @@ def test_cancelled_units_reduce_the_unsent_transfer_by_the_vendors_part(
     commission_back = order.lines.get().commission_amount // 2
     vendor_part = refunded - commission_back
     refund_id = _refund_id_of(emulator, order.payment_intent_id)
-    cancelled_units_recover(sub.pk, vendor_part, refund_id)
-    cancelled_units_recover(sub.pk, vendor_part, refund_id)  # a redelivered task changes nothing
+    transfer_recover_refund(sub.pk, vendor_part, refund_id)
+    transfer_recover_refund(sub.pk, vendor_part, refund_id)  # a redelivered task changes nothing
 
     transfer.refresh_from_db()
     assert transfer.amount_due == due_before - vendor_part
