@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,8 +97,21 @@ def subscribers_for(kind: str) -> list[tuple[Subscriber, bool]]:
     return list(_SUBSCRIBERS.get(kind, ()))
 
 
+# Kinds that move money: a paid order and a refunded part must be recorded (the ledger) in the
+# transaction that writes them. Without a subscriber in that transaction the move is refused, so
+# a process whose higher apps did not register (a misconfiguration) fails loudly and loses
+# nothing: the webhook apply rolls back and is retried, instead of a paid order without its entry.
+RECORDED_IN_TRANSACTION = frozenset({"order.paid", "sub_order.refund"})
+
+
 def _publish(event: OrderEvent) -> None:
-    for fn, later in subscribers_for(event.kind):
+    subscribers = subscribers_for(event.kind)
+    if event.kind in RECORDED_IN_TRANSACTION and not any(not later for _fn, later in subscribers):
+        raise ImproperlyConfigured(
+            f"Nothing records {event.kind!r} in its transaction: no order event subscriber is "
+            "registered for it (an app's AppConfig.ready registers them; is it installed?)."
+        )
+    for fn, later in subscribers:
         if later:
             transaction.on_commit(lambda fn=fn: fn(event))  # type: ignore[misc]
         else:
@@ -141,13 +155,16 @@ def order_move(
     """Move the order to `to` (locked, checked against ORDER_TRANSITIONS, saved with `fields`
     too) and record it; staying in the same status is no move and records nothing."""
     current = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
-    if to == current:
-        return None
-    if to not in ORDER_TRANSITIONS[current]:
+    if to != current and to not in ORDER_TRANSITIONS[current]:
         raise OrderStateConflict(
             _("This order is %(status)s; it cannot become %(to)s.") % {"status": OS(current).label, "to": OS(to).label},
             extra={"from": current, "to": to},
         )
+    if to == current:
+        # No move, but the caller's other fields are still saved (as sub_order_move does).
+        if fields:
+            order.save(update_fields=["updated_at", *fields])
+        return None
     order.status = to
     order.save(update_fields=["status", "updated_at", *fields])
     return order_events_record([_event(

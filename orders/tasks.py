@@ -15,11 +15,12 @@ def orders_expire_reservations() -> int:
     return services.orders_expire_due()
 
 
-# Retried when the database or the mail server could not be reached, that is before the message
-# was accepted; a refused recipient or a bad template is not retried.
+# Retried only when nothing can have been sent: the database failed (before the message is built)
+# or the mail server refused the connection. A timeout or a disconnection may come after the
+# server accepted the message, so it is not retried (the buyer would get the email twice); nor are
+# a refused recipient or a bad template.
 @shared_task(
-    autoretry_for=(OperationalError, InterfaceError, smtplib.SMTPConnectError,
-                   smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError),
+    autoretry_for=(OperationalError, InterfaceError, smtplib.SMTPConnectError, ConnectionRefusedError),
     retry_backoff=10, retry_backoff_max=600, retry_jitter=True, max_retries=5, acks_late=True,
 )
 def order_confirmation_send(order_id: int) -> bool:

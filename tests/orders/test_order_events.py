@@ -137,3 +137,37 @@ def test_higher_apps_subscribe_at_startup() -> None:
     assert ("payouts.order_subscribers", False) in paid
     assert ("fulfillment.order_subscribers", True) in paid
     assert {fn.__module__ for fn, _later in subscribers_for("sub_order.refund")} == {"payouts.order_subscribers"}
+
+
+@pytest.mark.parametrize("kind", ["order.paid", "sub_order.refund"])
+def test_money_events_without_a_recorder_in_the_transaction_are_refused(
+    kind: str, buyer: Any, vendor_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process where nothing records the money (payouts not registered) fails loudly: the move
+    is refused and rolls back, instead of a paid order without its ledger entry."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import transaction
+
+    from orders import events
+
+    only_later = {k: [(fn, True) for fn, _later in v] for k, v in events._SUBSCRIBERS.items()}
+    monkeypatch.setattr(events, "_SUBSCRIBERS", only_later)
+    order = _order(buyer, vendor_a, status=Order.Status.PAID, sub_status=SubOrder.Status.PAID)
+    if kind == "order.paid":
+        order = _order(buyer, vendor_a)
+    with pytest.raises(ImproperlyConfigured, match=kind), transaction.atomic():
+        if kind == "order.paid":
+            order_move(order=order, to=Order.Status.PAID)
+        else:
+            order_event_record(order_id=order.pk, sub_order_id=order.sub_orders.get().pk, kind=kind)
+    order.refresh_from_db()
+    assert not OrderEvent.objects.filter(order=order).exists()
+    assert order.status == (Order.Status.PENDING_PAYMENT if kind == "order.paid" else Order.Status.PAID)
+
+
+def test_order_move_saves_the_callers_fields_even_without_a_move(buyer: Any, vendor_a: Any) -> None:
+    order = _order(buyer, vendor_a, status=Order.Status.PAID, sub_status=SubOrder.Status.PAID)
+    order.failure_code = "kept"
+    assert order_move(order=order, to=Order.Status.PAID, fields=["failure_code"]) is None
+    order.refresh_from_db()
+    assert order.failure_code == "kept"

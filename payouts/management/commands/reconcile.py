@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--platform-only", action="store_true",
                             help="ledger: skip connected accounts")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        # The old reconcile_gateway's flag: every mismatch now exits 1, so scripts that still pass
+        # it keep working.
+        parser.add_argument("--fail-on-mismatch", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("reconcilers")
