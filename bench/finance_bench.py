@@ -57,6 +57,10 @@ def seed_transfers(*, count: int, vendor: Any, buyer: Any, tag: str = TAG) -> di
             f"FROM {q(Order._meta.db_table)} t, generate_series(1, %s) g WHERE t.id = %s",
             [count - 1, order.pk],
         )
+        # Fresh statistics before joining the copies: with the planner still believing the tables
+        # hold a few rows, the joins below became nested loops over 100k × 100k rows (minutes of
+        # CPU) in some runs; ANALYZE sees this transaction's own rows.
+        cursor.execute(f"ANALYZE {q(Order._meta.db_table)}")
         cols, exprs = _columns(SubOrder, order_id="o.id")
         cursor.execute(
             f"INSERT INTO {q(SubOrder._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608 - our tables and tag
@@ -64,6 +68,7 @@ def seed_transfers(*, count: int, vendor: Any, buyer: Any, tag: str = TAG) -> di
             f"WHERE t.id = %s AND o.checkout_token LIKE %s AND o.id <> %s",
             [sub.pk, f"{tag}-%", order.pk],
         )
+        cursor.execute(f"ANALYZE {q(SubOrder._meta.db_table)}")
         cols, exprs = _columns(Transfer, sub_order_id="s.id", order_id="s.order_id",
                                idempotency_key=f"'{tag}:' || s.id",
                                stripe_transfer_id=f"'tr_{tag}_' || s.id")
