@@ -22,16 +22,21 @@ View = TypeVar("View", bound=Callable[..., HttpResponse])
 class Rate:
     amount: int
     seconds: int
+    per: str  # "user" (the account), "ip" (the client address) or "" (each of them)
 
 
-def rate_parse(text: str) -> Rate:
-    """`"10/min"`, `"5/h"`, `"100/30s"`: an amount per window."""
-    amount, _, period = text.partition("/")
-    digits = "".join(ch for ch in period if ch.isdigit())
-    unit = period[len(digits):]
-    if unit not in _UNITS:
-        raise ValueError(f"unknown rate period in {text!r}")
-    return Rate(int(amount), int(digits or 1) * _UNITS[unit])
+def rate_parse(text: str) -> list[Rate]:
+    """`"10/10m/user,50/10m/ip"`, `"120/m"`: amounts per window, for the account, the address,
+    or (no suffix) each of them; the units are s, m, h, d, optionally with a count (`10m`)."""
+    rates = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        amount, period, *per = part.split("/")
+        digits = "".join(ch for ch in period if ch.isdigit())
+        unit = period[len(digits):]
+        if unit not in _UNITS or per not in ([], ["user"], ["ip"]):
+            raise ValueError(f"unknown rate {part!r}")
+        rates.append(Rate(int(amount), int(digits or 1) * _UNITS[unit], per[0] if per else ""))
+    return rates
 
 
 def client_address(request: HttpRequest) -> str:
@@ -42,9 +47,11 @@ def client_address(request: HttpRequest) -> str:
     return str(get_adapter(request).get_client_ip(request))
 
 
-def _subjects(request: HttpRequest, user: Any) -> list[str]:
-    subjects = [f"ip:{client_address(request)}"]
-    if user is not None and user.is_authenticated:
+def _subjects(request: HttpRequest, user: Any, per: str) -> list[str]:
+    subjects = []
+    if per in ("", "ip"):
+        subjects.append(f"ip:{client_address(request)}")
+    if per in ("", "user") and user is not None and user.is_authenticated:
         subjects.append(f"user:{user.pk}")
     return subjects
 
@@ -55,23 +62,20 @@ def rate_limit_hit(request: HttpRequest, scope: str, *, user: Any = None) -> int
     `user`: the API's authenticated user (DRF's); pages pass none and use the session's."""
     if user is None:
         user = getattr(request, "user", None)
-    configured = settings.RATE_LIMITS.get(scope)
-    if not configured:
-        return None
-    rate = rate_parse(configured)
     retry_after = None
-    for subject in _subjects(request, user):
-        key = f"ratelimit:{scope}:{subject}"
-        # Fixed window: the first hit creates the counter with the window as its lifetime.
-        cache.add(key, 0, timeout=rate.seconds)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this hit opens a new window
-            cache.add(key, 1, timeout=rate.seconds)
-            count = 1
-        if count > rate.amount:
-            ttl = cache.ttl(key) if hasattr(cache, "ttl") else rate.seconds
-            retry_after = max(retry_after or 0, int(ttl or rate.seconds), 1)
+    for rate in rate_parse(settings.RATE_LIMITS.get(scope, "")):
+        for subject in _subjects(request, user, rate.per):
+            key = f"ratelimit:{scope}:{rate.amount}/{rate.seconds}:{subject}"
+            # Fixed window: the first hit creates the counter with the window as its lifetime.
+            cache.add(key, 0, timeout=rate.seconds)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr: this hit opens a new window
+                cache.add(key, 1, timeout=rate.seconds)
+                count = 1
+            if count > rate.amount:
+                ttl = cache.ttl(key) if hasattr(cache, "ttl") else rate.seconds
+                retry_after = max(retry_after or 0, int(ttl or rate.seconds), 1)
     return retry_after
 
 

@@ -212,12 +212,14 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
 }
-# The platform's own limits (common.ratelimit), per account and per client address, on every
-# host: "<amount>/<s|m|h|d, optionally with a count>". Never applied to webhooks.
+# The platform's own limits (common.ratelimit), on every host: "<amount>/<period>[/user|/ip]",
+# comma-separated; without a suffix the amount holds for the account and for the address each.
+# Addresses get more room than accounts: many buyers can share one (offices, mobile carriers).
+# Never applied to webhooks.
 RATE_LIMITS = {
-    "seller_application": env("RATE_LIMIT_SELLER_APPLICATION", default="5/h"),
-    "checkout": env("RATE_LIMIT_CHECKOUT", default="10/10m"),
-    "search": env("RATE_LIMIT_SEARCH", default="120/m"),
+    "seller_application": env("RATE_LIMIT_SELLER_APPLICATION", default="5/h/user,20/h/ip"),
+    "checkout": env("RATE_LIMIT_CHECKOUT", default="10/10m/user,60/10m/ip"),
+    "search": env("RATE_LIMIT_SEARCH", default="120/m/ip,240/m/user"),
 }
 # API tokens (django-rest-knox): hashed, expiring, one per device, revoked when the password or
 # the second factor changes (accounts.tokens).
