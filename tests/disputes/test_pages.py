@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from disputes import services
 from disputes.models import Claim, ClaimAttachment
-from tests.disputes.conftest import deliver_events
 from tests.factories.orders import sellable_variant, variant_stock
+from tests.support.stripe import deliver_events
 
 pytestmark = pytest.mark.django_db
 

@@ -7,14 +7,19 @@ from rest_framework.test import APIClient
 
 from fulfillment.models import VendorOrder
 from tests.factories import UserFactory
-from tests.factories.orders import sellable_variant
-from tests.orders.conftest import emulator, paid_order, shopper, webhooks  # noqa: F401
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
 
 
+# A paid order from the factory, its payment recorded without Stripe: nothing here moves money.
 @pytest.fixture
-def two_vendor_order(paid_order, vendor_a, vendor_b):  # noqa: F811 - the imported fixture
+def paid_order(shopper):
+    return paid_orders(shopper, payment="recorded")
+
+
+@pytest.fixture
+def two_vendor_order(paid_order, vendor_a, vendor_b):
     va = sellable_variant(vendor_a, stock=5, name="Alpha Secret Lamp")
     vb = sellable_variant(vendor_b, stock=5, name="Bravo Mug")
     return paid_order((vendor_a, va, 1), (vendor_b, vb, 1))

@@ -14,9 +14,23 @@ from fulfillment.models import VendorOrder
 from orders.models import Order, SubOrder
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
 from tests.factories import UserFactory
-from tests.factories.orders import sellable_variant, shipping_rate, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, shipping_rate, variant_stock
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
+
+
 HOST = "marketplace.localhost"
 
 

@@ -19,7 +19,7 @@ from orders.models import Order
 from payouts.models import CommissionRule
 from tests.factories import UserFactory
 from tests.factories.orders import sellable_variant, shipping_rate, variant_stock
-from tests.orders.conftest import ADDRESS_DE
+from tests.support.addresses import ADDRESS_DE
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,23 @@ from payouts import transfers as svc
 from payouts.errors import TransferReversalInvalid, TransferStateConflict
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
 from payouts.models import HoldPolicy, JournalEntry, Transfer, VendorPayoutPolicy
+from tests.factories.orders import paid_orders
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
+
 
 S = Transfer.Status
 
@@ -58,7 +72,7 @@ def test_paid_order_gets_one_transfer_per_vendor_and_immediate_ones_are_sent(two
 def test_unpaid_order_gets_no_transfer(shopper, vendor_a, emulator):
     from orders import services
     from tests.factories.orders import sellable_variant
-    from tests.payouts.conftest import ADDRESS_DE
+    from tests.support.addresses import ADDRESS_DE
 
     variant = sellable_variant(vendor_a, price=1200)
     cart = services.cart_for(user=shopper, create=True)
