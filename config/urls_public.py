@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include(disputes_urls.buyer_patterns)),
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("ops/", frontend_views.ops_home, name="ops-home"),
@@ -43,4 +44,5 @@ urlpatterns = [
 handler400 = "frontend.views.handler400"
 handler403 = "frontend.views.handler403"
 handler404 = "frontend.views.handler404"
+handler429 = "frontend.views.handler429"  # allauth's rate limits (allauth.core.ratelimit)
 handler500 = "frontend.views.handler500"

@@ -20,6 +20,7 @@ vendor_api_patterns = [
 
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
@@ -43,4 +44,5 @@ urlpatterns = [
 handler400 = "frontend.views.handler400"
 handler403 = "frontend.views.handler403"
 handler404 = "frontend.views.handler404"
+handler429 = "frontend.views.handler429"  # allauth's rate limits (allauth.core.ratelimit)
 handler500 = "frontend.views.handler500"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
 from common.money import format_money_localized
+from common.ratelimit import rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -119,6 +120,7 @@ def _shipping_choice(data: Any) -> dict[int, int | None]:
 
 
 @login_required
+@rate_limit("checkout", when=lambda request: not request.POST.get("refresh"))
 def checkout_page(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
     initial = {"checkout_token": secrets.token_urlsafe(24), "country": _country(request),

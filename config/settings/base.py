@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,7 +41,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_SHARED_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -148,9 +149,10 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        # Every key carries the schema of the request or task that wrote it.
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Every key carries the schema of the request or task that wrote it, except the security
+        # counters (sign-in limits, used 2FA codes, rate limits), which all hosts share.
+        "KEY_FUNCTION": "common.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "common.cache.reverse_key",
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }
 }
@@ -193,12 +195,50 @@ ACCOUNT_SESSION_REMEMBER = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PLATFORM_NAME
 PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=True)
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Load balancers and proxies in front of the web servers, each appending to X-Forwarded-For: the
+# client address every limit counts is the one the outermost trusted proxy saw. 0: REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth's limits (sign-in, 2FA codes, password reset, sign-up), shared by every host and by the
+# token endpoint. "login_failed": per address, and per account (email) for the lockout.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "reset_password": env("RATE_LIMIT_PASSWORD_RESET", default="20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "signup": env("RATE_LIMIT_SIGNUP", default="10/h/ip"),
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+# The platform's own limits (common.ratelimit), on every host: "<amount>/<period>[/user|/ip]",
+# comma-separated; without a suffix the amount holds for the account and for the address each.
+# Addresses get more room than accounts: many buyers can share one (offices, mobile carriers).
+# Never applied to webhooks.
+RATE_LIMITS = {
+    "seller_application": env("RATE_LIMIT_SELLER_APPLICATION", default="5/h/user,20/h/ip"),
+    "checkout": env("RATE_LIMIT_CHECKOUT", default="10/10m/user,60/10m/ip"),
+    "search": env("RATE_LIMIT_SEARCH", default="120/m/ip,240/m/user"),
+}
+# API tokens (django-rest-knox): hashed, expiring, one per device, revoked when the password or
+# the second factor changes (accounts.tokens).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
+# knox's own model is swapped for ours; its migrations would still create its unused table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients of the previous tokens already send
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+}
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

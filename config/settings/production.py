@@ -30,6 +30,9 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 PLATFORM_SCHEME = "https"
+# Behind the AWS load balancer (one proxy): without it every client would share its address in
+# the rate limits, and X-Forwarded-For would be ignored.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = logging_config(level=LOG_LEVEL, json_output=LOG_FORMAT == "json")  # noqa: F405

@@ -65,11 +65,13 @@ def test_api_tokens_for_two_factor_accounts_need_the_code(platform_client: Any) 
     admin = UserFactory(email="tok-admin@example.com", platform_role="admin")
     client = platform_client  # on the platform host (public tenant ensured)
     url = "/api/v1/auth/token/"
+    # Without the code, or with a wrong one, the answer is the one a wrong password gets, so it
+    # never tells that the password was right (tests/accounts/test_auth_abuse.py).
     missing = client.post(url, {"email": admin.email, "password": PASSWORD}, content_type="application/json")
-    assert missing.status_code == 401 and missing.json()["error"]["code"] == "mfa_code_required"
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "invalid_credentials"
     wrong = client.post(url, {"email": admin.email, "password": PASSWORD, "code": "123456"},
                         content_type="application/json")
-    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "mfa_code_invalid"
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
     ok = client.post(url, {"email": admin.email, "password": PASSWORD, "code": totp_code(admin)},
                      content_type="application/json")
     assert ok.status_code == 200 and ok.json()["token"]

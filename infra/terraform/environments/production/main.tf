@@ -153,6 +153,8 @@ module "ecs" {
     AWS_S3_REGION_NAME      = var.region
     AWS_S3_CUSTOM_DOMAIN    = module.cloudfront.cdn_domain
     DEFAULT_FROM_EMAIL      = "no-reply@${var.domain}"
+    # The ALB is the one proxy in front of the web tasks: client addresses for rate limits.
+    TRUSTED_PROXY_COUNT     = "1"
   }
 
   secret_arns = merge(
