@@ -101,3 +101,32 @@ def test_an_admin_without_two_factor_sees_no_one_elses_applications(platform_cli
     # With two-factor set up, the same admin sees the review queue.
     full = client_for("marketplace.localhost", UserFactory(email="full-admin@example.com", platform_role="admin"))
     assert full.get(f"/api/v1/applications/{application.pk}/").status_code == 200
+
+
+def test_every_admin_only_check_needs_two_factor_when_required(settings: Any, vendor_a: Any) -> None:
+    """Each platform-admin decision in accounts.roles is refused to an admin signed in with a
+    password alone; the console still sends such an admin to set two-factor up (not a 403)."""
+    from accounts import roles
+    from vendors.models import VendorApplication
+
+    settings.PLATFORM_STAFF_REQUIRE_MFA = True
+    bare = UserFactory(email="bare-roles@example.com", platform_role="admin", totp=False)
+    full = UserFactory(email="full-roles@example.com", platform_role="admin")
+    application = VendorApplication(applicant_id=UserFactory().pk, business_name="X", slug="x")
+    assert not roles.can_review_applications(bare)
+    assert not roles.can_download_application_document(bare, application)
+    assert not roles.can_retry_onboarding(bare, vendor_a)
+    assert roles.can_review_applications(full)
+    assert roles.can_download_application_document(full, application)
+    assert roles.can_retry_onboarding(full, vendor_a)
+    settings.PLATFORM_STAFF_REQUIRE_MFA = False
+    assert roles.can_review_applications(bare) and roles.can_retry_onboarding(bare, vendor_a)
+
+
+def test_an_admin_without_two_factor_is_still_sent_to_set_it_up_from_review_pages(
+    settings: Any, client_for: Any
+) -> None:
+    settings.PLATFORM_STAFF_REQUIRE_MFA = True
+    bare = UserFactory(email="bare-review@example.com", platform_role="admin", totp=False)
+    page = client_for(HOST, bare).get("/ops/applications/")
+    assert page.status_code == 302 and page["Location"] == "/accounts/2fa/totp/activate/"
