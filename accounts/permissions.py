@@ -63,6 +63,7 @@ def vendor_permission(minimum: str = VendorRole.STAFF) -> type[BasePermission]:
 IsVendorStaff = vendor_permission(VendorRole.STAFF)
 IsVendorManager = vendor_permission(VendorRole.MANAGER)
 IsVendorOwner = vendor_permission(VendorRole.OWNER)
+CanIssueRefunds = vendor_permission(roles.REFUNDS_MINIMUM_ROLE)
 
 ViewFunc = Callable[..., HttpResponse]
 

@@ -100,6 +100,15 @@ def can_see_vendor_money(user: Any, vendor: Vendor | None) -> bool:
     return has_vendor_role(user, vendor, VendorRole.MANAGER)
 
 
+# Accepting a claim, marking a return received and cancelling order lines refund the buyer: they
+# move money, so they need the role that may see money (staff pick, pack and ship).
+REFUNDS_MINIMUM_ROLE = VendorRole.MANAGER
+
+
+def can_issue_refunds(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, REFUNDS_MINIMUM_ROLE)
+
+
 # --- onboarding (vendors app) -----------------------------------------------------------------
 
 
