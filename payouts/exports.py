@@ -303,8 +303,9 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
 # writing and storing
 # ---------------------------------------------------------------------------------------------
 def _exports_bucket() -> str:
-    """The exports bucket (expiring objects), else the private one, else the media one; "" for local files."""
-    return settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME
+    from common.storage import exports_bucket
+
+    return exports_bucket()
 
 
 def export_storage() -> Storage:
