@@ -85,6 +85,7 @@ TENANT_BASE_SCHEMA = env("TENANT_BASE_SCHEMA", default="tenant_template")
 TENANT_CREATION_FAKES_MIGRATIONS = bool(TENANT_BASE_SCHEMA)
 
 MIDDLEWARE = [
+    "common.middleware.RequestBodyLimitMiddleware",
     "common.middleware.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.UserLanguageMiddleware",
+    "accounts.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -193,6 +195,8 @@ ACCOUNT_SESSION_REMEMBER = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PLATFORM_NAME
 PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=True)
+# Staff sessions end this long after sign-in (others keep allauth's two weeks): accounts.staff_sessions.
+PLATFORM_STAFF_SESSION_SECONDS = env.int("PLATFORM_STAFF_SESSION_SECONDS", default=12 * 3600)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -214,6 +218,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Marketplace, vendor and operations API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint: signed-in users only (token or session), on every host;
+    # open in local development (config.settings.local).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -270,6 +277,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Whole request bodies: the largest allowed upload (a claim's five 5 MB attachments; a 20 MB
+# catalog CSV) plus 1 MB for the form; larger declared bodies get 413 before being read
+# (common.middleware.RequestBodyLimitMiddleware).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=26 * 1024 * 1024)
 
 # --- operations ------------------------------------------------------------------------------
 CLOUDWATCH_METRICS_NAMESPACE = env("CLOUDWATCH_METRICS_NAMESPACE", default="")
