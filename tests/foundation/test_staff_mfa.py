@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
 
 from tests.factories.accounts import PASSWORD, UserFactory, totp_code
 
@@ -23,6 +25,7 @@ def _sign_in(client: Any, email: str) -> Any:
 
 def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform_client: Any) -> None:
     admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)
+    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     client = platform_client  # on the platform host (public tenant ensured)
     assert _sign_in(client, admin.email).status_code == 302
     console = client.get("/ops/applications/", HTTP_HOST=HOST)
@@ -31,11 +34,15 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform
     api = client.get("/api/v1/ops/commission-rules/", HTTP_HOST=HOST)
     assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_required"
 
-    # Set-up asks for the password again (a stolen session cannot add its own authenticator),
-    # then shows the secret and its QR code; a code from the app activates it.
+    # Set-up first asks for a code sent to the account's verified address (the password alone
+    # cannot add an authenticator: ADR 0044), then shows the secret and its QR code; a code from
+    # the app activates it.
     confirm = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST)
-    assert confirm.status_code == 302 and confirm["Location"].startswith("/accounts/reauthenticate/")
-    assert client.post(confirm["Location"], {"password": PASSWORD}, HTTP_HOST=HOST).status_code == 302
+    assert confirm.status_code == 302 and confirm["Location"].startswith("/accounts/reauthenticate/code/")
+    sent = client.post(confirm["Location"], {"recipient": admin.email}, HTTP_HOST=HOST)
+    emailed = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M)
+    assert sent.status_code == 302 and emailed
+    assert client.post(sent["Location"], {"code": emailed.group(1)}, HTTP_HOST=HOST).status_code == 302
     page = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST).content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]{32})"', page)
     assert secret and "data:image/svg+xml;base64," in page
