@@ -48,6 +48,7 @@ THIRD_PARTY_SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_countries",
+    "csp",
 ]
 LOCAL_SHARED_APPS = [
     "common",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -347,6 +349,36 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, fonts, frames and connections from this host
+# only, no inline scripts or event handlers (behaviour lives in frontend/static/js/). Styles allow
+# 'unsafe-inline' for the style attributes of a few templates and htmx's indicator style.
+# Images may also come from the media CDN or bucket, and be data: URIs (the 2FA QR code,
+# Bootstrap's form icons). No form-action: checkout posts, then redirects to Stripe's page.
+# Pages carry no payment form of Stripe's (checkout redirects), so no Stripe.js origin.
+def _media_origins() -> list[str]:
+    if MEDIA_CDN_DOMAIN:
+        return [f"https://{MEDIA_CDN_DOMAIN}"]
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if AWS_S3_ENDPOINT_URL:
+        return [AWS_S3_ENDPOINT_URL.rstrip("/")]
+    return [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_media_origins()],
+        "worker-src": ["'self'", "blob:"],  # Redoc (the API docs) runs its search in a blob worker
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -63,13 +63,24 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _csp_violations(page: Any) -> list[str]:
+    """Console reports of anything the Content-Security-Policy refused (an inline script or
+    handler, a foreign origin): a journey that triggers one fails."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return violations
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = _csp_violations(page)
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture
@@ -80,8 +91,10 @@ def mobile_page(browser: Any) -> Iterator[Any]:
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = _csp_violations(page)
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture
