@@ -263,6 +263,12 @@ def _pay(payload: dict[str, Any]) -> dict[str, Any]:
     from orders.webhook_handlers import payment_intent_succeeded
 
     services.payment._after_paid = lambda order_id: None  # type: ignore[assignment]  # this process only
+    # The vendors' copies are queued by fulfilment's after-commit subscriber: left out too (the
+    # ledger posting, a subscriber in the payment's transaction, stays).
+    from orders import events
+
+    events._SUBSCRIBERS["order.paid"] = [(fn, later) for fn, later in events.subscribers_for("order.paid")
+                                         if not later]
     order_ids = list(payload["order_ids"])
     done: list[int] = []
     errors: list[str] = []

@@ -22,7 +22,10 @@ from common.exceptions import ApplicationError, NotFound
 from common.money import MoneyError, parse_amount
 from disputes import selectors, services
 from disputes.models import ChargebackEvidence, Claim, ClaimAttachment, ClaimMessage
-from orders.models import Order
+from orders.models import Order, OrderEvent
+from orders.timeline import order_timeline
+from payouts.models import Transfer
+from payouts.selectors import transfer_timeline
 
 PAGE_SIZE = 25
 
@@ -329,8 +332,17 @@ def ops_claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ops_context(claim: Claim, **extra: Any) -> dict[str, Any]:
+    # Ops see the order's whole history: every event of the order and its parts, and the moves
+    # of this vendor part's transfer.
+    timeline = sorted(
+        order_timeline(order_id=claim.order_id, audience=OrderEvent.Audience.STAFF)
+        + transfer_timeline(transfer_ids=list(Transfer.objects.filter(sub_order_id=claim.sub_order_id)
+                                              .values_list("pk", flat=True))),
+        key=lambda entry: entry.at,
+    )
     return {"claim": claim, "viewer": "admin", "history": selectors.party_history(claim=claim),
-            "refundable": services.claim_refundable(claim), "liabilities": Claim.Liability.choices, **extra}
+            "refundable": services.claim_refundable(claim), "liabilities": Claim.Liability.choices,
+            "timeline": timeline, **extra}
 
 
 @ops_required(roles.is_platform_admin)

@@ -17,3 +17,7 @@ class VendorOrderNotFound(NotFound):
 
 class VendorOrderClosed(Conflict):
     code = "vendor_order_closed"
+
+
+class VendorOrderStateConflict(Conflict):
+    code = "vendor_order_state_conflict"

@@ -119,3 +119,28 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of line {self.line_id}"
+
+
+class VendorOrderEvent(models.Model):
+    """One step in the vendor's own history of an order (append-only, in the vendor's schema).
+
+    The actor is an id and an email, not a key: users live in the public schema."""
+
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    # buyer, vendor, staff or system (as orders.OrderEvent.ActorKind).
+    actor_kind = models.CharField(max_length=8)
+    reason = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["vendor_order", "created_at"], name="vendororderevent_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on vendor order {self.vendor_order_id}"

@@ -7,8 +7,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from fulfillment.models import VendorOrder
+from fulfillment.models import VendorOrder, VendorOrderEvent
 from fulfillment.services import VendorOrderNotFound
+from orders.models import OrderEvent
+from orders.timeline import TimelineEntry, order_timeline
 
 STATUS_FILTERS = {"new", "partially_shipped", "shipped", "cancelled"}
 
@@ -25,3 +27,33 @@ def vendor_order_detail(*, vendor_order_id: Any) -> VendorOrder:
         return VendorOrder.objects.prefetch_related("lines", "shipments__lines__line").get(pk=int(vendor_order_id))
     except (VendorOrder.DoesNotExist, TypeError, ValueError):
         raise VendorOrderNotFound(_("Order not found.")) from None
+
+
+def _vendor_text(event: VendorOrderEvent) -> str:
+    if event.kind == "vendor_order.received":
+        return _("Order received")
+    if event.kind == "vendor_order.shipment":
+        return _("Shipment recorded: %(carrier)s %(tracking)s") % {
+            "carrier": event.data.get("carrier", ""), "tracking": event.data.get("tracking_number", "")}
+    status = event.to_status
+    label = VendorOrder.Status(status).label if status in VendorOrder.Status.values else status
+    return _("Status: %(status)s") % {"status": label}
+
+
+def _vendor_actor(event: VendorOrderEvent) -> str:
+    kind = event.actor_kind
+    label = str(OrderEvent.ActorKind(kind).label) if kind in OrderEvent.ActorKind.values else kind
+    return f"{label} ({event.actor_email})" if event.actor_email else label
+
+
+def vendor_order_timeline(*, vendor_order: VendorOrder) -> list[TimelineEntry]:
+    """The vendor's own history of this order (its schema) and its part of the public order's
+    events (this sub-order only: never the order's other vendors), oldest first."""
+    own = [
+        TimelineEntry(event.created_at, _vendor_text(event), event.kind, actor=_vendor_actor(event),
+                      reason=event.reason)
+        for event in VendorOrderEvent.objects.filter(vendor_order=vendor_order).order_by("created_at", "id")
+    ]
+    public = order_timeline(order_id=vendor_order.order_id, audience=OrderEvent.Audience.VENDOR,
+                            sub_order_id=vendor_order.sub_order_id)
+    return sorted(own + public, key=lambda entry: entry.at)

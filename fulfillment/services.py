@@ -19,7 +19,9 @@ from fulfillment.errors import (
     VendorOrderClosed,
     VendorOrderNotFound,
 )
+from fulfillment.events import vendor_order_event_record, vendor_order_move
 from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
+from orders.events import actor_of, order_event_record
 
 
 def _current_schema() -> str:
@@ -34,16 +36,16 @@ def _sync_soon(sub_order_id: int, *, release_transfer: bool = False) -> None:
 
     # Queued from the public side: the task reads the vendor schema of that sub-order only.
     def queue() -> None:
+        from celery import chain, signature
         from django_tenants.utils import schema_context
 
         with schema_context("public"):
             if release_transfer:
-                from celery import chain
-
-                from payouts.tasks import transfer_release_for_sub_order
-
                 # In order: the release reads the sub-order's shipped state that the sync writes.
-                chain(sub_order_sync.si(sub_order_id), transfer_release_for_sub_order.si(sub_order_id)).delay()
+                # Payouts' task by name: fulfillment comes before payouts (docs/adr/0041).
+                release = signature("payouts.tasks.transfer_release_for_sub_order", args=(sub_order_id,),
+                                    immutable=True)
+                chain(sub_order_sync.si(sub_order_id), release).delay()
             else:
                 sub_order_sync.delay(sub_order_id)
 
@@ -92,6 +94,7 @@ def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
         )
         for line in sub.lines.all()
     )
+    vendor_order_event_record(vendor_order=copy, kind="vendor_order.received", to_status=copy.status)
     return copy, True
 
 
@@ -113,7 +116,10 @@ def _locked(vendor_order_id: Any) -> VendorOrder:
     return VendorOrder.objects.select_for_update().get(pk=pk)
 
 
-def _status_recompute(vendor_order: VendorOrder) -> None:
+def _status_recompute(vendor_order: VendorOrder, *, user: Any = None, actor_kind: str = "system",
+                      data: dict[str, Any] | None = None) -> bool:
+    """Derive the status from the lines and move there (refunded amount saved either way);
+    True when the status moved."""
     lines = list(vendor_order.lines.all())
     quantity = sum(line.quantity for line in lines)
     shipped = sum(line.shipped_quantity for line in lines)
@@ -126,8 +132,9 @@ def _status_recompute(vendor_order: VendorOrder) -> None:
         status = VendorOrder.Status.PARTIALLY_SHIPPED
     else:
         status = VendorOrder.Status.NEW
-    vendor_order.status = status
-    vendor_order.save(update_fields=["status", "refunded_amount", "updated_at"])
+    event = vendor_order_move(vendor_order=vendor_order, to=status, user=user, actor_kind=actor_kind, data=data,
+                              fields=["refunded_amount"])
+    return event is not None
 
 
 @transaction.atomic
@@ -174,7 +181,10 @@ def vendor_order_ship(
     for line_id, quantity in wanted.items():
         ShipmentLine.objects.create(shipment=shipment, line_id=line_id, quantity=quantity)
         VendorOrderLine.objects.filter(pk=line_id).update(shipped_quantity=F("shipped_quantity") + quantity)
-    _status_recompute(vendor_order)
+    data = {"shipment_id": shipment.pk, "carrier": carrier, "tracking_number": tracking_number}
+    if not _status_recompute(vendor_order, user=user, actor_kind="vendor", data=data):
+        vendor_order_event_record(vendor_order=vendor_order, kind="vendor_order.shipment", user=user,
+                                  actor_kind="vendor", data=data)
     _sync_soon(vendor_order.sub_order_id, release_transfer=vendor_order.status == VendorOrder.Status.SHIPPED)
     return shipment
 
@@ -184,12 +194,25 @@ def refund_for_units(*, charge: int, quantity: int, units: int) -> int:
     return charge if units >= quantity else charge * units // quantity
 
 
+def _refund_recorded(*, vendor_order: VendorOrder, vendor_id: int, refund_id: str, amount: int, commission: int,
+                     refund_commission: bool, user: Any, by: str, reason: str) -> None:
+    """A refund of part of the vendor's order, as an order event. Payouts hears it: in this
+    transaction it posts the refund to the ledger (the vendor's payable gives back `amount` less
+    `commission`, the platform its commission); after commit it takes the vendor's part back
+    from its transfer (docs/adr/0041)."""
+    order_event_record(
+        order_id=vendor_order.order_id, sub_order_id=vendor_order.sub_order_id, kind="sub_order.refund",
+        actor=actor_of(user, by), reason=reason,
+        data={"refund_id": refund_id, "amount": amount, "commission": commission, "currency": vendor_order.currency,
+              "vendor_id": vendor_id, "refund_commission": refund_commission, "vendor_part": amount - commission},
+    )
+
+
 def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: int, amount: int,
-                   units_price: int, refund_id: str) -> int:
+                   units_price: int, refund_id: str, user: Any = None, by: str = "vendor") -> int:
     """The vendor could not ship: the buyer is refunded from the vendor's payable, and the
     platform gives back its commission on those units (policy: the buyer's loss is nobody's fee)."""
     from orders.models import OrderLine
-    from payouts.ledger.postings import post_refund
 
     public_line = OrderLine.objects.select_related("vendor__store").get(pk=line.order_line_id)
     if public_line.vendor.store is None or public_line.vendor.store.schema_name != _current_schema():
@@ -204,23 +227,10 @@ def _ledger_refund(*, vendor_order: VendorOrder, line: VendorOrderLine, units: i
     if amount < units_price:
         commission = commission * amount // units_price
     commission = min(amount, commission)
-    post_refund(
-        order_id=vendor_order.order_id, refund_id=refund_id, currency=vendor_order.currency,
-        vendor_shares=[(public_line.vendor_id, amount, commission)], refund_commission=True,
-        key=f"refund:{refund_id}",
-    )
+    _refund_recorded(vendor_order=vendor_order, vendor_id=public_line.vendor_id, refund_id=refund_id, amount=amount,
+                     commission=commission, refund_commission=True, user=user, by=by,
+                     reason=f"{units} × {line.sku} cancelled by the {by}")
     return commission
-
-
-def _vendor_part_recover_soon(*, sub_order_id: int, amount: int, refund_id: str) -> None:
-    """After commit: take the vendor's part of the refund back from its transfer (retried task)."""
-    if amount <= 0:
-        return
-    from fulfillment.tasks import cancelled_units_recover
-
-    transaction.on_commit(
-        lambda: cancelled_units_recover.delay(sub_order_id, amount, refund_id)
-    )
 
 
 @transaction.atomic
@@ -259,12 +269,9 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
             metadata={"order_id": vendor_order.order_id, "order_line_id": line.order_line_id,
                       "sub_order_id": vendor_order.sub_order_id},
         )
-        vendor_part = amount - _ledger_refund(
+        _ledger_refund(
             vendor_order=vendor_order, line=line, units=units, amount=amount, units_price=units_price,
-            refund_id=refund.id,
-        )
-        _vendor_part_recover_soon(
-            sub_order_id=vendor_order.sub_order_id, amount=vendor_part, refund_id=refund.id
+            refund_id=refund.id, user=user, by=by,
         )
     line.cancelled_quantity += units
     line.refunded_amount += amount
@@ -273,7 +280,8 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
     stock_release(lines=[(line.variant_id, units)],
                   note=f"order {vendor_order.order_number}: {units} cancelled by the {by}",
                   user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "")
-    _status_recompute(vendor_order)
+    _status_recompute(vendor_order, user=user, actor_kind=by,
+                      data={"line_id": line.pk, "sku": line.sku, "units": units, "refunded": amount})
     _sync_soon(vendor_order.sub_order_id)
     return line
 
@@ -286,7 +294,6 @@ def vendor_order_cancel_all(*, vendor_order_id: Any, user: Any = None, by: str =
     recorded at the same moment either comes first (and this refuses) or waits."""
     from orders.models import SubOrder
     from payments import gateway
-    from payouts.ledger.postings import post_refund
 
     vendor_order = _locked(vendor_order_id)
     lines = list(vendor_order.lines.select_for_update().order_by("pk"))
@@ -309,9 +316,9 @@ def vendor_order_cancel_all(*, vendor_order_id: Any, user: Any = None, by: str =
         )
         vendor_id = SubOrder.objects.values_list("vendor_id", flat=True).get(pk=vendor_order.sub_order_id)
         # Shipping carries no commission: the vendor's payable gives it all back.
-        post_refund(order_id=vendor_order.order_id, refund_id=refund.id, currency=vendor_order.currency,
-                    vendor_shares=[(vendor_id, shipping, 0)], refund_commission=False, key=f"refund:{refund.id}")
-        _vendor_part_recover_soon(sub_order_id=vendor_order.sub_order_id, amount=shipping, refund_id=refund.id)
+        _refund_recorded(vendor_order=vendor_order, vendor_id=vendor_id, refund_id=refund.id, amount=shipping,
+                         commission=0, refund_commission=False, user=user, by=by,
+                         reason=f"shipping of an order cancelled by the {by}")
         vendor_order.refunded_amount += shipping
         vendor_order.save(update_fields=["refunded_amount", "updated_at"])
     return vendor_order

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from payouts.errors import TRANSFER_REVERSAL_TRANSIENT, TransferNotFound
+from common.exceptions import ApplicationError
+from payments.errors import GatewayUnavailable
 from vendors.selectors import Audience, vendor_audience_emails
 
 
@@ -69,19 +70,28 @@ def vendor_order_copies_pending() -> int:
     return len(ids)
 
 
+class TransferNotReady(Exception):
+    """payouts' transfer is being sent or not created yet: worth retrying (payouts comes after
+    fulfilment, so its errors are recognised by their stable codes, not imported)."""
+
+
 @shared_task(
-    autoretry_for=(*TRANSFER_REVERSAL_TRANSIENT, TransferNotFound), retry_backoff=30,
+    autoretry_for=(TransferNotReady, GatewayUnavailable, OperationalError, InterfaceError), retry_backoff=30,
     retry_backoff_max=600, retry_jitter=True, max_retries=8, acks_late=True,
 )
 def cancelled_units_recover(sub_order_id: int, amount: int, refund_id: str) -> int:
     """The vendor refunded units it could not ship: reduce (or reverse) its transfer by its part.
 
-    Idempotent by the refund id; retried while the transfer is being sent or not created yet.
+    Payouts now queues its own task when it hears the refund event (docs/adr/0041); this one stays
+    for messages queued before that and runs payouts' task by name (fulfillment comes before
+    payouts). Idempotent by the refund id; retried while the transfer is being sent or not created.
     """
-    from payouts.transfers import transfer_reverse_for_sub_order
+    from celery import current_app
 
-    transfer = transfer_reverse_for_sub_order(
-        sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
-        reason="units cancelled by the vendor",
-    )
-    return transfer.pk
+    recover = current_app.tasks["payouts.tasks.transfer_recover_refund"]
+    try:
+        return int(recover.run(sub_order_id, amount, refund_id))
+    except ApplicationError as exc:
+        if exc.code in ("transfer_not_found", "transfer_state_conflict"):
+            raise TransferNotReady(str(exc)) from exc
+        raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +25,11 @@ def _order_or_404(vendor_order_id: int) -> VendorOrder:
         raise Http404 from exc
 
 
+def _detail(vendor_order: VendorOrder, **extra: Any) -> dict[str, Any]:
+    return {"vendor_order": vendor_order, "timeline": selectors.vendor_order_timeline(vendor_order=vendor_order),
+            **extra}
+
+
 @vendor_member_required()
 def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -33,7 +40,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @vendor_member_required()
 def order_detail(request: HttpRequest, vendor_order_id: int) -> HttpResponse:
-    return render(request, "fulfillment/order_detail.html", {"vendor_order": _order_or_404(vendor_order_id)})
+    return render(request, "fulfillment/order_detail.html", _detail(_order_or_404(vendor_order_id)))
 
 
 @vendor_member_required()
@@ -48,10 +55,9 @@ def order_ship(request: HttpRequest, vendor_order_id: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         errors = [error for field_errors in (exc.fields or {}).values() for error in field_errors]
-        return render(request, "fulfillment/order_detail.html", {
-            "vendor_order": _order_or_404(vendor_order_id), "ship_error": exc.message, "ship_errors": errors,
-            "form_data": request.POST,
-        }, status=422)
+        return render(request, "fulfillment/order_detail.html", _detail(
+            _order_or_404(vendor_order_id), ship_error=exc.message, ship_errors=errors, form_data=request.POST,
+        ), status=422)
     messages.success(request, _("Shipment recorded; the buyer sees the tracking number."))
     return redirect("fulfillment-order-detail", vendor_order_id=vendor_order.pk)
 
@@ -66,8 +72,8 @@ def order_line_cancel(request: HttpRequest, vendor_order_id: int, line_id: int) 
     except services.VendorOrderNotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
-        return render(request, "fulfillment/order_detail.html", {
-            "vendor_order": _order_or_404(vendor_order_id), "cancel_error": exc.message,
-        }, status=422)
+        return render(request, "fulfillment/order_detail.html", _detail(
+            _order_or_404(vendor_order_id), cancel_error=exc.message,
+        ), status=422)
     messages.success(request, _("Cancelled and refunded; the stock is back."))
     return redirect("fulfillment-order-detail", vendor_order_id=vendor_order.pk)

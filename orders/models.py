@@ -284,3 +284,53 @@ class OrderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.shipped_quantity - self.cancelled_quantity
+
+
+class OrderEvent(models.Model):
+    """One step in an order's history: a status move of the order or of one vendor's part, or a
+    money step on it (a refund). Append-only: rows are written once by `orders.events` and never
+    updated; the buyer sees the `buyer` audience, the vendor that and `vendor`, ops everything."""
+
+    class ActorKind(models.TextChoices):
+        BUYER = "buyer", _("Buyer")
+        VENDOR = "vendor", _("Vendor")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+        WEBHOOK = "webhook", _("Payment provider")
+
+    class Audience(models.TextChoices):
+        BUYER = "buyer", _("Everyone on the order")
+        VENDOR = "vendor", _("Vendor and staff")
+        STAFF = "staff", _("Staff only")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    sub_order = models.ForeignKey(SubOrder, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    # "order.paid", "sub_order.fulfilled", "sub_order.refund"…: what subscribers listen to.
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
+    audience = models.CharField(max_length=8, choices=Audience.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="orderevent_order_time_idx"),
+            models.Index(fields=["sub_order", "created_at"], name="orderevent_sub_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor_kind__in=["buyer", "vendor", "staff", "system", "webhook"]),
+                name="orderevent_actor_kind_valid",
+            ),
+            models.CheckConstraint(condition=Q(audience__in=["buyer", "vendor", "staff"]),
+                                   name="orderevent_audience_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on order {self.order_id}"

@@ -23,8 +23,9 @@ from orders import selectors, services
 from orders.addresses import address_validate
 from orders.errors import OrderNotFound
 from orders.forms import CheckoutForm
-from orders.models import Cart, Order
+from orders.models import Cart, Order, OrderEvent
 from orders.signals import SESSION_CART_KEY
+from orders.timeline import order_timeline
 from payments.errors import GatewayError
 
 DEFAULT_COUNTRY = "DE"
@@ -204,7 +205,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_or_404(request, order_id)
-    return render(request, "orders/order_detail.html", {"order": order})
+    timeline = order_timeline(order_id=order.pk, audience=OrderEvent.Audience.BUYER)
+    return render(request, "orders/order_detail.html", {"order": order, "timeline": timeline})
 
 
 def _to_payment(request: HttpRequest, order: Order) -> HttpResponse:

@@ -87,4 +87,4 @@ class TransferRetryApi(APIView):
 
     @extend_schema(request=None, responses=TransferSerializer, operation_id="ops_transfers_retry")
     def post(self, request: Request, transfer_id: int) -> Response:
-        return Response(TransferSerializer(transfers.transfer_retry(transfer_id=transfer_id)).data)
+        return Response(TransferSerializer(transfers.transfer_retry(transfer_id=transfer_id, user=request.user)).data)

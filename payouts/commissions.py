@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,8 +11,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.money import MoneyError, allocate, percentage_of, validate_currency
+from orders.pricing import CommissionFn, PricedLine, fallback_commission
 from payouts.errors import CommissionInputInvalid, CommissionRuleMissing
 from payouts.models import CommissionRule
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,3 +206,76 @@ def commission_for_vendor_order(
         )
         for quote, amount in zip(quotes, amounts, strict=True)
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# at checkout: registered as orders' commission source (PayoutsConfig.ready; docs/adr/0041)
+# ---------------------------------------------------------------------------------------------
+def _category_chains(category_ids: set[int]) -> dict[int, list[int]]:
+    """Each category's ancestors, nearest first (the platform taxonomy is shallow)."""
+    from marketplace.models import Category
+
+    parents: dict[int, int | None] = {}
+    wanted = {pk for pk in category_ids if pk}
+    while wanted:
+        rows = dict(Category.objects.filter(pk__in=wanted).values_list("pk", "parent_id"))
+        parents.update(rows)
+        wanted = {parent for parent in rows.values() if parent and parent not in parents}
+    chains: dict[int, list[int]] = {}
+    for pk in category_ids:
+        chain, current = [], parents.get(pk)
+        while current and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        chains[pk] = chain
+    return chains
+
+
+def cart_commission(category_ids: set[int] | None = None, vendor_ids: set[int] | None = None) -> CommissionFn:
+    """The commission rules per vendor sub-order of one cart (the flat fallback rate where a vendor
+    has no rule).
+
+    With the cart's `category_ids` and `vendor_ids`, the category chains and the candidate rules
+    are read once per cart (one query each) rather than once per vendor.
+    """
+    known: dict[int, list[int]] = {}
+    cart_categories = {pk for pk in category_ids or () if pk}
+    at = timezone.now()
+    cart_rules: dict[str, dict[RuleKey, CommissionRule]] = {}
+
+    def chains_for(wanted: set[int]) -> dict[int, list[int]]:
+        # The first call reads the whole cart's chains; later ones only what is still unknown.
+        missing = (wanted | cart_categories) - known.keys()
+        if missing:
+            known.update(_category_chains(missing))
+        return known
+
+    def rules_for(vendor_id: int, currency: str) -> dict[RuleKey, CommissionRule] | None:
+        if not vendor_ids or vendor_id not in vendor_ids:
+            return None
+        if currency not in cart_rules:
+            chains = chains_for(cart_categories)
+            categories = set(chains) | {pk for chain in chains.values() for pk in chain}
+            cart_rules[currency] = rules_for_cart(vendor_ids=sorted(vendor_ids), category_ids=sorted(categories),
+                                                  currency=currency, at=at)
+        return cart_rules[currency]
+
+    def commission(vendor_id: int, lines: list[PricedLine], currency: str) -> list[tuple[int | None, int]]:
+        chains = chains_for({line.source.category_id for line in lines if line.source.category_id})
+        inputs = [
+            OrderLineInput(
+                category_id=line.source.category_id,
+                category_ancestor_ids=chains.get(line.source.category_id or 0, []),
+                unit_amount=line.source.unit_price, quantity=line.source.quantity,
+            )
+            for line in lines
+        ]
+        try:
+            quotes = commission_for_vendor_order(vendor_id=vendor_id, currency=currency, lines=inputs, at=at,
+                                                 rules=rules_for(vendor_id, currency))
+        except CommissionRuleMissing:
+            logger.warning("no commission rule for vendor %s in %s: flat fallback rate", vendor_id, currency)
+            return fallback_commission(vendor_id, lines, currency)
+        return [(quote.rule_id, quote.amount) for quote in quotes]
+
+    return commission

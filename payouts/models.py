@@ -384,6 +384,28 @@ class Transfer(TimeStampedModel):
         return self.idempotency_key
 
 
+class TransferEvent(models.Model):
+    """One status move of a transfer (append-only): from, to, why, who; ops read it as a timeline."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=24)
+    to_status = models.CharField(max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    # staff (finance's retry) or system (the beat, a claim, a refund).
+    actor_kind = models.CharField(max_length=8, default="system")
+    reason = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["transfer", "created_at"], name="transferevent_time_idx")]
+
+    def __str__(self) -> str:
+        return f"transfer {self.transfer_id}: {self.from_status} → {self.to_status}"
+
+
 class TransferReversal(models.Model):
     """One reduction of a transfer (refund, claim, chargeback), once per caller's key."""
 

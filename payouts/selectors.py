@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from payouts.models import CommissionRule
+from orders.timeline import TimelineEntry
+from payouts.models import CommissionRule, Transfer, TransferEvent
 
 
 def commission_rules_list(
@@ -102,3 +104,17 @@ def vendor_statement_months(*, vendor_id: int) -> list[Any]:
         .annotate(month=TruncMonth("order__paid_at")).values_list("month", flat=True)
         .distinct().order_by("-month")[:36]
     )
+
+
+def transfer_timeline(*, transfer_ids: list[int]) -> list[TimelineEntry]:
+    """The status moves of these transfers, for staff, oldest first."""
+    entries = []
+    events = TransferEvent.objects.filter(transfer_id__in=transfer_ids).select_related("actor", "transfer__vendor")
+    for event in events.order_by("created_at", "id"):
+        before = Transfer.Status(event.from_status).label if event.from_status else _("created")
+        move = _("Transfer to %(vendor)s: %(from)s → %(to)s") % {
+            "vendor": event.transfer.vendor.name, "from": before, "to": Transfer.Status(event.to_status).label}
+        actor = event.actor.email if event.actor is not None else event.actor_kind
+        entries.append(TimelineEntry(event.created_at, move, f"transfer.{event.to_status}", actor=actor,
+                                     reason=event.reason))
+    return entries

@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from payouts import transfers
+from payouts.errors import TRANSFER_REVERSAL_TRANSIENT, TransferNotFound
 from payouts.models import Transfer
 
 
@@ -36,6 +37,21 @@ def transfer_release_for_sub_order(sub_order_id: int) -> str:
     if the policy makes it due. Idempotent; the beat below stays the safety net."""
     transfer = transfers.transfer_release_for_sub_order(sub_order_id=sub_order_id)
     return transfer.status if transfer is not None else "missing"
+
+
+@shared_task(
+    autoretry_for=(*TRANSFER_REVERSAL_TRANSIENT, TransferNotFound), retry_backoff=30, retry_backoff_max=600,
+    retry_jitter=True, max_retries=8, acks_late=True,
+)
+def transfer_recover_refund(sub_order_id: int, amount: int, refund_id: str) -> int:
+    """A vendor part was refunded (units it could not ship, a cancelled order's shipping): reduce
+    (or reverse) its transfer by the vendor's part. Idempotent by the refund id; retried while the
+    transfer is being sent or not created yet, and on transient failures."""
+    transfer = transfers.transfer_reverse_for_sub_order(
+        sub_order_id=sub_order_id, amount=amount, key=f"cancelrefund:{refund_id}",
+        reason="units cancelled by the vendor",
+    )
+    return transfer.pk
 
 
 @shared_task(acks_late=True)

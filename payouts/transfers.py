@@ -28,7 +28,7 @@ from payouts.errors import (
     TransferStateConflict,
 )
 from payouts.ledger.postings import post_transfer, post_transfer_reversed
-from payouts.models import HoldPolicy, Transfer, TransferReversal, VendorPayoutPolicy
+from payouts.models import HoldPolicy, Transfer, TransferEvent, TransferReversal, VendorPayoutPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +47,24 @@ TRANSITIONS: dict[str, set[str]] = {
 NOT_SENT = (S.PENDING, S.HELD, S.FAILED, S.RELEASED)
 
 
-def _move(transfer: Transfer, status: str) -> None:
+def _move(transfer: Transfer, status: str, *, reason: str = "", actor: Any = None,
+          data: dict[str, Any] | None = None) -> TransferEvent | None:
+    """Check the move against TRANSITIONS, set it and record it. The caller holds the transfer's
+    row lock and saves it (with its other fields) in the same transaction: a rolled-back attempt
+    leaves no event. Staying put records nothing, except a move the table lists (another partial
+    reversal)."""
     if status != transfer.status and status not in TRANSITIONS[transfer.status]:
         raise TransferStateConflict(
             _("A transfer cannot go from %(old)s to %(new)s.") % {"old": transfer.status, "new": status}
         )
-    transfer.status = status
+    before, transfer.status = transfer.status, status
+    if status == before and status not in TRANSITIONS[before]:
+        return None
+    user = actor if getattr(actor, "pk", None) else None
+    return TransferEvent.objects.create(
+        transfer=transfer, from_status=before, to_status=status, actor=user,
+        actor_kind="staff" if user is not None else "system", reason=reason[:300], data=data or {},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +176,8 @@ def transfers_create_for_order(*, order_id: int) -> list[Transfer]:
             try:
                 with transaction.atomic():
                     transfer.save()
+                    TransferEvent.objects.create(transfer=transfer, from_status="", to_status=transfer.status,
+                                                 reason=f"hold policy: {policy}")
             except IntegrityError:  # a concurrent call created it first
                 transfer = Transfer.objects.get(sub_order_id=sub_order.pk)
         transfers.append(transfer)
@@ -226,7 +240,7 @@ def transfer_hold_for_sub_order(*, sub_order_id: int, reason: str) -> Transfer |
     if reason not in transfer.hold_reasons:
         transfer.hold_reasons = {**transfer.hold_reasons, reason: timezone.now().isoformat()}
     if transfer.status in (S.PENDING, S.FAILED):
-        _move(transfer, S.HELD)
+        _move(transfer, S.HELD, reason=reason)
     transfer.save(update_fields=["hold_reasons", "status", "updated_at"])
     return transfer
 
@@ -244,7 +258,7 @@ def transfer_release_hold(*, sub_order_id: int, reason: str | None = None) -> Tr
         reasons.pop(reason.strip()[:100], None)
     transfer.hold_reasons = reasons
     if transfer.status == S.HELD and not reasons:
-        _move(transfer, S.PENDING)
+        _move(transfer, S.PENDING, reason=reason or "every hold lifted")
     transfer.save(update_fields=["hold_reasons", "status", "updated_at"])
     return transfer
 
@@ -298,7 +312,7 @@ def transfers_refresh_unscheduled(*, limit: int = 500) -> int:
 
 @transaction.atomic
 def transfer_execute(
-    *, transfer_id: int, force: bool = False, now: dt.datetime | None = None
+    *, transfer_id: int, force: bool = False, now: dt.datetime | None = None, actor: Any = None
 ) -> Transfer:
     """Send one due transfer through the gateway and post it to the ledger, exactly once.
 
@@ -319,10 +333,11 @@ def transfer_execute(
         return transfer
     amount = _offset_vendor_debt(transfer)
     if amount <= 0:
-        _move(transfer, S.REVERSED)
+        _move(transfer, S.REVERSED, reason="offset against the vendor's negative balance")
         transfer.save(update_fields=["status", "amount_reversed", "updated_at"])
         return transfer
-    _move(transfer, S.RELEASED)
+    _move(transfer, S.RELEASED, reason="retried by finance" if force else "due", actor=actor,
+          data={"amount": amount})
     transfer.attempts += 1
     try:
         destination = transfer.vendor.stripe_account_id
@@ -337,8 +352,8 @@ def transfer_execute(
                       "vendor_id": transfer.vendor_id},
         )
     except (GatewayError, TransferStateConflict) as exc:
-        _move(transfer, S.FAILED)
         transfer.last_error = f"{getattr(exc, 'code', 'error')}: {exc}"[:2000]
+        _move(transfer, S.FAILED, reason=transfer.last_error, data={"attempt": transfer.attempts})
         transfer.next_attempt_at = now + retry_delay(transfer.attempts)
         # Refused for sure: the next try is a new request. Not after a network error (the request
         # may have gone through) nor a key conflict (the amount changed since an unanswered try):
@@ -349,7 +364,7 @@ def transfer_execute(
                                      "key_generation", "amount_reversed", "updated_at"])
         logger.warning("transfer %s failed (attempt %d): %s", transfer.pk, transfer.attempts, exc)
         return transfer
-    _move(transfer, S.TRANSFERRED)
+    _move(transfer, S.TRANSFERRED, data={"stripe_transfer_id": result.id, "amount": amount})
     transfer.stripe_transfer_id = result.id
     transfer.amount_transferred = amount
     transfer.transferred_at = now
@@ -417,14 +432,14 @@ def transfers_release_due(*, now: dt.datetime | None = None, limit: int = 200) -
 
 
 @transaction.atomic
-def transfer_retry(*, transfer_id: int) -> Transfer:
+def transfer_retry(*, transfer_id: int, user: Any = None) -> Transfer:
     """Finance's retry of a failed transfer, now."""
     transfer = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
     if transfer is None:
         raise TransferNotFound(_("No such transfer."))
     if transfer.status != S.FAILED:
         raise TransferStateConflict(_("Only failed transfers can be retried."))
-    return transfer_execute(transfer_id=transfer_id, force=True)
+    return transfer_execute(transfer_id=transfer_id, force=True, actor=user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +480,7 @@ def transfer_reverse_for_sub_order(
     if transfer.status in NOT_SENT:
         transfer.amount_reversed += amount
         if transfer.amount_due == 0:
-            _move(transfer, S.REVERSED)
+            _move(transfer, S.REVERSED, reason=reason, data={"amount": amount, "key": key})
     else:
         reversal = gateway.transfer_reverse(
             key=key, transfer_id=transfer.stripe_transfer_id, amount=amount,
@@ -473,7 +488,8 @@ def transfer_reverse_for_sub_order(
         )
         stripe_reversal_id = reversal.id
         transfer.amount_reversed += amount
-        _move(transfer, S.REVERSED if transfer.amount_due == 0 else S.PARTIALLY_REVERSED)
+        _move(transfer, S.REVERSED if transfer.amount_due == 0 else S.PARTIALLY_REVERSED, reason=reason,
+              data={"amount": amount, "key": key, "stripe_reversal_id": reversal.id})
         post_transfer_reversed(vendor_id=transfer.vendor_id, amount=amount, currency=transfer.currency,
                                transfer_id=transfer.stripe_transfer_id, key=f"transfer_reversal:{key}")
     TransferReversal.objects.create(transfer=transfer, key=key, amount=amount, reason=reason[:300],

@@ -9,6 +9,7 @@ import mimetypes
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from accounts import roles
 from accounts.permissions import ops_required
 from common.exceptions import ApplicationError
 from payouts import exports, reports, transfers
-from payouts.models import ExportJob, HoldPolicy, Transfer, VendorPayoutPolicy
+from payouts.models import ExportJob, HoldPolicy, Transfer, TransferEvent, VendorPayoutPolicy
 from payouts.reconciliation import reconcile
 
 PAGE_SIZE = 25
@@ -36,7 +37,9 @@ def _is_htmx(request: HttpRequest) -> bool:
 @ops_required(roles.is_finance)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    qs = Transfer.objects.select_related("vendor").order_by("-created_at", "-id")
+    qs = Transfer.objects.select_related("vendor").prefetch_related(
+        Prefetch("events", queryset=TransferEvent.objects.select_related("actor").order_by("created_at", "id"))
+    ).order_by("-created_at", "-id")
     if status in Transfer.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -52,7 +55,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_retry(request: HttpRequest, transfer_id: int) -> HttpResponse:
     error = ""
     try:
-        transfer = transfers.transfer_retry(transfer_id=transfer_id)
+        transfer = transfers.transfer_retry(transfer_id=transfer_id, user=request.user)
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from exc

@@ -16,6 +16,14 @@ from tests.factories import UserFactory, live_vendor
 from tests.factories.accounts import PASSWORD
 from vendors.models import Vendor
 
+# Fixtures shared across packages live in plugin modules; tests never import a conftest.
+pytest_plugins = [
+    "tests.fixtures.catalog",
+    "tests.fixtures.stripe",
+    "tests.fixtures.payments",
+    "tests.fixtures.browser",
+]
+
 # The test live server is Django's threaded WSGI server, whose listen backlog is 10: tests that
 # post two dozen webhook deliveries at the same instant overflow it and see connection resets on
 # a loaded machine. Production servers (gunicorn) listen with a backlog of 2048.
@@ -147,7 +155,7 @@ def _broker_empty_after_committing_test(request: pytest.FixtureRequest) -> Itera
 @pytest.fixture
 def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
     """A local S3 (moto's server, in a thread) with test credentials: (endpoint URL, boto3 client).
-    Create buckets with `create_bucket`; point the settings at the endpoint."""
+    Create buckets with `tests.support.s3.create_bucket`; point the settings at the endpoint."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -161,10 +169,6 @@ def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
         yield endpoint, boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
     finally:
         server.stop()
-
-
-def create_bucket(s3: Any, name: str) -> None:
-    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
 
 
 @pytest.fixture

@@ -8,13 +8,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from common.mail import send_mail_localized
 from orders.errors import (
     OrderNotFound,
     OrderStateConflict,
 )
+from orders.events import SYSTEM, Actor, actor_of, order_move, sub_orders_move
+from orders.fulfillment_port import fulfilment
 from orders.models import CartItem, Order, SubOrder
 from orders.services.cart import MAX_QUANTITY, cart_for
 from orders.services.reservations import _stock_release
@@ -23,17 +24,16 @@ from payments import gateway
 from payments.errors import InvalidGatewayRequest, ResourceMissing
 
 
-def _order_end_failed(*, order: Order, note: str) -> None:
+def _order_end_failed(*, order: Order, note: str, actor: Actor = SYSTEM) -> None:
     """A payment that failed for good: cancelled as a failed payment, the items back in the cart."""
-    _order_cancel(order=order, note=note, status=Order.Status.PAYMENT_FAILED)
+    _order_cancel(order=order, note=note, status=Order.Status.PAYMENT_FAILED, actor=actor)
     _cart_restore(order=order)
 
 
-def _order_cancel(*, order: Order, note: str, status: str = Order.Status.CANCELLED) -> None:
-    order.status = status
+def _order_cancel(*, order: Order, note: str, status: str = Order.Status.CANCELLED, actor: Actor = SYSTEM) -> None:
     order.cancelled_at = timezone.now()
-    order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    order.sub_orders.update(status=SubOrder.Status.CANCELLED)
+    sub_orders_move(order=order, to=SubOrder.Status.CANCELLED, actor=actor, reason=note)
+    order_move(order=order, to=status, actor=actor, reason=note, fields=["cancelled_at"])
     _stock_release(order=order, note=note)
 
 
@@ -93,7 +93,6 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
     """The buyer cancels one vendor's part of a paid order before that vendor ships anything:
     everything of it is refunded (items, tax and shipping), the stock goes back, the vendor's
     transfer is reduced, and the vendor's team is told. Returns the synced public sub-order."""
-    from fulfillment.services import vendor_order_cancel_all, vendor_order_create
     from orders.selectors import order_for_buyer
 
     order = order_for_buyer(user=user, order_id=order_id)
@@ -108,11 +107,10 @@ def sub_order_cancel_by_buyer(*, user: Any, order_id: Any, sub_order_id: Any) ->
     store = sub.vendor.store
     if store is None:
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
-    with schema_context(store.schema_name):
-        # The vendor's copy may not exist yet (its task is queued after payment): make it now.
-        vendor_order, _created = vendor_order_create(sub_order_id=sub.pk)
-        vendor_order_cancel_all(vendor_order_id=vendor_order.pk, user=user, by="buyer")
-    synced = sub_order_sync(sub_order_id=sub.pk)
+    # Fulfilment makes the vendor's copy if its task has not yet, and cancels and refunds every unit.
+    fulfilment().cancel_all(sub_order=sub, user=user, by="buyer")
+    # Recorded as the buyer's move (the sub-order's event says who cancelled it).
+    synced = sub_order_sync(sub_order_id=sub.pk, actor=actor_of(user, "buyer"))
     assert synced is not None
     transaction.on_commit(lambda: _buyer_cancellation_notify(sub_order_id=sub.pk))
     return synced

@@ -19,6 +19,7 @@ from orders.errors import (
     ShippingUnavailable,
     VendorNotSelling,
 )
+from orders.events import actor_of, order_event_record
 from orders.models import Cart, CartItem, Order, OrderLine, SubOrder
 from orders.services.cart import cart_for, cart_prices_accept
 from orders.services.reservations import _stock_reserve, reservation_minutes
@@ -120,6 +121,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         for line in group.lines
     ])
     _stock_reserve(order=order, vendors=review.vendors, lines=lines)
+    order_event_record(order_id=order.pk, kind="order.placed", to_status=order.status, actor=actor_of(user, "buyer"))
     assert cart is not None
     # One DELETE, no SELECT: django-tenants connects a post_delete receiver for every model (it
     # only acts on tenants), which makes QuerySet.delete() load the rows first. Nothing cascades

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 from orders.errors import OrderStateConflict
+from orders.events import WEBHOOK, order_move, sub_orders_move
 from orders.models import Order, SubOrder
 from orders.services.cancellation import _order_cancel, _order_end_failed
 from orders.services.reservations import _stock_take_again
@@ -66,27 +67,25 @@ def order_payment_succeeded(*, intent_data: dict[str, Any], event_id: str = "") 
     if order.stock_released and not _stock_take_again(order=order):
         _order_refund_whole(order=order, intent=intent, reason="stock_gone_after_late_payment")
         return order
-    now = timezone.now()
-    order.status = Order.Status.PAID
-    order.paid_at = now
+    order.paid_at = timezone.now()
     order.failure_code = ""
     order.stripe_fee_amount = _stripe_fee(intent)
-    order.save(update_fields=["status", "paid_at", "failure_code", "payment_intent_id",
-                              "stripe_fee_amount", "updated_at"])
-    order.sub_orders.update(status=SubOrder.Status.PAID, updated_at=now)
-    _ledger_payment_captured(order=order, intent=intent)
     order_id = order.pk
+    # Queued before the move: the buyer's confirmation goes out before the vendors' copies, which
+    # fulfilment queues when it hears `order.paid` (as does payouts, posting the ledger entry in
+    # this transaction: docs/adr/0041).
     transaction.on_commit(lambda: _after_paid(order_id))
+    data = {"payment_intent_id": intent.id, "event_id": event_id}
+    sub_orders_move(order=order, to=SubOrder.Status.PAID, actor=WEBHOOK, data=data)
+    order_move(order=order, to=Order.Status.PAID, actor=WEBHOOK, data=data,
+               fields=["paid_at", "failure_code", "payment_intent_id", "stripe_fee_amount"])
     return order
 
 
 def _after_paid(order_id: int) -> None:
-    from fulfillment.tasks import vendor_order_copy
     from orders.tasks import order_confirmation_send
 
     order_confirmation_send.delay(order_id)
-    for sub_order_id in SubOrder.objects.filter(order_id=order_id).values_list("pk", flat=True):
-        vendor_order_copy.delay(sub_order_id)
 
 
 def _order_refund_whole(*, order: Order, intent: Any, reason: str) -> None:
@@ -94,10 +93,11 @@ def _order_refund_whole(*, order: Order, intent: Any, reason: str) -> None:
         key=f"order:{order.pk}:whole", payment_intent_id=intent.id, amount=intent.amount,
         metadata={"order_id": order.pk, "reason": reason},
     )
-    order.status = Order.Status.REFUNDED
     order.failure_code = reason
-    order.save(update_fields=["status", "failure_code", "payment_intent_id", "updated_at"])
-    order.sub_orders.update(status=SubOrder.Status.REFUNDED, refunded_amount=F("total_amount"))
+    sub_orders_move(order=order, to=SubOrder.Status.REFUNDED, actor=WEBHOOK, reason=reason,
+                    values={"refunded_amount": F("total_amount")})
+    order_move(order=order, to=Order.Status.REFUNDED, actor=WEBHOOK, reason=reason,
+               fields=["failure_code", "payment_intent_id"])
 
 
 def _stripe_fee(intent: Any) -> int | None:
@@ -113,18 +113,6 @@ def _stripe_fee(intent: Any) -> int | None:
     except GatewayError:
         logger.warning("fee lookup failed for %s", intent.id)
     return None
-
-
-def _ledger_payment_captured(*, order: Order, intent: Any) -> None:
-    """Buyer payment in, each vendor's payable, the platform's commission, Stripe's fee."""
-    from payouts.ledger.postings import post_payment_captured
-
-    post_payment_captured(
-        order_id=order.pk, amount=order.total_amount, currency=order.currency,
-        vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount)
-                       for sub in order.sub_orders.order_by("vendor_id")],
-        stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
-    )
 
 
 @transaction.atomic
@@ -162,7 +150,7 @@ def _order_payment_give_up(*, order: Order, intent_id: str) -> bool:
         current = gateway.payment_intent_retrieve(payment_intent_id=intent_id)
         if current.status != "canceled":
             return False
-    _order_end_failed(order=order, note="payment failed")
+    _order_end_failed(order=order, note="payment failed", actor=WEBHOOK)
     return True
 
 
@@ -171,5 +159,5 @@ def order_payment_canceled(*, intent_data: dict[str, Any]) -> Order | None:
     order = _order_for_intent(intent_data)
     if order is None or order.status != Order.Status.PENDING_PAYMENT:
         return order
-    _order_cancel(order=order, note="payment cancelled")
+    _order_cancel(order=order, note="payment cancelled", actor=WEBHOOK)
     return order

@@ -7,10 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_money_localized
+from orders.commission import commission_for_cart
 from orders.errors import (
     OutOfStock,
     PriceChanged,
@@ -18,7 +18,7 @@ from orders.errors import (
     VendorNotSelling,
 )
 from orders.models import Cart, CartItem, ShippingRate
-from orders.pricing import LineInput, PricedCart, PricedLine, cart_price, fallback_commission
+from orders.pricing import LineInput, PricedCart, cart_price
 from orders.services.cart import _items_by_vendor
 from orders.services.variants import VariantState, variant_states
 from orders.shipping import ShippingOption, shipping_options
@@ -72,81 +72,6 @@ class CartReview:
                              "notices": self.notices_for(item.pk)})
             groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows})
         return groups
-
-
-def _category_chains(category_ids: set[int]) -> dict[int, list[int]]:
-    """Each category's ancestors, nearest first (the platform taxonomy is shallow)."""
-    from marketplace.models import Category
-
-    parents: dict[int, int | None] = {}
-    wanted = {pk for pk in category_ids if pk}
-    while wanted:
-        rows = dict(Category.objects.filter(pk__in=wanted).values_list("pk", "parent_id"))
-        parents.update(rows)
-        wanted = {parent for parent in rows.values() if parent and parent not in parents}
-    chains: dict[int, list[int]] = {}
-    for pk in category_ids:
-        chain, current = [], parents.get(pk)
-        while current and current not in chain:
-            chain.append(current)
-            current = parents.get(current)
-        chains[pk] = chain
-    return chains
-
-
-def _commission_fn(category_ids: set[int] | None = None, vendor_ids: set[int] | None = None) -> Any:
-    """payouts' commission rules per vendor sub-order; a flat platform rate only without payouts.
-
-    With the cart's `category_ids` and `vendor_ids`, the category chains and the candidate rules
-    are read once per cart (one query each) rather than once per vendor.
-    """
-    try:
-        from payouts.commissions import OrderLineInput, commission_for_vendor_order, rules_for_cart
-        from payouts.errors import CommissionRuleMissing
-    except ImportError:  # the payouts app is optional for this module
-        return fallback_commission
-
-    known: dict[int, list[int]] = {}
-    cart_categories = {pk for pk in category_ids or () if pk}
-    at = timezone.now()
-    cart_rules: dict[str, Any] = {}
-
-    def chains_for(wanted: set[int]) -> dict[int, list[int]]:
-        # The first call reads the whole cart's chains; later ones only what is still unknown.
-        missing = (wanted | cart_categories) - known.keys()
-        if missing:
-            known.update(_category_chains(missing))
-        return known
-
-    def rules_for(vendor_id: int, currency: str) -> Any:
-        if not vendor_ids or vendor_id not in vendor_ids:
-            return None
-        if currency not in cart_rules:
-            chains = chains_for(cart_categories)
-            categories = set(chains) | {pk for chain in chains.values() for pk in chain}
-            cart_rules[currency] = rules_for_cart(vendor_ids=sorted(vendor_ids), category_ids=sorted(categories),
-                                                  currency=currency, at=at)
-        return cart_rules[currency]
-
-    def commission(vendor_id: int, lines: list[PricedLine], currency: str) -> list[tuple[int | None, int]]:
-        chains = chains_for({line.source.category_id for line in lines if line.source.category_id})
-        inputs = [
-            OrderLineInput(
-                category_id=line.source.category_id,
-                category_ancestor_ids=chains.get(line.source.category_id or 0, []),
-                unit_amount=line.source.unit_price, quantity=line.source.quantity,
-            )
-            for line in lines
-        ]
-        try:
-            quotes = commission_for_vendor_order(vendor_id=vendor_id, currency=currency, lines=inputs, at=at,
-                                                 rules=rules_for(vendor_id, currency))
-        except CommissionRuleMissing:
-            logger.warning("no commission rule for vendor %s in %s: flat fallback rate", vendor_id, currency)
-            return fallback_commission(vendor_id, lines, currency)
-        return [(quote.rule_id, quote.amount) for quote in quotes]
-
-    return commission
 
 
 def cart_review(
@@ -211,7 +136,7 @@ def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: d
     return cart_price(
         currency=currency, lines=lines, country=country, region=region,
         shipping_choice=shipping_choice, options_for=options_for,
-        commission_for=_commission_fn({line.category_id for line in lines if line.category_id},
+        commission_for=commission_for_cart({line.category_id for line in lines if line.category_id},
                                       {line.vendor_id for line in lines}),
         tax=tax_calculator(),
     )

@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django_tenants.utils import schema_context
 
+from orders.events import SYSTEM, Actor, order_move, sub_order_move
+from orders.fulfillment_port import fulfilment
 from orders.models import Order, OrderLine, SubOrder
 
 
 @transaction.atomic
-def sub_order_sync(*, sub_order_id: int) -> SubOrder | None:
-    """Copy the vendor's fulfilment state (lines, shipments, refunds) onto the public sub-order."""
-    from fulfillment.models import VendorOrder
+def sub_order_sync(*, sub_order_id: int, actor: Actor | None = None) -> SubOrder | None:
+    """Copy the vendor's fulfilment state (lines, shipments, refunds) onto the public sub-order.
 
+    A status move is recorded as `actor`'s, by default as made by whoever made the vendor copy's
+    latest change (the vendor shipping, the buyer cancelling)."""
     sub = (SubOrder.objects.select_for_update(of=("self",)).select_related("vendor__store", "order")
            .filter(pk=sub_order_id).first())
     if sub is None or sub.vendor.store is None:
         return None
-    with schema_context(sub.vendor.store.schema_name):
-        vendor_order = VendorOrder.objects.prefetch_related("lines", "shipments").filter(sub_order_id=sub.pk).first()
-        if vendor_order is None:
-            return sub
-        lines = {line.order_line_id: line for line in vendor_order.lines.all()}
-        tracking = [
-            {"carrier": s.carrier, "tracking_number": s.tracking_number, "shipped_at": s.shipped_at.isoformat()}
-            for s in vendor_order.shipments.all()
-        ]
-        refunded = vendor_order.refunded_amount
+    state = fulfilment().state(sub_order=sub)
+    if state is None:
+        return sub
+    refunded = state.refunded_amount
     for line in sub.lines.all():
-        copy = lines.get(line.pk)
+        copy = state.lines.get(line.pk)
         if copy is None:
             continue
         OrderLine.objects.filter(pk=line.pk).update(
@@ -47,16 +43,17 @@ def sub_order_sync(*, sub_order_id: int) -> SubOrder | None:
         status = SubOrder.Status.PARTIALLY_FULFILLED
     else:
         status = SubOrder.Status.PAID
-    sub.status = status
-    sub.tracking = tracking
+    sub.tracking = state.tracking
     sub.refunded_amount = refunded
-    sub.vendor_order_id = vendor_order.pk
-    sub.save(update_fields=["status", "tracking", "refunded_amount", "vendor_order_id", "updated_at"])
-    _order_status_recompute(order=sub.order)
+    sub.vendor_order_id = state.vendor_order_id
+    actor = actor or Actor(state.actor_kind, state.actor_id)
+    sub_order_move(sub_order=sub, to=status, actor=actor, reason=state.reason,
+                   fields=["tracking", "refunded_amount", "vendor_order_id"])
+    _order_status_recompute(order=sub.order, actor=actor)
     return sub
 
 
-def _order_status_recompute(*, order: Order) -> None:
+def _order_status_recompute(*, order: Order, actor: Actor = SYSTEM) -> None:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if not order.is_paid:
         return
@@ -71,5 +68,4 @@ def _order_status_recompute(*, order: Order) -> None:
     else:
         new = Order.Status.PAID
     if new != order.status:
-        order.status = new
-        order.save(update_fields=["status", "updated_at"])
+        order_move(order=order, to=new, actor=actor)

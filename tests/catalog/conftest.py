@@ -1,25 +1,10 @@
-from __future__ import annotations
+"""Catalog tests: a fresh facet cache for every test (`relay` comes from tests/fixtures/catalog.py)."""
 
-from typing import Any
+from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture
-def relay(in_schema: Any) -> Any:
-    """`relay(vendor)`: publish the vendor's pending outbox events now (what the task does)."""
-    from catalog.services import outbox_publish_pending
-
-    def run(vendor: Any) -> int:
-        with in_schema(vendor):
-            return outbox_publish_pending()
-
-    return run
-
-
 @pytest.fixture(autouse=True)
-def _fresh_search_cache() -> None:
+def _fresh_search_cache(fresh_search_cache: None) -> None:
     """Facets cached by an earlier (rolled back) test must not be served to this one."""
-    from marketplace.search import projection_changed
-
-    projection_changed()

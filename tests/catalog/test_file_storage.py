@@ -21,7 +21,7 @@ from django.test import override_settings
 from catalog.csv_io import COLUMNS, csv_import_run
 from catalog.services import csv_import_start
 from common.storage import tenant_private_storage
-from tests.conftest import create_bucket
+from tests.support.s3 import create_bucket
 
 pytestmark = pytest.mark.django_db
 

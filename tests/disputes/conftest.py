@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.orders.conftest import (  # noqa: F401 - fixtures re-exported for this package
-    ADDRESS_DE,
-    deliver,
-    emulator,
-    flush,
-    wait_until,
-    webhooks,
-)
+from tests.support.addresses import ADDRESS_DE
+from tests.support.stripe import deliver_events
 
 
 @pytest.fixture(autouse=True)
@@ -23,24 +17,8 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
-def deliver_events(server: Any, capture: Any, event_type: str, *, object_id: str | None = None,
-                   key: str = "id", count: int = 1) -> list[Any]:
-    """Flush the emulator, wait for `count` deliveries of this type (for this object), apply them."""
-    flush(server)
-
-    def found() -> list[Any]:
-        items = [d for d in capture.of_type(event_type)
-                 if object_id is None or d.event["data"]["object"].get(key) == object_id]
-        return items if len(items) >= count else []
-
-    deliveries = wait_until(found, message=event_type)
-    for delivery in deliveries:
-        deliver(delivery)
-    return deliveries
-
-
 @pytest.fixture
-def paid_order(buyer: Any, emulator: Any, webhooks: Any) -> Callable[..., Any]:  # noqa: F811 - imported fixtures
+def paid_order(buyer: Any, emulator: Any, webhooks: Any) -> Callable[..., Any]:
     """`paid_order((vendor, variant, qty), ..., card=...)`: checkout, pay, apply the signed webhook,
     create the vendors' fulfilment copies (unless `copies=False`: their task has not run yet)."""
     counter = iter(range(1, 1000))
@@ -66,8 +44,3 @@ def paid_order(buyer: Any, emulator: Any, webhooks: Any) -> Callable[..., Any]: 
 
     return make
 
-
-def ledger_balanced() -> bool:
-    from payouts.ledger.selectors import unbalanced_entries
-
-    return unbalanced_entries() == []

@@ -5,9 +5,21 @@ from __future__ import annotations
 import pytest
 
 from disputes.models import Claim
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(buyer, emulator):
+    return paid_orders(buyer)
 
 
 def _create(client, order, vendor, qty=1, reason="damaged"):

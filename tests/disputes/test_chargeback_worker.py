@@ -13,9 +13,10 @@ from disputes import services
 from disputes.models import Chargeback
 from payments.models import WebhookEvent
 from payouts.models import JournalEntry, Transfer
-from tests.disputes.conftest import ledger_balanced
 from tests.factories.orders import sellable_variant
-from tests.orders.conftest import flush, wait_until
+from tests.support.ledger import ledger_balanced
+from tests.support.stripe import flush
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +34,7 @@ def test_lost_chargeback_with_duplicate_shuffled_webhooks(task_worker, emulator,
     from payments import gateway
     from payments.webhooks import webhook_event_receive
     from tests.factories import UserFactory
-    from tests.orders.conftest import ADDRESS_DE
+    from tests.support.addresses import ADDRESS_DE
 
     def intake(delivery) -> None:
         from django.db import connection

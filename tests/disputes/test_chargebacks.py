@@ -14,8 +14,9 @@ from disputes.errors import ChargebackClosed, EvidenceDeadlinePassed
 from disputes.models import Chargeback
 from payouts.ledger.selectors import vendor_balances
 from payouts.models import JournalEntry, Transfer
-from tests.disputes.conftest import deliver, deliver_events, flush, ledger_balanced
 from tests.factories.orders import sellable_variant
+from tests.support.ledger import ledger_balanced
+from tests.support.stripe import deliver, deliver_events, flush
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_duplicate_created_event_applies_once(paid_order, vendor_a, vendor_b, em
     order = _disputed_order(paid_order, vendor_a, vendor_b)
     deliveries = deliver_events(emulator, webhooks, "charge.dispute.created", object_id=order.payment_intent_id,
                                 key="payment_intent")
-    from tests.orders.conftest import resign
+    from tests.support.stripe import resign
 
     deliver(resign(deliveries[0]))
     chargeback = Chargeback.objects.get()
@@ -134,7 +135,7 @@ def test_closed_before_created_and_stale_update_after_close(paid_order, vendor_a
                                                           emulator, webhooks):
     _disputed_order(paid_order, vendor_a, vendor_b)
     flush(emulator)
-    from tests.orders.conftest import wait_until
+    from tests.support.waiting import wait_until
 
     created = wait_until(lambda: webhooks.of_type("charge.dispute.created"))[0]
     dispute_id = created.event["data"]["object"]["id"]
@@ -187,7 +188,7 @@ def test_platform_liability_keeps_vendors_whole(paid_order, vendor_a, vendor_b, 
 def test_dispute_before_payment_event_is_refused_for_retry(buyer, vendor_a):
     from disputes.errors import ChargebackOrderNotPaidYet
     from orders import services as order_services
-    from tests.orders.conftest import ADDRESS_DE
+    from tests.support.addresses import ADDRESS_DE
 
     cart = order_services.cart_for(user=buyer, create=True)
     variant = sellable_variant(vendor_a, price=1000)

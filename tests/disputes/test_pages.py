@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from disputes import services
 from disputes.models import Claim, ClaimAttachment
-from tests.disputes.conftest import deliver_events
 from tests.factories.orders import sellable_variant, variant_stock
+from tests.support.stripe import deliver_events
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +110,9 @@ def test_ops_queue_detail_and_decision(client_for, buyer, vendor_a, owner_a, adm
     assert claim.number.encode() in queue.content
     detail = ops.get(f"/ops/claims/{claim.pk}/")
     assert b"History of both parties" in detail.content and b"Audit trail" in detail.content
+    # Ops see the order's whole history, the vendor's internal moves and the transfer's included.
+    assert b'data-event="order.placed"' in detail.content and b'data-event="order.paid"' in detail.content
+    assert b'data-event="sub_order.paid"' in detail.content and b'data-event="transfer.held"' in detail.content
     bad = ops.post(f"/ops/claims/{claim.pk}/decide/", {"outcome": "refund_partial", "amount": "abc",
                                                        "liability": "vendor"})
     assert bad.status_code == 422

@@ -16,10 +16,22 @@ from disputes.models import Claim, ClaimRefund
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
 from payouts.models import Transfer
-from tests.disputes.conftest import ledger_balanced
-from tests.factories.orders import sellable_variant
-from tests.orders.conftest import wait_until
+from tests.factories.orders import paid_orders, sellable_variant
+from tests.support.ledger import ledger_balanced
+from tests.support.waiting import wait_until
 from vendors.models import Vendor
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(buyer, emulator):
+    return paid_orders(buyer)
 
 
 def _escalated(buyer, order, vendor, owner):

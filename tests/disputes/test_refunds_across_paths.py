@@ -20,8 +20,20 @@ from orders.models import OrderLine, SubOrder
 from orders.services import sub_order_cancel_by_buyer, sub_order_sync
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
-from tests.disputes.conftest import ledger_balanced
-from tests.factories.orders import sellable_variant, shipping_rate, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, shipping_rate, variant_stock
+from tests.support.ledger import ledger_balanced
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(buyer, emulator):
+    return paid_orders(buyer)
 
 
 def _stripe_refunded(order) -> int:

@@ -23,10 +23,23 @@ from orders.models import OrderLine
 from payments import gateway
 from payouts.ledger.selectors import vendor_balances
 from payouts.models import JournalEntry
-from tests.disputes.conftest import ledger_balanced
-from tests.factories.orders import sellable_variant, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, variant_stock
+from tests.support.ledger import ledger_balanced
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(buyer, emulator):
+    return paid_orders(buyer)
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

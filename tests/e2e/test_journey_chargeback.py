@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.money import format_money
-from tests.e2e.conftest import (
+from tests.e2e.journeys import (
     assert_accessible,
     buy_in_browser,
     connect_vendor,

@@ -9,7 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.journeys import login
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
 
@@ -83,7 +83,7 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
     expect(page.get_by_role("heading", name="Bravo")).to_be_visible()
 
     from orders.models import SubOrder
-    from tests.orders.conftest import wait_until
+    from tests.support.waiting import wait_until
 
     wait_until(lambda: SubOrder.objects.filter(order_id=order_id, vendor_order_id__isnull=False).count() == 2)
     for vendor, owner in ((vendor_a, owner_a), (vendor_b, owner_b)):

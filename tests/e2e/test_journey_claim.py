@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from common.money import format_money
-from tests.e2e.conftest import (
+from tests.e2e.journeys import (
     assert_accessible,
     buy_in_browser,
     connect_vendor,

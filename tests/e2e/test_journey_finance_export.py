@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.conftest import (
+from tests.e2e.journeys import (
     assert_accessible,
     buy_in_browser,
     connect_vendor,

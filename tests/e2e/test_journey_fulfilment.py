@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.money import format_money
-from tests.e2e.conftest import (
+from tests.e2e.journeys import (
     assert_accessible,
     buy_in_browser,
     connect_vendor,
@@ -96,6 +96,12 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
     assert page.get_by_text("Basalt Mug").count() == 0  # Bravo's line is not Alpha's business
     ship(page, alpha_store, order, "DHL", "JD014600003DE", shot, "j4-02-alpha-ship")
     shot(page, "j4-03-alpha-shipped")
+    # Alpha's history of the order: received, then shipped by its owner.
+    history = page.locator("#vendor-order-timeline")
+    history.scroll_into_view_if_needed()
+    expect(history).to_contain_text("Order received")
+    expect(history.locator('[data-event="vendor_order.shipped"]')).to_contain_text(owner_a.email)
+    shot(page, "j4-03b-alpha-history")
 
     login(page, bravo_store, owner_b.email, PASSWORD)
     page.goto(f"{bravo_store}/dashboard/orders/")
@@ -123,6 +129,14 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
     wait_until(tracking_shown, what="both trackings on the buyer's order page")
     assert_accessible(page)
     shot(page, "j4-05-buyer-tracking")
+    # The buyer's history in plain words: placed, paid, each vendor's shipment, then everything.
+    history = page.locator("#order-timeline")
+    history.scroll_into_view_if_needed()
+    for text in ("Order placed", "Payment received", "Alpha shipped your items", "Bravo shipped your items",
+                 "Everything has shipped"):
+        expect(history).to_contain_text(text)
+    assert history.locator('[data-event="sub_order.paid"]').count() == 0  # the vendors' internal steps
+    shot(page, "j4-05b-buyer-history")
 
     # --- Each vendor's money page shows the net amount, transferred. ---
     for vendor, owner, sub, name in ((vendor_a, owner_a, alpha_sub, "alpha"),

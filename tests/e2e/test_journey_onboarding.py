@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (
+from tests.e2e.journeys import (
     assert_accessible,
     login,
     wait_until,

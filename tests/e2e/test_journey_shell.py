@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.journeys import login
 from tests.factories import ProductFactory
 from tests.factories.accounts import PASSWORD
 

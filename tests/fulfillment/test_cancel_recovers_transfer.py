@@ -9,9 +9,21 @@ from fulfillment.models import VendorOrder
 from fulfillment.tasks import cancelled_units_recover
 from payouts.models import Transfer
 from payouts.transfers import transfers_create_for_order
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 def test_cancelled_units_reduce_the_unsent_transfer_by_the_vendors_part(

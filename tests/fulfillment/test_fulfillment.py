@@ -15,9 +15,21 @@ from fulfillment.services import InvalidCancellation, InvalidShipment, refund_fo
 from fulfillment.tasks import vendor_order_copy
 from orders.models import Order, SubOrder
 from orders.services import sub_order_sync
-from tests.factories.orders import sellable_variant, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, variant_stock
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 def test_paid_order_is_copied_into_each_vendor_schema_once_and_vendors_are_notified(

@@ -6,9 +6,21 @@ import pytest
 from rest_framework.test import APIClient
 
 from fulfillment.models import VendorOrder
-from tests.factories.orders import sellable_variant, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, variant_stock
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from fulfillment.models import VendorOrder
 from orders.models import SubOrder
 from payouts.models import JournalEntry, Transfer
 from tests.factories.orders import sellable_variant
-from tests.payouts.conftest import connect, wait_until
+from tests.support.stripe import connect
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

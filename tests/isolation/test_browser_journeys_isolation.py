@@ -6,16 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401 - browser fixtures
-    browser,
-    buy_in_browser,
-    connect_vendor,
-    emulator_for_live_server,
-    login,
-    page,
-    publish_listing,
-    site,
-)
+from tests.e2e.journeys import buy_in_browser, connect_vendor, login, publish_listing
 from tests.factories import UserFactory
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant
@@ -24,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_orders_and_claims_stay_with_their_buyer_and_vendor_in_the_browser(
-    page, browser, site, live_server, task_worker, emulator_for_live_server,  # noqa: F811
+    page, browser, site, live_server, task_worker, emulator_for_live_server,
     vendor_a, vendor_b, owner_a, owner_b, buyer,
 ):
     from disputes import services

@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from disputes import services
 from disputes.errors import ChargebackNotFound, ClaimNotFound
 from disputes.models import Chargeback, ChargebackShare, Claim, ClaimAttachment
-from tests.disputes.conftest import _private_media, emulator, paid_order, webhooks  # noqa: F401 - fixtures
-from tests.factories import UserFactory
+from tests.factories import ClaimFactory, OrderFactory, UserFactory
 from tests.factories.orders import sellable_variant
 
 pytestmark = pytest.mark.django_db
@@ -19,15 +18,19 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 HOST = "marketplace.localhost"
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
-def claim_a(buyer, vendor_a, vendor_b, paid_order):  # noqa: F811 - the imported fixture
+def claim_a(buyer, vendor_a, vendor_b):
     """A claim of `buyer` against vendor A, with a photo; the order also has a vendor B part."""
-    order = paid_order((vendor_a, sellable_variant(vendor_a, price=1000), 1),
-                       (vendor_b, sellable_variant(vendor_b, price=800), 1))
-    sub = order.sub_orders.get(vendor=vendor_a)
-    return services.claim_open(buyer=buyer, order_id=order.pk, sub_order_id=sub.pk, reason="damaged",
-                               description="Alpha secret claim text", lines={sub.lines.get().pk: 1},
-                               attachments=[SimpleUploadedFile("a.png", PNG, content_type="image/png")])
+    order = OrderFactory(buyer=buyer, vendor_copies=True,
+                         items=[(vendor_a, sellable_variant(vendor_a, price=1000), 1),
+                                (vendor_b, sellable_variant(vendor_b, price=800), 1)])
+    return ClaimFactory(sub_order=order.sub_orders.get(vendor=vendor_a), description="Alpha secret claim text",
+                        attachments=[SimpleUploadedFile("a.png", PNG, content_type="image/png")])
 
 
 def test_vendor_b_cannot_see_or_act_on_vendor_a_claims(client_for, claim_a, vendor_b, owner_b):
@@ -88,14 +91,9 @@ def test_vendor_a_staff_cannot_download_via_buyer_or_ops_urls(client_for, claim_
     assert page.get(f"/ops/claims/{claim_a.pk}/attachments/{attachment.pk}/").status_code == 403
 
 
-def test_attachment_of_another_claim_is_404_even_for_a_party(
-    client_for, claim_a, buyer, vendor_b, paid_order,  # noqa: F811 - the imported fixture
-):
-    order = paid_order((vendor_b, sellable_variant(vendor_b, price=900), 1))
-    sub = order.sub_orders.get()
-    other = services.claim_open(buyer=buyer, order_id=order.pk,
-                                sub_order_id=sub.pk, reason="damaged", description="x",
-                                lines={sub.lines.get().pk: 1})
+def test_attachment_of_another_claim_is_404_even_for_a_party(client_for, claim_a, buyer, vendor_b):
+    order = OrderFactory(buyer=buyer, vendor_copies=True, items=[(vendor_b, sellable_variant(vendor_b, price=900), 1)])
+    other = ClaimFactory(sub_order=order.sub_orders.get(), description="x")
     attachment = ClaimAttachment.objects.get(claim=claim_a)
     # The buyer owns both claims, but the attachment id must belong to the claim in the URL.
     assert client_for(HOST, buyer).get(f"/claims/{other.pk}/attachments/{attachment.pk}/").status_code == 404

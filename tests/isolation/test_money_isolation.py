@@ -10,14 +10,21 @@ from django.utils import timezone
 
 from payouts import transfers as svc
 from payouts.payouts import payout_record_apply
-from tests.factories.orders import sellable_variant
-from tests.payouts import conftest as _payouts
-
-# Fixtures of the payouts tests (the emulator, paid orders, connected vendors).
-emulator, webhooks, shopper = _payouts.emulator, _payouts.webhooks, _payouts.shopper
-paid_order, connected = _payouts.paid_order, _payouts.connected
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 @pytest.fixture

@@ -7,14 +7,19 @@ from rest_framework.test import APIClient
 
 from fulfillment.models import VendorOrder
 from tests.factories import UserFactory
-from tests.factories.orders import sellable_variant
-from tests.orders.conftest import emulator, paid_order, shopper, webhooks  # noqa: F401
+from tests.factories.orders import paid_orders, sellable_variant
 
 pytestmark = pytest.mark.django_db
 
 
+# A paid order from the factory, its payment recorded without Stripe: nothing here moves money.
 @pytest.fixture
-def two_vendor_order(paid_order, vendor_a, vendor_b):  # noqa: F811 - the imported fixture
+def paid_order(shopper):
+    return paid_orders(shopper, payment="recorded")
+
+
+@pytest.fixture
+def two_vendor_order(paid_order, vendor_a, vendor_b):
     va = sellable_variant(vendor_a, stock=5, name="Alpha Secret Lamp")
     vb = sellable_variant(vendor_b, stock=5, name="Bravo Mug")
     return paid_order((vendor_a, va, 1), (vendor_b, vb, 1))
@@ -90,3 +95,29 @@ def test_sync_task_reads_only_the_sub_orders_own_vendor_schema(two_vendor_order,
         VendorOrder.objects.update(status="shipped")
     synced = sub_order_sync(sub_order_id=sub_a.pk)
     assert synced.status == "paid" and synced.tracking == []
+
+
+def test_vendor_b_never_sees_a_vendor_order_or_sub_order_events(two_vendor_order, client_for, vendor_a, vendor_b,
+                                                                  owner_a, owner_b, in_schema):
+    """A's shipment (its own event, in A's schema) and the move of A's sub-order (public) appear on
+    A's dashboard page and the buyer's page, never on B's dashboard page."""
+    from fulfillment import services as fulfilment
+    from orders.models import OrderEvent
+    from orders.services import sub_order_sync
+
+    a_sub = two_vendor_order.sub_orders.get(vendor=vendor_a)
+    with in_schema(vendor_a):
+        a_copy = VendorOrder.objects.get()
+        fulfilment.vendor_order_ship(vendor_order_id=a_copy.pk, quantities={a_copy.lines.get().pk: 1},
+                                     carrier="AlphaPost", tracking_number="ALPHATRACK1", user=owner_a)
+    sub_order_sync(sub_order_id=a_sub.pk)
+    assert OrderEvent.objects.filter(sub_order=a_sub, kind="sub_order.fulfilled").exists()
+
+    a_page = client_for(vendor_a, owner_a).get(f"/dashboard/orders/{a_copy.pk}/").content.decode()
+    assert "ALPHATRACK1" in a_page and 'data-event="sub_order.fulfilled"' in a_page
+    with in_schema(vendor_b):
+        b_copy = VendorOrder.objects.get()
+    b_page = client_for(vendor_b, owner_b).get(f"/dashboard/orders/{b_copy.pk}/").content.decode()
+    assert 'data-event="vendor_order.received"' in b_page  # B's own history is there
+    assert "ALPHATRACK1" not in b_page and "AlphaPost" not in b_page
+    assert 'data-event="sub_order.fulfilled"' not in b_page and vendor_a.name not in b_page

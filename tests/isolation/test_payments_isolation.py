@@ -10,14 +10,9 @@ import pytest
 
 from payments import gateway, webhooks
 from payments.models import PaymentRecord, WebhookEvent
-from tests.payments.conftest import (  # noqa: F401 - fixtures used by name
-    _gateway_on_emulator,
-    emulator,
-    make_event,
-    signed_headers,
-)
+from tests.payments.events import make_event, signed_headers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway_on_emulator")]
 
 
 @pytest.fixture

@@ -14,9 +14,23 @@ from fulfillment.models import VendorOrder
 from orders.models import Order, SubOrder
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
 from tests.factories import UserFactory
-from tests.factories.orders import sellable_variant, shipping_rate, variant_stock
+from tests.factories.orders import paid_orders, sellable_variant, shipping_rate, variant_stock
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
+
+
 HOST = "marketplace.localhost"
 
 
@@ -66,6 +80,19 @@ def test_buyer_cancels_one_vendors_part_and_gets_all_of_it_back(
     assert variant_stock(vendor_b, vb.pk) == 4
     with in_schema(vendor_a):
         assert VendorOrder.objects.get(sub_order_id=sub_a.pk).status == VendorOrder.Status.CANCELLED
+    # The history says the buyer did it: the part's move and each refund, shown to the buyer too.
+    from orders.models import OrderEvent
+
+    moved = OrderEvent.objects.get(sub_order=sub_a, kind="sub_order.refunded")
+    assert (moved.from_status, moved.actor_id, moved.actor_kind, moved.audience) == (
+        "paid", shopper.pk, "buyer", "buyer")
+    refund_events = OrderEvent.objects.filter(sub_order=sub_a, kind="sub_order.refund")
+    assert sum(e.data["amount"] for e in refund_events) == sub_a.total_amount
+    assert {e.actor_kind for e in refund_events} == {"buyer"}
+    with in_schema(vendor_a):
+        from fulfillment.models import VendorOrderEvent
+
+        assert VendorOrderEvent.objects.filter(kind="vendor_order.cancelled", actor_id=shopper.pk).count() == 1
     # The vendor's team hears it must not ship.
     owner = vendor_a.memberships.get(role="owner").user
     assert any(owner.email in m.to and order.number in m.subject for m in mailoutbox)

@@ -14,7 +14,7 @@ from orders.errors import OutOfStock
 from orders.models import Order, OrderLine
 from tests.factories import UserFactory
 from tests.factories.orders import sellable_variant, variant_stock
-from tests.orders.conftest import ADDRESS_DE
+from tests.support.addresses import ADDRESS_DE
 
 BUYERS = 24
 STOCK = 7

@@ -135,6 +135,9 @@ def test_order_history_and_detail_show_each_vendor_part(client_for, paid_order, 
     body = detail.content.decode()
     assert 'data-vendor="alpha"' in body and 'data-vendor="bravo"' in body
     assert "No shipment yet." in body
+    # The buyer's history: the public steps in plain words, never the vendors' internal ones.
+    assert 'data-event="order.placed"' in body and 'data-event="order.paid"' in body
+    assert "Payment received" in body and 'data-event="sub_order.paid"' not in body and "→" not in body
 
 
 def test_empty_order_history_has_an_empty_state(client_for, shopper):

@@ -15,7 +15,9 @@ from payments import gateway
 from payments.models import WebhookEvent
 from payouts.models import JournalEntry
 from tests.factories.orders import sellable_variant
-from tests.orders.conftest import ADDRESS_DE, flush, wait_until
+from tests.support.addresses import ADDRESS_DE
+from tests.support.stripe import flush
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

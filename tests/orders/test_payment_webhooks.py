@@ -15,7 +15,9 @@ from payments import gateway
 from payments.errors import AuthenticationRequired, CardDeclined
 from payouts.models import JournalEntry
 from tests.factories.orders import sellable_variant, variant_stock
-from tests.orders.conftest import ADDRESS_DE, deliver, flush, resign, wait_until
+from tests.support.addresses import ADDRESS_DE
+from tests.support.stripe import deliver, flush, resign
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from orders import services
 from orders.errors import CartEmpty, OutOfStock, PriceChanged, VendorNotSelling
 from orders.models import Order, OrderLine, SubOrder
 from tests.factories.orders import sellable_variant, shipping_rate, variant_stock, variant_update
-from tests.orders.conftest import ADDRESS_DE, ADDRESS_US
+from tests.support.addresses import ADDRESS_DE, ADDRESS_US
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from payments.models import PaymentRecord, WebhookEvent
 from tenants.services import public_tenant_ensure
-from tests.payments.conftest import WEBHOOK_SECRET, wait_until
+from tests.payments.events import WEBHOOK_SECRET, wait_until
 from tests.payments.flows import full_flow, gateway_events, post_signed
 from vendors.models import Vendor
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from payments import webhooks
 from payments.models import WebhookEvent
-from tests.payments.conftest import make_event, signed_headers
+from tests.payments.events import make_event, signed_headers
 
 pytestmark = pytest.mark.django_db
 

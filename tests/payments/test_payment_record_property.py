@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from payments import gateway, webhooks
 from payments.errors import CardDeclined
 from payments.models import PaymentRecord, WebhookEvent
-from tests.payments.conftest import signed_headers
+from tests.payments.events import signed_headers
 from tests.payments.flows import submit_form
 
 

@@ -16,7 +16,7 @@ import pytest
 from payments import gateway
 from payments.models import WebhookEvent
 from tenants.services import public_tenant_ensure
-from tests.payments.conftest import WEBHOOK_SECRET, wait_until
+from tests.payments.events import WEBHOOK_SECRET, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from django.test import Client
 from payments import gateway, webhooks
 from payments.errors import WebhookEventNotReplayable
 from payments.models import PaymentRecord, WebhookEvent
-from tests.payments.conftest import make_event, signed_headers, wait_until
+from tests.payments.events import make_event, signed_headers, wait_until
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from payments.models import PaymentRecord, WebhookEvent
-from tests.payments.conftest import WEBHOOK_SECRET, make_event, signed_headers
+from tests.payments.events import WEBHOOK_SECRET, make_event, signed_headers
 
 pytestmark = pytest.mark.django_db
 

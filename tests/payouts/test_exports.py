@@ -17,9 +17,22 @@ from payouts import transfers as svc
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import ExportJob, Payout
 from payouts.payouts import payout_record_apply
-from tests.conftest import create_bucket
+from tests.factories.orders import paid_orders
+from tests.support.s3 import create_bucket
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 def _today() -> dt.date:

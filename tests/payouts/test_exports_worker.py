@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from payouts import exports
 from payouts.models import ExportJob
-from tests.payouts.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -44,7 +44,7 @@ def test_payout_policies_are_for_admins_only(platform_client, finance_user):
 
 @override_settings(PAYOUTS_TRANSFER_RETRY_BASE_SECONDS=0)
 def test_failed_transfer_is_shown_and_retried_with_htmx(two_vendor_order, vendor_a, connected, finance_client,
-                                                        django_assert_max_num_queries):
+                                                        finance_user, django_assert_max_num_queries):
     Vendor.objects.filter(pk=vendor_a.pk).update(stripe_account_id="acct_missing")
     svc.transfers_create_for_order(order_id=two_vendor_order.pk)
     svc.transfers_release_due()
@@ -57,6 +57,10 @@ def test_failed_transfer_is_shown_and_retried_with_htmx(two_vendor_order, vendor
     Vendor.objects.filter(pk=vendor_a.pk).update(stripe_account_id=connected["a"])
     response = finance_client.post(f"/ops/transfers/{failed.pk}/retry/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Transferred" in response.content.decode()
+    # The row's history: created, released, failed, released again by finance, transferred.
+    row = response.content.decode()
+    assert 'data-event="transfer.failed"' in row and 'data-event="transfer.transferred"' in row
+    assert finance_user.email in finance_client.get("/ops/transfers/").content.decode()  # who retried it
     again = finance_client.post(f"/ops/transfers/{failed.pk}/retry/", HTTP_HX_REQUEST="true")
     assert again.status_code == 409
     assert finance_client.post("/ops/transfers/99999999/retry/").status_code == 404

@@ -12,8 +12,21 @@ from accounts.roles import VendorRole
 from payouts import transfers as svc
 from payouts.payouts import payout_record_apply
 from tests.factories import MembershipFactory, UserFactory
+from tests.factories.orders import paid_orders
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
 
 
 @pytest.fixture

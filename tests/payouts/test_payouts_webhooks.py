@@ -9,7 +9,8 @@ from payouts import transfers as svc
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
 from payouts.models import JournalEntry, Payout
 from payouts.payouts import payout_record_apply
-from tests.payouts.conftest import deliver, emulator_post, flush, resign, wait_until
+from tests.support.stripe import deliver, emulator_post, flush, resign
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,24 @@ from payments import gateway
 from payouts import transfers as svc
 from payouts.errors import TransferReversalInvalid, TransferStateConflict
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
-from payouts.models import HoldPolicy, JournalEntry, Transfer, VendorPayoutPolicy
+from payouts.models import HoldPolicy, JournalEntry, Transfer, TransferEvent, VendorPayoutPolicy
+from tests.factories.orders import paid_orders
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
+
+
+# A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
+# emulator, which the refunds and transfers under test go through.
+@pytest.fixture
+def emulator(gateway_on_emulator):
+    return gateway_on_emulator
+
+
+@pytest.fixture
+def paid_order(shopper, emulator):
+    return paid_orders(shopper)
+
 
 S = Transfer.Status
 
@@ -58,7 +72,7 @@ def test_paid_order_gets_one_transfer_per_vendor_and_immediate_ones_are_sent(two
 def test_unpaid_order_gets_no_transfer(shopper, vendor_a, emulator):
     from orders import services
     from tests.factories.orders import sellable_variant
-    from tests.payouts.conftest import ADDRESS_DE
+    from tests.support.addresses import ADDRESS_DE
 
     variant = sellable_variant(vendor_a, price=1200)
     cart = services.cart_for(user=shopper, create=True)
@@ -205,17 +219,27 @@ def test_reverse_rejects_bad_amounts(bad):
         svc.transfer_reverse_for_sub_order(sub_order_id=1, amount=bad, key="k", reason="r")
 
 
-def test_transition_table_is_walked_completely():
-    transfer = Transfer(status=S.PENDING)
+def test_transition_table_is_walked_completely(two_vendor_order):
+    """Every allowed move records one event (from, to); a refused one records none."""
+    (transfer, *_others) = svc.transfers_create_for_order(order_id=two_vendor_order.pk)
+    created = TransferEvent.objects.get(transfer=transfer)
+    assert (created.from_status, created.to_status) == ("", S.PENDING)
     for old, allowed in svc.TRANSITIONS.items():
         for new in S.values:
             transfer.status = old
+            before = TransferEvent.objects.filter(transfer=transfer).count()
             if new == old or new in allowed:
-                svc._move(transfer, new)
+                event = svc._move(transfer, new, reason="walk")
                 assert transfer.status == new
+                if new in allowed:
+                    assert event is not None and (event.from_status, event.to_status, event.reason) == (old, new, "walk")
+                else:
+                    assert event is None
+                assert TransferEvent.objects.filter(transfer=transfer).count() == before + (new in allowed)
             else:
                 with pytest.raises(TransferStateConflict):
                     svc._move(transfer, new)
+                assert TransferEvent.objects.filter(transfer=transfer).count() == before
     assert set(svc.TRANSITIONS) == set(S.values)
 
 

@@ -8,7 +8,9 @@ from orders import services
 from payments import gateway
 from payouts.models import JournalEntry, Transfer
 from tests.factories.orders import sellable_variant
-from tests.payouts.conftest import ADDRESS_DE, connect, flush, wait_until
+from tests.support.addresses import ADDRESS_DE
+from tests.support.stripe import connect, flush
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

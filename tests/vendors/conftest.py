@@ -1,35 +1,19 @@
-"""Fixtures of the onboarding tests: private media in a temp dir, files, applications, emulator."""
+"""Fixtures of the onboarding tests: private media in a temp dir, applications, the emulator.
+
+Uploaded files are made by tests/support/uploads.py.
+"""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from tests.factories import UserFactory
+from tests.support.uploads import pdf_upload
 from vendors import services
 from vendors.models import VendorApplication
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 40, 40)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def pdf_upload(name: str = "registration.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
-    # The declared content type is deliberately wrong: only the bytes are trusted.
-    return SimpleUploadedFile(name, content, content_type="text/plain")
-
-
-def png_upload(name: str = "logo.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png_bytes(), content_type="application/octet-stream")
 
 
 @pytest.fixture(autouse=True)
@@ -96,14 +80,3 @@ def emulator(emulator_server: Any, settings: Any) -> Iterator[Any]:
     yield emulator_server
     emulator_server.reset()
 
-
-def emulator_control(emulator: Any, path: str, body: dict[str, Any] | None = None) -> Any:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        emulator.url + path, data=json.dumps(body or {}).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")

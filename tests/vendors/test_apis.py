@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import UserFactory
-from tests.vendors.conftest import pdf_upload
+from tests.support.uploads import pdf_upload
 from vendors.models import AuditEntry, Vendor, VendorApplication
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from payments.models import WebhookEvent
-from tests.vendors.conftest import emulator_control
+from tests.support.stripe import emulator_post
 from tests.vendors.test_onboarding_provisioning import wait_for
 from vendors import services
 from vendors.models import Vendor
@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def webhooks_to_live_server(emulator, live_server):
-    emulator_control(emulator, "/_emulator/webhooks/config", {
+    emulator_post(emulator, "/_emulator/webhooks/config", {
         "url": f"{live_server.url}/webhooks/stripe/", "duplicate": 2, "retry_base_ms": 20,
     })
     yield
     emulator.flush_webhooks(timeout=10)
-    emulator_control(emulator, "/_emulator/webhooks/config", {"url": "", "duplicate": 1})
+    emulator_post(emulator, "/_emulator/webhooks/config", {"url": "", "duplicate": 1})
 
 
 def test_owner_onboards_and_webhooks_enable_charges(
@@ -46,7 +46,7 @@ def test_owner_onboards_and_webhooks_enable_charges(
     assert link.status_code == 302
     assert link["Location"].startswith(emulator.url)
 
-    emulator_control(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/complete_onboarding")
+    emulator_post(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/complete_onboarding")
     emulator.flush_webhooks(timeout=10)
     vendor = wait_for(
         lambda: Vendor.objects.filter(pk=vendor.pk, charges_enabled=True).first(),
@@ -72,7 +72,7 @@ def test_return_from_stripe_refreshes_the_account_at_once(
 ):
     Vendor.objects.filter(pk=vendor_a.pk).update(stripe_account_id="", charges_enabled=False)
     vendor = services.vendor_connect_account_ensure(vendor_id=vendor_a.pk)
-    emulator_control(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/complete_onboarding")
+    emulator_post(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/complete_onboarding")
     response = client_for(vendor, owner_a).get("/dashboard/go-live/stripe/return/")
     assert response.status_code == 302
     vendor.refresh_from_db()

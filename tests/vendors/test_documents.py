@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from common.exceptions import ApplicationError
 from tests.factories import UserFactory
-from tests.vendors.conftest import PDF_BYTES, pdf_upload, png_upload
+from tests.support.uploads import PDF_BYTES, pdf_upload, png_upload
 from vendors import services, uploads
 from vendors.models import ApplicationDocument
 

@@ -22,7 +22,7 @@ from payments import gateway
 from tenants.models import Domain, Store
 from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory
-from tests.vendors.conftest import pdf_upload
+from tests.support.uploads import pdf_upload
 from vendors import selectors, services
 from vendors.errors import InvalidTransition
 from vendors.models import AuditEntry, Vendor, VendorApplication

@@ -7,7 +7,7 @@ from django.core import mail
 
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.vendors import MembershipFactory
-from tests.vendors.conftest import pdf_upload, png_upload
+from tests.support.uploads import pdf_upload, png_upload
 from vendors.models import AuditEntry, Invitation, Membership, Vendor, VendorApplication
 
 pytestmark = pytest.mark.django_db

@@ -1,18 +1,11 @@
-"""Browser journeys: Playwright driving Debian's Chromium against a live server of the real stack."""
+"""Browser journey helpers: Chromium's path and flags, logging in, paying in the browser, a11y checks."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
-
-# Playwright's sync API keeps an event loop in the test thread; Django's ORM calls made by the
-# test itself are still synchronous, so the async-safety guard does not apply here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,101 +33,6 @@ def chromium_path() -> str:
     raise RuntimeError("Debian's chromium is required for browser tests: apt-get install chromium")
 
 
-_SESSION_BROWSER: dict[str, Any] = {}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    # Modules outside tests/e2e (tests/isolation) import this fixture: one Playwright per process.
-    if "browser" in _SESSION_BROWSER:
-        yield _SESSION_BROWSER["browser"]
-        return
-    from playwright.sync_api import expect, sync_playwright
-
-    # Assertions wait for the page as long as actions do: a loaded CI machine renders slowly.
-    expect.set_options(timeout=15_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-        )
-        _SESSION_BROWSER["browser"] = browser
-        yield browser
-        _SESSION_BROWSER.clear()
-        browser.close()
-
-
-def _csp_violations(page: Any) -> list[str]:
-    """Console reports of anything the Content-Security-Policy refused (an inline script or
-    handler, a foreign origin): a journey that triggers one fails."""
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return violations
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    violations = _csp_violations(page)
-    yield page
-    context.close()
-    assert violations == [], violations
-
-
-@pytest.fixture
-def mobile_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-        has_touch=True, locale="en-US",
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    violations = _csp_violations(page)
-    yield page
-    context.close()
-    assert violations == [], violations
-
-
-@pytest.fixture
-def site(live_server: Any, settings: Any) -> Any:
-    """URLs on the live server for the platform host and any vendor host."""
-    from tenants.services import public_tenant_ensure
-
-    public_tenant_ensure()
-    port = live_server.url.rsplit(":", 1)[1]
-    settings.PLATFORM_PORT = port  # links in emails and from tasks carry the live server's port
-
-    class Site:
-        platform = f"http://marketplace.localhost:{port}"
-
-        @staticmethod
-        def vendor(vendor: Any) -> str:
-            return f"http://{vendor.host}:{port}"
-
-    return Site()
-
-
-@pytest.fixture
-def shot() -> Any:
-    """`shot(page, "journey-step")` saves a PNG screenshot of the viewport."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-
-    def take(page: Any, name: str) -> Path:
-        path = SCREENSHOT_DIR / f"{name}.png"
-        page.screenshot(path=str(path))  # the viewport, not the full page
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1":  # committed: keep them small (256 colours)
-            from PIL import Image
-
-            with Image.open(path) as image:
-                small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-            small.save(path, optimize=True)
-        return path
-
-    return take
-
-
 def login(page: Any, base_url: str, email: str, password: str) -> None:
     from urllib.parse import urlsplit
 
@@ -158,31 +56,8 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
-# --- Shared journey helpers: the Stripe emulator wired to the live server, waiting, a11y. ---
 
 WEBHOOK_SECRET = "whsec_e2e_journeys"
-
-
-@pytest.fixture
-def emulator_for_live_server(live_server: Any) -> Iterator[Any]:
-    """The Stripe emulator delivering signed webhooks to the live server; the gateway points at it."""
-    from django.test import override_settings
-
-    from stripe_emulator.server import EmulatorServer
-
-    server = EmulatorServer(port=0, webhook_url=f"{live_server.url}/webhooks/stripe/",
-                            webhook_secret=WEBHOOK_SECRET).start()
-    with override_settings(STRIPE_API_BASE=server.url, STRIPE_SECRET_KEY="",
-                           STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET):
-        yield server
-    server.stop()
-
-
-@pytest.fixture
-def _journey_media(settings: Any, tmp_path: Path) -> None:
-    """Uploaded files (public and private) of a journey live in its own temp dir."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def wait_until(condition: Any, timeout: float = 60.0, what: str = "condition") -> Any:

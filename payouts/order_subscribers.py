@@ -1,0 +1,41 @@
+"""What payouts does when an order event happens (registered by PayoutsConfig.ready; docs/adr/0041)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from orders.events import order_event_subscriber
+from orders.models import OrderEvent
+from payouts.ledger.postings import post_payment_captured, post_refund
+
+
+@order_event_subscriber("order.paid")
+def payment_captured_post(event: OrderEvent) -> None:
+    """Buyer payment in, each vendor's payable, the platform's commission, Stripe's fee: in the
+    transaction that marks the order paid, so the order is never paid without its ledger entry."""
+    order = event.order
+    post_payment_captured(
+        order_id=order.pk, amount=order.total_amount, currency=order.currency,
+        vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount)
+                       for sub in order.sub_orders.order_by("vendor_id")],
+        stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
+    )
+
+
+@order_event_subscriber("sub_order.refund")
+def refund_post(event: OrderEvent) -> None:
+    """A vendor part refunded (units the vendor could not ship, a cancelled order's shipping): the
+    ledger entry in the refund's transaction, then the vendor's part taken back from its transfer
+    by a retried task after commit."""
+    data = event.data
+    post_refund(
+        order_id=event.order_id, refund_id=data["refund_id"], currency=data["currency"],
+        vendor_shares=[(int(data["vendor_id"]), int(data["amount"]), int(data["commission"]))],
+        refund_commission=bool(data["refund_commission"]), key=f"refund:{data['refund_id']}",
+    )
+    vendor_part = int(data["vendor_part"])
+    if vendor_part > 0 and event.sub_order_id is not None:
+        from payouts.tasks import transfer_recover_refund
+
+        sub_order_id, refund_id = event.sub_order_id, str(data["refund_id"])
+        transaction.on_commit(lambda: transfer_recover_refund.delay(sub_order_id, vendor_part, refund_id))

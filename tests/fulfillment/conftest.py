@@ -1,1 +1,0 @@
-from tests.orders.conftest import emulator, paid_order, shopper, webhooks  # noqa: F401

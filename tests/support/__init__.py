@@ -1,0 +1,1 @@
+"""Plain test helpers (no fixtures): waiting, signed webhooks, addresses, uploads, ledger checks."""
