@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts import enrolment
 from accounts.language import set_language
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
@@ -29,6 +30,8 @@ urlpatterns = [
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
+    # Before allauth's own: staff enrol their first authenticator only after an email code.
+    path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("ops/", frontend_views.ops_home, name="ops-home"),

@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts import enrolment
 from accounts.language import set_language
 from catalog import apis as catalog_apis
 from catalog import views as catalog_views
@@ -21,6 +22,8 @@ vendor_api_patterns = [
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
     path("accounts/", include("accounts.urls")),
+    # Before allauth's own: staff enrol their first authenticator only after an email code.
+    path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),

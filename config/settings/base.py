@@ -49,6 +49,7 @@ THIRD_PARTY_SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_countries",
+    "csp",
 ]
 LOCAL_SHARED_APPS = [
     "common",
@@ -86,9 +87,11 @@ TENANT_BASE_SCHEMA = env("TENANT_BASE_SCHEMA", default="tenant_template")
 TENANT_CREATION_FAKES_MIGRATIONS = bool(TENANT_BASE_SCHEMA)
 
 MIDDLEWARE = [
+    "common.middleware.RequestBodyLimitMiddleware",
     "common.middleware.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.UserLanguageMiddleware",
+    "accounts.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -233,6 +237,8 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",  # what clients of the previous tokens already send
     "TOKEN_MODEL": KNOX_TOKEN_MODEL,
 }
+# Staff sessions end this long after sign-in (others keep allauth's two weeks): accounts.staff_sessions.
+PLATFORM_STAFF_SESSION_SECONDS = env.int("PLATFORM_STAFF_SESSION_SECONDS", default=12 * 3600)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -254,6 +260,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Marketplace, vendor and operations API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint: signed-in users only (token or session), on every host;
+    # open in local development (config.settings.local).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -310,6 +319,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Whole request bodies: the largest allowed upload (a claim's five 5 MB attachments; a 20 MB
+# catalog CSV) plus 1 MB for the form; larger declared bodies get 413 before being read
+# (common.middleware.RequestBodyLimitMiddleware).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=26 * 1024 * 1024)
 
 # --- operations ------------------------------------------------------------------------------
 CLOUDWATCH_METRICS_NAMESPACE = env("CLOUDWATCH_METRICS_NAMESPACE", default="")
@@ -376,6 +389,36 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, fonts, frames and connections from this host
+# only, no inline scripts or event handlers (behaviour lives in frontend/static/js/). Styles allow
+# 'unsafe-inline' for the style attributes of a few templates and htmx's indicator style.
+# Images may also come from the media CDN or bucket, and be data: URIs (the 2FA QR code,
+# Bootstrap's form icons). No form-action: checkout posts, then redirects to Stripe's page.
+# Pages carry no payment form of Stripe's (checkout redirects), so no Stripe.js origin.
+def _media_origins() -> list[str]:
+    if MEDIA_CDN_DOMAIN:
+        return [f"https://{MEDIA_CDN_DOMAIN}"]
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if AWS_S3_ENDPOINT_URL:
+        return [AWS_S3_ENDPOINT_URL.rstrip("/")]
+    return [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_media_origins()],
+        "worker-src": ["'self'", "blob:"],  # Redoc (the API docs) runs its search in a blob worker
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

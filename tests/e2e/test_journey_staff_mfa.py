@@ -16,16 +16,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_new_admin_sets_up_an_authenticator_app_before_the_console_opens(page, site, shot):
+    from allauth.account.models import EmailAddress
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from django.core import mail
 
     from tests.factories import UserFactory
 
     admin = UserFactory(email="ada@example.com", platform_role="admin", totp=False)
+    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     login(page, site.platform, admin.email, PASSWORD)
     page.goto(f"{site.platform}/ops/applications/")
-    # Sent to set up 2FA; the password is asked again first.
-    page.wait_for_url(re.compile(r".*/accounts/reauthenticate/.*"))
-    page.get_by_label("Password").fill(PASSWORD)
+    # Sent to set up 2FA; first a code sent to the account's address (the password alone cannot
+    # add an authenticator: ADR 0044).
+    page.wait_for_url(re.compile(r".*/accounts/reauthenticate/code/.*"))
+    page.get_by_role("button", name="Request Code").click()
+    page.wait_for_url(re.compile(r".*/accounts/reauthenticate/code/confirm/.*"))
+    emailed = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M)
+    assert emailed
+    page.get_by_label("Code").fill(emailed.group(1))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r".*/accounts/2fa/totp/activate/"))
     expect(page.get_by_role("img")).to_be_visible()  # the QR code for the app

@@ -146,7 +146,7 @@ module "ecs" {
     PLATFORM_DOMAIN         = var.domain
     PLATFORM_SCHEME         = "https"
     ALLOWED_HOSTS           = ".${var.domain}"
-    CSRF_TRUSTED_ORIGINS    = "https://${var.domain},https://*.${var.domain}"
+    # No CSRF_TRUSTED_ORIGINS: forms post to their own host, which needs none (docs/deployment.md).
     AWS_STORAGE_BUCKET_NAME = module.s3.media_bucket_name
     AWS_PRIVATE_BUCKET_NAME = module.s3.documents_bucket_name
     AWS_EXPORTS_BUCKET_NAME = module.s3.exports_bucket_name
