@@ -18,16 +18,9 @@ def _sign_in(client: Any, email: str) -> Any:
     return client.post("/accounts/login/", {"login": email, "password": PASSWORD})
 
 
-def _verified(user: Any) -> Any:
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
 def test_a_password_alone_cannot_enrol_a_staff_authenticator(settings: Any, client_for: Any) -> None:
     settings.PLATFORM_STAFF_REQUIRE_MFA = True
-    admin = _verified(UserFactory(email="enrol-admin@example.com", platform_role="admin", totp=False))
+    admin = UserFactory(email="enrol-admin@example.com", platform_role="admin", totp=False)  # email verified
     client = client_for(HOST)
     _sign_in(client, admin.email)
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})  # the password, once more
@@ -49,7 +42,8 @@ def test_a_password_alone_cannot_enrol_a_staff_authenticator(settings: Any, clie
 
 def test_a_staff_account_without_a_verified_address_is_told_to_verify_it(settings: Any, client_for: Any) -> None:
     settings.PLATFORM_STAFF_REQUIRE_MFA = True
-    admin = UserFactory(email="unverified-admin@example.com", platform_role="admin", totp=False)
+    admin = UserFactory(email="unverified-admin@example.com", platform_role="admin", totp=False,
+                        email_verified=False)
     client = client_for(HOST)
     _sign_in(client, admin.email)
     page = client.get("/accounts/2fa/totp/activate/")

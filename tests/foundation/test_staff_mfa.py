@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
@@ -24,8 +23,7 @@ def _sign_in(client: Any, email: str) -> Any:
 
 
 def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform_client: Any) -> None:
-    admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)
-    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
+    admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)  # email verified
     client = platform_client  # on the platform host (public tenant ensured)
     assert _sign_in(client, admin.email).status_code == 302
     console = client.get("/ops/applications/", HTTP_HOST=HOST)
