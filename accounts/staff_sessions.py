@@ -20,9 +20,15 @@ DEADLINE_KEY = "staff_session_until"
 
 def user_logged_in_reset_staff_deadline(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """auth signal: each sign-in starts a new deadline (Django keeps the session's data when the
-    same user signs in again); the middleware sets it on the way out."""
-    if request is not None and hasattr(request, "session"):
-        request.session.pop(DEADLINE_KEY, None)
+    same user signs in again), saved with the sign-in's session. allauth sets its own expiry after
+    this signal, so the middleware caps it again on the way out of the sign-in response."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session.pop(DEADLINE_KEY, None)
+    if roles.can_access_ops(user):
+        deadline = int(time.time()) + settings.PLATFORM_STAFF_SESSION_SECONDS
+        request.session[DEADLINE_KEY] = deadline
+        request.session.set_expiry(dt.datetime.fromtimestamp(deadline, tz=dt.UTC))
 
 
 class StaffSessionMiddleware:

@@ -400,7 +400,9 @@ def _media_origins() -> list[str]:
     if MEDIA_CDN_DOMAIN:
         return [f"https://{MEDIA_CDN_DOMAIN}"]
     if not AWS_STORAGE_BUCKET_NAME:
-        return []
+        # Local media is served on each vendor's own host (/media/<schema>/ on {slug}.domain),
+        # which marketplace pages show pictures from; any port (development servers, tests).
+        return [f"*.{PLATFORM_DOMAIN}:*"]
     if AWS_S3_ENDPOINT_URL:
         return [AWS_S3_ENDPOINT_URL.rstrip("/")]
     return [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",

@@ -16,14 +16,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_new_admin_sets_up_an_authenticator_app_before_the_console_opens(page, site, shot):
-    from allauth.account.models import EmailAddress
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
     from django.core import mail
 
     from tests.factories import UserFactory
 
-    admin = UserFactory(email="ada@example.com", platform_role="admin", totp=False)
-    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
+    admin = UserFactory(email="ada@example.com", platform_role="admin", totp=False)  # email verified
     login(page, site.platform, admin.email, PASSWORD)
     page.goto(f"{site.platform}/ops/applications/")
     # Sent to set up 2FA; first a code sent to the account's address (the password alone cannot
