@@ -409,6 +409,19 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _ids_beyond(schema_a: str, schema_b: str) -> None:
+    """B's next ids in each vendor table come after every id A's schema holds: a committing test of
+    another module may have left rows in A's schema, and A's owner may legitimately open A's own."""
+    for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine):
+        table = model._meta.db_table
+        with schema_context(schema_a):
+            highest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with connection.cursor() as cursor:
+            sequence = f"{schema_b}.{table}"
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                           "GREATEST(%s, nextval(pg_get_serial_sequence(%s, 'id'))))", [sequence, highest, sequence])
+
+
 def _world_build() -> dict[str, Any]:
     public_tenant_ensure()
     vendor_a, vendor_b = live_vendor("alpha"), live_vendor("bravo")
@@ -417,6 +430,7 @@ def _world_build() -> dict[str, Any]:
     victim = UserFactory(email="victim-buyer@example.com", full_name="Victoria Victimbuyer")
     other = UserFactory(email="matrix-other-buyer@example.com", full_name="Otto Other")
     schema_b = vendor_b.store.schema_name
+    _ids_beyond(vendor_a.store.schema_name, schema_b)
 
     with schema_context(schema_b):
         listed = ProductFactory(name="Bravo Listed Kettle", sku="BRAVO-LISTED", stock=20)
