@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from allauth.mfa.utils import is_mfa_enabled
-from django.contrib.auth import authenticate
+from allauth.core import ratelimit
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from common.exceptions import ApplicationError
+from accounts import signin, tokens
 
 
 class MeApi(APIView):
@@ -40,54 +35,69 @@ class MeApi(APIView):
         return Response(data)
 
 
+# The project's error body (common.api.error_body), as the token endpoint's errors document it.
+ErrorSerializer = inline_serializer("AuthError", {"error": inline_serializer("AuthErrorDetail", {
+    "code": serializers.CharField(), "message": serializers.CharField(),
+    "fields": serializers.DictField(),
+})})
+
+
 class TokenApi(APIView):
-    """Exchange email and password for an API token."""
+    """Exchange email, password (and, with 2FA, the code) for an expiring API token."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes: list[type] = []  # the sign-in limits apply (accounts.signin), see post()
 
     class TokenRequestSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField()
         code = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                      help_text="Authenticator app or recovery code, for accounts with 2FA.")
+        device = serializers.CharField(
+            required=False, allow_blank=True, max_length=100,
+            help_text="A name for the device or client; a new token replaces that device's "
+                      "previous one. Default: the User-Agent header.")
+
+    class TokenOutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        expiry = serializers.DateTimeField(help_text="The token stops working at this time.")
+        device = serializers.CharField()
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+        responses={
+            200: TokenOutputSerializer,
+            401: OpenApiResponse(ErrorSerializer, description=(
+                "`invalid_credentials`: the same answer for a wrong password, a missing and a "
+                "wrong 2FA code.")),
+            403: OpenApiResponse(ErrorSerializer, description=(
+                "`email_unverified`: confirm the email address first.")),
+            429: OpenApiResponse(ErrorSerializer, description=(
+                "`rate_limited`: too many failed attempts for this account or address, on any "
+                "host or the sign-in page; retry after `Retry-After` seconds.")),
+        },
         operation_id="auth_token_create",
     )
     def post(self, request: Request) -> Response:
         serializer = self.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=serializer.validated_data["email"].lower(),
-            password=serializer.validated_data["password"],
+        data = serializer.validated_data
+        try:
+            # The sign-in page's limit on all attempts per address, then the failed-attempt ones.
+            if not ratelimit.consume(request._request, action="login"):
+                raise exceptions.Throttled(wait=60)
+            user = signin.credentials_check(
+                request=request._request, email=data["email"].lower(), password=data["password"],
+                code=data.get("code", "").strip())
+        except signin.SignInRateLimited as limited:
+            raise exceptions.Throttled(wait=limited.retry_after) from None
+        if not signin.email_verified(user):
+            raise signin.EmailUnverified(gettext(
+                "Confirm your email address (the link we sent you) before requesting a token."))
+        device = data.get("device") or request.headers.get("User-Agent", "") or "API client"
+        token, secret = tokens.api_token_issue(user=user, device=device)
+        return Response(
+            {"token": secret, "expiry": token.expiry, "device": token.device},
+            status=status.HTTP_200_OK,
         )
-        if user is None:
-            raise _unauthorized(gettext("Email or password is wrong."), "invalid_credentials")
-        if is_mfa_enabled(user):
-            code = serializer.validated_data.get("code", "").strip()
-            if not code:
-                raise _unauthorized(gettext("Enter the code from your authenticator app."), "mfa_code_required")
-            if not _mfa_code_valid(user, code):
-                raise _unauthorized(gettext("Incorrect code."), "mfa_code_invalid")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
-
-
-def _unauthorized(message: str, code: str) -> ApplicationError:
-    error = ApplicationError(message, code=code)
-    error.status_code = 401
-    return error
-
-
-def _mfa_code_valid(user: Any, code: str) -> bool:
-    """An authenticator app code (each used once) or an unused recovery code."""
-    from allauth.mfa.models import Authenticator
-
-    authenticators = Authenticator.objects.filter(
-        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES])
-    return any(authenticator.wrap().validate_code(code) for authenticator in authenticators)

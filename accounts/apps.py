@@ -6,8 +6,19 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from allauth.account.signals import user_signed_up
+        from allauth.account import signals as account_signals
+        from allauth.mfa import signals as mfa_signals
+        from django.contrib.auth.signals import user_logged_in
 
         from accounts.language import user_signed_up_remember_language
+        from accounts.staff_sessions import user_logged_in_reset_staff_deadline
+        from accounts.tokens import api_tokens_revoke_on_credential_change
 
-        user_signed_up.connect(user_signed_up_remember_language, dispatch_uid="accounts_language_on_signup")
+        account_signals.user_signed_up.connect(
+            user_signed_up_remember_language, dispatch_uid="accounts_language_on_signup")
+        user_logged_in.connect(user_logged_in_reset_staff_deadline, dispatch_uid="accounts_staff_session_deadline")
+        for signal in (account_signals.password_changed, account_signals.password_set,
+                       account_signals.password_reset, mfa_signals.authenticator_added,
+                       mfa_signals.authenticator_removed):
+            signal.connect(api_tokens_revoke_on_credential_change,
+                           dispatch_uid="accounts_tokens_revoke_on_credential_change")

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -29,7 +30,8 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# knox declares the token-to-user relation on its abstract model, which django-stubs cannot follow.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     class PlatformRole(models.TextChoices):
         NONE = "", _("None")
         ADMIN = "admin", _("Platform admin")
@@ -68,3 +70,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.lower()
         super().save(*args, **kwargs)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its digest is stored), one per device, expiring."""
+
+    device = models.CharField(_("device"), max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "device"], name="apitoken_user_device")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.device}"

@@ -32,11 +32,11 @@ class MfaRequired(DRFPermissionDenied):
 
 
 def _staff_allowed(request: Request, check: Callable[[Any], bool]) -> bool:
-    if not check(request.user):
-        return False
+    # Two-factor first: checks built on `acts_as_platform_admin` refuse staff without it, who
+    # must be told to set it up rather than be refused.
     if roles.staff_mfa_missing(request.user):
         raise MfaRequired
-    return True
+    return check(request.user)
 
 
 class IsPlatformAdmin(BasePermission):
@@ -63,6 +63,7 @@ def vendor_permission(minimum: str = VendorRole.STAFF) -> type[BasePermission]:
 IsVendorStaff = vendor_permission(VendorRole.STAFF)
 IsVendorManager = vendor_permission(VendorRole.MANAGER)
 IsVendorOwner = vendor_permission(VendorRole.OWNER)
+CanIssueRefunds = vendor_permission(roles.REFUNDS_MINIMUM_ROLE)
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -73,12 +74,13 @@ def ops_required(check: Callable[[Any], bool] = roles.can_access_ops) -> Callabl
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                raise PermissionDenied
+            # Two-factor first (as in `_staff_allowed`): staff without it are sent to set it up.
             if roles.staff_mfa_missing(request.user):
                 messages.warning(request, _("Platform staff must use two-factor authentication. Set up an "
                                             "authenticator app to continue."))
                 return redirect("mfa_activate_totp")
+            if not check(request.user):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped

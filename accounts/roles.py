@@ -100,20 +100,33 @@ def can_see_vendor_money(user: Any, vendor: Vendor | None) -> bool:
     return has_vendor_role(user, vendor, VendorRole.MANAGER)
 
 
+# Accepting a claim, marking a return received and cancelling order lines refund the buyer: they
+# move money, so they need the role that may see money (staff pick, pack and ship).
+REFUNDS_MINIMUM_ROLE = VendorRole.MANAGER
+
+
+def can_issue_refunds(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, REFUNDS_MINIMUM_ROLE)
+
+
 # --- onboarding (vendors app) -----------------------------------------------------------------
+
+
+# Admin powers below go through `acts_as_platform_admin`: an admin account signed in with a
+# password alone (no two-factor while staff must have it) gets no more than any other user.
 
 
 def can_review_applications(user: Any) -> bool:
     """Approve, reject, request changes; suspend and reinstate vendors."""
-    return is_platform_admin(user)
+    return acts_as_platform_admin(user)
 
 
 def can_download_application_document(user: Any, application: Any) -> bool:
     """Onboarding documents are private: the applicant and platform admins only."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return is_platform_admin(user) or application.applicant_id == user.pk
+    return acts_as_platform_admin(user) or application.applicant_id == user.pk
 
 
 def can_retry_onboarding(user: Any, vendor: Vendor | None) -> bool:
-    return is_platform_admin(user) or has_vendor_role(user, vendor, VendorRole.OWNER)
+    return acts_as_platform_admin(user) or has_vendor_role(user, vendor, VendorRole.OWNER)

@@ -66,6 +66,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     if isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        if isinstance(exc, exceptions.Throttled):
+            code = "rate_limited"  # one code for every limit, pages' and allauth's alike
         api_detail = exc.detail
         message = str(api_detail) if not isinstance(api_detail, (dict, list)) else str(exc.default_detail)
         response.data = error_body(str(code), message)

@@ -1,4 +1,5 @@
-"""Middleware: a health endpoint that answers before tenant routing, and request logging context."""
+"""Middleware: a request body size limit, a health endpoint that answers before tenant routing,
+and request logging context."""
 
 from __future__ import annotations
 
@@ -7,9 +8,28 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses with 413, before reading a byte of it, a body whose declared length exceeds
+    REQUEST_BODY_MAX_BYTES (the largest allowed upload plus room for the form): Django's own
+    limits apply only once the body is being parsed, and file parts are spooled whole first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django treats an unreadable length as no body
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            return HttpResponse("Request body too large.", status=413, content_type="text/plain")
+        return self.get_response(request)
 
 
 class HealthCheckMiddleware:

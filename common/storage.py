@@ -14,6 +14,7 @@ import os
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -57,6 +58,17 @@ def private_s3_storage(bucket_name: str, *, storage_class: type[S3Storage] = S3S
         bucket_name=bucket_name, endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name=settings.AWS_S3_REGION_NAME,
         default_acl="private", querystring_auth=True, custom_domain=None, file_overwrite=False, **options,
     )
+
+
+def exports_bucket() -> str:
+    """The bucket finance exports go to: their own (a lifecycle rule expires them), else the
+    private one; "" when no S3 is configured (local private files). Never the media bucket, which
+    the CDN serves publicly: with S3 media but no private bucket, exports fail clearly."""
+    bucket = settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME
+    if not bucket and settings.AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("Finance exports need AWS_EXPORTS_BUCKET_NAME or AWS_PRIVATE_BUCKET_NAME: "
+                                   "they never go to the public media bucket")
+    return bucket
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts import enrolment
 from accounts.language import set_language
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
@@ -28,6 +29,9 @@ urlpatterns = [
     path("", include(disputes_urls.buyer_patterns)),
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
+    path("accounts/", include("accounts.urls")),
+    # Before allauth's own: staff enrol their first authenticator only after an email code.
+    path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("ops/", frontend_views.ops_home, name="ops-home"),
@@ -43,4 +47,5 @@ urlpatterns = [
 handler400 = "frontend.views.handler400"
 handler403 = "frontend.views.handler403"
 handler404 = "frontend.views.handler404"
+handler429 = "frontend.views.handler429"  # allauth's rate limits (allauth.core.ratelimit)
 handler500 = "frontend.views.handler500"

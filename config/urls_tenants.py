@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from accounts import enrolment
 from accounts.language import set_language
 from catalog import apis as catalog_apis
 from catalog import views as catalog_views
@@ -20,6 +21,9 @@ vendor_api_patterns = [
 
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
+    path("accounts/", include("accounts.urls")),
+    # Before allauth's own: staff enrol their first authenticator only after an email code.
+    path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
@@ -43,4 +47,5 @@ urlpatterns = [
 handler400 = "frontend.views.handler400"
 handler403 = "frontend.views.handler403"
 handler404 = "frontend.views.handler404"
+handler429 = "frontend.views.handler429"  # allauth's rate limits (allauth.core.ratelimit)
 handler500 = "frontend.views.handler500"

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsPlatformAdmin, IsVendorStaff, current_vendor
+from accounts.permissions import CanIssueRefunds, IsPlatformAdmin, IsVendorStaff, current_vendor
 from common.api import Pagination
 from disputes import selectors, services
 from disputes.models import Chargeback, ChargebackEvidence, Claim, ClaimMessage
@@ -227,7 +227,7 @@ class VendorClaimDetailApi(APIView):
 
 
 class VendorClaimAcceptApi(APIView):
-    permission_classes = [IsVendorStaff]
+    permission_classes = [CanIssueRefunds]
 
     @extend_schema(tags=["vendor claims"], request=AcceptInput, responses=ClaimDetailOutput,
                    operation_id="vendor_claims_accept")
@@ -253,7 +253,7 @@ class VendorClaimRejectApi(APIView):
 
 
 class VendorClaimReturnReceivedApi(APIView):
-    permission_classes = [IsVendorStaff]
+    permission_classes = [CanIssueRefunds]
 
     @extend_schema(tags=["vendor claims"], request=None, responses=ClaimDetailOutput,
                    operation_id="vendor_claims_return_received")

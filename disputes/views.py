@@ -239,7 +239,7 @@ def _vendor_action(request: HttpRequest, claim: Claim, action: Any, success: str
     return redirect("vendor-claim-detail", claim_id=claim.pk)
 
 
-@vendor_member_required()
+@vendor_member_required(roles.REFUNDS_MINIMUM_ROLE)
 @require_POST
 def vendor_claim_accept(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _vendor_claim(request, claim_id)
@@ -269,7 +269,7 @@ def vendor_claim_reject(request: HttpRequest, claim_id: int) -> HttpResponse:
         _("Claim rejected; the buyer can escalate it to the platform."))
 
 
-@vendor_member_required()
+@vendor_member_required(roles.REFUNDS_MINIMUM_ROLE)
 @require_POST
 def vendor_claim_return_received(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _vendor_claim(request, claim_id)

@@ -23,4 +23,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "is_finance": roles.is_finance(user),
         "is_platform_admin": roles.is_platform_admin(user),
         "can_see_money": roles.can_see_vendor_money(user, vendor) if vendor is not None else False,
+        "can_issue_refunds": roles.can_issue_refunds(user, vendor) if vendor is not None else False,
     }

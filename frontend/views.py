@@ -13,6 +13,7 @@ from django.views.defaults import page_not_found, permission_denied, server_erro
 
 from accounts.permissions import ops_required
 from common.api import error_body
+from common.ratelimit import rate_limited_page
 from tenants.db import current_schema_name
 from vendors.models import Vendor
 
@@ -35,6 +36,17 @@ def handler403(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
+def handler429(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """allauth's limits (sign-in, sign-up, password reset) land here; it does not say which
+    limit, so Retry-After is a minute, the shortest window they use."""
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(
+            error_body("rate_limited", "Too many requests."), status=429)
+        response["Retry-After"] = "60"
+        return response
+    return rate_limited_page(request, 60)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsVendorStaff
+from accounts.permissions import CanIssueRefunds, IsVendorStaff
 from common.api import Pagination
 from fulfillment import selectors, services
 from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
@@ -95,7 +95,7 @@ class VendorOrderShipApi(APIView):
 
 
 class VendorOrderLineCancelApi(APIView):
-    permission_classes = [IsVendorStaff]
+    permission_classes = [CanIssueRefunds]
 
     @extend_schema(tags=["vendor orders"], summary="Cancel units of a line: refunded, stock returned",
                    request=CancelInput, responses=VendorOrderOutput)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from accounts.permissions import vendor_member_required
 from common.exceptions import ApplicationError
 from fulfillment import selectors, services
@@ -61,7 +62,7 @@ def order_ship(request: HttpRequest, vendor_order_id: int) -> HttpResponse:
     return redirect("fulfillment-order-detail", vendor_order_id=vendor_order.pk)
 
 
-@vendor_member_required()
+@vendor_member_required(roles.REFUNDS_MINIMUM_ROLE)
 @require_POST
 def order_line_cancel(request: HttpRequest, vendor_order_id: int, line_id: int) -> HttpResponse:
     vendor_order = _order_or_404(vendor_order_id)

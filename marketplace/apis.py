@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.ratelimit import RateLimitThrottle
 from marketplace import search, selectors
 from marketplace.models import Listing
 
@@ -72,6 +73,8 @@ def _facets(page: search.SearchPage) -> dict[str, Any]:
 class ListingSearchApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    throttle_classes = [RateLimitThrottle]
+    rate_limit_scope = "search"
 
     @extend_schema(
         operation_id="listings_search",
@@ -98,6 +101,8 @@ class ListingSearchApi(APIView):
 class ListingDetailApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    throttle_classes = [RateLimitThrottle]
+    rate_limit_scope = "search"
 
     @extend_schema(operation_id="listings_retrieve", responses=ListingDetailSerializer)
     def get(self, request: Request, listing_id: int) -> Response:
@@ -107,6 +112,8 @@ class ListingDetailApi(APIView):
 class SuggestApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    throttle_classes = [RateLimitThrottle]
+    rate_limit_scope = "search"
 
     @extend_schema(operation_id="listings_suggest", responses={200: None})
     def get(self, request: Request) -> Response:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from common.api import Pagination
 from common.hosts import platform_url
+from common.ratelimit import RateLimitThrottle
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.models import Order, OrderLine, SubOrder
@@ -204,6 +205,9 @@ class CartItemApi(APIView):
 
 
 class CheckoutApi(APIView):
+    throttle_classes = [RateLimitThrottle]
+    rate_limit_scope = "checkout"  # shared with the checkout page's counters
+
     @extend_schema(
         tags=["checkout"], summary="Create the order and its PaymentIntent from the cart",
         description="Idempotent by `checkout_token` (or the `Idempotency-Key` header): the same "

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
 from common.money import format_money_localized
+from common.ratelimit import rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -59,6 +62,16 @@ def cart_page(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _local_next(request: HttpRequest) -> str:
+    """`next` when it is a page of this site (this host, or the platform's), else "": never an
+    open redirect to another site."""
+    target = request.POST.get("next", "")
+    allowed = {request.get_host(), urlsplit(platform_url("/", request)).netloc}
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=allowed, require_https=request.is_secure()):
+        return target
+    return ""
+
+
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request, create=True)
@@ -71,7 +84,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         if _htmx(request):
             return render(request, "orders/_add_to_cart_result.html", {"error": exc.message}, status=200)
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "cart")
+        return redirect(_local_next(request) or "cart")
     if _htmx(request):
         return render(request, "orders/_add_to_cart_result.html", {"added": True})
     messages.success(request, _("Added to your cart."))
@@ -119,6 +132,7 @@ def _shipping_choice(data: Any) -> dict[int, int | None]:
 
 
 @login_required
+@rate_limit("checkout", when=lambda request: not request.POST.get("refresh"))
 def checkout_page(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
     initial = {"checkout_token": secrets.token_urlsafe(24), "country": _country(request),

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from common.mail import send_mail_localized
 from common.money import exponent, to_major
+from common.spreadsheets import csv_text, formula_like
 from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInvalid
 from payouts.models import CommissionRule, ExportJob, Payout, Transfer
 
@@ -302,8 +303,9 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Rows]] = {
 # writing and storing
 # ---------------------------------------------------------------------------------------------
 def _exports_bucket() -> str:
-    """The exports bucket (expiring objects), else the private one, else the media one; "" for local files."""
-    return settings.AWS_EXPORTS_BUCKET_NAME or settings.AWS_PRIVATE_BUCKET_NAME or settings.AWS_STORAGE_BUCKET_NAME
+    from common.storage import exports_bucket
+
+    return exports_bucket()
 
 
 def export_storage() -> Storage:
@@ -330,6 +332,7 @@ def _write_csv(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
     writer = csv.writer(text)
     writer.writerow(rows.header)
     for row in rows.rows():
+        row = [csv_text(value) for value in row]  # money cells are still integers here
         for index in money:
             row[index] = _m(row[index], row[currency])
         writer.writerow(row)
@@ -386,6 +389,13 @@ def _write_xlsx(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
             style = styles[(fmt, strong)] = template._style
         return Cell(sheet, row=1, column=1, value=value, style_array=style)
 
+    def text(value: str) -> Any:
+        """A string cell for text openpyxl would store as a formula (it does so for any str
+        starting with "="): the value is kept as typed, shown as text, never run."""
+        written = cell(value)
+        written.data_type = "s"
+        return written
+
     money, currency = _money_columns(rows)
     group = rows.header.index(rows.group) if rows.group else None
     label = group if group is not None else 0
@@ -395,6 +405,7 @@ def _write_xlsx(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
         cur = row[currency]
         fmt = number_format_for(cur)
         sums = totals.setdefault((row[group] if group is not None else "", cur), [None] * len(money))
+        row = [text(value) if formula_like(value) else value for value in row]
         for position, index in enumerate(money):
             amount = row[index]
             if amount is None:

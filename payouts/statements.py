@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_money_localized
+from common.spreadsheets import csv_text
 from payouts import selectors
 from payouts.errors import ReportPeriodInvalid
 from payouts.models import Payout
@@ -99,11 +100,16 @@ def statement_rows(statement: Statement) -> Iterator[list[str]]:
            _major(t["deductions"], c), _major(t["net"], c), c, ""]
 
 
+_STATEMENT_MONEY = frozenset(STATEMENT_HEADER.index(name) for name in ("gross", "commission", "deductions", "net"))
+
+
 def statement_csv(statement: Statement) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(STATEMENT_HEADER)
-    writer.writerows(statement_rows(statement))
+    for row in statement_rows(statement):
+        # Text cells are neutralised; amounts stay "-12.50" for the machines that read them.
+        writer.writerow([value if index in _STATEMENT_MONEY else csv_text(value) for index, value in enumerate(row)])
     return buffer.getvalue().encode("utf-8")
 
 

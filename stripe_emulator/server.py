@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import threading
 import traceback
@@ -32,8 +33,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 class EmulatorApp:
     """Routes `/v1/...` to the Stripe API, `/_emulator/...` to control and hosted pages."""
 
-    def __init__(self, store: Store, dispatcher: WebhookDispatcher) -> None:
+    def __init__(
+        self, store: Store, dispatcher: WebhookDispatcher, control_token: str | None = None
+    ) -> None:
         self.store = store
+        # When set, control calls must send `Authorization: Bearer <token>`: the control API
+        # hands out the webhook signing secret and can steer any outcome.
+        self.control_token = control_token or None
         self.dispatcher = dispatcher
         self.api = StripeApi(store, dispatcher)
         self.pages = HostedPages(self.api)
@@ -70,6 +76,13 @@ class EmulatorApp:
             if page is not None:
                 self._persist(request)
                 return page
+            if not self._control_allowed(request):
+                return json_response(
+                    StripeError(
+                        401, "invalid_request_error", "The emulator's control API needs its token."
+                    ).body(),
+                    401,
+                )
             response = self.control.handle(request)
             self._persist(request)
             return response
@@ -78,6 +91,12 @@ class EmulatorApp:
                 {"emulator": "stripe", "api": "/v1", "control": "/_emulator/state"}
             )
         return json_response(StripeError.not_found("route", path).body(), 404)
+
+    def _control_allowed(self, request: Request) -> bool:
+        if self.control_token is None or request.path.rstrip("/") == "/_emulator/health":
+            return True
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(sent.encode(), self.control_token.encode())
 
     def _persist(self, request: Request) -> None:
         if request.method != "GET":
@@ -224,6 +243,7 @@ class EmulatorServer:
         webhook_secret: str | None = None,
         state_file: str | None = None,
         quiet: bool = True,
+        control_token: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -232,7 +252,7 @@ class EmulatorServer:
         self.dispatcher = WebhookDispatcher(
             url=webhook_url, secret=webhook_secret, on_result=self._on_delivery
         )
-        self.app = EmulatorApp(self.store, self.dispatcher)
+        self.app = EmulatorApp(self.store, self.dispatcher, control_token=control_token)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -47,6 +47,21 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 
 
 @pytest.fixture(autouse=True)
+def _security_counters_reset() -> Iterator[None]:
+    """Sign-in limits, used 2FA codes and rate limits are shared by every host and every test
+    (all from 127.0.0.1): each test starts with fresh ones."""
+    yield
+    from django_redis import get_redis_connection
+
+    from common.cache import SHARED_NAMESPACE
+
+    redis = get_redis_connection("default")
+    keys = list(redis.scan_iter(f"{SHARED_NAMESPACE}:*", count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_after_test() -> Iterator[None]:
     yield
     connection.set_schema_to_public()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from common.exceptions import ApplicationError
 from common.hosts import host_url
+from common.ratelimit import rate_limit
 from vendors import selectors, services
 from vendors.forms import BusinessForm, ContactForm, DocumentForm, LogoForm, StoreForm, apply_error
 from vendors.models import VendorApplication
@@ -218,6 +219,7 @@ def sell_slug_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("seller_application")
 def sell_submit(request: HttpRequest) -> HttpResponse:
     application = _open_application(request)
     try:

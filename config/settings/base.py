@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,7 +41,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_SHARED_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -48,6 +49,7 @@ THIRD_PARTY_SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_countries",
+    "csp",
 ]
 LOCAL_SHARED_APPS = [
     "common",
@@ -85,9 +87,11 @@ TENANT_BASE_SCHEMA = env("TENANT_BASE_SCHEMA", default="tenant_template")
 TENANT_CREATION_FAKES_MIGRATIONS = bool(TENANT_BASE_SCHEMA)
 
 MIDDLEWARE = [
+    "common.middleware.RequestBodyLimitMiddleware",
     "common.middleware.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.UserLanguageMiddleware",
+    "accounts.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,9 +153,10 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        # Every key carries the schema of the request or task that wrote it.
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Every key carries the schema of the request or task that wrote it, except the security
+        # counters (sign-in limits, used 2FA codes, rate limits), which all hosts share.
+        "KEY_FUNCTION": "common.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "common.cache.reverse_key",
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }
 }
@@ -193,12 +199,52 @@ ACCOUNT_SESSION_REMEMBER = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PLATFORM_NAME
 PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=True)
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Load balancers and proxies in front of the web servers, each appending to X-Forwarded-For: the
+# client address every limit counts is the one the outermost trusted proxy saw. 0: REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth's limits (sign-in, 2FA codes, password reset, sign-up), shared by every host and by the
+# token endpoint. "login_failed": per address, and per account (email) for the lockout.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "reset_password": env("RATE_LIMIT_PASSWORD_RESET", default="20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "signup": env("RATE_LIMIT_SIGNUP", default="10/h/ip"),
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+# The platform's own limits (common.ratelimit), on every host: "<amount>/<period>[/user|/ip]",
+# comma-separated; without a suffix the amount holds for the account and for the address each.
+# Addresses get more room than accounts: many buyers can share one (offices, mobile carriers).
+# Never applied to webhooks.
+RATE_LIMITS = {
+    "seller_application": env("RATE_LIMIT_SELLER_APPLICATION", default="5/h/user,20/h/ip"),
+    "checkout": env("RATE_LIMIT_CHECKOUT", default="10/10m/user,60/10m/ip"),
+    "search": env("RATE_LIMIT_SEARCH", default="120/m/ip,240/m/user"),
+}
+# API tokens (django-rest-knox): hashed, expiring, one per device, revoked when the password or
+# the second factor changes (accounts.tokens).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
+# knox's own model is swapped for ours; its migrations would still create its unused table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients of the previous tokens already send
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+}
+# Staff sessions end this long after sign-in (others keep allauth's two weeks): accounts.staff_sessions.
+PLATFORM_STAFF_SESSION_SECONDS = env.int("PLATFORM_STAFF_SESSION_SECONDS", default=12 * 3600)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request without credentials gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -214,6 +260,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Marketplace, vendor and operations API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint: signed-in users only (token or session), on every host;
+    # open in local development (config.settings.local).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -270,6 +319,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Whole request bodies: the largest allowed upload (a claim's five 5 MB attachments; a 20 MB
+# catalog CSV) plus 1 MB for the form; larger declared bodies get 413 before being read
+# (common.middleware.RequestBodyLimitMiddleware).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=26 * 1024 * 1024)
 
 # --- operations ------------------------------------------------------------------------------
 CLOUDWATCH_METRICS_NAMESPACE = env("CLOUDWATCH_METRICS_NAMESPACE", default="")
@@ -336,6 +389,38 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, fonts, frames and connections from this host
+# only, no inline scripts or event handlers (behaviour lives in frontend/static/js/). Styles allow
+# 'unsafe-inline' for the style attributes of a few templates and htmx's indicator style.
+# Images may also come from the media CDN or bucket, and be data: URIs (the 2FA QR code,
+# Bootstrap's form icons). No form-action: checkout posts, then redirects to Stripe's page.
+# Pages carry no payment form of Stripe's (checkout redirects), so no Stripe.js origin.
+def _media_origins() -> list[str]:
+    if MEDIA_CDN_DOMAIN:
+        return [f"https://{MEDIA_CDN_DOMAIN}"]
+    if not AWS_STORAGE_BUCKET_NAME:
+        # Local media is served on each vendor's own host (/media/<schema>/ on {slug}.domain),
+        # which marketplace pages show pictures from; any port (development servers, tests).
+        return [f"*.{PLATFORM_DOMAIN}:*"]
+    if AWS_S3_ENDPOINT_URL:
+        return [AWS_S3_ENDPOINT_URL.rstrip("/")]
+    return [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_media_origins()],
+        "worker-src": ["'self'", "blob:"],  # Redoc (the API docs) runs its search in a blob worker
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

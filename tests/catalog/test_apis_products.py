@@ -7,7 +7,6 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from rest_framework.authtoken.models import Token
 
 from catalog.models import OutboxEvent, Product, ProductImage, Variant
 from tests.factories import ProductFactory
@@ -29,18 +28,20 @@ def api(client_for, vendor_a, owner_a):
 
 
 def test_token_auth_create_with_variants_and_read_back(client_for, vendor_a, owner_a, in_schema):
-    token = Token.objects.create(user=owner_a)
+    from accounts.tokens import api_token_issue
+
+    _, token = api_token_issue(user=owner_a, device="test")
     client = client_for(vendor_a)
     body = {"name": "Rain Jacket", "status": "active", "option_types": ["size"],
             "description": "<p>Dry <script>x</script></p>", "attributes": {"material": "nylon"},
             "variants": [{"sku": "RJ-S", "price_amount": 9900, "stock": 2, "options": {"size": "S"}},
                          {"sku": "RJ-M", "price_amount": 9900, "compare_at_amount": 12900, "options": {"size": "M"}}]}
-    response = client.post(URL, data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.post(URL, data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert [v["sku"] for v in data["variants"]] == ["RJ-S", "RJ-M"]
     assert "script" not in data["description"]
-    detail = client.get(f"{URL}{data['id']}/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    detail = client.get(f"{URL}{data['id']}/", HTTP_AUTHORIZATION=f"Token {token}").json()
     assert detail["variants"][1]["compare_at_amount"] == 12900
     assert client.get(URL).status_code == 401
 

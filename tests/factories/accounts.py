@@ -44,6 +44,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
     @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """A confirmed email address, as after the link in the sign-up email; `email_verified=False`
+        for an account whose owner never confirmed it."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+    @factory.post_generation
     def totp(obj, create, extracted, **kwargs):
         """Platform staff have two-factor authentication, as production requires; `totp=False`
         makes one without (to test the requirement)."""

@@ -93,6 +93,7 @@ def test_wrong_password_is_401(platform_client):
 
 
 def test_openapi_schema_and_docs_are_served_without_cdn(platform_client):
+    platform_client.force_login(UserFactory(email="schema-reader@example.com"))
     schema = platform_client.get("/api/v1/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/me/" in schema.content
@@ -168,8 +169,10 @@ def test_production_settings_refuse_a_missing_secret_key():
 
 
 def test_openapi_schema_describes_the_host_it_is_served_on(platform_client, client_for, vendor_a):
+    reader = UserFactory(email="schema-reader@example.com")
+    platform_client.force_login(reader)
     public = platform_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
-    vendor = client_for(vendor_a).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    vendor = client_for(vendor_a, reader).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     assert "/api/v1/vendor/products/" in vendor["paths"]
     assert "/api/v1/vendor/products/" not in public["paths"]
     assert "/api/v1/me/" in public["paths"]

@@ -66,3 +66,25 @@ def test_production_settings_use_the_given_urls_and_import_nothing_embedded(tmp_
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"db.invalid {REDIS_URL} {REDIS_URL}", "[]"]
     assert not (tmp_path / "local").exists()
+
+
+def test_production_pins_two_factor_for_platform_staff(tmp_path):
+    probe = "import django; django.setup(); from django.conf import settings; print(settings.PLATFORM_STAFF_REQUIRE_MFA)"
+    result = _production(tmp_path, "-c", probe, PLATFORM_STAFF_REQUIRE_MFA="false")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_production_refuses_a_wildcard_csrf_origin(tmp_path):
+    result = _production(tmp_path, "manage.py", "check",
+                         CSRF_TRUSTED_ORIGINS="https://marketplace.example.com,https://*.marketplace.example.com")
+    assert result.returncode != 0
+    assert "CSRF_TRUSTED_ORIGINS" in result.stderr and "wildcard" in result.stderr
+
+
+def test_production_refuses_a_media_bucket_without_a_private_one(tmp_path):
+    """Exports, documents and evidence never fall back to the bucket the CDN serves."""
+    result = _production(tmp_path, "manage.py", "check", AWS_STORAGE_BUCKET_NAME="media",
+                         AWS_PRIVATE_BUCKET_NAME="", AWS_EXPORTS_BUCKET_NAME="")
+    assert result.returncode != 0
+    assert "AWS_PRIVATE_BUCKET_NAME" in result.stderr

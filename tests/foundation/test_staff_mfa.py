@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
 
 from tests.factories.accounts import PASSWORD, UserFactory, totp_code
 
@@ -22,7 +23,7 @@ def _sign_in(client: Any, email: str) -> Any:
 
 
 def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform_client: Any) -> None:
-    admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)
+    admin = UserFactory(email="new-admin@example.com", platform_role="admin", totp=False)  # email verified
     client = platform_client  # on the platform host (public tenant ensured)
     assert _sign_in(client, admin.email).status_code == 302
     console = client.get("/ops/applications/", HTTP_HOST=HOST)
@@ -31,11 +32,15 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform
     api = client.get("/api/v1/ops/commission-rules/", HTTP_HOST=HOST)
     assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_required"
 
-    # Set-up asks for the password again (a stolen session cannot add its own authenticator),
-    # then shows the secret and its QR code; a code from the app activates it.
+    # Set-up first asks for a code sent to the account's verified address (the password alone
+    # cannot add an authenticator: ADR 0044), then shows the secret and its QR code; a code from
+    # the app activates it.
     confirm = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST)
-    assert confirm.status_code == 302 and confirm["Location"].startswith("/accounts/reauthenticate/")
-    assert client.post(confirm["Location"], {"password": PASSWORD}, HTTP_HOST=HOST).status_code == 302
+    assert confirm.status_code == 302 and confirm["Location"].startswith("/accounts/reauthenticate/code/")
+    sent = client.post(confirm["Location"], {"recipient": admin.email}, HTTP_HOST=HOST)
+    emailed = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M)
+    assert sent.status_code == 302 and emailed
+    assert client.post(sent["Location"], {"code": emailed.group(1)}, HTTP_HOST=HOST).status_code == 302
     page = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=HOST).content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]{32})"', page)
     assert secret and "data:image/svg+xml;base64," in page
@@ -65,11 +70,13 @@ def test_api_tokens_for_two_factor_accounts_need_the_code(platform_client: Any) 
     admin = UserFactory(email="tok-admin@example.com", platform_role="admin")
     client = platform_client  # on the platform host (public tenant ensured)
     url = "/api/v1/auth/token/"
+    # Without the code, or with a wrong one, the answer is the one a wrong password gets, so it
+    # never tells that the password was right (tests/accounts/test_auth_abuse.py).
     missing = client.post(url, {"email": admin.email, "password": PASSWORD}, content_type="application/json")
-    assert missing.status_code == 401 and missing.json()["error"]["code"] == "mfa_code_required"
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "invalid_credentials"
     wrong = client.post(url, {"email": admin.email, "password": PASSWORD, "code": "123456"},
                         content_type="application/json")
-    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "mfa_code_invalid"
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
     ok = client.post(url, {"email": admin.email, "password": PASSWORD, "code": totp_code(admin)},
                      content_type="application/json")
     assert ok.status_code == 200 and ok.json()["token"]
@@ -101,3 +108,32 @@ def test_an_admin_without_two_factor_sees_no_one_elses_applications(platform_cli
     # With two-factor set up, the same admin sees the review queue.
     full = client_for("marketplace.localhost", UserFactory(email="full-admin@example.com", platform_role="admin"))
     assert full.get(f"/api/v1/applications/{application.pk}/").status_code == 200
+
+
+def test_every_admin_only_check_needs_two_factor_when_required(settings: Any, vendor_a: Any) -> None:
+    """Each platform-admin decision in accounts.roles is refused to an admin signed in with a
+    password alone; the console still sends such an admin to set two-factor up (not a 403)."""
+    from accounts import roles
+    from vendors.models import VendorApplication
+
+    settings.PLATFORM_STAFF_REQUIRE_MFA = True
+    bare = UserFactory(email="bare-roles@example.com", platform_role="admin", totp=False)
+    full = UserFactory(email="full-roles@example.com", platform_role="admin")
+    application = VendorApplication(applicant_id=UserFactory().pk, business_name="X", slug="x")
+    assert not roles.can_review_applications(bare)
+    assert not roles.can_download_application_document(bare, application)
+    assert not roles.can_retry_onboarding(bare, vendor_a)
+    assert roles.can_review_applications(full)
+    assert roles.can_download_application_document(full, application)
+    assert roles.can_retry_onboarding(full, vendor_a)
+    settings.PLATFORM_STAFF_REQUIRE_MFA = False
+    assert roles.can_review_applications(bare) and roles.can_retry_onboarding(bare, vendor_a)
+
+
+def test_an_admin_without_two_factor_is_still_sent_to_set_it_up_from_review_pages(
+    settings: Any, client_for: Any
+) -> None:
+    settings.PLATFORM_STAFF_REQUIRE_MFA = True
+    bare = UserFactory(email="bare-review@example.com", platform_role="admin", totp=False)
+    page = client_for(HOST, bare).get("/ops/applications/")
+    assert page.status_code == 302 and page["Location"] == "/accounts/2fa/totp/activate/"

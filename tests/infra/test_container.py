@@ -127,3 +127,23 @@ def test_every_compose_variable_is_documented() -> None:
     documented = (REPO_ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
     for name in compose["services"]["web"]["environment"]:
         assert f"`{name}`" in documented, f"{name} is missing from docs/deployment.md"
+
+
+def test_compose_keeps_the_emulator_control_api_off_the_host() -> None:
+    """The emulator's control API hands out the webhook signing secret: its port is not
+    published to the host, and its control calls need a token."""
+    compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    stripe = compose["services"]["stripe"]
+    assert "ports" not in stripe
+    assert stripe["environment"]["STRIPE_EMULATOR_CONTROL_TOKEN"]
+
+
+def test_no_wildcard_csrf_origin_anywhere() -> None:
+    """Same-origin posts need no trusted origin; a wildcard would trust every vendor's host."""
+    compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    assert "*" not in compose["services"]["web"]["environment"].get("CSRF_TRUSTED_ORIGINS", "")
+    for path in (REPO_ROOT / "infra" / "terraform").rglob("*.tf"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "CSRF_TRUSTED_ORIGINS" in line:
+                assert "*" not in line, f"{path}: {line.strip()}"
+

@@ -100,3 +100,14 @@ def test_documents_cannot_change_once_submitted(submitted):
                                           upload=pdf_upload())
     assert error.value.status_code == 409
     assert submitted.documents.count() == 1
+
+
+def test_an_admin_without_required_two_factor_cannot_download_documents(draft, applicant, client_for, settings):
+    settings.PLATFORM_STAFF_REQUIRE_MFA = True
+    document = services.application_document_add(application=draft, actor=applicant, upload=pdf_upload())
+    bare = UserFactory(email="bare-docs-admin@example.com", platform_role="admin", totp=False)
+    response = client_for("marketplace.localhost", bare).get(f"/sell/documents/{document.pk}/")
+    assert response.status_code == 404
+    # The same admin once two-factor is set up (the factory's default) may.
+    full = UserFactory(email="full-docs-admin@example.com", platform_role="admin")
+    assert client_for("marketplace.localhost", full).get(f"/sell/documents/{document.pk}/").status_code == 200

@@ -147,13 +147,15 @@ module "ecs" {
     PLATFORM_DOMAIN         = var.domain
     PLATFORM_SCHEME         = "https"
     ALLOWED_HOSTS           = ".${var.domain}"
-    CSRF_TRUSTED_ORIGINS    = "https://${var.domain},https://*.${var.domain}"
+    # No CSRF_TRUSTED_ORIGINS: forms post to their own host, which needs none (docs/deployment.md).
     AWS_STORAGE_BUCKET_NAME = module.s3.media_bucket_name
     AWS_PRIVATE_BUCKET_NAME = module.s3.documents_bucket_name
     AWS_EXPORTS_BUCKET_NAME = module.s3.exports_bucket_name
     AWS_S3_REGION_NAME      = var.region
     AWS_S3_CUSTOM_DOMAIN    = module.cloudfront.cdn_domain
     DEFAULT_FROM_EMAIL      = "no-reply@${var.domain}"
+    # The ALB is the one proxy in front of the web tasks: client addresses for rate limits.
+    TRUSTED_PROXY_COUNT     = "1"
   }
 
   secret_arns = merge(

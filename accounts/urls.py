@@ -1,0 +1,10 @@
+"""Account pages of the platform host beside allauth's (`/accounts/...`)."""
+
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("tokens/", views.api_tokens, name="account-api-tokens"),
+    path("tokens/<str:token_key>/revoke/", views.api_token_revoke, name="account-api-token-revoke"),
+]
