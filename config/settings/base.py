@@ -346,6 +346,12 @@ CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
 # --- orders (cart, checkout) -----------------------------------------------------------------
 ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
 ORDERS_MAX_FAILED_PAYMENTS = env.int("ORDERS_MAX_FAILED_PAYMENTS", default=5)
+# Stock hoarding (orders.services.buyer_limits): orders awaiting payment per buyer, and what a new
+# account (joined less than ORDERS_NEW_BUYER_HOURS ago, or never paid) may hold at once.
+ORDERS_MAX_UNPAID_PER_BUYER = env.int("ORDERS_MAX_UNPAID_PER_BUYER", default=3)
+ORDERS_NEW_BUYER_HOURS = env.int("ORDERS_NEW_BUYER_HOURS", default=24)
+ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT", default=10)
+ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR", default=30)
 ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
