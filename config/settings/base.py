@@ -332,6 +332,10 @@ CLOUDWATCH_ENDPOINT_URL = env("CLOUDWATCH_ENDPOINT_URL", default="")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"no-reply@{PLATFORM_DOMAIN}")
+# /.well-known/security.txt (RFC 9116) on every host: where researchers report vulnerabilities
+# (an email address or an https:// URL), and how far ahead its Expires field lies.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default=f"security@{PLATFORM_DOMAIN}")
+SECURITY_TXT_EXPIRES_DAYS = env.int("SECURITY_TXT_EXPIRES_DAYS", default=180)
 
 # --- payments --------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
