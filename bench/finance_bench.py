@@ -53,7 +53,7 @@ def seed_transfers(*, count: int, vendor: Any, buyer: Any, tag: str = TAG) -> di
     with connection.cursor() as cursor:
         cols, exprs = _columns(Order, checkout_token=f"'{tag}-' || g")
         cursor.execute(
-            f"INSERT INTO {q(Order._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608 - our tables and tag
+            f"INSERT INTO {q(Order._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608  # nosec B608  # quoted table names and a bench tag; values are parameters
             f"FROM {q(Order._meta.db_table)} t, generate_series(1, %s) g WHERE t.id = %s",
             [count - 1, order.pk],
         )
@@ -63,7 +63,7 @@ def seed_transfers(*, count: int, vendor: Any, buyer: Any, tag: str = TAG) -> di
         cursor.execute(f"ANALYZE {q(Order._meta.db_table)}")
         cols, exprs = _columns(SubOrder, order_id="o.id")
         cursor.execute(
-            f"INSERT INTO {q(SubOrder._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608 - our tables and tag
+            f"INSERT INTO {q(SubOrder._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608  # nosec B608  # as above
             f"FROM {q(SubOrder._meta.db_table)} t, {q(Order._meta.db_table)} o "
             f"WHERE t.id = %s AND o.checkout_token LIKE %s AND o.id <> %s",
             [sub.pk, f"{tag}-%", order.pk],
@@ -73,7 +73,7 @@ def seed_transfers(*, count: int, vendor: Any, buyer: Any, tag: str = TAG) -> di
                                idempotency_key=f"'{tag}:' || s.id",
                                stripe_transfer_id=f"'tr_{tag}_' || s.id")
         cursor.execute(
-            f"INSERT INTO {q(Transfer._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608 - our tables and tag
+            f"INSERT INTO {q(Transfer._meta.db_table)} ({cols}) SELECT {exprs} "  # noqa: S608  # nosec B608  # as above
             f"FROM {q(Transfer._meta.db_table)} t, {q(SubOrder._meta.db_table)} s "
             f"JOIN {q(Order._meta.db_table)} o ON o.id = s.order_id "
             f"WHERE t.id = %s AND o.checkout_token LIKE %s AND s.id <> %s",

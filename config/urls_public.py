@@ -24,6 +24,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
+    path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
     path("", include(disputes_urls.buyer_patterns)),

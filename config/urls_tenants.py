@@ -21,6 +21,7 @@ vendor_api_patterns = [
 
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
+    path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
     path("accounts/", include("accounts.urls")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.
     path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),

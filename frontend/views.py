@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+from datetime import UTC, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied, server_error
 
 from accounts.permissions import ops_required
@@ -81,3 +84,21 @@ def ops_home(request: HttpRequest) -> HttpResponse:
         "active_vendor_count": Vendor.objects.filter(status=Vendor.Status.ACTIVE).count(),
     }
     return render(request, "ops/home.html", context)
+
+
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116 `/.well-known/security.txt`, on every host: where to report a vulnerability."""
+    contact = settings.SECURITY_CONTACT
+    if "@" in contact and ":" not in contact:
+        contact = f"mailto:{contact}"
+    # Recomputed on each request, so it never lapses; the RFC asks for less than a year ahead.
+    expires = (timezone.now() + timedelta(days=settings.SECURITY_TXT_EXPIRES_DAYS)).replace(microsecond=0)
+    lines = [
+        f"Contact: {contact}",
+        f"Expires: {expires.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"Preferred-Languages: {', '.join(code for code, _name in settings.LANGUAGES)}",
+        f"Canonical: {request.build_absolute_uri('/.well-known/security.txt')}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -303,7 +303,7 @@ class PostgresSearchBackend:
             where = "WHERE c.score < %s OR (c.score = %s AND c.id < %s) "
             extra = [after[0], after[0], after[1]]
         # The inner query is compiled by Django with its parameters kept separate.
-        sql = f"SELECT c.id, c.score FROM ({inner}) c {where}ORDER BY c.score DESC, c.id DESC LIMIT %s"  # noqa: S608
+        sql = f"SELECT c.id, c.score FROM ({inner}) c {where}ORDER BY c.score DESC, c.id DESC LIMIT %s"  # noqa: S608  # nosec B608  # Django-compiled SQL, values are parameters
         with connections[replica_alias()].cursor() as cursor:
             cursor.execute(sql, [*inner_params, *extra, params.limit + 1])
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
@@ -453,7 +453,7 @@ class PostgresSearchBackend:
             # Buckets are contiguous from 0: the first upper bound the price is under names it.
             scale = 10 ** exponent(params.currency)
             whens = " ".join(["WHEN s.price_min < %s THEN %s"] * sum(1 for _low, high in PRICE_BUCKETS if high))
-            parts.append(f"SELECT 'p', CASE {whens} ELSE %s END, NULL, count(*) FROM s "  # noqa: S608 - placeholders only
+            parts.append(f"SELECT 'p', CASE {whens} ELSE %s END, NULL, count(*) FROM s "  # noqa: S608  # nosec B608  # placeholders only
                          "WHERE s.currency = %s AND s.price_min >= %s GROUP BY 2")
             for low, high in PRICE_BUCKETS:
                 if high is not None:

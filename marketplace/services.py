@@ -244,7 +244,7 @@ def _upsert_sql(update_fields: tuple[str, ...]) -> str:
         for field in (Listing._meta.get_field(name) for name in ("version", *update_fields, "updated_at"))
     )
     return (
-        f"INSERT INTO {Listing._meta.db_table} AS listing (vendor_id, {columns}, updated_at) "  # noqa: S608 - model names only
+        f"INSERT INTO {Listing._meta.db_table} AS listing (vendor_id, {columns}, updated_at) "  # noqa: S608  # nosec B608  # model and column names only; values are parameters
         f"SELECT %s::bigint, {columns}, %s::timestamptz "
         f"FROM jsonb_to_recordset(%s::jsonb) AS event({record}) ORDER BY product_id "
         f"ON CONFLICT (vendor_id, product_id) DO UPDATE SET {updates} "

@@ -51,3 +51,15 @@ class OrderNotFound(NotFound):
 
 class OrderStateConflict(Conflict):
     code = "order_state_conflict"
+
+
+class UnpaidOrdersLimit(Conflict):
+    """The buyer already has as many orders awaiting payment as allowed (stock hoarding guard)."""
+
+    code = "unpaid_orders_limit"
+
+
+class NewBuyerQuantityLimit(ApplicationError):
+    """A new account asks for more units of one variant or one vendor than it may hold at once."""
+
+    code = "new_buyer_quantity_limit"

@@ -10,6 +10,7 @@ import random
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -227,7 +228,11 @@ class WebhookDispatcher:
         status: int | None = None
         error: str | None = None
         try:
-            with urllib.request.urlopen(request, timeout=float(self.config["timeout_s"])) as resp:
+            # The target comes from the operator (command line or the control API); still, only
+            # http(s): urllib would also open file: and ftp: URLs.
+            if urllib.parse.urlsplit(job.url).scheme not in ("http", "https"):
+                raise urllib.error.URLError(f"not an http(s) endpoint: {job.url}")
+            with urllib.request.urlopen(request, timeout=float(self.config["timeout_s"])) as resp:  # nosec B310
                 status = resp.status
                 resp.read()
         except urllib.error.HTTPError as exc:

@@ -332,6 +332,10 @@ CLOUDWATCH_ENDPOINT_URL = env("CLOUDWATCH_ENDPOINT_URL", default="")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"no-reply@{PLATFORM_DOMAIN}")
+# /.well-known/security.txt (RFC 9116) on every host: where researchers report vulnerabilities
+# (an email address or an https:// URL), and how far ahead its Expires field lies.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default=f"security@{PLATFORM_DOMAIN}")
+SECURITY_TXT_EXPIRES_DAYS = env.int("SECURITY_TXT_EXPIRES_DAYS", default=180)
 
 # --- payments --------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -346,6 +350,12 @@ CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
 # --- orders (cart, checkout) -----------------------------------------------------------------
 ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
 ORDERS_MAX_FAILED_PAYMENTS = env.int("ORDERS_MAX_FAILED_PAYMENTS", default=5)
+# Stock hoarding (orders.services.buyer_limits): orders awaiting payment per buyer, and what a new
+# account (joined less than ORDERS_NEW_BUYER_HOURS ago, or never paid) may hold at once.
+ORDERS_MAX_UNPAID_PER_BUYER = env.int("ORDERS_MAX_UNPAID_PER_BUYER", default=3)
+ORDERS_NEW_BUYER_HOURS = env.int("ORDERS_NEW_BUYER_HOURS", default=24)
+ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT", default=10)
+ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR", default=30)
 ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,

@@ -21,6 +21,7 @@ from orders.errors import (
 )
 from orders.events import actor_of, order_event_record
 from orders.models import Cart, CartItem, Order, OrderLine, SubOrder
+from orders.services.buyer_limits import _checkout_limits_check
 from orders.services.cart import cart_for, cart_prices_accept
 from orders.services.reservations import _stock_reserve, reservation_minutes
 from orders.services.review import cart_review
@@ -85,6 +86,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             raise ShippingUnavailable(_("Choose one of the shipping options shown."),
                                       fields={f"shipping_{group.vendor_id}": [_("Not available.")]})
     now = timezone.now()
+    # Before anything is created or reserved: a refused checkout leaves no trace.
+    _checkout_limits_check(user=user, priced=priced, now=now)
     order = Order.objects.create(
         buyer=user, email=user.email, currency=priced.currency,
         tax_display=Order.TaxDisplay.INCLUSIVE if priced.inclusive else Order.TaxDisplay.EXCLUSIVE,
