@@ -147,6 +147,18 @@ def order_event_record(
     )])[0]
 
 
+def _check_move(current: str, to: str, *, sub_order: bool) -> None:
+    """Refuse a move the transition table does not list (staying put is always allowed)."""
+    table, labels = (SUB_ORDER_TRANSITIONS, SO) if sub_order else (ORDER_TRANSITIONS, OS)
+    if to == current or to in table[current]:
+        return
+    message = (_("This part of the order is %(status)s; it cannot become %(to)s.") if sub_order
+               else _("This order is %(status)s; it cannot become %(to)s."))
+    raise OrderStateConflict(
+        message % {"status": labels(current).label, "to": labels(to).label}, extra={"from": current, "to": to},
+    )
+
+
 @transaction.atomic
 def order_move(
     *, order: Order, to: str, actor: Actor = SYSTEM, reason: str = "", data: dict[str, Any] | None = None,
@@ -155,11 +167,7 @@ def order_move(
     """Move the order to `to` (locked, checked against ORDER_TRANSITIONS, saved with `fields`
     too) and record it; staying in the same status is no move and records nothing."""
     current = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
-    if to != current and to not in ORDER_TRANSITIONS[current]:
-        raise OrderStateConflict(
-            _("This order is %(status)s; it cannot become %(to)s.") % {"status": OS(current).label, "to": OS(to).label},
-            extra={"from": current, "to": to},
-        )
+    _check_move(current, to, sub_order=False)
     if to == current:
         # No move, but the caller's other fields are still saved (as sub_order_move does).
         if fields:
@@ -186,12 +194,7 @@ def sub_orders_move(
         query = query.filter(pk__in=list(sub_order_ids))
     current = dict(query.select_for_update().order_by("pk").values_list("pk", "status"))
     for status in current.values():
-        if status != to and to not in SUB_ORDER_TRANSITIONS[status]:
-            raise OrderStateConflict(
-                _("This part of the order is %(status)s; it cannot become %(to)s.")
-                % {"status": SO(status).label, "to": SO(to).label},
-                extra={"from": status, "to": to},
-            )
+        _check_move(status, to, sub_order=True)
     SubOrder.objects.filter(pk__in=list(current)).update(status=to, updated_at=timezone.now(), **(values or {}))
     return order_events_record([
         _event(order_id=order.pk, sub_order_id=pk, kind=f"sub_order.{to}", from_status=status, to_status=to,
@@ -205,12 +208,7 @@ def sub_order_move(*, sub_order: SubOrder, to: str, actor: Actor = SYSTEM, reaso
                    data: dict[str, Any] | None = None, fields: Iterable[str] = ()) -> OrderEvent | None:
     """One sub-order to `to` (locked, checked, saved with `fields` too, recorded)."""
     current = SubOrder.objects.select_for_update().values_list("status", flat=True).get(pk=sub_order.pk)
-    if to != current and to not in SUB_ORDER_TRANSITIONS[current]:
-        raise OrderStateConflict(
-            _("This part of the order is %(status)s; it cannot become %(to)s.")
-            % {"status": SO(current).label, "to": SO(to).label},
-            extra={"from": current, "to": to},
-        )
+    _check_move(current, to, sub_order=True)
     sub_order.status = to
     sub_order.save(update_fields=["status", "updated_at", *fields])
     if to == current:
