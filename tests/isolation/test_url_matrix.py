@@ -182,6 +182,7 @@ _SHARED: dict[str, Expect] = {
     "api-docs": Expect(PUB, reason="Swagger UI around the schema"),
     "api-redoc": Expect(PUB, reason="ReDoc around the schema"),
     "media": Expect(Category.ASSET, values={"path": "media_path"}),
+    "security-txt": Expect(PUB, reason="RFC 9116 contact file, the same on every host"),
 }
 
 EXPECTATIONS: dict[tuple[str, str], Expect] = {
