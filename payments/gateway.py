@@ -145,6 +145,14 @@ def webhook_secret() -> str:
     return str(settings.STRIPE_WEBHOOK_SECRET or "")
 
 
+def webhook_secrets() -> list[str]:
+    """Every signing secret the intake accepts: the platform endpoint's and, when set, the Connect
+    endpoint's. Stripe signs events of connected accounts (`account.updated`, `payout.*`) sent to a
+    Connect endpoint with that endpoint's own secret, even at the same URL."""
+    secrets = [webhook_secret(), str(getattr(settings, "STRIPE_CONNECT_WEBHOOK_SECRET", "") or "")]
+    return [secret for secret in secrets if secret]
+
+
 _clients: dict[tuple[str, str, float], stripe.StripeClient] = {}
 _clients_lock = threading.Lock()
 
@@ -723,23 +731,28 @@ def webhook_payload_verify(*, payload: bytes, signature: str | None) -> dict[str
     Raises WebhookRejected with a code saying why: `signature_missing`, `signature_invalid`,
     `timestamp_stale`, `payload_malformed`, `webhook_not_configured`.
     """
-    secret = webhook_secret()
-    if not secret:
+    secrets = webhook_secrets()
+    if not secrets:
         raise WebhookRejected("No webhook signing secret is configured.", code="webhook_not_configured")
     if not signature:
         raise WebhookRejected("The Stripe-Signature header is missing.", code="signature_missing")
     tolerance = int(getattr(settings, "STRIPE_WEBHOOK_TOLERANCE", DEFAULT_WEBHOOK_TOLERANCE))
     try:
-        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
+        text_body = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise WebhookRejected("The body is not UTF-8.", code="payload_malformed") from exc
-    except stripe.SignatureVerificationError as exc:
-        text = str(exc)
-        if "tolerance" in text.lower():
-            raise WebhookRejected(
-                "The signature timestamp is outside the tolerance.", code="timestamp_stale"
-            ) from exc
-        raise WebhookRejected("The signature does not match the payload.", code="signature_invalid") from exc
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(text_body, signature, secret, tolerance)
+            break
+        except stripe.SignatureVerificationError as exc:
+            # The SDK checks the signature before the timestamp: a stale one was signed by this secret.
+            if "tolerance" in str(exc).lower():
+                raise WebhookRejected(
+                    "The signature timestamp is outside the tolerance.", code="timestamp_stale"
+                ) from exc
+    else:
+        raise WebhookRejected("The signature does not match the payload.", code="signature_invalid")
     try:
         event = json.loads(payload)
     except ValueError as exc:
@@ -770,5 +783,5 @@ __all__ = [
     "payment_intent_create", "payment_intent_from_dict", "payment_intent_list",
     "payment_intent_retrieve", "payment_intent_retrieve_raw", "payment_page_url", "payout_create",
     "payout_retrieve", "refund_create", "transfer_create", "transfer_retrieve", "transfer_reverse",
-    "webhook_payload_verify",
+    "webhook_payload_verify", "webhook_secrets",
 ]

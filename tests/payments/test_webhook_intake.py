@@ -142,6 +142,29 @@ def test_no_secret_configured_rejects_everything(post_event: Any, settings: Any)
     _assert_rejected(post_event(make_event()), "webhook_not_configured")
 
 
+def test_the_connect_endpoints_secret_is_accepted_too(post_event: Any, vendor_a: Any, settings: Any) -> None:
+    # Stripe signs a Connect endpoint's deliveries with that endpoint's own secret.
+    vendor_a.stripe_account_id = "acct_alpha_connect"
+    vendor_a.save(update_fields=["stripe_account_id"])
+    event = make_event("account.updated", {"id": "acct_alpha_connect", "object": "account"},
+                       event_id="evt_connect_secret", account="acct_alpha_connect")
+    assert post_event(event, secret="whsec_connect_endpoint").status_code == 400
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"
+    assert post_event(event, secret="whsec_connect_endpoint").status_code == 200
+    assert post_event(make_event(event_id="evt_platform_secret")).status_code == 200  # the platform's still works
+    stale = post_event(make_event(event_id="evt_connect_stale"), secret="whsec_connect_endpoint",
+                                        timestamp=int(time.time()) - 3600)
+    assert stale.json()["error"]["code"] == "timestamp_stale"
+    assert WebhookEvent.objects.count() == 2
+
+
+def test_the_connect_secret_alone_is_a_configured_intake(post_event: Any, settings: Any) -> None:
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_only"
+    assert post_event(make_event(event_id="evt_connect_only"), secret="whsec_connect_only").status_code == 200
+    assert post_event(make_event(event_id="evt_platform_gone")).json()["error"]["code"] == "signature_invalid"
+
+
 def test_get_is_405_with_the_error_body(platform_client: Any) -> None:
     response = platform_client.get("/webhooks/stripe/")
     assert response.status_code == 405
