@@ -16,7 +16,8 @@ from common.api import Pagination
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="Human-readable, in the request's language.")
-    fields = serializers.DictField(help_text="Per-field messages of `invalid` (may be empty).")
+    # Declared fields move into `_declared_fields` (metaclass): nothing shadows `Serializer.fields`.
+    fields = serializers.DictField(help_text="Per-field messages of `invalid` (may be empty).")  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):
