@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.core import ratelimit
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import signin, tokens
+from common.schema import ErrorSerializer
 
 
 class MeApi(APIView):
@@ -33,13 +34,6 @@ class MeApi(APIView):
             for membership in memberships
         ]
         return Response(data)
-
-
-# The project's error body (common.api.error_body), as the token endpoint's errors document it.
-ErrorSerializer = inline_serializer("AuthError", {"error": inline_serializer("AuthErrorDetail", {
-    "code": serializers.CharField(), "message": serializers.CharField(),
-    "fields": serializers.DictField(),
-})})
 
 
 class TokenApi(APIView):

@@ -291,7 +291,7 @@ class ImportListApi(APIView):
     permission_classes = [IsVendorStaff]
     parser_classes = [MultiPartParser, JSONParser]
 
-    @extend_schema(request=ImportUploadSerializer, responses={202: CsvImportOutputSerializer},
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={202: CsvImportOutputSerializer},
                    operation_id="vendor_imports_create")
     def post(self, request: Request) -> Response:
         serializer = ImportUploadSerializer(data=request.data)

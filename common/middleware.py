@@ -11,6 +11,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from common.api import error_body
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,8 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0  # Django treats an unreadable length as no body
         if length > settings.REQUEST_BODY_MAX_BYTES:
+            if request.path.startswith("/api/"):  # the API's error body (common.api)
+                return JsonResponse(error_body("request_too_large", "Request body too large."), status=413)
             return HttpResponse("Request body too large.", status=413, content_type="text/plain")
         return self.get_response(request)
 

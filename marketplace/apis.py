@@ -70,6 +70,28 @@ def _facets(page: search.SearchPage) -> dict[str, Any]:
     }
 
 
+_TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
+_SEARCH_PARAMETERS = [
+    OpenApiParameter("q", _TEXT, description="Search words; a typo is corrected when nothing matches."),
+    OpenApiParameter("category", _TEXT, description="A category path, e.g. `home/kitchen`."),
+    OpenApiParameter("vendor", _TEXT, description="A vendor's slug."),
+    OpenApiParameter("price_min", {"type": "string", "pattern": "^[0-9]{0,9}$"},
+                     description="Major units of `currency`."),
+    OpenApiParameter("price_max", {"type": "string", "pattern": "^[0-9]{0,9}$"},
+                     description="Major units of `currency`."),
+    OpenApiParameter("currency", {"type": "string", "pattern": "^([A-Za-z]{3})?$"}, description="Default EUR."),
+    OpenApiParameter("in_stock", {"type": "string", "enum": ["", "1", "true", "on", "yes", "0", "false"]}),
+    OpenApiParameter("attr", {"type": "string", "pattern": "^([A-Za-z0-9_-]([A-Za-z0-9_ -]{0,28}[A-Za-z0-9_-])?:.*[^\\s\\x00-\\x1f\\x7f].*)?$"},
+                     description="`name:value`, e.g. `color:red` (repeat for more); empty: no filter."),
+    OpenApiParameter("sort", {"type": "string", "enum": ["", *search.SORTS]}, description="Default relevance."),
+    OpenApiParameter("cursor", str, description=(
+        "Opaque: the `next_cursor` of the previous page (same query and sort); any other value "
+        "is refused with 400 `invalid`.")),
+    OpenApiParameter("limit", {"type": "integer"},
+                     description=f"Results per page, clamped to 1..{search.MAX_PAGE_SIZE}."),
+]
+
+
 class ListingSearchApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -78,9 +100,7 @@ class ListingSearchApi(APIView):
 
     @extend_schema(
         operation_id="listings_search",
-        parameters=[OpenApiParameter(name, str, required=False) for name in
-                    ("q", "category", "vendor", "price_min", "price_max", "currency", "in_stock",
-                     "attr", "sort", "cursor", "limit")],
+        parameters=_SEARCH_PARAMETERS,
         responses=ListingSearchOutputSerializer,
     )
     def get(self, request: Request) -> Response:

@@ -130,6 +130,8 @@ def params_from_query(data: Mapping[str, Any]) -> tuple[SearchParams, dict[str, 
     getlist = getattr(data, "getlist", None)
     raw_attrs = getlist("attr") if getlist else ([data["attr"]] if "attr" in data else [])
     for raw in raw_attrs[:10]:
+        if not normalize_query(raw):
+            continue  # `attr=`: no filter, like every other empty parameter
         name, sep, value = normalize_query(raw).partition(":")
         if not sep or not _ATTR_NAME.match(name) or not value:
             errors["attr"] = ["invalid"]

@@ -186,6 +186,8 @@ class CartItemsApi(APIView):
 
 
 class CartItemApi(APIView):
+    patch_is_partial = False  # the body is the new quantity: `quantity` is required (schema too)
+
     @extend_schema(tags=["cart"], summary="Change a cart item's quantity (0 removes it)",
                    request=CartItemUpdateSerializer, responses=CartOutput)
     def patch(self, request: Request, item_id: int) -> Response:

@@ -41,13 +41,27 @@ class VendorTransferSerializer(serializers.ModelSerializer):
         return f"{transfer.order_id:06d}"
 
 
+class VendorMoneyPagination(Pagination):
+    """A page of transfers plus the vendor's balances (the view adds them)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        names = ["pending", "available", "reserved", "paid_out"]
+        paginated["properties"]["balances"] = {
+            "type": "object", "properties": {name: {"type": "integer"} for name in names},
+            "required": names, "description": "This vendor's ledger balances, minor units of its currency."}
+        paginated["required"] = [*paginated.get("required", []), "balances"]
+        return paginated
+
+
 class VendorMoneyApi(APIView):
     permission_classes = [CanSeeVendorMoney]
+    pagination_class = VendorMoneyPagination
 
     @extend_schema(responses=VendorTransferSerializer(many=True), operation_id="vendor_money_transfers")
     def get(self, request: Request) -> Response:
         vendor = current_vendor(request)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             Transfer.objects.filter(vendor=vendor).order_by("-created_at", "-id"), request, view=self)
         response = paginator.get_paginated_response(VendorTransferSerializer(page, many=True).data)

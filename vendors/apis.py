@@ -6,7 +6,13 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django_countries import countries
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -69,11 +75,17 @@ class ApplicationOutputSerializer(serializers.ModelSerializer):
         return bool(obj.logo)
 
 
+@extend_schema_field({"type": "string", "enum": ["", *(code for code, _name in countries)],
+                     "description": "ISO 3166-1 alpha-2 code (any case)."})
+class CountryCodeField(serializers.CharField):
+    """A country code; `validate_country` checks it against the list the schema gives."""
+
+
 class ApplicationInputSerializer(serializers.Serializer):
     business_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     legal_form = serializers.ChoiceField(choices=VendorApplication.LegalForm.choices, required=False,
                                          allow_blank=True)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    country = CountryCodeField(max_length=2, required=False, allow_blank=True)
     currency = serializers.CharField(min_length=3, max_length=3, required=False)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
@@ -83,8 +95,6 @@ class ApplicationInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
     def validate_country(self, value: str) -> str:
-        from django_countries import countries
-
         value = value.upper()
         if value and value not in dict(countries):
             raise serializers.ValidationError(_("Unknown country code."))
