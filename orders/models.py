@@ -337,7 +337,7 @@ class OrderReview(TimeStampedModel):
             if code in labels:
                 out.append(str(labels[code]))
             elif code.startswith("velocity:"):
-                _prefix, per, metric = (code.split(":") + ["", ""])[:3]
+                _prefix, per, metric = [*code.split(":"), "", ""][:3]
                 out.append(str(_("Velocity: %(metric)s per %(per)s in the last hour") % {
                     "metric": metric.replace("_", " "), "per": per}))
             else:

@@ -51,6 +51,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # velocity limits that every such test would trip are lifted here; tests/orders/test_velocity.py
 # and tests/orders/test_risk_review.py put the production limits (base.py) back.
 ORDERS_VELOCITY_LIMITS = {
-    per: {metric: (1000, 10000) for metric in ("orders", "cards", "failed_payments")}
+    per: dict.fromkeys(("orders", "cards", "failed_payments"), (1000, 10000))
     for per in ("buyer", "new_buyer", "address")
 }

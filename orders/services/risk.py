@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 # The key of the vendors' transfer holds while an order is reviewed (payouts' hold reasons).
 TRANSFER_HOLD_REASON = "fraud_review"
-RADAR_REASONS = {
-    PaymentAttempt.RiskLevel.ELEVATED: "radar_elevated",
-    PaymentAttempt.RiskLevel.HIGHEST: "radar_highest",
+RADAR_REASONS: dict[str, str] = {
+    PaymentAttempt.RiskLevel.ELEVATED.value: "radar_elevated",
+    PaymentAttempt.RiskLevel.HIGHEST.value: "radar_highest",
 }
 
 
