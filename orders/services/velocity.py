@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,25 +62,28 @@ def is_new_buyer(*, user: Any, now: datetime) -> bool:
     return not Order.objects.filter(buyer_id=user.pk, paid_at__isnull=False).exists()
 
 
-def _counts(orders: QuerySet[Order], *, since: datetime) -> Counts:
-    placed = orders.filter(created_at__gte=since).count()
-    attempts = PaymentAttempt.objects.filter(
-        charged_at__gte=since,
-        payment_intent_id__in=orders.exclude(payment_intent_id="").values("payment_intent_id"),
-    ).aggregate(
-        cards=Count("card_fingerprint", distinct=True, filter=~Q(card_fingerprint="")),
-        failed=Count("pk", filter=Q(status=PaymentAttempt.Status.FAILED)),
-    )
-    return Counts(orders=placed, cards=attempts["cards"], failed_payments=attempts["failed"])
-
-
 def velocity_counts(*, user: Any, client_ip: str | None, now: datetime | None = None) -> dict[str, Counts]:
-    """This hour's counts per buyer and (when known) per client address."""
+    """This hour's counts per buyer and (when known) per client address: two queries, whatever
+    the subjects (orders placed; then the attempts on those subjects' PaymentIntents)."""
     since = (now or timezone.now()) - window()
-    counts = {"buyer": _counts(Order.objects.filter(buyer_id=user.pk), since=since)}
+    subjects: dict[str, Q] = {"buyer": Q(buyer_id=user.pk)}
     if client_ip:
-        counts["address"] = _counts(Order.objects.filter(client_ip=client_ip), since=since)
-    return counts
+        subjects["address"] = Q(client_ip=client_ip)
+    either = Q()
+    for condition in subjects.values():
+        either |= condition
+    placed = Order.objects.filter(either, created_at__gte=since).aggregate(
+        **{per: Count("pk", filter=condition) for per, condition in subjects.items()})
+    attempts: dict[str, Any] = {}
+    card = ~Q(card_fingerprint="")
+    for per, condition in subjects.items():
+        intents = Q(payment_intent_id__in=Order.objects.filter(condition).exclude(payment_intent_id="")
+                    .values("payment_intent_id"))
+        attempts[f"{per}_cards"] = Count("card_fingerprint", distinct=True, filter=intents & card)
+        attempts[f"{per}_failed"] = Count("pk", filter=intents & Q(status=PaymentAttempt.Status.FAILED))
+    counted = PaymentAttempt.objects.filter(charged_at__gte=since).aggregate(**attempts)
+    return {per: Counts(orders=placed[per], cards=counted[f"{per}_cards"], failed_payments=counted[f"{per}_failed"])
+            for per in subjects}
 
 
 def _limits_for(per: str, *, new_buyer: bool) -> dict[str, tuple[int, int]]:
