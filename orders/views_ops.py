@@ -56,8 +56,8 @@ def review_decide(request: HttpRequest, order_id: int, decision: str) -> HttpRes
     review = get_object_or_404(OrderReview.objects.select_related("order__buyer", "decided_by")
                                .prefetch_related("order__sub_orders__vendor"), order_id=order_id)
     if getattr(request, "htmx", False):
-        return render(request, "orders/ops/_review_row.html", {"review": review, "error": error, "reason": reason},
-                      status=error.status_code if error else 200)
+        # 200 with the refusal shown in the row: htmx swaps only 2xx answers into the page.
+        return render(request, "orders/ops/_review_row.html", {"review": review, "error": error, "reason": reason})
     if error is not None:
         messages.error(request, error.message)
     else:

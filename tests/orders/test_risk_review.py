@@ -128,7 +128,9 @@ def test_approving_lets_the_vendors_ship_and_releases_the_transfers(held, vendor
     assert _vendor_order(vendor_a, order).status == VendorOrder.Status.SHIPPED
     again = client_for(HOST, admin_user).post(f"/ops/reviews/{order.pk}/refuse/", {"reason": "late"},
                                               HTTP_HX_REQUEST="true")
-    assert again.status_code == 409 and OrderReview.objects.get(order=order).status == "approved"
+    assert "already been reviewed" in again.content.decode()
+    assert OrderReview.objects.get(order=order).status == "approved"
+    assert not OrderEvent.objects.filter(order=order, kind="order.review_refused").exists()
 
 
 def test_refusing_refunds_everything_cancels_restocks_and_keeps_the_ledger_balanced(
@@ -138,7 +140,10 @@ def test_refusing_refunds_everything_cancels_restocks_and_keeps_the_ledger_balan
     assert variant_stock(vendor_a, va.pk) == 3 and variant_stock(vendor_b, vb.pk) == 4
     admin = client_for(HOST, admin_user)
     missing = admin.post(f"/ops/reviews/{order.pk}/refuse/", {"reason": " "}, HTTP_HX_REQUEST="true")
-    assert missing.status_code == 400 and OrderReview.objects.get(order=order).status == "pending"
+    assert 'role="alert"' in missing.content.decode() and "Say why the order is refused." in missing.content.decode()
+    assert OrderReview.objects.get(order=order).status == "pending" and order.sub_orders.first().status == "paid"
+    plain = admin.post(f"/ops/reviews/{order.pk}/refuse/", {"reason": ""}, follow=True)  # without htmx
+    assert "Say why the order is refused." in plain.content.decode()
 
     response = admin.post(f"/ops/reviews/{order.pk}/refuse/", {"reason": "stolen card reported"},
                           HTTP_HX_REQUEST="true")
