@@ -128,5 +128,10 @@ def can_download_application_document(user: Any, application: Any) -> bool:
     return acts_as_platform_admin(user) or application.applicant_id == user.pk
 
 
+def can_review_risky_orders(user: Any) -> bool:
+    """Approve or refuse an order held for fraud review (orders.services.risk)."""
+    return acts_as_platform_admin(user)
+
+
 def can_retry_onboarding(user: Any, vendor: Vendor | None) -> bool:
     return acts_as_platform_admin(user) or has_vendor_role(user, vendor, VendorRole.OWNER)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("sell/", include(vendor_urls.sell_patterns)),
     path("ops/webhooks/", include("payments.urls")),
     path("ops/", include("payouts.urls")),
+    path("ops/", include("orders.urls_ops")),
     path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),
     path("api/v1/", include(api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),

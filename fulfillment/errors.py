@@ -19,5 +19,11 @@ class VendorOrderClosed(Conflict):
     code = "vendor_order_closed"
 
 
+class VendorOrderOnHold(Conflict):
+    """The marketplace holds the order for a fraud review: it may not ship until approved."""
+
+    code = "vendor_order_on_hold"
+
+
 class VendorOrderStateConflict(Conflict):
     code = "vendor_order_state_conflict"

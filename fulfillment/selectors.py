@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from fulfillment.models import VendorOrder, VendorOrderEvent
 from fulfillment.services import VendorOrderNotFound
 from orders.models import OrderEvent
+from orders.services.risk import orders_held_for_review
 from orders.timeline import TimelineEntry, order_timeline
 
 STATUS_FILTERS = {"new", "partially_shipped", "shipped", "cancelled"}
@@ -24,9 +25,20 @@ def vendor_orders_list(*, status: str = "") -> QuerySet[VendorOrder]:
 
 def vendor_order_detail(*, vendor_order_id: Any) -> VendorOrder:
     try:
-        return VendorOrder.objects.prefetch_related("lines", "shipments__lines__line").get(pk=int(vendor_order_id))
+        vendor_order = VendorOrder.objects.prefetch_related("lines", "shipments__lines__line").get(
+            pk=int(vendor_order_id))
     except (VendorOrder.DoesNotExist, TypeError, ValueError):
         raise VendorOrderNotFound(_("Order not found.")) from None
+    vendor_order.on_hold = bool(orders_held_for_review(order_ids=[vendor_order.order_id]))  # type: ignore[attr-defined]
+    return vendor_order
+
+
+def vendor_orders_mark_held(vendor_orders: list[VendorOrder]) -> list[VendorOrder]:
+    """Set `on_hold` on each (one query): held for the marketplace's fraud review."""
+    held = orders_held_for_review(order_ids=[vo.order_id for vo in vendor_orders])
+    for vendor_order in vendor_orders:
+        vendor_order.on_hold = vendor_order.order_id in held  # type: ignore[attr-defined]
+    return vendor_orders
 
 
 def _vendor_text(event: VendorOrderEvent) -> str:

@@ -18,6 +18,7 @@ from fulfillment.errors import (
     InvalidShipment,
     VendorOrderClosed,
     VendorOrderNotFound,
+    VendorOrderOnHold,
 )
 from fulfillment.events import vendor_order_event_record, vendor_order_move
 from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
@@ -143,7 +144,14 @@ def vendor_order_ship(
     user: Any = None,
 ) -> Shipment:
     """Record a shipment of some lines (partial shipments allowed) with carrier and tracking."""
+    from orders.services.risk import order_ship_allowed
+
     vendor_order = _locked(vendor_order_id)
+    # Read under the sub-order's row lock, which an admin's refusal also takes: a refused order
+    # never ships, an approved one ships at once.
+    if not order_ship_allowed(order_id=vendor_order.order_id):
+        raise VendorOrderOnHold(_("This order is on hold for review by the marketplace. Do not ship it "
+                                  "until it is approved."))
     carrier = " ".join((carrier or "").split())[:64]
     tracking_number = "".join((tracking_number or "").split())[:64]
     errors: dict[str, list[str]] = {}

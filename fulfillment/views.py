@@ -34,6 +34,7 @@ def _detail(vendor_order: VendorOrder, **extra: Any) -> dict[str, Any]:
 def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     page = Paginator(selectors.vendor_orders_list(status=status), 25).get_page(request.GET.get("page"))
+    page.object_list = selectors.vendor_orders_mark_held(list(page.object_list))
     template = "fulfillment/_order_table.html" if getattr(request, "htmx", False) else "fulfillment/order_list.html"
     return render(request, template, {"page": page, "status": status, "statuses": VendorOrder.Status.choices})
 

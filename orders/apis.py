@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from common.api import Pagination
 from common.hosts import platform_url
-from common.ratelimit import RateLimitThrottle
+from common.ratelimit import RateLimitThrottle, client_address
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.models import Order, OrderLine, SubOrder
@@ -225,7 +225,7 @@ class CheckoutApi(APIView):
         shipping = {int(k): v for k, v in data.validated_data["shipping"].items() if str(k).isdigit()}
         known = Order.objects.filter(buyer_id=request.user.pk, checkout_token=token).exists() if token else False
         order = services.checkout_submit(user=request.user, address=address, shipping_choice=shipping,
-                                         checkout_token=token)
+                                         checkout_token=token, client_ip=client_address(request))
         payment_url = None
         payment_error = None
         if order.status == Order.Status.PENDING_PAYMENT:

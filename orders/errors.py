@@ -63,3 +63,11 @@ class NewBuyerQuantityLimit(ApplicationError):
     """A new account asks for more units of one variant or one vendor than it may hold at once."""
 
     code = "new_buyer_quantity_limit"
+
+
+class VelocityLimit(ApplicationError):
+    """Too many orders, cards or failed payments from one buyer or one address in the last hour
+    (a hard velocity limit, docs/adr/0045): checkout is refused until the window moves on."""
+
+    code = "velocity_limit"
+    status_code = 429

@@ -55,6 +55,11 @@ _BUYER_KINDS = frozenset({
 })
 
 
+# The fraud review's steps are for staff only: why an order was held (risk, velocity) is not the
+# vendor's or the buyer's to read; the vendor sees the hold itself on its copy.
+_STAFF_KINDS = frozenset({"order.review_held", "order.review_approved", "order.review_refused"})
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who made a move: a user (buyer, vendor member, staff) or the system or the payment provider."""
@@ -123,7 +128,8 @@ def _event(*, order_id: int, sub_order_id: int | None, kind: str, from_status: s
     return OrderEvent(
         order_id=order_id, sub_order_id=sub_order_id, kind=kind, from_status=from_status,
         to_status=to_status, actor_id=actor.user_id, actor_kind=actor.kind, reason=(reason or "")[:300],
-        audience=OrderEvent.Audience.BUYER if kind in _BUYER_KINDS else OrderEvent.Audience.VENDOR,
+        audience=(OrderEvent.Audience.BUYER if kind in _BUYER_KINDS
+                  else OrderEvent.Audience.STAFF if kind in _STAFF_KINDS else OrderEvent.Audience.VENDOR),
         data=data or {},
     )
 

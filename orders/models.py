@@ -130,6 +130,8 @@ class Order(TimeStampedModel):
     ship_region = models.CharField(max_length=100, blank=True)
     ship_postal_code = models.CharField(max_length=20)
     ship_country = models.CharField(max_length=2)
+    # The buyer's address at checkout (through the trusted proxy count): velocity rules per address.
+    client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -284,6 +286,63 @@ class OrderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.shipped_quantity - self.cancelled_quantity
+
+
+class OrderReview(TimeStampedModel):
+    """A paid order held for the ops review queue (Radar's `elevated` risk, or a velocity rule's
+    soft limit): its vendors may not ship it and its transfers stay held until a platform admin
+    approves it; refusing it refunds and cancels every part. Each decision is also an order
+    event (who, when, why), the order's audit trail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Why it was held: ["radar_elevated", "velocity:buyer:orders", ...].
+    reasons = models.JSONField(default=list)
+    risk_level = models.CharField(max_length=16, blank=True)
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    charge_id = models.CharField(max_length=255, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="orderreview_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "refused"]),
+                                   name="orderreview_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True) | Q(~Q(status="pending"), decided_at__isnull=False),
+                name="orderreview_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review of order {self.order_id} ({self.status})"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = {
+            "radar_elevated": _("Stripe Radar: elevated risk"),
+            "radar_highest": _("Stripe Radar: highest risk"),
+        }
+        out = []
+        for code in self.reasons:
+            if code in labels:
+                out.append(str(labels[code]))
+            elif code.startswith("velocity:"):
+                _prefix, per, metric = [*code.split(":"), "", ""][:3]
+                out.append(str(_("Velocity: %(metric)s per %(per)s in the last hour") % {
+                    "metric": metric.replace("_", " "), "per": per}))
+            else:
+                out.append(code)
+        return out
 
 
 class OrderEvent(models.Model):

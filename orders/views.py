@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
 from common.money import format_money_localized
-from common.ratelimit import rate_limit
+from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -152,7 +152,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
         try:
             address = address_validate(form.cleaned_data)
             order = services.checkout_submit(user=request.user, address=address, shipping_choice=choice,
-                                             checkout_token=form.cleaned_data["checkout_token"])
+                                             checkout_token=form.cleaned_data["checkout_token"],
+                                             client_ip=client_address(request))
             request.session["orders_country"] = address.country
             if order.status != Order.Status.PENDING_PAYMENT:
                 return redirect("order-detail", order_id=order.pk)

@@ -460,6 +460,15 @@ def payment_intent_retrieve_raw(*, payment_intent_id: str, account_id: str | Non
     return _plain(result)
 
 
+def charge_retrieve_raw(*, charge_id: str) -> dict[str, Any]:
+    """A platform charge as Stripe's JSON (its `outcome` is Radar's evaluation)."""
+    result = _call(
+        "charge_retrieve",
+        lambda options: _client().v1.charges.retrieve(charge_id, options=options),  # type: ignore[arg-type]
+    )
+    return _plain(result)
+
+
 def payment_intent_confirm(
     *, payment_intent_id: str, payment_method: str, return_url: str | None = None,
     off_session: bool = False,

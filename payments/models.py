@@ -104,3 +104,57 @@ class PaymentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_intent_id} {self.status}"
+
+
+class PaymentAttempt(models.Model):
+    """One charge on a PaymentIntent (one per attempt, paid or not) with Stripe Radar's outcome
+    (`charge.outcome`) and the card's fingerprint, kept from `charge.*` events and from the
+    charge re-fetched when an order is paid. Orders' velocity rules count these."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PENDING = "pending", _("Pending")
+        FAILED = "failed", _("Failed")
+
+    class RiskLevel(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        ELEVATED = "elevated", _("Elevated")
+        HIGHEST = "highest", _("Highest")
+        NOT_ASSESSED = "not_assessed", _("Not assessed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    charge_id = models.CharField(max_length=255, unique=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    card_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # charge.outcome, as Stripe sends it: type (authorized, manual_review, issuer_declined,
+    # blocked, invalid), network_status, reason, risk_level, risk_score (0-100), seller_message.
+    outcome_type = models.CharField(max_length=32, blank=True)
+    network_status = models.CharField(max_length=32, blank=True)
+    outcome_reason = models.CharField(max_length=64, blank=True)
+    risk_level = models.CharField(max_length=16, blank=True, choices=RiskLevel.choices)
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    seller_message = models.CharField(max_length=500, blank=True)
+    decline_code = models.CharField(max_length=64, blank=True)
+    # Stripe's `created` of the charge: velocity windows count attempts by it.
+    charged_at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-charged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="paymentattempt_amount_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["succeeded", "pending", "failed"]),
+                name="paymentattempt_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(risk_score__isnull=True) | models.Q(risk_score__lte=100),
+                name="paymentattempt_risk_score_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_id} {self.status} ({self.risk_level or 'no risk level'})"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from payments import gateway
-from payments.models import PaymentRecord, WebhookEvent
+from payments.models import PaymentAttempt, PaymentRecord, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +77,55 @@ def payment_record_apply_event(*, event: WebhookEvent) -> PaymentRecord:
         update_fields=[*state.keys(), "last_event_created", "last_event_id", "refetched", "updated_at"]
     )
     return record
+
+
+def _aware(epoch: int) -> Any:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(epoch or 0), tz=dt.UTC)
+
+
+@transaction.atomic
+def payment_attempt_record(*, charge: dict[str, Any]) -> PaymentAttempt:
+    """Keep one charge's attempt and Radar outcome (idempotent; any arrival order: a charge's
+    outcome and fingerprint never change, only its status moves from pending)."""
+    outcome = charge.get("outcome") or {}
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    pi = charge.get("payment_intent")
+    if isinstance(pi, dict):
+        pi = pi.get("id")
+    score = outcome.get("risk_score")
+    values = {
+        "payment_intent_id": str(pi or ""),
+        "status": charge.get("status") if charge.get("status") in PaymentAttempt.Status.values else "pending",
+        "amount": int(charge.get("amount") or 0),
+        "currency": str(charge.get("currency") or "").upper()[:3],
+        "card_fingerprint": str(card.get("fingerprint") or "")[:64],
+        "outcome_type": str(outcome.get("type") or "")[:32],
+        "network_status": str(outcome.get("network_status") or "")[:32],
+        "outcome_reason": str(outcome.get("reason") or "")[:64],
+        "risk_level": str(outcome.get("risk_level") or "")[:16],
+        "risk_score": max(0, min(100, int(score))) if isinstance(score, int) else None,
+        "seller_message": str(outcome.get("seller_message") or "")[:500],
+        "decline_code": str(charge.get("failure_code") or "")[:64],
+        "charged_at": _aware(charge.get("created") or 0),
+    }
+    attempt = PaymentAttempt.objects.select_for_update().filter(charge_id=charge["id"]).first()
+    if attempt is None:
+        PaymentAttempt.objects.bulk_create([PaymentAttempt(charge_id=charge["id"], **values)],
+                                           ignore_conflicts=True)
+        attempt = PaymentAttempt.objects.select_for_update().get(charge_id=charge["id"])
+    if attempt.status == PaymentAttempt.Status.SUCCEEDED and values["status"] != PaymentAttempt.Status.SUCCEEDED:
+        values.pop("status")  # a stale `pending` after `succeeded`
+    for name, value in values.items():
+        setattr(attempt, name, value)
+    attempt.save()
+    return attempt
+
+
+def payment_attempt_for_charge(*, charge_id: str) -> PaymentAttempt:
+    """The attempt of this charge, fetched from Stripe when its event has not been applied yet."""
+    attempt = PaymentAttempt.objects.filter(charge_id=charge_id).first()
+    if attempt is not None and attempt.risk_level:
+        return attempt
+    return payment_attempt_record(charge=gateway.charge_retrieve_raw(charge_id=charge_id))

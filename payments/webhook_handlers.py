@@ -1,4 +1,5 @@
-"""Payments' own webhook appliers: `payment_intent.*` events keep `PaymentRecord` current."""
+"""Payments' own webhook appliers: `payment_intent.*` events keep `PaymentRecord` current, `charge.*`
+events record each attempt's Radar outcome (`PaymentAttempt`)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,12 @@ PAYMENT_INTENT_EVENTS = (
 @webhook_handler(*PAYMENT_INTENT_EVENTS)
 def payment_intent_changed(event: WebhookEvent) -> None:
     services.payment_record_apply_event(event=event)
+
+
+@webhook_handler("charge.succeeded", "charge.failed", "charge.captured", "charge.pending")
+def charge_attempted(event: WebhookEvent) -> None:
+    """Each platform charge's Radar outcome and card fingerprint (a connected account's own
+    charges are not the marketplace's payments)."""
+    if event.account:
+        return
+    services.payment_attempt_record(charge=event.data_object)

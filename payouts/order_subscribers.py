@@ -39,3 +39,23 @@ def refund_post(event: OrderEvent) -> None:
 
         sub_order_id, refund_id = event.sub_order_id, str(data["refund_id"])
         transaction.on_commit(lambda: transfer_recover_refund.delay(sub_order_id, vendor_part, refund_id))
+
+
+@order_event_subscriber("order.review_held")
+def transfers_hold_for_review(event: OrderEvent) -> None:
+    """An order held for fraud review: no vendor is paid for it until an admin approves it."""
+    from orders.services.risk import TRANSFER_HOLD_REASON
+    from payouts.transfers import transfer_hold_for_sub_order
+
+    for sub_order_id in event.order.sub_orders.order_by("pk").values_list("pk", flat=True):
+        transfer_hold_for_sub_order(sub_order_id=sub_order_id, reason=TRANSFER_HOLD_REASON)
+
+
+@order_event_subscriber("order.review_approved")
+def transfers_release_after_review(event: OrderEvent) -> None:
+    """Approved: the review's hold is lifted (other holds, e.g. an open claim, stay)."""
+    from orders.services.risk import TRANSFER_HOLD_REASON
+    from payouts.transfers import transfer_release_hold
+
+    for sub_order_id in event.order.sub_orders.order_by("pk").values_list("pk", flat=True):
+        transfer_release_hold(sub_order_id=sub_order_id, reason=TRANSFER_HOLD_REASON)

@@ -426,16 +426,31 @@ def charge(
 
 
 def outcome(
-    *, approved: bool, reason: str | None = None, seller_message: str | None = None
+    *, approved: bool, reason: str | None = None, seller_message: str | None = None,
+    risk_level: str = "normal", risk_score: int = 20, blocked: bool = False,
 ) -> dict[str, Any]:
+    """`charge.outcome`: Radar's risk evaluation and what became of the payment (authorized,
+    declined by the issuer, or blocked by Radar before reaching the network)."""
+    if blocked:
+        return {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "not_sent_to_network",
+            "reason": "highest_risk_level",
+            "risk_level": risk_level,
+            "risk_score": risk_score,
+            "seller_message": "Stripe blocked this payment as too risky.",
+            "type": "blocked",
+        }
     return {
         "advice_code": None,
         "network_advice_code": None,
         "network_decline_code": None,
         "network_status": "approved_by_network" if approved else "declined_by_network",
         "reason": reason,
-        "risk_level": "normal",
-        "risk_score": 20,
+        "risk_level": risk_level,
+        "risk_score": risk_score,
         "seller_message": seller_message
         or ("Payment complete." if approved else "The bank did not return any further details."),
         "type": "authorized" if approved else "issuer_declined",

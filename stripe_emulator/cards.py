@@ -16,6 +16,12 @@ class CardProfile:
     message: str | None = None
     funding: str = "credit"
     country: str = "US"
+    # Stripe Radar's evaluation (charge.outcome.risk_level / risk_score), docs.stripe.com/radar/testing.
+    risk_level: str = "normal"
+    risk_score: int = 20
+    # Blocked by Radar before it reaches the network (outcome type `blocked`), as the default
+    # rule `Block if :risk_level: = 'highest'` does.
+    radar_blocked: bool = False
 
     @property
     def last4(self) -> str:
@@ -64,6 +70,17 @@ CARDS: dict[str, CardProfile] = {
         CardProfile("4000002760003184", "visa", "authenticate"),
         CardProfile("4000000000003220", "visa", "authenticate"),
         CardProfile("4000000000000259", "visa", "dispute"),
+        # Radar's test cards: elevated risk succeeds (a review is the merchant's call); highest
+        # risk is blocked by the default block rule (4954) or always (4100...0019).
+        CardProfile("4000000000009235", "visa", "succeed", risk_level="elevated", risk_score=65),
+        CardProfile(
+            "4000000000004954", "visa", "decline", "fraudulent", "card_declined", _DECLINED,
+            risk_level="highest", risk_score=85, radar_blocked=True,
+        ),
+        CardProfile(
+            "4100000000000019", "visa", "decline", "fraudulent", "card_declined", _DECLINED,
+            risk_level="highest", risk_score=95, radar_blocked=True,
+        ),
     )
 }
 
@@ -84,6 +101,9 @@ MAGIC_NAMES: dict[str, str] = {
     "authenticationRequiredOnSetup": "4000002500003155",
     "createDispute": "4000000000000259",
     "createDisputeProductNotReceived": "4000000000000259",
+    "riskLevelElevated": "4000000000009235",
+    "riskLevelHighest": "4000000000004954",
+    "chargeDeclinedFraudulent": "4100000000000019",
 }
 
 

@@ -358,6 +358,16 @@ ORDERS_MAX_UNPAID_PER_BUYER = env.int("ORDERS_MAX_UNPAID_PER_BUYER", default=3)
 ORDERS_NEW_BUYER_HOURS = env.int("ORDERS_NEW_BUYER_HOURS", default=24)
 ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT", default=10)
 ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR = env.int("ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR", default=30)
+# Velocity rules (orders/services/velocity.py, docs/adr/0045): orders, distinct cards and failed
+# payments per buyer and per client address in the window. Per metric (soft, hard): more than
+# `soft` sends the paid order to the ops review queue; once `hard` is reached checkout is refused
+# (429). New accounts (see ORDERS_NEW_BUYER_HOURS) get `new_buyer` instead of `buyer`.
+ORDERS_VELOCITY_WINDOW_MINUTES = 60
+ORDERS_VELOCITY_LIMITS = {
+    "buyer": {"orders": (5, 10), "cards": (3, 5), "failed_payments": (3, 8)},
+    "new_buyer": {"orders": (2, 4), "cards": (1, 3), "failed_payments": (2, 4)},
+    "address": {"orders": (10, 20), "cards": (5, 10), "failed_payments": (6, 15)},
+}
 ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,

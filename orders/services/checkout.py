@@ -25,10 +25,12 @@ from orders.services.buyer_limits import _checkout_limits_check
 from orders.services.cart import cart_for, cart_prices_accept
 from orders.services.reservations import _stock_reserve, reservation_minutes
 from orders.services.review import cart_review
+from orders.services.velocity import velocity_checkout_check
 
 
 def checkout_submit(
     *, user: Any, address: Address, shipping_choice: dict[int, int | None], checkout_token: str,
+    client_ip: str | None = None,
 ) -> Order:
     """Create the order (or return the one this token already made); see the module docstring.
 
@@ -43,7 +45,8 @@ def checkout_submit(
     if existing is not None:
         return existing
     try:
-        return _checkout(user=user, address=address, shipping_choice=shipping_choice, token=token)
+        return _checkout(user=user, address=address, shipping_choice=shipping_choice, token=token,
+                         client_ip=client_ip or None)
     except PriceChanged:
         cart = cart_for(user=user)
         if cart is not None:
@@ -57,7 +60,8 @@ def checkout_submit(
 
 
 @transaction.atomic
-def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | None], token: str) -> Order:
+def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | None], token: str,
+              client_ip: str | None = None) -> Order:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     # The cart lock serialises this buyer's concurrent submits: the second one finds the order.
     existing = Order.objects.filter(buyer=user, checkout_token=token).first()
@@ -88,6 +92,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
     now = timezone.now()
     # Before anything is created or reserved: a refused checkout leaves no trace.
     _checkout_limits_check(user=user, priced=priced, now=now)
+    velocity_checkout_check(user=user, client_ip=client_ip, now=now)
     order = Order.objects.create(
         buyer=user, email=user.email, currency=priced.currency,
         tax_display=Order.TaxDisplay.INCLUSIVE if priced.inclusive else Order.TaxDisplay.EXCLUSIVE,
@@ -96,7 +101,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         reserved_until=now + timedelta(minutes=reservation_minutes()),
         ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
         ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
-        ship_country=address.country,
+        ship_country=address.country, client_ip=client_ip,
     )
     order.transfer_group = f"order_{order.pk}"
     order.save(update_fields=["transfer_group"])

@@ -18,6 +18,7 @@ from orders.models import Order, SubOrder
 from orders.services.cancellation import _order_cancel, _order_end_failed
 from orders.services.reservations import _stock_take_again
 from payments import gateway
+from payments import services as payments_services
 from payments.errors import GatewayError, InvalidGatewayRequest, ResourceMissing
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,21 @@ def order_payment_succeeded(*, intent_data: dict[str, Any], event_id: str = "") 
     sub_orders_move(order=order, to=SubOrder.Status.PAID, actor=WEBHOOK, data=data)
     order_move(order=order, to=Order.Status.PAID, actor=WEBHOOK, data=data,
                fields=["paid_at", "failure_code", "payment_intent_id", "stripe_fee_amount"])
+    _order_risk_screen(order=order, intent=intent)
     return order
+
+
+def _order_risk_screen(*, order: Order, intent: Any) -> None:
+    """Radar's outcome of the paying charge, kept with the payment; a risky order is held for
+    review in this transaction, before vendors hear of it. A charge that cannot be read fails the
+    webhook's application (retried), never lets an unscreened order through."""
+    from orders.services.risk import order_review_hold, order_risk_reasons
+
+    attempt = (payments_services.payment_attempt_for_charge(charge_id=intent.latest_charge)
+               if intent.latest_charge else None)
+    reasons = order_risk_reasons(order=order, attempt=attempt)
+    if reasons:
+        order_review_hold(order=order, attempt=attempt, reasons=reasons)
 
 
 def _after_paid(order_id: int) -> None:

@@ -247,7 +247,10 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             pm=pm,
             status="failed",
             captured=False,
-            outcome=builders.outcome(approved=False, reason=card.decline_code),
+            outcome=builders.outcome(
+                approved=False, reason=card.decline_code, risk_level=card.risk_level,
+                risk_score=card.risk_score, blocked=card.radar_blocked,
+            ),
             failure_code=card.error_code,
             failure_message=card.message,
         )
@@ -304,7 +307,9 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             pm=pm,
             status="succeeded",
             captured=not manual,
-            outcome=builders.outcome(approved=True),
+            outcome=builders.outcome(
+                approved=True, risk_level=card.risk_level, risk_score=card.risk_score
+            ),
         )
         self.store.add(ch, owner=ctx.account, dispute_on_capture=card.behavior == "dispute")
         previous = {"status": pi["status"], "latest_charge": pi["latest_charge"]}

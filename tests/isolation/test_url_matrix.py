@@ -274,6 +274,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-vendor-progress"): Expect(OPS),
     (PUBLIC, "ops-vendor-retry"): Expect(OPS),
     (PUBLIC, "ops-vendor-status"): Expect(OPS, values={"action": "vendor_action"}),
+    (PUBLIC, "ops-review-list"): Expect(OPS),
+    (PUBLIC, "ops-review-decide"): Expect(OPS, values={"decision": "review_decision"}),
     (PUBLIC, "ops-webhooks"): Expect(OPS),
     (PUBLIC, "ops-webhook-detail"): Expect(OPS),
     (PUBLIC, "ops-webhook-replay"): Expect(OPS),
@@ -506,7 +508,8 @@ def _world_build() -> dict[str, Any]:
         "category_id": category.pk, "category_path": category.path, "rule_id": rule.pk, "event_id": event.pk,
         "job_id": job.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
         # not objects: fixed words the routes take
-        "sell_step": "business", "application_decision": "approve", "vendor_action": "suspend",
+        "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
+        "vendor_action": "suspend",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }

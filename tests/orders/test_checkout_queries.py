@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 # Every statement, SET search_path and SAVEPOINT included. Raise it only with a reason.
 # 37: the order's first event, "placed" (one INSERT; docs/adr/0041).
 # 38: the stock-hoarding guard counts the buyer's unpaid and paid orders (one SELECT; docs/adr/0046).
-TWO_VENDORS_THREE_LINES = 38
+# 40: the velocity rules count this hour's orders, and the cards and failed payments on them, per
+#     buyer and address (two SELECTs, whatever the subjects; docs/adr/0045).
+TWO_VENDORS_THREE_LINES = 40
 
 
 def _checkout(user, *items):
