@@ -190,3 +190,22 @@ def test_tasks_on_a_real_worker_are_bound_per_task(task_worker, vendor_a, vendor
     assert on_public["user"] != ROLE and on_public["bound"] == ""
     assert {vendor_a.pk, vendor_b.pk} <= set(on_public["vendors"])
     assert on_b == {"user": ROLE, "bound": str(vendor_b.pk), "vendors": [vendor_b.pk]}
+
+
+def test_order_status_decided_in_a_vendor_bound_request_counts_every_vendors_part(vendor_a, vendor_b, buyer):
+    """A's part ends (here: cancelled) while B's is still to ship: the order stays paid. The
+    recompute runs inside A's request or task (a claim accepted on A's host syncs A's part), where
+    A sees only its own sub-order; it must decide on all of them (platform_scope)."""
+    from orders.models import Order, SubOrder
+    from orders.services.sub_orders import _order_status_recompute
+    from vendors.row_security import vendor_scope
+
+    order = OrderFactory(buyer=buyer, items=[(vendor_a, sellable_variant(vendor_a, price=900), 1),
+                                             (vendor_b, sellable_variant(vendor_b, price=700), 1)])
+    SubOrder.objects.filter(order=order, vendor=vendor_a).update(status=SubOrder.Status.CANCELLED)
+    with schema_context(vendor_a.store.schema_name), vendor_scope(vendor_a.store.schema_name):
+        assert list(SubOrder.objects.filter(order=order).values_list("vendor_id", flat=True)) == [vendor_a.pk]
+        _order_status_recompute(order=order)
+        assert row_security_probe.run()["user"] == ROLE  # bound again after the platform block
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
