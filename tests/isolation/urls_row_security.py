@@ -59,6 +59,19 @@ def probe_write(request: HttpRequest) -> JsonResponse:
             except DatabaseError as error:
                 outcome["handed_over"] = getattr(getattr(error, "__cause__", None), "sqlstate", None) or str(error)
         result[table] = outcome
+    # A new row in another vendor's name (a membership: every other column is simple).
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO vendors_membership (user_id, vendor_id, role, is_active, created_at, updated_at) "
+                "SELECT user_id, %s, 'staff', true, now(), now() FROM vendors_membership WHERE vendor_id = %s "
+                "LIMIT 1", [theirs, own])
+            result["insert_membership"] = {"inserted": cursor.rowcount}
+            raise _Undo
+    except _Undo:
+        pass
+    except DatabaseError as error:
+        result["insert_membership"] = {"inserted": getattr(getattr(error, "__cause__", None), "sqlstate", None)}
     return JsonResponse(result)
 
 
