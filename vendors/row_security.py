@@ -9,8 +9,9 @@ which owns the tables and so is not subject to their policies: platform code (th
 host, the ops console, finance, public tasks) works as before.
 
 Binding is per connection (the wrapper is per thread) and always paired with its release:
-`vendor_scope()` around a vendor host's request (`vendors.middleware.VendorScopeMiddleware`) and a
-task run in a vendor's schema (the Celery signals connected in `vendors.apps`). The statements go
+`request_scope()` around a vendor host's request (`vendors.middleware.VendorScopeMiddleware`),
+`vendor_scope()` around a task run in a vendor's schema (the Celery signals connected in
+`vendors.apps`). The statements go
 on the psycopg connection directly: one round trip to bind, one to release; they are not in
 Django's query log (query counts pinned by tests stay what the views issue).
 """
@@ -38,8 +39,8 @@ _RELEASE_SQL = "SELECT set_config('role', 'none', false), set_config('app.vendor
 _ATTRIBUTE = "vendor_scope_schema"
 
 
-# After a release that failed inside a transaction: whatever the session holds is re-applied by the
-# next binding or release, whatever it is.
+# After a release that failed inside a transaction: the next binding or release is applied
+# whatever the wrapper believed.
 _UNKNOWN = "?"
 
 
@@ -113,10 +114,10 @@ def platform_scope() -> Iterator[None]:
     """Inside a vendor-bound request or task, run platform logic that must see every vendor's
     rows (an order's status is decided by all its vendors' parts). Transaction-local: the
     binding comes back at the block's end, and with the transaction's end at the latest."""
-    schema = bound_schema()
-    if schema is None or connection.connection is None:
+    if bound_schema() is None:
         yield
         return
+    connection.ensure_connection()  # a connection opened inside the block would start bound
     with transaction.atomic():
         _execute(connection, "SELECT set_config('role', 'none', true)")
         try:
@@ -137,7 +138,6 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 connection_created.connect(_on_connection_created, dispatch_uid="vendor_row_security")
-
 
 
 def task_bind(task: Any, **kwargs: Any) -> None:
