@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "common.middleware.RequestBodyLimitMiddleware",
     "common.middleware.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
+    # Binds a vendor host's database connection to its vendor: row-level security (ADR 0047).
+    "vendors.middleware.VendorScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,6 +7,7 @@ from django.db import transaction
 from orders.events import SYSTEM, Actor, order_move, sub_order_move
 from orders.fulfillment_port import fulfilment
 from orders.models import Order, OrderLine, SubOrder
+from vendors.row_security import platform_scope
 
 
 @transaction.atomic
@@ -57,7 +58,10 @@ def _order_status_recompute(*, order: Order, actor: Actor = SYSTEM) -> None:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if not order.is_paid:
         return
-    statuses = set(order.sub_orders.values_list("status", flat=True))
+    # The order's status is decided by every vendor's part, also when one vendor's request or
+    # task (bound to it by row-level security, ADR 0047) moved its own part.
+    with platform_scope():
+        statuses = set(order.sub_orders.values_list("status", flat=True))
     done = {SubOrder.Status.FULFILLED, SubOrder.Status.CANCELLED, SubOrder.Status.REFUNDED}
     if statuses <= {SubOrder.Status.CANCELLED, SubOrder.Status.REFUNDED}:
         new = Order.Status.REFUNDED
