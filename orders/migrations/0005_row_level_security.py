@@ -8,7 +8,7 @@ TABLES = ["orders_suborder", "orders_orderline"]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0003_order_events"), ("vendors", "0003_row_level_security")]
+    dependencies = [("orders", "0004_fraud_review"), ("vendors", "0003_row_level_security")]
 
     operations = [
         *(migrations.RunSQL(*table_policy_sql(table)) for table in TABLES),
