@@ -32,7 +32,7 @@ def test_a_file_uploads_once_per_key(ctl: Any) -> None:
 
     assert first == again
     assert (first.purpose, first.type, first.size, first.filename) == ("dispute_evidence", "pdf", len(PDF), "proof.pdf")
-    files = [o for o in ctl("/_emulator/state")["objects"].get("file", [])]
+    files = ctl("/_emulator/state")["objects"].get("file", [])
     assert [f["id"] for f in files] == [first.id]
 
 
