@@ -688,7 +688,10 @@ def vendor_stripe_account_sync(
         if requirements.current_deadline else None
     )
     vendor.stripe_disabled_reason = (requirements.disabled_reason or "")[:64]
-    vendor.stripe_account_synced_at = max(filter(None, [held, event_created or timezone.now()]))
+    # Stripe's `created` has whole seconds: state fetched now counts as of the start of this
+    # second, so an event created in the same second is not mistaken for an older one.
+    fetched_at = timezone.now().replace(microsecond=0)
+    vendor.stripe_account_synced_at = max(filter(None, [held, event_created or fetched_at]))
     fields = ["charges_enabled", "payouts_enabled", "stripe_details_submitted", "stripe_requirements",
               "stripe_requirements_detail", "stripe_requirements_deadline", "stripe_disabled_reason",
               "stripe_account_synced_at", "updated_at"]

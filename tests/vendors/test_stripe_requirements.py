@@ -156,3 +156,23 @@ def test_labels_merge_steps_and_reasons_are_never_blank():
     assert disabled_reason_label("rejected.fraud").startswith("Stripe rejected")
     assert disabled_reason_label("something_new")
     assert disabled_reason_label("") == ""
+
+
+def test_an_event_of_the_same_second_as_the_return_from_stripe_is_applied(vendor_a, emulator):
+    """Coming back from Stripe stores the state fetched then; an `account.updated` created in that
+    same second (Stripe's `created` has whole seconds) must not be taken for an older one."""
+    from vendors import services
+
+    account = connect(vendor_a, emulator)
+    services.vendor_stripe_account_sync(
+        account={"id": account, "charges_enabled": True, "details_submitted": True}, event_created=None)
+    held = Vendor.objects.get(pk=vendor_a.pk).stripe_account_synced_at
+
+    services.vendor_stripe_account_sync(
+        account={"id": account, "charges_enabled": False, "details_submitted": True,
+                 "requirements": {"past_due": ["external_account"]}},
+        event_created=held.replace(microsecond=0))
+
+    vendor = Vendor.objects.get(pk=vendor_a.pk)
+    assert vendor.stripe_requirements_detail["past_due"] == ["external_account"]
+    assert not vendor.charges_enabled
