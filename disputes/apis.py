@@ -75,7 +75,16 @@ class EvidenceSubmitInput(serializers.Serializer):
     shipping_tracking_number = serializers.CharField(required=False, allow_blank=True, default="")
     shipping_carrier = serializers.CharField(required=False, allow_blank=True, default="")
     product_description = serializers.CharField(required=False, allow_blank=True, default="")
-    customer_communication = serializers.CharField(required=False, allow_blank=True, default="")
+    refund_policy_disclosure = serializers.CharField(required=False, allow_blank=True, default="")
+    refund_refusal_explanation = serializers.CharField(required=False, allow_blank=True, default="")
+    access_activity_log = serializers.CharField(required=False, allow_blank=True, default="")
+    files = serializers.DictField(
+        child=serializers.IntegerField(min_value=1), required=False,
+        help_text="Evidence file field (receipt, shipping_documentation, customer_communication, "
+                  "refund_policy, service_documentation, cancellation_policy, customer_signature, "
+                  "duplicate_charge_documentation, uncategorized_file) → id of a vendor's evidence item "
+                  "with a file. Omitted: each file goes to its kind's field (else uncategorized_file). "
+                  "The files are uploaded to Stripe (purpose dispute_evidence) and their ids sent.")
 
 
 class ClaimLineOutput(serializers.Serializer):
@@ -128,6 +137,13 @@ class ChargebackOutput(serializers.ModelSerializer):
         model = Chargeback
         fields = ["id", "stripe_dispute_id", "order_id", "amount", "currency", "reason", "stripe_status",
                   "due_by", "fee_amount", "outcome", "evidence_submitted_at", "created_at"]
+
+
+class OpsChargebackOutput(ChargebackOutput):
+    """What admins see: with the evidence as sent to Stripe (file fields hold `file_...` ids)."""
+
+    class Meta(ChargebackOutput.Meta):
+        fields = [*ChargebackOutput.Meta.fields, "submitted_evidence"]
 
 
 def _files(request: Request, name: str = "attachments") -> list[Any]:
@@ -360,11 +376,13 @@ class OpsChargebackListApi(APIView):
 class OpsChargebackSubmitApi(APIView):
     permission_classes = [IsPlatformAdmin]
 
-    @extend_schema(tags=["ops claims"], request=EvidenceSubmitInput, responses=ChargebackOutput,
+    @extend_schema(tags=["ops claims"], request=EvidenceSubmitInput, responses=OpsChargebackOutput,
                    operation_id="ops_chargebacks_submit")
     def post(self, request: Request, chargeback_id: int) -> Response:
         data = EvidenceSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        files = fields.pop("files", None)
         chargeback = services.chargeback_evidence_submit(chargeback_id=chargeback_id, admin=request.user,
-                                                         fields=data.validated_data)
-        return Response(ChargebackOutput(chargeback).data)
+                                                         fields=fields, files=files)
+        return Response(OpsChargebackOutput(chargeback).data)

@@ -332,6 +332,7 @@ class ChargebackEvidence(models.Model):
     class Kind(models.TextChoices):
         TRACKING = "tracking", _("Shipping and tracking")
         MESSAGE = "message", _("Correspondence with the buyer")
+        RECEIPT = "receipt", _("Receipt or invoice")
         PHOTO = "photo", _("Photo or document")
         NOTE = "note", _("Other explanation")
 
@@ -342,15 +343,22 @@ class ChargebackEvidence(models.Model):
     text = models.TextField(blank=True)
     file = models.FileField(storage=private_storage, upload_to="chargebacks/", blank=True, max_length=300)
     content_type = models.CharField(max_length=100, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    # The file's id at Stripe once uploaded (`file_...`): a retried submission reuses it.
+    stripe_file_id = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["tracking", "message", "photo", "note"]),
+            models.CheckConstraint(condition=Q(kind__in=["tracking", "message", "receipt", "photo", "note"]),
                                    name="chargebackevidence_kind_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.chargeback_id}"
+
+    @property
+    def file_name(self) -> str:
+        return self.original_name or (self.file.name or "").rsplit("/", 1)[-1]

@@ -408,11 +408,14 @@ def ops_dispute_list(request: HttpRequest) -> HttpResponse:
 @ops_required(roles.is_platform_admin)
 def ops_dispute_detail(request: HttpRequest, chargeback_id: int) -> HttpResponse:
     chargeback = _found(selectors.chargeback_for_ops, chargeback_id=chargeback_id)
-    context: dict[str, Any] = {"chargeback": chargeback, "fields": services.EVIDENCE_FIELDS}
+    chosen = ({name: request.POST.get(f"file_{name}", "") for name in services.EVIDENCE_FILE_FIELDS}
+              if request.method == "POST" and "files_chosen" in request.POST else None)
+    context: dict[str, Any] = {"chargeback": chargeback, "fields": services.EVIDENCE_FIELDS,
+                               **_evidence_file_rows(chargeback, chosen)}
     if request.method == "POST":
         try:
             services.chargeback_evidence_submit(chargeback_id=chargeback.pk, admin=request.user,
-                                                fields=request.POST.dict())
+                                                fields=request.POST.dict(), files=chosen)
         except ApplicationError as exc:
             context.update(error=exc.message, form_data=request.POST)
             return render(request, "disputes/ops_dispute_detail.html", context, status=422)
@@ -421,12 +424,30 @@ def ops_dispute_detail(request: HttpRequest, chargeback_id: int) -> HttpResponse
     return render(request, "disputes/ops_dispute_detail.html", context)
 
 
+def _evidence_file_rows(chargeback: Any, chosen: dict[str, str] | None) -> dict[str, Any]:
+    """The ops form's file choices: per Stripe file field, the files with the one selected
+    (the admin's last choice, else the default by kind), and the files the default leaves out."""
+    items = [item for item in chargeback.evidence.all() if item.file]
+    default = services.evidence_files_default(items)
+    if chosen is None:
+        selected = {field: str(item.pk) for field, item in default.assigned.items()}
+    else:
+        selected = {field: value for field, value in chosen.items() if value}
+    rows = [{"field": field, "options": [
+        {"id": item.pk, "selected": selected.get(field) == str(item.pk),
+         "label": f"{item.vendor.name if item.vendor else _('Platform')} · {item.get_kind_display()} · "
+                  f"{item.file_name}"} for item in items]}
+            for field in services.EVIDENCE_FILE_FIELDS]
+    sent = [item for item in items if item.stripe_file_id]
+    return {"file_rows": rows if items else [], "files_left_out": default.left_out, "files_sent": sent}
+
+
 @ops_required(roles.is_platform_admin)
 def ops_evidence_file(request: HttpRequest, chargeback_id: int, evidence_id: int) -> HttpResponse:
     evidence = ChargebackEvidence.objects.filter(pk=evidence_id, chargeback_id=chargeback_id).exclude(file="").first()
     if evidence is None:
         raise Http404
-    return _attachment_response(evidence, (evidence.file.name or "file").rsplit("/", 1)[-1])
+    return _attachment_response(evidence, evidence.file_name or "file")
 
 
 @vendor_member_required()
@@ -435,6 +456,6 @@ def vendor_evidence_file(request: HttpRequest, chargeback_id: int, evidence_id: 
                                                   vendor=current_vendor(request)).exclude(file="").first())
     if evidence is None:
         raise Http404
-    return _attachment_response(evidence, (evidence.file.name or "file").rsplit("/", 1)[-1])
+    return _attachment_response(evidence, evidence.file_name or "file")
 
 

@@ -9,6 +9,7 @@ See docs/adr/0016-payments-gateway-facade.md.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import random
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 EMULATOR_KEY = "sk_test_emulator"
 EMULATOR_API_BASE = "http://127.0.0.1:12111"
 STRIPE_API_BASE = "https://api.stripe.com"
+STRIPE_FILES_BASE = "https://files.stripe.com"
 DEFAULT_WEBHOOK_TOLERANCE = 300
 
 T = TypeVar("T")
@@ -49,12 +51,35 @@ T = TypeVar("T")
 # plain results
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class AccountRequirements:
+    """What Stripe still needs from a connected account (its `requirements` hash)."""
+
+    currently_due: list[str] = field(default_factory=list)
+    past_due: list[str] = field(default_factory=list)
+    eventually_due: list[str] = field(default_factory=list)
+    current_deadline: int | None = None  # unix time by which `currently_due` must be provided
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class ConnectAccount:
     id: str
     charges_enabled: bool
     payouts_enabled: bool
     details_submitted: bool
     requirements_due: list[str] = field(default_factory=list)
+    requirements: AccountRequirements = field(default_factory=AccountRequirements)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file held by Stripe (`file_...`), e.g. dispute evidence referenced by its id."""
+
+    id: str
+    purpose: str
+    size: int
+    type: str
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,15 @@ def api_base() -> str:
     return EMULATOR_API_BASE if not settings.STRIPE_SECRET_KEY else STRIPE_API_BASE
 
 
+def files_base() -> str:
+    """Where uploads go: Stripe serves them from its own host (files.stripe.com); a custom API
+    base (the emulator) serves both unless STRIPE_FILES_BASE says otherwise."""
+    if getattr(settings, "STRIPE_FILES_BASE", ""):
+        return str(settings.STRIPE_FILES_BASE).rstrip("/")
+    base = api_base()
+    return STRIPE_FILES_BASE if base == STRIPE_API_BASE else base
+
+
 def on_emulator() -> bool:
     return api_base() != STRIPE_API_BASE
 
@@ -153,20 +187,20 @@ def webhook_secrets() -> list[str]:
     return [secret for secret in secrets if secret]
 
 
-_clients: dict[tuple[str, str, float], stripe.StripeClient] = {}
+_clients: dict[tuple[str, str, str, float], stripe.StripeClient] = {}
 _clients_lock = threading.Lock()
 
 
 def _client() -> stripe.StripeClient:
     timeout = float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", 20.0))
-    cache_key = (api_key(), api_base(), timeout)
+    cache_key = (api_key(), api_base(), files_base(), timeout)
     with _clients_lock:
         client = _clients.get(cache_key)
         if client is None:
             base = api_base()
             client = stripe.StripeClient(
                 cache_key[0],
-                base_addresses={"api": base, "connect": base, "files": base},
+                base_addresses={"api": base, "connect": base, "files": files_base()},
                 # Retries are ours (below), so they are uniform, logged and use our keys.
                 max_network_retries=0,
                 http_client=stripe.new_default_http_client(timeout=timeout),
@@ -296,11 +330,26 @@ def _metadata(metadata: dict[str, Any] | None) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 # converters
 # ---------------------------------------------------------------------------------------------
+def account_requirements_from_dict(data: dict[str, Any] | None) -> AccountRequirements:
+    """An account's `requirements` hash (webhook payloads use this too)."""
+    data = data or {}
+
+    def names(key: str) -> list[str]:
+        return [str(item) for item in dict.fromkeys(data.get(key) or [])]
+
+    deadline = data.get("current_deadline")
+    return AccountRequirements(
+        currently_due=names("currently_due"), past_due=names("past_due"),
+        eventually_due=names("eventually_due"),
+        current_deadline=int(deadline) if deadline else None,
+        disabled_reason=str(data["disabled_reason"]) if data.get("disabled_reason") else None,
+    )
+
+
 def _account(data: dict[str, Any]) -> ConnectAccount:
-    requirements = data.get("requirements") or {}
-    due = list(requirements.get("currently_due") or []) + [
-        item for item in requirements.get("past_due") or []
-        if item not in (requirements.get("currently_due") or [])
+    requirements = account_requirements_from_dict(data.get("requirements"))
+    due = requirements.currently_due + [
+        item for item in requirements.past_due if item not in requirements.currently_due
     ]
     return ConnectAccount(
         id=data["id"],
@@ -308,6 +357,7 @@ def _account(data: dict[str, Any]) -> ConnectAccount:
         payouts_enabled=bool(data.get("payouts_enabled")),
         details_submitted=bool(data.get("details_submitted")),
         requirements_due=due,
+        requirements=requirements,
     )
 
 
@@ -411,6 +461,39 @@ def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -
         idempotency_key=_key("account_link", account_id, uuid.uuid4().hex),
     )
     return str(_plain(result)["url"])
+
+
+def login_link_create(*, account_id: str) -> str:
+    """A single-use link into the Express dashboard of an onboarded account.
+
+    Refused by Stripe (InvalidGatewayRequest) for an account that has not finished onboarding.
+    """
+    result = _call(
+        "login_link_create",
+        lambda options: _client().v1.accounts.login_links.create(account_id, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("login_link", account_id, uuid.uuid4().hex),
+    )
+    return str(_plain(result)["url"])
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+# ---------------------------------------------------------------------------------------------
+def file_create(*, key: str, filename: str, content: bytes, purpose: str = "dispute_evidence") -> UploadedFile:
+    """Upload a file (multipart, to the files host); the key makes a retried upload return the
+    file made the first time instead of a second copy."""
+    def upload(options: dict[str, Any]) -> Any:
+        # A fresh stream per attempt: a retry must send the whole file again.
+        stream = io.BytesIO(content)
+        stream.name = filename
+        params: dict[str, Any] = {"file": stream, "purpose": purpose}
+        return _client().v1.files.create(params=params, options=options)  # type: ignore[arg-type]
+
+    data = _plain(_call("file_create", upload, idempotency_key=_key("file", key)))
+    return UploadedFile(
+        id=data["id"], purpose=str(data.get("purpose") or purpose), size=int(data.get("size") or 0),
+        type=str(data.get("type") or ""), filename=str(data.get("filename") or filename),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,12 +868,14 @@ def _event_shape_ok(event: Any) -> bool:
 
 
 __all__ = [
-    "ConnectAccount", "Dispute", "GatewayError", "PaymentIntent", "Payout", "Refund", "Transfer",
-    "TransferReversal", "account_create", "account_link_create", "account_retrieve", "api_base",
+    "AccountRequirements", "ConnectAccount", "Dispute", "GatewayError", "PaymentIntent", "Payout",
+    "Refund", "Transfer", "TransferReversal", "UploadedFile", "account_create",
+    "account_link_create", "account_requirements_from_dict", "account_retrieve", "api_base",
     "balance_retrieve", "balance_transactions_list", "dispute_close", "dispute_retrieve",
-    "dispute_update", "events_list", "on_emulator", "payment_intent_cancel", "payment_intent_confirm",
-    "payment_intent_create", "payment_intent_from_dict", "payment_intent_list",
-    "payment_intent_retrieve", "payment_intent_retrieve_raw", "payment_page_url", "payout_create",
-    "payout_retrieve", "refund_create", "transfer_create", "transfer_retrieve", "transfer_reverse",
+    "dispute_update", "events_list", "file_create", "files_base", "login_link_create",
+    "on_emulator", "payment_intent_cancel", "payment_intent_confirm", "payment_intent_create",
+    "payment_intent_from_dict", "payment_intent_list", "payment_intent_retrieve",
+    "payment_intent_retrieve_raw", "payment_page_url", "payout_create", "payout_retrieve",
+    "refund_create", "transfer_create", "transfer_retrieve", "transfer_reverse",
     "webhook_payload_verify", "webhook_secrets",
 ]

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
 from common.exceptions import ApplicationError
+from payments import gateway
+from payments.errors import GatewayError
 from payouts import selectors, statements
 from payouts.ledger.selectors import vendor_balances
 
@@ -43,11 +48,30 @@ def money(request: HttpRequest) -> HttpResponse:
         return render(request, "payouts/money/_rows.html", context)
     payouts = Paginator(selectors.vendor_payouts(vendor_id=vendor.pk), 10).get_page(1)
     context.update({
+        "vendor": vendor,
+        "stripe_dashboard_ready": bool(vendor.stripe_account_id and vendor.stripe_details_submitted),
         "balances": vendor_balances(vendor_id=vendor.pk, currency=vendor.currency),
         "payouts": payouts,
         "months": selectors.vendor_statement_months(vendor_id=vendor.pk),
     })
     return render(request, "payouts/money/money.html", context)
+
+
+@vendor_member_required()
+@require_POST
+def stripe_dashboard(request: HttpRequest) -> HttpResponse:
+    """To the vendor's Stripe Express dashboard through a fresh single-use login link."""
+    vendor = _money_vendor(request)
+    if not (vendor.stripe_account_id and vendor.stripe_details_submitted):
+        messages.error(request, _("Your Stripe account is not set up yet: complete Stripe onboarding on "
+                                  "the go-live page first."))
+        return redirect("dashboard-money")
+    try:
+        url = gateway.login_link_create(account_id=vendor.stripe_account_id)
+    except GatewayError as error:
+        messages.error(request, _("Stripe did not open your dashboard: %(reason)s") % {"reason": error.message})
+        return redirect("dashboard-money")
+    return redirect(url)
 
 
 @vendor_member_required()

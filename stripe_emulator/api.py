@@ -14,6 +14,7 @@ from .resources import (
     customers,
     disputes,
     events,
+    files,
     payment_intents,
     payouts,
     transfers,
@@ -23,6 +24,7 @@ from .resources.balance import BalanceResource
 from .resources.base import DEFAULT_API_VERSION, Context
 from .resources.charges import ChargesResource
 from .resources.events import EventsResource
+from .resources.files import FilesResource
 from .resources.payment_intents import PaymentIntentsResource
 from .resources.payouts import PayoutsResource
 from .resources.transfers import TransfersResource
@@ -45,6 +47,7 @@ _ROUTE_TABLES = (
     payouts.ROUTES,
     disputes.ROUTES,
     events.ROUTES,
+    files.ROUTES,
 )
 
 
@@ -56,6 +59,7 @@ class StripeApi(
     TransfersResource,
     PayoutsResource,
     EventsResource,
+    FilesResource,
 ):
     """Every resource's handlers on one object, and the router from method and path to them."""
 

@@ -756,3 +756,50 @@ def event(
         }
     )
     return out
+
+
+def file_object(
+    *,
+    file_id: str,
+    created: int,
+    expires_at: int | None,
+    filename: str,
+    purpose: str,
+    size: int,
+    file_type: str,
+    url: str,
+) -> dict[str, Any]:
+    return {
+        "id": file_id,
+        "object": "file",
+        "created": created,
+        "expires_at": expires_at,
+        "filename": filename,
+        "links": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/file_links?file={file_id}",
+        },
+        "purpose": purpose,
+        "size": size,
+        "title": None,
+        "type": file_type,
+        "url": url,
+    }
+
+
+# Evidence fields that hold the id of a file uploaded with purpose `dispute_evidence`.
+DISPUTE_EVIDENCE_FILE_FIELDS = frozenset(
+    {
+        "cancellation_policy",
+        "customer_communication",
+        "customer_signature",
+        "duplicate_charge_documentation",
+        "receipt",
+        "refund_policy",
+        "service_documentation",
+        "shipping_documentation",
+        "uncategorized_file",
+    }
+)

@@ -45,6 +45,7 @@ class Control:
         r("POST", r"/_emulator/clock/advance", self.clock_advance)
         r("POST", r"/_emulator/balance/adjust", self.balance_adjust)
         r("POST", r"/_emulator/accounts/(?P<oid>[^/]+)/complete_onboarding", self.onboard)
+        r("POST", r"/_emulator/accounts/(?P<oid>[^/]+)/requirements", self.requirements)
         r("POST", r"/_emulator/payouts/(?P<oid>[^/]+)/fail", self.payout_fail)
         r("POST", r"/_emulator/payouts/(?P<oid>[^/]+)/pay", self.payout_pay)
         r("POST", r"/_emulator/disputes/(?P<oid>[^/]+)/close", self.dispute_close)
@@ -173,6 +174,9 @@ class Control:
 
     def onboard(self, body: dict[str, Any], oid: str) -> dict[str, Any]:
         return self.api.complete_onboarding(self._ctx(), oid)
+
+    def requirements(self, body: dict[str, Any], oid: str) -> dict[str, Any]:
+        return self.api.requirements_set(self._ctx(), oid, body)
 
     def payout_fail(self, body: dict[str, Any], oid: str) -> dict[str, Any]:
         return self.api.payout_fail(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
+import re
 import threading
 import traceback
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -19,6 +22,10 @@ from .forms import Params, decode_form
 from .pages import HostedPages
 from .state import PLATFORM, Store, new_id
 from .webhooks import WebhookDispatcher
+
+_FILE_CONTENTS = re.compile(r"/v1/files/(?P<oid>file_[A-Za-z0-9]+)/contents/?\Z")
+_FILE_MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg",
+                   "gif": "image/gif", "svg": "image/svg+xml", "csv": "text/csv"}
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -112,10 +119,20 @@ class EmulatorApp:
         try:
             self._authenticate(request)
             data = decode_form(request.query_string.decode("latin-1"))
-            if request.method == "POST":
+            uploads: dict[str, tuple[str, str, bytes]] = {}
+            if request.method == "POST" and request.mimetype == "multipart/form-data":
+                data.update(decode_form(urlencode(list(request.form.items(multi=True)))))
+                uploads = {
+                    name: (part.filename or "", part.mimetype or "", part.read())
+                    for name, part in request.files.items()
+                }
+            elif request.method == "POST":
                 data.update(decode_form(request.get_data(as_text=True)))
         except StripeError as exc:
             return json_response(exc.body(), exc.status, headers)
+        contents = _FILE_CONTENTS.match(request.path) if request.method == "GET" else None
+        if contents:
+            return self._file_contents(request, contents["oid"], headers)
         params = Params(data)
         account_header = request.headers.get("Stripe-Account") or ""
         idem_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
@@ -137,7 +154,13 @@ class EmulatorApp:
                 account = account_header
             record_key = f"{account}|{idem_key}" if idem_key else None
             fingerprint = json.dumps(
-                {"method": request.method, "path": request.path, "params": data}, sort_keys=True
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "params": data,
+                    "files": {k: hashlib.sha256(v[2]).hexdigest() for k, v in uploads.items()},
+                },
+                sort_keys=True,
             )
             if record_key:
                 record = self.store.idempotency.get(record_key)
@@ -166,6 +189,7 @@ class EmulatorApp:
                 request_id=request_id,
                 idempotency_key=idem_key,
                 api_version=api_version,
+                files=uploads,
             )
             status, body, save = self._run_handler(request, ctx)
             text = json.dumps(body, indent=2)
@@ -198,6 +222,16 @@ class EmulatorApp:
             return 200, body, True
         except StripeError as exc:
             return exc.status, exc.body(), exc.replayable
+
+    def _file_contents(self, request: Request, oid: str, headers: dict[str, str]) -> Response:
+        account = request.headers.get("Stripe-Account") or PLATFORM
+        try:
+            with self.store.lock:
+                obj, content = self.api.file_contents(account, oid)
+        except StripeError as exc:
+            return json_response(exc.body(), exc.status, headers)
+        mimetype = _FILE_MIMETYPES.get(obj["type"], "application/octet-stream")
+        return Response(content, headers=headers, mimetype=mimetype)
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("Authorization", "")

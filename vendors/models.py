@@ -32,6 +32,14 @@ class Vendor(TimeStampedModel):
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
     stripe_requirements = models.JSONField(default=list, blank=True)
+    # Stripe's `requirements` as last synced: {"currently_due": [...], "past_due": [...],
+    # "eventually_due": [...]}, with its deadline and why the account is disabled (if it is).
+    stripe_requirements_detail = models.JSONField(default=dict, blank=True)
+    stripe_requirements_deadline = models.DateTimeField(null=True, blank=True)
+    stripe_disabled_reason = models.CharField(max_length=64, blank=True)
+    # What the owners were last emailed about ({"currently_due": [...], "past_due": [...]}): an
+    # email goes out only for items not in here, so replays and repeats send nothing.
+    stripe_requirements_notified = models.JSONField(default=dict, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     stripe_details_submitted = models.BooleanField(default=False)
     # `created` of the newest Stripe account state applied: older events are ignored.

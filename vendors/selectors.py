@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -228,7 +229,9 @@ def go_live_checklist(*, vendor: Vendor) -> list[ChecklistItem]:
     from storefront.models import StorefrontSettings
 
     storefront = StorefrontSettings.objects.first()
-    requirements = ", ".join(vendor.stripe_requirements or [])
+    from vendors.stripe_requirements import requirement_labels
+
+    requirements = ", ".join(requirement_labels(vendor.stripe_requirements or []))
     return [
         ChecklistItem("schema", _("Store database ready"),
                       bool(vendor.store and vendor.store.status == Store.Status.READY)),
@@ -241,3 +244,37 @@ def go_live_checklist(*, vendor: Vendor) -> list[ChecklistItem]:
         ChecklistItem("storefront", _("Storefront settings completed"),
                       bool(storefront and storefront.is_complete)),
     ]
+
+
+@dataclass(frozen=True)
+class StripeRequirements:
+    """What Stripe asks of the vendor, in words, for the go-live page."""
+
+    past_due: list[str]
+    currently_due: list[str]
+    eventually_due: list[str]  # due later, not yet now
+    deadline: datetime | None
+    disabled_reason: str
+
+    @property
+    def action_needed(self) -> bool:
+        return bool(self.past_due or self.currently_due)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.action_needed or self.eventually_due or self.disabled_reason)
+
+
+def stripe_requirements_for(*, vendor: Vendor) -> StripeRequirements:
+    from vendors.stripe_requirements import disabled_reason_label, requirement_labels
+
+    detail = vendor.stripe_requirements_detail or {}
+    past = requirement_labels(detail.get("past_due") or [])
+    current = [label for label in requirement_labels(detail.get("currently_due") or []) if label not in past]
+    later = [label for label in requirement_labels(detail.get("eventually_due") or [])
+             if label not in past and label not in current]
+    return StripeRequirements(
+        past_due=past, currently_due=current, eventually_due=later,
+        deadline=vendor.stripe_requirements_deadline,
+        disabled_reason=disabled_reason_label(vendor.stripe_disabled_reason),
+    )

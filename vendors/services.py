@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.apps import apps
@@ -41,6 +41,11 @@ from vendors.models import (
     VendorApplication,
 )
 from vendors.selectors import Audience, vendor_audience_emails
+from vendors.stripe_requirements import (
+    disabled_reason_label,
+    requirement_labels,
+    requirements_new,
+)
 from vendors.uploads import (
     DOCUMENT_MAX_BYTES,
     DOCUMENT_TYPES,
@@ -534,9 +539,15 @@ def vendor_connect_account_ensure(*, vendor_id: int) -> Vendor:
         vendor.payouts_enabled = account.payouts_enabled
         vendor.stripe_details_submitted = account.details_submitted
         vendor.stripe_requirements = list(account.requirements_due)
+        vendor.stripe_requirements_detail = {
+            "currently_due": account.requirements.currently_due,
+            "past_due": account.requirements.past_due,
+            "eventually_due": account.requirements.eventually_due,
+        }
         vendor.save(update_fields=[
             "stripe_account_id", "charges_enabled", "payouts_enabled",
-            "stripe_details_submitted", "stripe_requirements", "updated_at",
+            "stripe_details_submitted", "stripe_requirements", "stripe_requirements_detail",
+            "updated_at",
         ])
         return vendor
 
@@ -650,27 +661,63 @@ def vendor_profile_update(*, vendor: Vendor, **changes: Any) -> Vendor:
 def vendor_stripe_account_sync(
     *, account: dict[str, Any], event_created: datetime | None
 ) -> Vendor | None:
-    """Apply a Connect account's state unless a newer one is already held (order-tolerant)."""
+    """Apply a Connect account's state unless a newer one is already held (order-tolerant).
+
+    Requirements that newly came due after onboarding are emailed to the owners once: what was
+    emailed is kept, so a replayed or repeated event sends nothing.
+    """
+    from payments.gateway import account_requirements_from_dict
+
     vendor = Vendor.objects.select_for_update().filter(stripe_account_id=account.get("id")).first()
     if vendor is None:
         return None
     held = vendor.stripe_account_synced_at
     if held is not None and event_created is not None and event_created < held:
         return vendor  # an older event arriving late: the state held is newer
-    requirements = account.get("requirements") or {}
-    due = sorted(
-        {*(requirements.get("currently_due") or []), *(requirements.get("past_due") or [])}
-    )
+    requirements = account_requirements_from_dict(account.get("requirements"))
     vendor.charges_enabled = bool(account.get("charges_enabled"))
     vendor.payouts_enabled = bool(account.get("payouts_enabled"))
     vendor.stripe_details_submitted = bool(account.get("details_submitted"))
-    vendor.stripe_requirements = due
-    vendor.stripe_account_synced_at = max(filter(None, [held, event_created or timezone.now()]))
-    vendor.save(update_fields=[
-        "charges_enabled", "payouts_enabled", "stripe_details_submitted", "stripe_requirements",
-        "stripe_account_synced_at", "updated_at",
-    ])
+    vendor.stripe_requirements = sorted({*requirements.currently_due, *requirements.past_due})
+    vendor.stripe_requirements_detail = {
+        "currently_due": requirements.currently_due, "past_due": requirements.past_due,
+        "eventually_due": requirements.eventually_due,
+    }
+    vendor.stripe_requirements_deadline = (
+        datetime.fromtimestamp(requirements.current_deadline, tz=UTC)
+        if requirements.current_deadline else None
+    )
+    vendor.stripe_disabled_reason = (requirements.disabled_reason or "")[:64]
+    # Stripe's `created` has whole seconds: state fetched now counts as of the start of this
+    # second, so an event created in the same second is not mistaken for an older one.
+    fetched_at = timezone.now().replace(microsecond=0)
+    vendor.stripe_account_synced_at = max(filter(None, [held, event_created or fetched_at]))
+    fields = ["charges_enabled", "payouts_enabled", "stripe_details_submitted", "stripe_requirements",
+              "stripe_requirements_detail", "stripe_requirements_deadline", "stripe_disabled_reason",
+              "stripe_account_synced_at", "updated_at"]
+    if vendor.stripe_details_submitted:  # before that, the onboarding form itself asks for them
+        _requirements_notify(vendor)
+        fields.append("stripe_requirements_notified")
+    vendor.save(update_fields=fields)
     return vendor
+
+
+def _requirements_notify(vendor: Vendor) -> None:
+    """Email the owners about items not in the last email, then remember what is due now."""
+    detail = vendor.stripe_requirements_detail
+    new = requirements_new(detail=detail, notified=vendor.stripe_requirements_notified or {})
+    vendor.stripe_requirements_notified = {
+        "currently_due": list(detail["currently_due"]), "past_due": list(detail["past_due"]),
+    }
+    if not new:
+        return
+    _email(template="stripe_requirements_due",
+           to=vendor_audience_emails(vendor_id=vendor.pk, audience=Audience.OWNERS),
+           context={"vendor": vendor, "past_due": requirement_labels(new.past_due),
+                    "currently_due": requirement_labels(new.currently_due),
+                    "deadline": vendor.stripe_requirements_deadline,
+                    "disabled_reason": disabled_reason_label(vendor.stripe_disabled_reason),
+                    "go_live_url": platform_url(vendor.host) + "/dashboard/go-live/"})
 
 
 # --- members and invitations ------------------------------------------------------------------

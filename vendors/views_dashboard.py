@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,10 +27,13 @@ from vendors.models import Invitation, Membership
 def go_live(request: HttpRequest) -> HttpResponse:
     vendor = current_vendor(request)
     checklist = selectors.go_live_checklist(vendor=vendor)
+    requirements = selectors.stripe_requirements_for(vendor=vendor)
     return render(request, "vendors/dashboard/go_live.html", {
         "checklist": checklist, "vendor": vendor,
         "remaining": sum(1 for item in checklist if not item.done),
         "can_onboard": roles.has_vendor_role(request.user, vendor, VendorRole.OWNER),
+        "requirements": requirements,
+        "needs_fix": requirements.action_needed or not vendor.charges_enabled,
     })
 
 
@@ -68,7 +73,7 @@ def stripe_return(request: HttpRequest) -> HttpResponse:
                 account={"id": account.id, "charges_enabled": account.charges_enabled,
                          "payouts_enabled": account.payouts_enabled,
                          "details_submitted": account.details_submitted,
-                         "requirements": {"currently_due": account.requirements_due}},
+                         "requirements": asdict(account.requirements)},
                 event_created=None,
             )
     return redirect("dashboard-go-live")

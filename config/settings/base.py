@@ -346,6 +346,9 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # The Connect endpoint's own secret (events of connected accounts), when registered separately.
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Uploads (dispute evidence) go to Stripe's files host; empty: files.stripe.com on Stripe, the
+# API base otherwise (the emulator serves both).
+STRIPE_FILES_BASE = env("STRIPE_FILES_BASE", default="")
 # Safety net for webhook events whose apply task was lost (broker down at intake, worker crash).
 CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
     "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,

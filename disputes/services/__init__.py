@@ -89,6 +89,12 @@ from disputes.services.claims import (
 from disputes.services.claims import (
     claims_escalate_overdue as claims_escalate_overdue,
 )
+from disputes.services.evidence_files import (
+    EVIDENCE_FILE_FIELDS as EVIDENCE_FILE_FIELDS,
+)
+from disputes.services.evidence_files import (
+    evidence_files_default as evidence_files_default,
+)
 from disputes.services.notices import (
     claim_notify as claim_notify,
 )

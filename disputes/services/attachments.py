@@ -24,7 +24,9 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENTS_MAX = 5
 
 
-def attachments_check(files: Sequence[UploadedFile], field: str = "attachments") -> list[Any]:
+def attachments_check(files: Sequence[UploadedFile], field: str = "attachments", *,
+                      allowed: frozenset[str] = ATTACHMENT_TYPES,
+                      max_bytes: int = ATTACHMENT_MAX_BYTES) -> list[Any]:
     from vendors.errors import InvalidUpload
     from vendors.uploads import upload_check
 
@@ -34,8 +36,7 @@ def attachments_check(files: Sequence[UploadedFile], field: str = "attachments")
     checked = []
     for upload in files:
         try:
-            checked.append(upload_check(upload=upload, allowed=ATTACHMENT_TYPES,
-                                        max_bytes=ATTACHMENT_MAX_BYTES, field=field))
+            checked.append(upload_check(upload=upload, allowed=allowed, max_bytes=max_bytes, field=field))
         except InvalidUpload as exc:
             raise InvalidAttachment(exc.message, fields=exc.fields) from exc
     return checked

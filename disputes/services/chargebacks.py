@@ -29,6 +29,12 @@ from disputes.models import (
 )
 from disputes.services.attachments import attachments_check
 from disputes.services.claims import DESCRIPTION_MAX
+from disputes.services.evidence_files import (
+    DISPUTE_EVIDENCE_MAX_BYTES,
+    DISPUTE_EVIDENCE_TYPES,
+    evidence_file_upload,
+    evidence_files_choose,
+)
 from disputes.services.policy import chargeback_liability
 from disputes.services.refunds import _reversal_done, _transfer_left
 from orders.models import Order, SubOrder
@@ -292,35 +298,59 @@ def chargeback_evidence_add(
     evidence = ChargebackEvidence(chargeback=chargeback, vendor=vendor, kind=kind, text=body[:DESCRIPTION_MAX],
                                   created_by=user)
     if upload is not None:
-        checked = attachments_check([upload], field="file")[0]
+        # Stripe's limits for dispute evidence, checked now so a file that could never be sent is
+        # refused while the vendor is still on the page.
+        checked = attachments_check([upload], field="file", allowed=DISPUTE_EVIDENCE_TYPES,
+                                    max_bytes=DISPUTE_EVIDENCE_MAX_BYTES)[0]
         evidence.content_type = checked.content_type
+        evidence.original_name = checked.original_name
         evidence.file.save(checked.stored_name(), checked.file, save=False)
     evidence.save()
     return evidence
 
 
+# The text fields of Stripe's dispute evidence the ops form offers (files go in the file fields:
+# `disputes.services.evidence_files`).
 EVIDENCE_FIELDS = ("uncategorized_text", "shipping_tracking_number", "shipping_carrier", "product_description",
-                   "customer_communication", "refund_policy", "access_activity_log")
+                   "refund_policy_disclosure", "refund_refusal_explanation", "access_activity_log")
 
 
-@transaction.atomic
 def chargeback_evidence_submit(
-    *, chargeback_id: Any, admin: Any, fields: dict[str, Any], now: datetime | None = None,
+    *, chargeback_id: Any, admin: Any, fields: dict[str, Any], files: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Chargeback:
-    """An admin assembles the vendors' evidence and submits it to the gateway (once)."""
-    chargeback = _chargeback_for_update(chargeback_id)
-    _evidence_open(chargeback, now or timezone.now())
+    """An admin assembles the vendors' evidence and submits it to the gateway (once).
+
+    Three steps: check everything (text, which file fills which field, each file sendable); upload
+    the files not uploaded yet, each keeping its Stripe id at once; then send the evidence with the
+    file ids and mark it submitted. A failure before the last step sends no evidence, and a retry
+    uploads nothing twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        chargeback = _chargeback_for_update(chargeback_id)
+        _evidence_open(chargeback, now)
+        evidence = _evidence_text(chargeback, fields)
+        assignment = evidence_files_choose(chargeback.evidence.all(), files)
+        if not evidence and not assignment:
+            raise ClaimInvalid(_("There is no evidence to submit."), fields={"uncategorized_text": [_("Required.")]})
+    file_ids = {field: evidence_file_upload(item) for field, item in assignment.items()}
+    with transaction.atomic():
+        chargeback = _chargeback_for_update(chargeback_id)
+        _evidence_open(chargeback, now)  # another admin may have submitted meanwhile
+        evidence.update(file_ids)
+        gateway.dispute_update(dispute_id=chargeback.stripe_dispute_id, evidence=evidence, submit=True)
+        chargeback.evidence_submitted_at = now
+        chargeback.evidence_submitted_by = admin
+        chargeback.submitted_evidence = evidence
+        chargeback.save(update_fields=["evidence_submitted_at", "evidence_submitted_by", "submitted_evidence",
+                                       "updated_at"])
+    return chargeback
+
+
+def _evidence_text(chargeback: Chargeback, fields: dict[str, Any]) -> dict[str, str]:
     evidence = {name: str(fields.get(name) or "").strip()[:20000] for name in EVIDENCE_FIELDS}
     if not evidence["uncategorized_text"]:
         evidence["uncategorized_text"] = "\n\n".join(
             f"[{item.get_kind_display()}] {item.text}" for item in chargeback.evidence.all() if item.text)
-    evidence = {k: v for k, v in evidence.items() if v}
-    if not evidence:
-        raise ClaimInvalid(_("There is no evidence to submit."), fields={"uncategorized_text": [_("Required.")]})
-    gateway.dispute_update(dispute_id=chargeback.stripe_dispute_id, evidence=evidence, submit=True)
-    chargeback.evidence_submitted_at = now or timezone.now()
-    chargeback.evidence_submitted_by = admin
-    chargeback.submitted_evidence = evidence
-    chargeback.save(update_fields=["evidence_submitted_at", "evidence_submitted_by", "submitted_evidence",
-                                   "updated_at"])
-    return chargeback
+    return {k: v for k, v in evidence.items() if v}

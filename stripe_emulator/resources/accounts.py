@@ -185,7 +185,12 @@ class AccountsResource(ResourceBase):
         acct = self.store.get_typed("account", oid)
         if acct is None:
             raise StripeError.not_found("account", oid)
-        if acct["details_submitted"] and acct["charges_enabled"]:
+        due = acct["requirements"]
+        if (
+            acct["details_submitted"]
+            and acct["charges_enabled"]
+            and not (due["currently_due"] or due["past_due"])
+        ):
             return self.render(acct)
         previous = {
             "charges_enabled": acct["charges_enabled"],
@@ -217,6 +222,52 @@ class AccountsResource(ResourceBase):
                     holder=acct["business_profile"].get("name"),
                 )
             ]
+        self.emit(ctx, "account.updated", acct, account=oid, previous=previous)
+        return self.render(acct)
+
+    _DISABLED_REASONS = frozenset(
+        {
+            "action_required.requested_capabilities", "listed", "other", "platform_paused",
+            "rejected.fraud", "rejected.incomplete_verification", "rejected.listed",
+            "rejected.other", "rejected.platform_fraud", "rejected.platform_other",
+            "rejected.platform_terms_of_service", "rejected.terms_of_service",
+            "requirements.past_due", "requirements.pending_verification", "under_review",
+        }
+    )  # fmt: skip
+
+    def requirements_set(self, ctx: Context | None, oid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Stripe asks for more (control API): new requirements, a deadline, maybe disabled.
+
+        A `disabled_reason` turns charges and payouts off, as Stripe does; `account.updated`.
+        """
+        acct = self.store.get_typed("account", oid)
+        if acct is None:
+            raise StripeError.not_found("account", oid)
+        unknown = set(body) - {"currently_due", "past_due", "eventually_due", "current_deadline",
+                               "disabled_reason"}  # fmt: skip
+        if unknown:
+            raise StripeError.invalid(f"Unknown field: {sorted(unknown)[0]}", param=sorted(unknown)[0])
+        lists = {name: _string_list(body.get(name), name) for name in ("currently_due", "past_due")}
+        eventually = _string_list(body.get("eventually_due"), "eventually_due")
+        deadline = body.get("current_deadline")
+        if deadline is not None and not (isinstance(deadline, int) or str(deadline).isdigit()):
+            raise StripeError.invalid("current_deadline must be a unix time.", param="current_deadline")
+        reason = body.get("disabled_reason") or None
+        if reason is not None and reason not in self._DISABLED_REASONS:
+            raise StripeError.invalid(f"Invalid disabled_reason: {reason}", param="disabled_reason")
+        previous = {
+            "requirements": copy.deepcopy(acct["requirements"]),
+            "charges_enabled": acct["charges_enabled"],
+            "payouts_enabled": acct["payouts_enabled"],
+        }
+        requirements = builders.requirements([], reason)
+        requirements.update(lists)
+        requirements["eventually_due"] = sorted({*eventually, *lists["currently_due"], *lists["past_due"]})
+        requirements["current_deadline"] = int(deadline) if deadline is not None else None
+        acct["requirements"] = requirements
+        if reason is not None:
+            acct["charges_enabled"] = False
+            acct["payouts_enabled"] = False
         self.emit(ctx, "account.updated", acct, account=oid, previous=previous)
         return self.render(acct)
 
@@ -257,3 +308,13 @@ class AccountsResource(ResourceBase):
         return builders.login_link(
             created=self.store.now(), url=f"{ctx.base_url}/_emulator/connect/dashboard/{oid}"
         )
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, dict):  # form-encoded `name[0]=a&name[1]=b`
+        value = [value[k] for k in sorted(value, key=lambda k: int(k) if k.isdigit() else 0)]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise StripeError.invalid(f"{name} must be a list of requirement names.", param=name)
+    return list(dict.fromkeys(value))

@@ -28,6 +28,8 @@ class Context:
     idempotency_key: str | None
     api_version: str
     after: list[Callable[[], object]] = field(default_factory=list)
+    # Multipart uploads (`/v1/files`): part name -> (filename, declared content type, bytes).
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
 
     @property
     def is_platform(self) -> bool:

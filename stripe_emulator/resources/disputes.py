@@ -93,6 +93,8 @@ class DisputesResource(ResourceBase):
                 raise StripeError.invalid(
                     f"Invalid string: evidence[{key}]", param=f"evidence[{key}]"
                 )
+            if key in builders.DISPUTE_EVIDENCE_FILE_FIELDS and value:
+                self._evidence_file_check(ctx, key, value)
         previous: dict[str, Any] = {
             "evidence": copy.deepcopy(dp["evidence"]),
             "evidence_details": copy.deepcopy(dp["evidence_details"]),
@@ -118,6 +120,18 @@ class DisputesResource(ResourceBase):
             elif "losing_evidence" in text:
                 ctx.after.append(lambda: self.close_dispute(ctx, oid, "lost", account=account))
         return self.render(dp)
+
+    def _evidence_file_check(self, ctx: Context, key: str, file_id: str) -> None:
+        """A file field holds the id of a `dispute_evidence` upload of the same account."""
+        upload = self.store.get_typed("file", file_id)
+        if upload is None or self.store.owner(file_id) != ctx.account:
+            raise StripeError.not_found("file upload", file_id, param=f"evidence[{key}]")
+        if upload["purpose"] != "dispute_evidence":
+            raise StripeError.invalid(
+                f"The file {file_id} has purpose {upload['purpose']}; evidence[{key}] needs a file "
+                "uploaded with purpose dispute_evidence.",
+                param=f"evidence[{key}]",
+            )
 
     def dispute_close_api(self, ctx: Context, oid: str) -> dict[str, Any]:
         dp = self.owned(ctx, "dispute", oid)

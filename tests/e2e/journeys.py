@@ -158,7 +158,7 @@ def connect_vendor(vendor: Any, emulator: Any) -> str:
                                       email=f"{vendor.slug}@example.com", business_name=vendor.name)
     emulator_control(emulator, f"/_emulator/accounts/{account.id}/complete_onboarding")
     Vendor.objects.filter(pk=vendor.pk).update(stripe_account_id=account.id, charges_enabled=True,
-                                               payouts_enabled=True)
+                                               payouts_enabled=True, stripe_details_submitted=True)
     vendor.stripe_account_id = account.id
     return account.id
 

@@ -82,10 +82,19 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
         expect(admin.get_by_role("link", name="file")).to_be_visible()
         admin.get_by_label("uncategorized_text").fill(
             "Delivered and signed for (DHL JD014600003DE). losing_evidence")
+        # The vendor's PDF goes to Stripe as a File, in the field its kind calls for.
+        expect(admin.get_by_label("shipping_documentation")).to_have_value(
+            str(chargeback.evidence.get().pk))
         assert_accessible(admin)
         shot(admin, "j7-03-ops-submit")
         admin.get_by_role("button", name="Submit evidence to the card network").click()
         admin.get_by_text("Evidence submitted on").wait_for()
+        evidence = chargeback.evidence.get()
+        assert evidence.stripe_file_id.startswith("file_")
+        expect(admin.locator("#files-sent")).to_contain_text(f"proof-of-delivery.pdf → {evidence.stripe_file_id}")
+        expect(admin.locator("#submitted-evidence")).to_contain_text(evidence.stripe_file_id)
+        admin.locator("#files-sent").scroll_into_view_if_needed()
+        shot(admin, "j7-03b-ops-files-sent")
 
         def closed_lost() -> bool:
             admin.reload()
@@ -108,6 +117,7 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
 
     page.reload()
     expect(page.get_by_text("Lost").first).to_be_visible()
+    expect(page.get_by_text("sent to Stripe")).to_be_visible()
     page.goto(f"{store}/dashboard/money/")
     assert_accessible(page)
     row = page.get_by_test_id("money-row").filter(has_text=f"#{order.number}")

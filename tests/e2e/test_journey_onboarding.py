@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.journeys import (
     assert_accessible,
+    emulator_control,
     login,
     wait_until,
 )
@@ -71,13 +72,13 @@ def test_newcomer_becomes_a_live_seller_with_a_team(
     admin_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     staff_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     try:
-        _journey(page, admin_context.new_page(), staff_context.new_page(), site, shot)
+        _journey(page, admin_context.new_page(), staff_context.new_page(), site, shot, emulator_for_live_server)
     finally:
         admin_context.close()
         staff_context.close()
 
 
-def _journey(page, admin, staff, site, shot):
+def _journey(page, admin, staff, site, shot, emulator):
     # --- A newcomer signs up from the "sell" landing page. ---
     page.goto(f"{site.platform}/sell/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Sell on")
@@ -209,6 +210,46 @@ def _journey(page, admin, staff, site, shot):
 
     vendor = Vendor.objects.get(store__schema_name=SCHEMA)
     assert vendor.charges_enabled and vendor.status == Vendor.Status.ACTIVE
+
+    # --- Later Stripe asks for more: the go-live page lists it in words, the owners get an email,
+    # and the owner provides it on Stripe's page. ---
+    mail.outbox.clear()
+    emulator_control(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/requirements", {
+        "currently_due": ["individual.verification.document", "business_profile.url"],
+        "past_due": ["external_account"], "current_deadline": 1_900_000_000,
+        "disabled_reason": "requirements.past_due"})
+    requirements = page.locator("#stripe-requirements")
+
+    def requirements_shown() -> bool:  # the signed webhook is applied by the worker: reload until then
+        page.reload()
+        return requirements.is_visible()
+
+    wait_until(requirements_shown, what="the requirements on the go-live page")
+    expect(requirements.get_by_test_id("requirements-past-due")).to_contain_text("Bank account for payouts")
+    expect(requirements.get_by_test_id("requirements-currently-due")).to_contain_text(
+        "Identity document (passport or ID card)")
+    expect(requirements.get_by_text(re.compile(r"Due by .*2030"))).to_be_visible()
+    expect(requirements.get_by_test_id("stripe-disabled-reason")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "j1-13b-stripe-requirements")
+    notice = wait_until(lambda: next((m for m in mail.outbox if "Stripe information is overdue" in m.subject),
+                                     None), what="the requirements email")
+    assert notice.to == ["nora@sunrise.example.com"] and "Business website" in notice.body
+    page.get_by_role("button", name="Provide the missing details on Stripe").click()
+    page.wait_for_url(re.compile(r".*/_emulator/connect/onboarding/acct_.*"))
+    page.locator("#complete-onboarding").click()
+    page.wait_for_url(f"{vendor_base}/dashboard/go-live/")
+    expect(page.locator("#stripe-requirements")).to_have_count(0)
+    expect(page.locator('[data-item="charges"][data-done="1"]')).to_be_visible()
+
+    # --- The Money page opens the vendor's Stripe Express dashboard. ---
+    page.goto(f"{vendor_base}/dashboard/money/")
+    assert_accessible(page)
+    shot(page, "j1-13c-money-stripe-dashboard")
+    page.get_by_role("button", name="Open your Stripe Express dashboard").click()
+    page.wait_for_url(re.compile(rf".*/_emulator/connect/dashboard/{vendor.stripe_account_id}$"))
+    expect(page.get_by_role("heading", name="Express dashboard")).to_be_visible()
+    shot(page, "j1-13d-express-dashboard")
 
     # --- The owner invites a staff member, who accepts from the email. ---
     mail.outbox.clear()

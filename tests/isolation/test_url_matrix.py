@@ -349,6 +349,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-evidence-file"): Expect(VEN),
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
+    (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
     (TENANT, "vendor-product-detail"): Expect(VEN),
     (TENANT, "vendor-products-bulk"): Expect(VEN),

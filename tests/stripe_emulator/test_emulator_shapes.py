@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ LIST_KEYS = {"object", "data", "has_more", "url"}
 EXPECTED_TYPES = {
     "account", "account_link", "login_link", "bank_account", "customer", "payment_method",
     "payment_intent", "charge", "refund", "balance", "balance_transaction", "transfer",
-    "transfer_reversal", "payout", "dispute", "event",
+    "transfer_reversal", "payout", "dispute", "event", "file",
 }  # fmt: skip
 FREE_FORM = {"metadata", "capabilities", "previous_attributes", "source_types"}
 
@@ -144,9 +145,14 @@ def _exercise_everything(client: stripe.StripeClient, ctl: Any) -> list[Any]:
     out.append(client.v1.payment_intents.cancel(canceled.id))
     disputed = pay(client, 4_000, "pm_card_createDispute")
     dispute = client.v1.disputes.list(params={"charge": disputed.latest_charge.id}).data[0]
+    receipt = client.v1.files.create(
+        params={"purpose": "dispute_evidence", "file": io.BytesIO(b"%PDF-1.4 receipt")}
+    )
+    out.append(receipt)
     out.append(
         client.v1.disputes.update(
-            dispute.id, params={"evidence": {"uncategorized_text": "winning_evidence"}}
+            dispute.id,
+            params={"evidence": {"uncategorized_text": "winning_evidence", "receipt": receipt.id}},
         )
     )
     out += [

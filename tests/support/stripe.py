@@ -107,6 +107,7 @@ def connect(vendor: Any, emulator: Any) -> str:
     account = gateway.account_create(vendor_id=vendor.pk, country="DE", email=f"{vendor.slug}@example.com",
                                       business_name=vendor.name)
     emulator_post(emulator, f"/_emulator/accounts/{account.id}/complete_onboarding")
-    Vendor.objects.filter(pk=vendor.pk).update(stripe_account_id=account.id, payouts_enabled=True)
+    Vendor.objects.filter(pk=vendor.pk).update(stripe_account_id=account.id, payouts_enabled=True,
+                                               stripe_details_submitted=True)
     vendor.stripe_account_id = account.id
     return account.id

@@ -183,7 +183,7 @@ def test_go_live_checklist(client_for, vendor_a, owner_a, in_schema):
     assert 'data-item="schema" data-done="1"' in content
     assert 'data-item="charges" data-done="0"' in content
     assert 'data-item="product" data-done="0"' in content
-    assert "external_account" in content
+    assert "Bank account for payouts" in content and "external_account" not in content  # in words
     with in_schema(vendor_a):
         ProductFactory(status="active")
     content = client_for(vendor_a, owner_a).get("/dashboard/go-live/").content.decode()
