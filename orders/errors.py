@@ -63,3 +63,9 @@ class NewBuyerQuantityLimit(ApplicationError):
     """A new account asks for more units of one variant or one vendor than it may hold at once."""
 
     code = "new_buyer_quantity_limit"
+
+
+class AccountExists(Conflict):
+    """An account uses this email: sign in rather than buy (or claim) as a guest."""
+
+    code = "account_exists"

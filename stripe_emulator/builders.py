@@ -159,6 +159,18 @@ def login_link(*, created: int, url: str) -> dict[str, Any]:
     return {"object": "login_link", "created": created, "url": url}
 
 
+def ephemeral_key(*, created: int, expires: int, customer: str) -> dict[str, Any]:
+    return {
+        "id": new_id("ephkey_", 24),
+        "object": "ephemeral_key",
+        "associated_objects": [{"id": customer, "type": "customer"}],
+        "created": created,
+        "expires": expires,
+        "livemode": False,
+        "secret": new_id("ek_test_", 48),
+    }
+
+
 def customer(
     *,
     created: int,

@@ -23,7 +23,11 @@ ROUTES: tuple[Route, ...] = (
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)", "payment_method_update"),
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)/attach", "payment_method_attach"),
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)/detach", "payment_method_detach"),
+    ("POST", r"/v1/ephemeral_keys", "ephemeral_key_create"),
+    ("DELETE", r"/v1/ephemeral_keys/(?P<oid>[^/]+)", "ephemeral_key_delete"),
 )
+# Stripe's ephemeral keys (for the mobile SDKs' PaymentSheet) live an hour.
+EPHEMERAL_KEY_SECONDS = 3600
 
 
 class CustomersResource(ResourceBase):
@@ -212,6 +216,33 @@ class CustomersResource(ResourceBase):
         pm["customer"] = None
         self.emit(ctx, "payment_method.detached", pm, account=ctx.account, previous=previous)
         return self.render(pm)
+
+    def ephemeral_key_create(self, ctx: Context) -> dict[str, Any]:
+        """A short-lived key a mobile SDK uses to act on one Customer (its saved cards)."""
+        p = ctx.params
+        p.check_known({"customer", "issuing_card", "nonce", "verification_session"})
+        customer = p.string("customer")
+        if not customer:
+            raise StripeError.invalid(
+                "You must provide a customer, issuing_card, nonce or verification_session.",
+                code="parameter_missing",
+            )
+        if self.store.get_typed("customer", customer) is None or (
+            self.store.owner(customer) != ctx.account
+        ):
+            raise StripeError.not_found("customer", customer, param="customer")
+        created = self.store.now()
+        key = builders.ephemeral_key(
+            created=created, expires=created + EPHEMERAL_KEY_SECONDS, customer=customer
+        )
+        # The secret is shown once, at creation, as Stripe does.
+        self.store.add({k: v for k, v in key.items() if k != "secret"}, owner=ctx.account)
+        return key
+
+    def ephemeral_key_delete(self, ctx: Context, oid: str) -> dict[str, Any]:
+        key = self.owned(ctx, "ephemeral_key", oid)
+        key["expires"] = self.store.now()
+        return copy.deepcopy(key)
 
 
 def _card_int(card: dict[str, Any], name: str, low: int, high: int) -> int:
