@@ -8,6 +8,7 @@ from typing import Any
 from .. import builders
 from ..cards import CardProfile, card_for_magic_id, card_for_number
 from ..errors import StripeError
+from ..state import new_id
 from .base import Context, ResourceBase, Route, as_int
 
 ROUTES: tuple[Route, ...] = (
@@ -17,6 +18,7 @@ ROUTES: tuple[Route, ...] = (
     ("POST", r"/v1/customers/(?P<oid>[^/]+)", "customer_update"),
     ("DELETE", r"/v1/customers/(?P<oid>[^/]+)", "customer_delete"),
     ("GET", r"/v1/customers/(?P<oid>[^/]+)/payment_methods", "customer_payment_methods"),
+    ("POST", r"/v1/customer_sessions", "customer_session_create"),
     ("POST", r"/v1/payment_methods", "payment_method_create"),
     ("GET", r"/v1/payment_methods", "payment_method_list"),
     ("GET", r"/v1/payment_methods/(?P<oid>[^/]+)", "payment_method_retrieve"),
@@ -107,6 +109,37 @@ class CustomersResource(ResourceBase):
             if pm["customer"] == oid
         ]
         return self.list_response(ctx, f"/v1/customers/{oid}/payment_methods", items)
+
+    def customer_session_create(self, ctx: Context) -> dict[str, Any]:
+        """A CustomerSession: lets the Payment Element list and save the customer's cards."""
+        p = ctx.params
+        p.check_known({"customer", "components"})
+        customer = p.string("customer", required=True) or ""
+        self.owned(ctx, "customer", customer)
+        components = p.mapping("components")
+        if not components:
+            raise StripeError.missing("components")
+        element = components.get("payment_element") or {}
+        enabled = element.get("enabled") == "true"
+        features = dict(element.get("features") or {}) if enabled else {}
+        created = self.store.now()
+        secret = new_id("cuss_secret_", 32)
+        self.store.meta(f"customer_session:{secret}").update(
+            {"customer": customer, "features": features, "expires_at": created + 1800}
+        )
+        return {
+            "object": "customer_session",
+            "client_secret": secret,
+            "components": {
+                "buy_button": {"enabled": False},
+                "payment_element": {"enabled": enabled, "features": features or None},
+                "pricing_table": {"enabled": False},
+            },
+            "created": created,
+            "customer": customer,
+            "expires_at": created + 1800,
+            "livemode": False,
+        }
 
     def create_card_payment_method(
         self,
