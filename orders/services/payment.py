@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,7 +42,7 @@ def buyer_stripe_customer(*, user: Any) -> str:
         return str(user.stripe_customer_id)
     customer_id = gateway.customer_create(buyer_id=user.pk, email=user.email)
     # Two first payments at once get the same Customer (the gateway's key is the buyer's id).
-    type(user).objects.filter(pk=user.pk, stripe_customer_id="").update(stripe_customer_id=customer_id)
+    get_user_model().objects.filter(pk=user.pk, stripe_customer_id="").update(stripe_customer_id=customer_id)
     user.stripe_customer_id = customer_id
     return customer_id
 
