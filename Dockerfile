@@ -57,6 +57,9 @@ RUN DJANGO_SECRET_KEY=collectstatic-placeholder-not-a-secret \
     REDIS_URL=redis://localhost:6379/0 \
     PLATFORM_DOMAIN=build.invalid \
     ALLOWED_HOSTS=build.invalid \
+    STRIPE_SECRET_KEY=sk_test_collectstatic_placeholder \
+    STRIPE_PUBLISHABLE_KEY=pk_test_collectstatic_placeholder \
+    STRIPE_WEBHOOK_SECRET=whsec_collectstatic_placeholder \
     python manage.py collectstatic --noinput
 
 USER 10001:10001

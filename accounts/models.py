@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # A buyer who checked out with an email only: no password (cannot sign in) until they claim
+    # the account from the link in their order confirmation (orders.services.guest).
+    is_guest = models.BooleanField(_("guest"), default=False, db_default=False)
+    # The buyer's Stripe Customer (saved cards, mobile SDKs), made once on the first payment.
+    stripe_customer_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     # The language the person chose (switcher) or signed up in; emails sent to them use it.
     # Blank: the platform's default (settings.LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="",

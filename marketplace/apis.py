@@ -27,7 +27,7 @@ class ListingOutputSerializer(serializers.ModelSerializer):
                   "attributes", "option_types", "product_created_at"]
 
     def get_vendor(self, obj: Listing) -> dict[str, Any]:
-        return {"slug": obj.vendor.slug, "name": obj.vendor.name}
+        return {"id": obj.vendor_id, "slug": obj.vendor.slug, "name": obj.vendor.name}
 
     def get_category(self, obj: Listing) -> dict[str, Any] | None:
         if obj.category is None:

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, Throttled
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import Pagination
-from common.hosts import platform_url
-from common.ratelimit import RateLimitThrottle, client_address
+from common.ratelimit import RateLimitThrottle, client_address, rate_limit_hit
 from orders import selectors, services
 from orders.addresses import address_validate
-from orders.models import Order, OrderLine, SubOrder
-from orders.services import CartReview
+from orders.errors import CartEmpty, CartError
+from orders.models import Cart, Order, OrderLine, SubOrder
+from orders.services import CartReview, PaymentDetails
 from payments.errors import GatewayError
+
+CART_TOKEN_HEADER = OpenApiParameter(
+    "X-Cart-Token", str, OpenApiParameter.HEADER,
+    description="An anonymous (guest) cart's token, from `POST /api/v1/cart/` or the first added item. "
+                "Signed in, a request carrying it merges that cart into the account's (within stock).",
+)
+ORDER_TOKEN_HEADER = OpenApiParameter(
+    "X-Order-Token", str, OpenApiParameter.HEADER,
+    description="A guest's access to one order (`order_token` of the checkout, or the confirmation "
+                "email's link); not needed when signed in as the buyer.",
+)
 
 
 class CartItemInputSerializer(serializers.Serializer):
@@ -41,6 +54,8 @@ class AddressSerializer(serializers.Serializer):
 
 
 class CheckoutInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, help_text="Guests only (with `X-Cart-Token`): where the "
+                                   "confirmation and the order's link go. Ignored when signed in.")
     address = AddressSerializer()
     shipping = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False, default=dict,
                                      help_text="{vendor_id: shipping_rate_id}; the cheapest option when left out.")
@@ -155,67 +170,179 @@ class OrderSummaryOutput(serializers.ModelSerializer):
         fields = ["id", "number", "status", "currency", "total_amount", "created_at", "paid_at"]
 
 
+class CartTokenOutput(CartOutput):
+    cart_token = serializers.CharField(allow_null=True, help_text="Send it back as `X-Cart-Token` (guests).")
+
+
+class EphemeralKeyOutput(serializers.Serializer):
+    id = serializers.CharField()
+    secret = serializers.CharField(help_text="`customerEphemeralKeySecret` of the mobile PaymentSheet.")
+    expires = serializers.IntegerField(help_text="Unix time; ask `GET .../payment/` again for a new one.")
+
+
+class PaymentOutput(serializers.Serializer):
+    payment_intent_id = serializers.CharField()
+    client_secret = serializers.CharField(help_text="Confirm the PaymentIntent with it client-side "
+                                          "(Stripe.js `confirmPayment`, PaymentSheet); never store it.")
+    status = serializers.CharField(help_text="The PaymentIntent's status now; the order becomes `paid` "
+                                   "from Stripe's signed webhook, not from the client.")
+    amount = serializers.IntegerField(help_text="Minor units, decided by the server.")
+    currency = serializers.CharField()
+    publishable_key = serializers.CharField()
+    customer_id = serializers.CharField(help_text="The buyer's Stripe Customer (saved cards).")
+    ephemeral_key = EphemeralKeyOutput(allow_null=True)
+
+
+def payment_payload(details: PaymentDetails) -> dict[str, Any]:
+    key = details.ephemeral_key
+    return {
+        "payment_intent_id": details.intent.id, "client_secret": details.intent.client_secret or "",
+        "status": details.intent.status, "amount": details.intent.amount, "currency": details.intent.currency,
+        "publishable_key": details.publishable_key, "customer_id": details.customer_id,
+        "ephemeral_key": {"id": key.id, "secret": key.secret, "expires": key.expires} if key else None,
+    }
+
+
 class CheckoutOutput(serializers.Serializer):
     order = OrderOutput()
-    payment_url = serializers.CharField(allow_null=True)
-    payment_intent_id = serializers.CharField(allow_blank=True)
+    payment = PaymentOutput(allow_null=True, help_text="Null when the order needs no payment now or the "
+                            "provider was unreachable (see `payment_error`).")
     payment_error = serializers.DictField(allow_null=True, help_text="Set when the payment provider was "
-                                          "unreachable: retry with the same checkout key.")
+                                          "unreachable: retry with the same checkout key, or "
+                                          "`GET /api/v1/orders/{id}/payment/`.")
+    order_token = serializers.CharField(allow_null=True, help_text="Guests: send it as `X-Order-Token` "
+                                        "to read this order and its payment again.")
+
+
+class GuestClaimInputSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, write_only=True)
+
+
+def _cart_token(request: Request) -> str:
+    return request.headers.get("X-Cart-Token", "").strip()[:64]
+
+
+def _request_cart(request: Request, *, create: bool = False) -> Cart | None:
+    """The signed-in buyer's cart (merging a guest cart sent along) or the guest cart of the token."""
+    token = _cart_token(request)
+    if request.user.is_authenticated:
+        if token:
+            services.cart_merge(token=token, user=request.user)
+        return services.cart_for(user=request.user, create=create)
+    if not token:
+        return None
+    return services.cart_for(token=token)
+
+
+def _rate_limit(request: Request, scope: str) -> None:
+    wait = rate_limit_hit(request._request, scope, user=request.user)
+    if wait is not None:
+        raise Throttled(wait=wait)
+
+
+def _order_for_request(request: Request, order_id: int) -> Order:
+    """The buyer's own order, or a guest's by its order token (never someone else's)."""
+    token = request.headers.get("X-Order-Token", "")
+    if token:
+        order = services.order_for_link(token=token)
+        if order.pk == order_id:
+            return selectors.order_for_buyer(user=order.buyer, order_id=order_id)
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    return selectors.order_for_buyer(user=request.user, order_id=order_id)
 
 
 class CartApi(APIView):
-    @extend_schema(tags=["cart"], summary="The buyer's cart, priced now", responses=CartOutput,
-                   parameters=[OpenApiParameter("country", str), OpenApiParameter("region", str)])
+    permission_classes = [AllowAny]  # guests use their cart token
+
+    @extend_schema(tags=["cart"], summary="The buyer's (or the guest's) cart, priced now", responses=CartOutput,
+                   parameters=[OpenApiParameter("country", str), OpenApiParameter("region", str),
+                               CART_TOKEN_HEADER])
     def get(self, request: Request) -> Response:
-        cart = services.cart_for(user=request.user)
+        if not request.user.is_authenticated and not _cart_token(request):
+            raise NotAuthenticated()
+        cart = _request_cart(request)
         review = services.cart_review(cart=cart, country=request.query_params.get("country", "DE").upper()[:2],
                                       region=request.query_params.get("region", ""))
         return Response(cart_payload(review))
 
+    @extend_schema(tags=["cart"], summary="Start a guest cart (its token), or the signed-in buyer's cart",
+                   request=None, responses={201: CartTokenOutput, 200: CartTokenOutput})
+    def post(self, request: Request) -> Response:
+        if request.user.is_authenticated:
+            cart = _request_cart(request, create=True)
+            assert cart is not None
+            return Response({**cart_payload(services.cart_review(cart=cart, country="DE")), "cart_token": None})
+        _rate_limit(request, "guest_cart")
+        cart = services.cart_for(create=True)
+        assert cart is not None
+        body = {**cart_payload(services.cart_review(cart=cart, country="DE")), "cart_token": cart.token}
+        return Response(body, status=status.HTTP_201_CREATED, headers={"X-Cart-Token": cart.token})
+
 
 class CartItemsApi(APIView):
-    @extend_schema(tags=["cart"], summary="Add a variant to the cart", request=CartItemInputSerializer,
-                   responses={201: CartOutput})
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["cart"], summary="Add a variant to the cart (a guest without a token gets one)",
+                   request=CartItemInputSerializer, responses={201: CartTokenOutput},
+                   parameters=[CART_TOKEN_HEADER])
     def post(self, request: Request) -> Response:
         data = CartItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = services.cart_for(user=request.user, create=True)
-        assert cart is not None
+        cart = _request_cart(request, create=True)
+        if cart is None:
+            if _cart_token(request):
+                raise CartError("This cart token is unknown or was already used.", code="cart_token_invalid")
+            _rate_limit(request, "guest_cart")
+            cart = services.cart_for(create=True)
+            assert cart is not None
         services.cart_item_add(cart=cart, **data.validated_data)
-        return Response(cart_payload(services.cart_review(cart=cart, country="DE")), status=status.HTTP_201_CREATED)
+        token = None if request.user.is_authenticated else cart.token
+        body = {**cart_payload(services.cart_review(cart=cart, country="DE")), "cart_token": token}
+        return Response(body, status=status.HTTP_201_CREATED, headers={"X-Cart-Token": token} if token else None)
 
 
 class CartItemApi(APIView):
     patch_is_partial = False  # the body is the new quantity: `quantity` is required (schema too)
+    permission_classes = [AllowAny]
+
+    def _cart(self, request: Request) -> Cart:
+        cart = _request_cart(request, create=True)
+        if cart is None:
+            raise CartEmpty("Your cart is empty.")
+        return cart
 
     @extend_schema(tags=["cart"], summary="Change a cart item's quantity (0 removes it)",
-                   request=CartItemUpdateSerializer, responses=CartOutput)
+                   request=CartItemUpdateSerializer, responses=CartOutput, parameters=[CART_TOKEN_HEADER])
     def patch(self, request: Request, item_id: int) -> Response:
         data = CartItemUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = services.cart_for(user=request.user, create=True)
-        assert cart is not None
+        cart = self._cart(request)
         services.cart_item_update(cart=cart, item_id=item_id, quantity=data.validated_data["quantity"])
         return Response(cart_payload(services.cart_review(cart=cart, country="DE")))
 
-    @extend_schema(tags=["cart"], summary="Remove a cart item", responses={204: None})
+    @extend_schema(tags=["cart"], summary="Remove a cart item", responses={204: None}, parameters=[CART_TOKEN_HEADER])
     def delete(self, request: Request, item_id: int) -> Response:
-        cart = services.cart_for(user=request.user, create=True)
-        assert cart is not None
-        services.cart_item_remove(cart=cart, item_id=item_id)
+        services.cart_item_remove(cart=self._cart(request), item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CheckoutApi(APIView):
+    permission_classes = [AllowAny]  # guests: `X-Cart-Token` and an email
     throttle_classes = [RateLimitThrottle]
     rate_limit_scope = "checkout"  # shared with the checkout page's counters
 
     @extend_schema(
         tags=["checkout"], summary="Create the order and its PaymentIntent from the cart",
-        description="Idempotent by `checkout_token` (or the `Idempotency-Key` header): the same "
-                    "token returns the same order and PaymentIntent (200) instead of a second one.",
+        description="Returns what a client needs to pay the order itself: the PaymentIntent's "
+                    "`client_secret`, the publishable key, and the buyer's Stripe Customer with an "
+                    "ephemeral key (mobile PaymentSheet). The server decides every amount. "
+                    "Idempotent by `checkout_token` (or the `Idempotency-Key` header): the same "
+                    "token returns the same order and PaymentIntent (200) instead of a second one. "
+                    "Guests send `X-Cart-Token` and `email`; an email of an existing account is "
+                    "refused with `account_exists` (409): sign in instead.",
         request=CheckoutInputSerializer, responses={201: CheckoutOutput, 200: CheckoutOutput},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER), CART_TOKEN_HEADER],
     )
     def post(self, request: Request) -> Response:
         data = CheckoutInputSerializer(data=request.data)
@@ -223,23 +350,72 @@ class CheckoutApi(APIView):
         token = data.validated_data.get("checkout_token") or request.headers.get("Idempotency-Key", "")
         address = address_validate(data.validated_data["address"])
         shipping = {int(k): v for k, v in data.validated_data["shipping"].items() if str(k).isdigit()}
-        known = Order.objects.filter(buyer_id=request.user.pk, checkout_token=token).exists() if token else False
-        order = services.checkout_submit(user=request.user, address=address, shipping_choice=shipping,
-                                         checkout_token=token, client_ip=client_address(request))
-        payment_url = None
+        if request.user.is_authenticated:
+            _request_cart(request)  # a guest cart sent along joins the account's cart first
+            buyer = request.user
+            known = Order.objects.filter(buyer_id=buyer.pk, checkout_token=token).exists() if token else False
+            order = services.checkout_submit(user=buyer, address=address, shipping_choice=shipping,
+                                             checkout_token=token, client_ip=client_address(request))
+        else:
+            email = data.validated_data.get("email")
+            if not email or not _cart_token(request):
+                raise CartError("Sign in, or check out as a guest with an email and your cart token.",
+                                code="guest_details_missing", fields={"email": ["Required for a guest."]})
+            known = bool(token) and Order.objects.filter(
+                buyer__email=str(email).lower(), buyer__is_guest=True, checkout_token=token).exists()
+            order = services.guest_checkout_submit(email=email, cart_token=_cart_token(request), address=address,
+                                                   shipping_choice=shipping, checkout_token=token,
+                                                   client_ip=client_address(request))
+            buyer = order.buyer
+        payment = None
         payment_error = None
         if order.status == Order.Status.PENDING_PAYMENT:
             try:
-                payment_url = services.order_payment_start(
-                    order=order, return_url=platform_url(f"/checkout/return/{order.pk}/", request)
-                )
+                payment = payment_payload(services.order_payment_details(order=order))
             except GatewayError as exc:
                 # The order and its reservation stand; the same checkout key retries the payment.
                 payment_error = {"code": exc.code, "message": exc.message}
-        order = selectors.order_for_buyer(user=request.user, order_id=order.pk)
-        body = {"order": OrderOutput(order).data, "payment_url": payment_url,
-                "payment_intent_id": order.payment_intent_id, "payment_error": payment_error}
+        order = selectors.order_for_buyer(user=buyer, order_id=order.pk)
+        body = {"order": OrderOutput(order).data, "payment": payment, "payment_error": payment_error,
+                "order_token": None if request.user.is_authenticated else services.order_link_token(order=order)}
         return Response(body, status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
+
+
+class OrderPaymentApi(APIView):
+    permission_classes = [AllowAny]  # a guest's order opens with its order token
+
+    @extend_schema(
+        tags=["checkout"], summary="The payment details of an order awaiting payment, again",
+        description="For a client that lost them (app restart, closed tab): the same PaymentIntent "
+                    "and `client_secret`, and a fresh ephemeral key. 409 `order_state_conflict` "
+                    "once the order is paid, cancelled or expired.",
+        responses={200: PaymentOutput, 409: OpenApiResponse(description="The order awaits no payment.")},
+        parameters=[ORDER_TOKEN_HEADER],
+    )
+    def get(self, request: Request, order_id: int) -> Response:
+        order = _order_for_request(request, order_id)
+        return Response(payment_payload(services.order_payment_details(order=order)))
+
+
+class GuestClaimApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [RateLimitThrottle]
+    rate_limit_scope = "guest_claim"
+
+    @extend_schema(
+        tags=["orders"], summary="Create an account from a guest order (set a password)",
+        description="The guest buyer of the order becomes an account with this password and keeps "
+                    "its orders. 409 `account_exists` when the order already belongs to an account: "
+                    "sign in instead.",
+        request=GuestClaimInputSerializer, responses={200: OrderSummaryOutput}, parameters=[ORDER_TOKEN_HEADER],
+    )
+    def post(self, request: Request, order_id: int) -> Response:
+        data = GuestClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order_for_request(request, order_id)
+        services.guest_account_claim(token=request.headers.get("X-Order-Token", ""),
+                                     password=data.validated_data["password"])
+        return Response(OrderSummaryOutput(order).data)
 
 
 class OrderListApi(APIView):
@@ -251,10 +427,12 @@ class OrderListApi(APIView):
 
 
 class OrderDetailApi(APIView):
+    permission_classes = [AllowAny]  # a guest's order opens with its order token
+
     @extend_schema(tags=["orders"], summary="One of the buyer's orders with each vendor's part",
-                   responses=OrderOutput)
+                   responses=OrderOutput, parameters=[ORDER_TOKEN_HEADER])
     def get(self, request: Request, order_id: int) -> Response:
-        return Response(OrderOutput(selectors.order_for_buyer(user=request.user, order_id=order_id)).data)
+        return Response(OrderOutput(_order_for_request(request, order_id)).data)
 
 
 class SubOrderCancelApi(APIView):

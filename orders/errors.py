@@ -71,3 +71,9 @@ class VelocityLimit(ApplicationError):
 
     code = "velocity_limit"
     status_code = 429
+
+
+class AccountExists(Conflict):
+    """An account uses this email: sign in rather than buy (or claim) as a guest."""
+
+    code = "account_exists"

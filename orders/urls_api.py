@@ -11,6 +11,8 @@ urlpatterns = [
     path("checkout/", apis.CheckoutApi.as_view(), name="api-checkout"),
     path("orders/", apis.OrderListApi.as_view(), name="api-orders"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="api-order-detail"),
+    path("orders/<int:order_id>/payment/", apis.OrderPaymentApi.as_view(), name="api-order-payment"),
+    path("orders/<int:order_id>/claim/", apis.GuestClaimApi.as_view(), name="api-order-claim"),
     path("orders/<int:order_id>/parts/<int:sub_order_id>/cancel/", apis.SubOrderCancelApi.as_view(),
          name="api-sub-order-cancel"),
 ]

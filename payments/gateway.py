@@ -98,6 +98,16 @@ class PaymentIntent:
 
 
 @dataclass(frozen=True)
+class EphemeralKey:
+    """What a mobile SDK (PaymentSheet) needs to act on the buyer's Customer for a while."""
+
+    id: str
+    secret: str
+    expires: int
+    customer_id: str
+
+
+@dataclass(frozen=True)
 class Refund:
     id: str
     status: str
@@ -173,6 +183,11 @@ def files_base() -> str:
 
 def on_emulator() -> bool:
     return api_base() != STRIPE_API_BASE
+
+
+def publishable_key() -> str:
+    """The key browsers and mobile SDKs use (the emulator accepts any `pk_test_` key)."""
+    return str(settings.STRIPE_PUBLISHABLE_KEY or "pk_test_emulator")
 
 
 def webhook_secret() -> str:
@@ -497,6 +512,37 @@ def file_create(*, key: str, filename: str, content: bytes, purpose: str = "disp
 
 
 # ---------------------------------------------------------------------------------------------
+# customers
+# ---------------------------------------------------------------------------------------------
+def customer_create(*, buyer_id: int, email: str) -> str:
+    """The buyer's Stripe Customer (saved cards, mobile SDKs); one per buyer, whatever the retries."""
+    params = {"email": email, "metadata": {"buyer_id": str(buyer_id)}}
+    result = _call(
+        "customer_create",
+        lambda options: _client().v1.customers.create(params=params, options=options),  # type: ignore[arg-type]
+        idempotency_key=_key("customer", "buyer", buyer_id),
+    )
+    return str(_plain(result)["id"])
+
+
+def ephemeral_key_create(*, customer_id: str) -> EphemeralKey:
+    """A key for a mobile SDK, made with the API version this SDK pins (Stripe requires one).
+
+    Not idempotent on purpose: each app start asks for a fresh key.
+    """
+    params = {"customer": customer_id}
+    result = _call(
+        "ephemeral_key_create",
+        lambda options: _client().v1.ephemeral_keys.create(
+            params=params, options={**options, "stripe_version": stripe.api_version}  # type: ignore[arg-type, typeddict-item]
+        ),
+    )
+    data = _plain(result)
+    return EphemeralKey(id=data["id"], secret=data["secret"], expires=int(data["expires"]),
+                        customer_id=customer_id)
+
+
+# ---------------------------------------------------------------------------------------------
 # payment intents
 # ---------------------------------------------------------------------------------------------
 def payment_intent_create(
@@ -507,6 +553,7 @@ def payment_intent_create(
     transfer_group: str,
     metadata: dict[str, Any],
     return_url: str | None = None,
+    customer_id: str | None = None,
 ) -> PaymentIntent:
     """One PaymentIntent per order ("separate charges and transfers": funds stay on the platform)."""
     params: dict[str, Any] = {
@@ -516,6 +563,8 @@ def payment_intent_create(
         "metadata": _metadata({"order_id": order_id, **metadata}),
         "payment_method_types": ["card"],
     }
+    if customer_id:
+        params["customer"] = customer_id
     result = _call(
         "payment_intent_create",
         lambda options: _client().v1.payment_intents.create(params=params, options=options),  # type: ignore[arg-type]
@@ -868,14 +917,15 @@ def _event_shape_ok(event: Any) -> bool:
 
 
 __all__ = [
-    "AccountRequirements", "ConnectAccount", "Dispute", "GatewayError", "PaymentIntent", "Payout",
-    "Refund", "Transfer", "TransferReversal", "UploadedFile", "account_create",
-    "account_link_create", "account_requirements_from_dict", "account_retrieve", "api_base",
-    "balance_retrieve", "balance_transactions_list", "dispute_close", "dispute_retrieve",
-    "dispute_update", "events_list", "file_create", "files_base", "login_link_create",
-    "on_emulator", "payment_intent_cancel", "payment_intent_confirm", "payment_intent_create",
-    "payment_intent_from_dict", "payment_intent_list", "payment_intent_retrieve",
-    "payment_intent_retrieve_raw", "payment_page_url", "payout_create", "payout_retrieve",
-    "refund_create", "transfer_create", "transfer_retrieve", "transfer_reverse",
-    "webhook_payload_verify", "webhook_secrets",
+    "AccountRequirements", "ConnectAccount", "Dispute", "EphemeralKey", "GatewayError",
+    "PaymentIntent", "Payout", "Refund", "Transfer", "TransferReversal", "UploadedFile",
+    "account_create", "account_link_create", "account_requirements_from_dict", "account_retrieve",
+    "api_base", "balance_retrieve", "balance_transactions_list", "customer_create", "dispute_close",
+    "dispute_retrieve", "dispute_update", "ephemeral_key_create", "events_list", "file_create",
+    "files_base", "login_link_create", "on_emulator", "payment_intent_cancel",
+    "payment_intent_confirm", "payment_intent_create", "payment_intent_from_dict",
+    "payment_intent_list", "payment_intent_retrieve", "payment_intent_retrieve_raw",
+    "payment_page_url", "payout_create", "payout_retrieve", "publishable_key", "refund_create",
+    "transfer_create", "transfer_retrieve", "transfer_reverse", "webhook_payload_verify",
+    "webhook_secrets",
 ]

@@ -159,6 +159,18 @@ def login_link(*, created: int, url: str) -> dict[str, Any]:
     return {"object": "login_link", "created": created, "url": url}
 
 
+def ephemeral_key(*, created: int, expires: int, customer: str) -> dict[str, Any]:
+    return {
+        "id": new_id("ephkey_", 24),
+        "object": "ephemeral_key",
+        "associated_objects": [{"id": customer, "type": "customer"}],
+        "created": created,
+        "expires": expires,
+        "livemode": False,
+        "secret": new_id("ek_test_", 48),
+    }
+
+
 def customer(
     *,
     created: int,
@@ -199,7 +211,10 @@ def customer(
     }
 
 
-def card_details(card: CardProfile, exp_month: int, exp_year: int) -> dict[str, Any]:
+def card_details(
+    card: CardProfile, exp_month: int, exp_year: int, wallet: str | None = None
+) -> dict[str, Any]:
+    wallet_details = {"type": wallet, wallet: {}, "dynamic_last4": card.last4} if wallet else None
     return {
         "brand": card.brand,
         "checks": {
@@ -217,7 +232,7 @@ def card_details(card: CardProfile, exp_month: int, exp_year: int) -> dict[str, 
         "last4": card.last4,
         "networks": {"available": [card.brand], "preferred": None},
         "three_d_secure_usage": {"supported": True},
-        "wallet": None,
+        "wallet": wallet_details,
         "regulated_status": "unregulated",
     }
 
@@ -267,6 +282,7 @@ def payment_intent(
     on_behalf_of: str | None,
     transfer_data: dict[str, Any] | None,
     payment_method_types: list[str],
+    setup_future_usage: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": pi_id,
@@ -307,7 +323,7 @@ def payment_intent(
         "processing": None,
         "receipt_email": receipt_email,
         "review": None,
-        "setup_future_usage": None,
+        "setup_future_usage": setup_future_usage,
         "shipping": None,
         "statement_descriptor": statement_descriptor,
         "statement_descriptor_suffix": None,
@@ -368,7 +384,7 @@ def charge(
                 "network_token": {"used": False},
                 "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
                 "three_d_secure": None,
-                "wallet": None,
+                "wallet": card.get("wallet"),
                 "authorization_code": None,
                 "regulated_status": "unregulated",
                 "network_transaction_id": None,

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from .api import DEFAULT_API_VERSION, Context, StripeApi
 from .control import Control
+from .elements import ElementsPages, client_side_check
 from .errors import StripeError
 from .forms import Params, decode_form
 from .pages import HostedPages
@@ -37,6 +38,17 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+# Stripe's API answers browsers from any origin (Stripe.js runs on the merchant's pages); no
+# cookies are involved, so the wildcard gives nothing away.
+_CORS = {"Access-Control-Allow-Origin": "*"}
+_CORS_PREFLIGHT = {
+    **_CORS,
+    "Access-Control-Allow-Methods": "GET, POST, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Stripe-Version, Stripe-Account",
+    "Access-Control-Max-Age": "600",
+}
+
+
 class EmulatorApp:
     """Routes `/v1/...` to the Stripe API, `/_emulator/...` to control and hosted pages."""
 
@@ -50,6 +62,7 @@ class EmulatorApp:
         self.dispatcher = dispatcher
         self.api = StripeApi(store, dispatcher)
         self.pages = HostedPages(self.api)
+        self.elements = ElementsPages(self.api)
         self.control = Control(self)
         self.startup_webhook = {
             "url": dispatcher.config.get("url"),
@@ -77,7 +90,16 @@ class EmulatorApp:
     def dispatch(self, request: Request) -> Response:
         path = request.path
         if path.startswith("/v1/") or path == "/v1":
-            return self.handle_api(request)
+            if request.method == "OPTIONS":
+                return Response(status=204, headers=_CORS_PREFLIGHT)
+            response = self.handle_api(request)
+            response.headers.update(_CORS)
+            return response
+        if path.startswith(("/v3", "/_emulator/elements/")):
+            element_page = self.elements.handle(request)
+            if element_page is not None:
+                self._persist(request)
+                return element_page
         if path.startswith("/_emulator/"):
             page = self.pages.handle(request)
             if page is not None:
@@ -117,7 +139,6 @@ class EmulatorApp:
         api_version = request.headers.get("Stripe-Version") or DEFAULT_API_VERSION
         headers["Stripe-Version"] = api_version
         try:
-            self._authenticate(request)
             data = decode_form(request.query_string.decode("latin-1"))
             uploads: dict[str, tuple[str, str, bytes]] = {}
             if request.method == "POST" and request.mimetype == "multipart/form-data":
@@ -128,6 +149,11 @@ class EmulatorApp:
                 }
             elif request.method == "POST":
                 data.update(decode_form(request.get_data(as_text=True)))
+            # Stripe.js sends the publishable key as the `key` parameter, not as a header.
+            publishable = self._authenticate(request, str(data.pop("key", "") or ""))
+            if publishable:
+                with self.store.lock:
+                    client_side_check(self.store, request.method, request.path, data)
         except StripeError as exc:
             return json_response(exc.body(), exc.status, headers)
         contents = _FILE_CONTENTS.match(request.path) if request.method == "GET" else None
@@ -233,12 +259,13 @@ class EmulatorApp:
         mimetype = _FILE_MIMETYPES.get(obj["type"], "application/octet-stream")
         return Response(content, headers=headers, mimetype=mimetype)
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request, form_key: str) -> bool:
+        """Check the API key; True when it is a publishable key (the caller limits what it may do)."""
         header = request.headers.get("Authorization", "")
-        key = ""
-        if header.startswith("Bearer "):
+        key = form_key
+        if not key and header.startswith("Bearer "):
             key = header[7:].strip()
-        elif header.startswith("Basic "):
+        elif not key and header.startswith("Basic "):
             try:
                 key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
             except (ValueError, UnicodeDecodeError):
@@ -251,14 +278,15 @@ class EmulatorApp:
                 "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_"
                 "SECRET_KEY').",
             )
-        if not key.startswith(("sk_", "rk_")) or "_live_" in key:
+        if not key.startswith(("sk_", "rk_", "pk_")) or "_live_" in key:
             raise StripeError(
                 401,
                 "invalid_request_error",
                 f"Invalid API Key provided: {key[:12]}****. The emulator accepts test-mode "
-                "secret keys only (sk_test_...).",
+                "keys only (sk_test_..., and pk_test_... for Stripe.js's calls).",
                 code="api_key_invalid" if "_live_" not in key else "api_key_live_mode",
             )
+        return key.startswith("pk_")
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -226,6 +226,9 @@ RATE_LIMITS = {
     "seller_application": env("RATE_LIMIT_SELLER_APPLICATION", default="5/h/user,20/h/ip"),
     "checkout": env("RATE_LIMIT_CHECKOUT", default="10/10m/user,60/10m/ip"),
     "search": env("RATE_LIMIT_SEARCH", default="120/m/ip,240/m/user"),
+    # Guests: new anonymous carts, and setting a password on a guest order's account.
+    "guest_cart": env("RATE_LIMIT_GUEST_CART", default="30/h/ip"),
+    "guest_claim": env("RATE_LIMIT_GUEST_CLAIM", default="10/h/ip"),
 }
 # API tokens (django-rest-knox): hashed, expiring, one per device, revoked when the password or
 # the second factor changes (accounts.tokens).

@@ -1,6 +1,8 @@
 """Production settings: secrets and services required from the environment, HTTPS everywhere."""
 
 import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,6 +14,45 @@ if _missing:
         f"{' and '.join(_missing)} must be set in production; the embedded PostgreSQL and Valkey "
         "are for development and tests only (config.settings.local, config.settings.test)"
     )
+
+
+def _stripe_refusals(environ: Mapping[str, str]) -> list[str]:
+    """Why these Stripe settings must not take payments in production (empty: they may).
+
+    Production never falls back to the emulator: the three keys are required, their modes must
+    agree, and a live key only ever talks to Stripe's own API and Stripe.js. Test keys may point at
+    another base URL on purpose (compose.yaml runs the whole stack against the emulator that way).
+    """
+    names = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+    missing = [name for name in names if not environ.get(name, "").strip()]
+    if missing:
+        return [f"{' and '.join(missing)} must be set in production: there is no emulator fallback "
+                "(see docs/payments.md, switching to Stripe)"]
+    secret, publishable = environ["STRIPE_SECRET_KEY"].strip(), environ["STRIPE_PUBLISHABLE_KEY"].strip()
+    problems = []
+    secret_mode = next((m for m in ("test", "live") if secret.startswith((f"sk_{m}_", f"rk_{m}_"))), None)
+    publishable_mode = next((m for m in ("test", "live") if publishable.startswith(f"pk_{m}_")), None)
+    if secret_mode is None:
+        problems.append("STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_test_, sk_live_, rk_...)")
+    if publishable_mode is None:
+        problems.append("STRIPE_PUBLISHABLE_KEY must be a Stripe publishable key (pk_test_ or pk_live_)")
+    if not environ["STRIPE_WEBHOOK_SECRET"].strip().startswith("whsec_"):
+        problems.append("STRIPE_WEBHOOK_SECRET must be an endpoint's signing secret (whsec_...)")
+    if secret_mode and publishable_mode and secret_mode != publishable_mode:
+        problems.append(f"STRIPE_SECRET_KEY is a {secret_mode} key but STRIPE_PUBLISHABLE_KEY is a "
+                        f"{publishable_mode} key: both must come from the same mode")
+    if "live" in (secret_mode, publishable_mode):
+        for name, host in (("STRIPE_API_BASE", "api.stripe.com"), ("STRIPE_JS_URL", "js.stripe.com")):
+            value = environ.get(name, "").strip()
+            parts = urlsplit(value)
+            if value and (parts.scheme != "https" or parts.hostname != host):
+                problems.append(f"{name}={value} is not Stripe's ({host}): a live key only talks to Stripe")
+    return problems
+
+
+_refused = _stripe_refusals(os.environ)
+if _refused:
+    raise ImproperlyConfigured("; ".join(_refused))
 
 from common.logging import logging_config  # noqa: E402
 from config.settings.base import *  # noqa: E402, F403

@@ -49,8 +49,29 @@ from orders.services.emails import (
 from orders.services.emails import (
     platform_url as platform_url,
 )
+from orders.services.guest import (
+    guest_account_claim as guest_account_claim,
+)
+from orders.services.guest import (
+    guest_checkout_submit as guest_checkout_submit,
+)
+from orders.services.guest import (
+    order_for_link as order_for_link,
+)
+from orders.services.guest import (
+    order_link_token as order_link_token,
+)
+from orders.services.payment import (
+    PaymentDetails as PaymentDetails,
+)
+from orders.services.payment import (
+    buyer_stripe_customer as buyer_stripe_customer,
+)
 from orders.services.payment import (
     order_payment_canceled as order_payment_canceled,
+)
+from orders.services.payment import (
+    order_payment_details as order_payment_details,
 )
 from orders.services.payment import (
     order_payment_failed as order_payment_failed,

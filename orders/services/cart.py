@@ -140,17 +140,36 @@ def cart_merge(*, token: str, user: Any) -> Cart | None:
         return None
     cart = cart_for(user=user, create=True)
     assert cart is not None
-    for item in anonymous.items.all():
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    items = list(anonymous.items.select_related("vendor__store"))
+    stock = _stock_of(items)
+    for item in items:
+        # Never more than the stock left (or the cap): added up, two carts could exceed both.
+        ceiling = min(MAX_QUANTITY, stock.get((item.vendor_id, item.variant_id), MAX_QUANTITY))
         existing = cart.items.filter(vendor_id=item.vendor_id, variant_id=item.variant_id).first()
         if existing is not None:
-            existing.quantity = min(MAX_QUANTITY, existing.quantity + item.quantity)
-            existing.save(update_fields=["quantity", "updated_at"])
-        elif not cart.items.exclude(currency=item.currency).exists():
+            merged = min(ceiling, existing.quantity + item.quantity)
+            if merged > existing.quantity:
+                existing.quantity = merged
+                existing.save(update_fields=["quantity", "updated_at"])
+        elif ceiling > 0 and not cart.items.exclude(currency=item.currency).exists():
             item.pk = None
             item.cart = cart
+            item.quantity = min(ceiling, item.quantity)
             item.save()
     anonymous.delete()
     return cart
+
+
+def _stock_of(items: list[CartItem]) -> dict[tuple[int, int], int]:
+    """Stock now of each (vendor, variant) of these items (one read per vendor schema)."""
+    stock: dict[tuple[int, int], int] = {}
+    for vendor, vendor_items in _items_by_vendor(items).items():
+        if vendor.store is None:
+            continue
+        states = variant_states(vendor=vendor, variant_ids=[i.variant_id for i in vendor_items])
+        stock.update({(vendor.pk, vid): max(0, state.stock) for vid, state in states.items()})
+    return stock
 
 
 @transaction.atomic

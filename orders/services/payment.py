@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,18 +26,62 @@ from payments.errors import GatewayError, InvalidGatewayRequest, ResourceMissing
 logger = logging.getLogger(__name__)
 
 
-def order_payment_start(*, order: Order, return_url: str) -> str:
-    """The URL where the buyer pays: one PaymentIntent per order, whatever the retries."""
+@dataclass(frozen=True)
+class PaymentDetails:
+    """What a client needs to pay an order itself (Stripe.js, the mobile SDKs): never an amount
+    of its own, only the server's PaymentIntent."""
+
+    intent: gateway.PaymentIntent
+    publishable_key: str
+    customer_id: str
+    ephemeral_key: gateway.EphemeralKey | None
+
+
+def buyer_stripe_customer(*, user: Any) -> str:
+    """The buyer's Stripe Customer id, made on first use and kept on the user (one per buyer)."""
+    if user.stripe_customer_id:
+        return str(user.stripe_customer_id)
+    customer_id = gateway.customer_create(buyer_id=user.pk, email=user.email)
+    # Two first payments at once get the same Customer (the gateway's key is the buyer's id).
+    get_user_model().objects.filter(pk=user.pk, stripe_customer_id="").update(stripe_customer_id=customer_id)
+    user.stripe_customer_id = customer_id
+    return customer_id
+
+
+def _order_payment_intent(*, order: Order, return_url: str | None) -> gateway.PaymentIntent:
+    """The order's one PaymentIntent: created once (same key, same parameters), then retrieved."""
     if order.status != Order.Status.PENDING_PAYMENT:
         raise OrderStateConflict(_("This order is not awaiting payment."))
+    if order.payment_intent_id:
+        return gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id)
     intent = gateway.payment_intent_create(
         order_id=order.pk, amount=order.total_amount, currency=order.currency,
         transfer_group=order.transfer_group or f"order_{order.pk}",
         metadata={"order_number": order.number, "buyer_id": order.buyer_id}, return_url=return_url,
+        customer_id=buyer_stripe_customer(user=order.buyer),
     )
     Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
     order.payment_intent_id = order.payment_intent_id or intent.id
+    return intent
+
+
+def order_payment_start(*, order: Order, return_url: str) -> str:
+    """The URL where the buyer pays: one PaymentIntent per order, whatever the retries."""
+    intent = _order_payment_intent(order=order, return_url=return_url)
     return gateway.payment_page_url(payment_intent=intent, return_url=return_url)
+
+
+def order_payment_details(*, order: Order, ephemeral_key: bool = True) -> PaymentDetails:
+    """The order's PaymentIntent, publishable key and Customer for a client that pays itself.
+
+    Called again after an app restart: the same PaymentIntent comes back, with a fresh ephemeral
+    key for the mobile SDKs (they expire after an hour).
+    """
+    intent = _order_payment_intent(order=order, return_url=None)
+    customer_id = buyer_stripe_customer(user=order.buyer)
+    key = gateway.ephemeral_key_create(customer_id=customer_id) if ephemeral_key else None
+    return PaymentDetails(intent=intent, publishable_key=gateway.publishable_key(),
+                          customer_id=customer_id, ephemeral_key=key)
 
 
 def _order_for_intent(data: dict[str, Any]) -> Order | None:

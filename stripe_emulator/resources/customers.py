@@ -8,6 +8,7 @@ from typing import Any
 from .. import builders
 from ..cards import CardProfile, card_for_magic_id, card_for_number
 from ..errors import StripeError
+from ..state import new_id
 from .base import Context, ResourceBase, Route, as_int
 
 ROUTES: tuple[Route, ...] = (
@@ -17,13 +18,18 @@ ROUTES: tuple[Route, ...] = (
     ("POST", r"/v1/customers/(?P<oid>[^/]+)", "customer_update"),
     ("DELETE", r"/v1/customers/(?P<oid>[^/]+)", "customer_delete"),
     ("GET", r"/v1/customers/(?P<oid>[^/]+)/payment_methods", "customer_payment_methods"),
+    ("POST", r"/v1/customer_sessions", "customer_session_create"),
     ("POST", r"/v1/payment_methods", "payment_method_create"),
     ("GET", r"/v1/payment_methods", "payment_method_list"),
     ("GET", r"/v1/payment_methods/(?P<oid>[^/]+)", "payment_method_retrieve"),
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)", "payment_method_update"),
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)/attach", "payment_method_attach"),
     ("POST", r"/v1/payment_methods/(?P<oid>[^/]+)/detach", "payment_method_detach"),
+    ("POST", r"/v1/ephemeral_keys", "ephemeral_key_create"),
+    ("DELETE", r"/v1/ephemeral_keys/(?P<oid>[^/]+)", "ephemeral_key_delete"),
 )
+# Stripe's ephemeral keys (for the mobile SDKs' PaymentSheet) live an hour.
+EPHEMERAL_KEY_SECONDS = 3600
 
 
 class CustomersResource(ResourceBase):
@@ -103,6 +109,37 @@ class CustomersResource(ResourceBase):
             if pm["customer"] == oid
         ]
         return self.list_response(ctx, f"/v1/customers/{oid}/payment_methods", items)
+
+    def customer_session_create(self, ctx: Context) -> dict[str, Any]:
+        """A CustomerSession: lets the Payment Element list and save the customer's cards."""
+        p = ctx.params
+        p.check_known({"customer", "components"})
+        customer = p.string("customer", required=True) or ""
+        self.owned(ctx, "customer", customer)
+        components = p.mapping("components")
+        if not components:
+            raise StripeError.missing("components")
+        element = components.get("payment_element") or {}
+        enabled = element.get("enabled") == "true"
+        features = dict(element.get("features") or {}) if enabled else {}
+        created = self.store.now()
+        secret = new_id("cuss_secret_", 32)
+        self.store.meta(f"customer_session:{secret}").update(
+            {"customer": customer, "features": features, "expires_at": created + 1800}
+        )
+        return {
+            "object": "customer_session",
+            "client_secret": secret,
+            "components": {
+                "buy_button": {"enabled": False},
+                "payment_element": {"enabled": enabled, "features": features or None},
+                "pricing_table": {"enabled": False},
+            },
+            "created": created,
+            "customer": customer,
+            "expires_at": created + 1800,
+            "livemode": False,
+        }
 
     def create_card_payment_method(
         self,
@@ -212,6 +249,33 @@ class CustomersResource(ResourceBase):
         pm["customer"] = None
         self.emit(ctx, "payment_method.detached", pm, account=ctx.account, previous=previous)
         return self.render(pm)
+
+    def ephemeral_key_create(self, ctx: Context) -> dict[str, Any]:
+        """A short-lived key a mobile SDK uses to act on one Customer (its saved cards)."""
+        p = ctx.params
+        p.check_known({"customer", "issuing_card", "nonce", "verification_session"})
+        customer = p.string("customer")
+        if not customer:
+            raise StripeError.invalid(
+                "You must provide a customer, issuing_card, nonce or verification_session.",
+                code="parameter_missing",
+            )
+        if self.store.get_typed("customer", customer) is None or (
+            self.store.owner(customer) != ctx.account
+        ):
+            raise StripeError.not_found("customer", customer, param="customer")
+        created = self.store.now()
+        key = builders.ephemeral_key(
+            created=created, expires=created + EPHEMERAL_KEY_SECONDS, customer=customer
+        )
+        # The secret is shown once, at creation, as Stripe does.
+        self.store.add({k: v for k, v in key.items() if k != "secret"}, owner=ctx.account)
+        return key
+
+    def ephemeral_key_delete(self, ctx: Context, oid: str) -> dict[str, Any]:
+        key = self.owned(ctx, "ephemeral_key", oid)
+        key["expires"] = self.store.now()
+        return copy.deepcopy(key)
 
 
 def _card_int(card: dict[str, Any], name: str, low: int, high: int) -> int:

@@ -91,6 +91,7 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             on_behalf_of=p.string("on_behalf_of"),
             transfer_data=transfer_data,
             payment_method_types=pmt if isinstance(pmt, list) else ["card"],
+            setup_future_usage=p.choice("setup_future_usage", ("off_session", "on_session")),
         )
         automatic = p.mapping("automatic_payment_methods")
         if automatic is not None:
@@ -183,6 +184,12 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             self._require_confirmable(pi)
             pm = self._resolve_payment_method(ctx, pm_ref)
             pi["payment_method"] = pm["id"]
+        if "setup_future_usage" in p:
+            self._require_confirmable(pi)
+            pi["setup_future_usage"] = p.choice("setup_future_usage", ("off_session", "on_session"))
+            # Stripe.js asks to save only when the buyer ticked the element's box: the card
+            # may then be shown to them again.
+            self.store.meta(pi["id"])["consented_redisplay"] = "client_secret" in p
         self.confirm(ctx, pi, return_url=p.string("return_url"))
         return self.render(pi)
 
@@ -312,6 +319,7 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             ),
         )
         self.store.add(ch, owner=ctx.account, dispute_on_capture=card.behavior == "dispute")
+        self._save_for_future_usage(ctx, pi, pm)
         previous = {"status": pi["status"], "latest_charge": pi["latest_charge"]}
         pi["latest_charge"] = ch["id"]
         pi["last_payment_error"] = None
@@ -339,6 +347,15 @@ class PaymentIntentsResource(CustomersResource, DisputesResource):
             previous={**previous, "amount_received": 0},
         )
         self._maybe_dispute(ctx, ch)
+
+    def _save_for_future_usage(self, ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> None:
+        """`setup_future_usage` with a customer: the card is attached to them once it worked."""
+        if not pi["setup_future_usage"] or not pi["customer"] or pm["customer"]:
+            return
+        pm["customer"] = pi["customer"]
+        if self.store.meta(pi["id"]).get("consented_redisplay"):
+            pm["allow_redisplay"] = "always"
+        self.emit(ctx, "payment_method.attached", pm, account=ctx.account)
 
     def _settle_charge(self, ctx: Context, ch: dict[str, Any]) -> None:
         """Book a captured charge in the balance with Stripe's fee."""

@@ -143,6 +143,8 @@ def test_production_settings_pass_check_deploy():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "marketplace.example.com,.marketplace.example.com",
+        "STRIPE_SECRET_KEY": "sk_test_51abc", "STRIPE_PUBLISHABLE_KEY": "pk_test_51abc",
+        "STRIPE_WEBHOOK_SECRET": "whsec_abc",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' process only
     result = subprocess.run(
@@ -158,7 +160,9 @@ def test_production_settings_refuse_a_missing_secret_key():
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "STRIPE_SECRET_KEY": "sk_test_51abc", "STRIPE_PUBLISHABLE_KEY": "pk_test_51abc",
+           "STRIPE_WEBHOOK_SECRET": "whsec_abc"}
     env.pop("DJANGO_SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True,

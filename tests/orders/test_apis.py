@@ -53,8 +53,8 @@ def test_checkout_twice_with_the_same_key_returns_the_same_order(api, vendor_a, 
     second = api.post("/api/v1/checkout/", {"address": ADDRESS}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["order"]["id"] == second.json()["order"]["id"]
-    assert first.json()["payment_intent_id"] == second.json()["payment_intent_id"] != ""
-    assert first.json()["payment_url"].startswith(emulator.url)
+    assert first.json()["payment"]["payment_intent_id"] == second.json()["payment"]["payment_intent_id"] != ""
+    assert first.json()["payment"]["client_secret"] == second.json()["payment"]["client_secret"]
     assert Order.objects.count() == 1
     listing = api.get("/api/v1/orders/").json()
     assert [o["id"] for o in listing["results"]] == [first.json()["order"]["id"]]
@@ -89,9 +89,10 @@ def test_unreachable_gateway_keeps_the_order_and_the_same_key_retries_the_paymen
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     down = api.post("/api/v1/checkout/", {"address": ADDRESS, "checkout_token": "k2"}, format="json")
     assert down.status_code == 201
-    assert down.json()["payment_url"] is None
+    assert down.json()["payment"] is None
     assert down.json()["payment_error"]["code"] == "gateway_unavailable"
     settings.STRIPE_API_BASE = emulator.url
     retry = api.post("/api/v1/checkout/", {"address": ADDRESS, "checkout_token": "k2"}, format="json")
     assert retry.status_code == 200 and retry.json()["order"]["id"] == down.json()["order"]["id"]
-    assert retry.json()["payment_url"].startswith(emulator.url) and retry.json()["payment_error"] is None
+    assert retry.json()["payment"]["client_secret"].startswith(retry.json()["payment"]["payment_intent_id"])
+    assert retry.json()["payment_error"] is None
