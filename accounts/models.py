@@ -49,6 +49,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     # Blank: the platform's default (settings.LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="",
                                 choices=settings.LANGUAGES)
+    # The buyer's Stripe Customer (created at their first payment): saved cards hang off it.
+    stripe_customer_id = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -61,7 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             models.CheckConstraint(
                 condition=models.Q(platform_role__in=["", "admin", "finance"]),
                 name="user_platform_role_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_customer_id"], condition=~models.Q(stripe_customer_id=""),
+                name="user_stripe_customer_unique",
+            ),
         ]
 
     def __str__(self) -> str:

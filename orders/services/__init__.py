@@ -50,10 +50,25 @@ from orders.services.emails import (
     platform_url as platform_url,
 )
 from orders.services.payment import (
+    OrderPayment as OrderPayment,
+)
+from orders.services.payment import (
+    PaymentOutcome as PaymentOutcome,
+)
+from orders.services.payment import (
+    buyer_customer_ensure as buyer_customer_ensure,
+)
+from orders.services.payment import (
     order_payment_canceled as order_payment_canceled,
 )
 from orders.services.payment import (
     order_payment_failed as order_payment_failed,
+)
+from orders.services.payment import (
+    order_payment_outcome as order_payment_outcome,
+)
+from orders.services.payment import (
+    order_payment_prepare as order_payment_prepare,
 )
 from orders.services.payment import (
     order_payment_start as order_payment_start,
