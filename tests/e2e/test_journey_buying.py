@@ -94,6 +94,9 @@ def checkout(page, site, shot, prefix: str) -> str:
 
 def pay_with(page, card: str) -> None:
     page.frame_locator(PAYMENT_FRAME).get_by_label("Card number").fill(card)
+    # On the phone the button sits at the viewport's edge after typing in Stripe's frame (which
+    # scrolls the page smoothly): bring it fully into view first, as a thumb would.
+    page.locator("#pay-button").scroll_into_view_if_needed()
     page.locator("#pay-button").click()
 
 
