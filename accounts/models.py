@@ -48,12 +48,12 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     # A buyer who checked out with an email only: no password (cannot sign in) until they claim
     # the account from the link in their order confirmation (orders.services.guest).
     is_guest = models.BooleanField(_("guest"), default=False, db_default=False)
-    # The buyer's Stripe Customer (saved cards, mobile SDKs), made once on the first payment.
-    stripe_customer_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     # The language the person chose (switcher) or signed up in; emails sent to them use it.
     # Blank: the platform's default (settings.LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="",
                                 choices=settings.LANGUAGES)
+    # The buyer's Stripe Customer (created at their first payment): saved cards hang off it.
+    stripe_customer_id = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -66,7 +66,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             models.CheckConstraint(
                 condition=models.Q(platform_role__in=["", "admin", "finance"]),
                 name="user_platform_role_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_customer_id"], condition=~models.Q(stripe_customer_id=""),
+                name="user_stripe_customer_unique",
+            ),
         ]
 
     def __str__(self) -> str:

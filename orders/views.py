@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.exceptions import ApplicationError
@@ -27,6 +29,7 @@ from orders.forms import CheckoutForm
 from orders.models import Cart, Order, OrderEvent
 from orders.signals import SESSION_CART_KEY
 from orders.timeline import order_timeline
+from payments import gateway
 from payments.errors import GatewayError
 
 DEFAULT_COUNTRY = "DE"
@@ -180,11 +183,17 @@ def _order_or_404(request: HttpRequest, order_id: int) -> Order:
 
 
 @login_required
+@never_cache
 def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
-    """Where the payment page sends the buyer back: waits for the webhook, never trusts the query."""
+    """Where Stripe.js sends the buyer back: the PaymentIntent is read here, server-side, never
+    trusted from the query; the order is marked paid only by the signed webhook."""
     order = _order_or_404(request, order_id)
+    try:
+        payment = services.order_payment_outcome(order=order)
+    except GatewayError:
+        payment = None
     return render(request, "orders/checkout_return.html", {
-        "order": order, "redirect_status": request.GET.get("redirect_status", ""),
+        "order": order, "payment": payment, "redirect_status": payment.redirect_status if payment else "",
     })
 
 
@@ -213,12 +222,26 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _to_payment(request: HttpRequest, order: Order) -> HttpResponse:
-    """To the payment page; when the provider cannot be reached the order waits (stock reserved)
-    and its page offers to try again with the same PaymentIntent key."""
+    """To our payment page (the Payment Element), which creates or reuses the order's intent."""
+    return redirect("order-pay", order_id=order.pk)
+
+
+@login_required
+@never_cache
+def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The payment page: the order summary and Stripe's Payment Element for its one PaymentIntent.
+
+    Stripe.js (from STRIPE_JS_URL, the page's only foreign script) collects the card in its own
+    frame and confirms with the client secret; card data never reaches this server. A POST (the
+    "try another card" buttons) comes back here. When the provider cannot be reached the order
+    waits (stock reserved) and its page offers to try again."""
+    order = _order_or_404(request, order_id)
+    if request.method == "POST":
+        return redirect("order-pay", order_id=order.pk)
+    if order.status != Order.Status.PENDING_PAYMENT:
+        return redirect("order-detail", order_id=order.pk)
     try:
-        url = services.order_payment_start(
-            order=order, return_url=platform_url(f"/checkout/return/{order.pk}/", request)
-        )
+        payment = services.order_payment_prepare(order=order, customer_session=True)
     except GatewayError:
         messages.error(request, _("We could not reach the payment provider. Your items are reserved; "
                                   "please try the payment again in a moment."))
@@ -226,14 +249,21 @@ def _to_payment(request: HttpRequest, order: Order) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("order-detail", order_id=order.pk)
-    return redirect(url)
-
-
-@login_required
-@require_POST
-def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
-    """Back to the payment page for an order still awaiting payment (same PaymentIntent)."""
-    return _to_payment(request, _order_or_404(request, order_id))
+    if payment.status not in ("requires_payment_method", "requires_confirmation", "requires_action"):
+        return redirect("checkout-return", order_id=order.pk)
+    response = render(request, "orders/order_pay.html", {
+        "order": order, "payment": payment, "stripe_js_url": gateway.stripe_js_url(),
+        "return_url": platform_url(reverse("checkout-return", args=[order.pk]), request),
+    })
+    # Stripe.js's origin on this page only: its script, its frames and its API calls (frame-src
+    # and connect-src are new directives here, so they restate 'self', which default-src gave).
+    sources = gateway.stripe_js_csp()
+    response._csp_update = {  # type: ignore[attr-defined]
+        "script-src": sources["script-src"],
+        "frame-src": ["'self'", *sources["frame-src"]],
+        "connect-src": ["'self'", *sources["connect-src"]],
+    }
+    return response
 
 
 @login_required

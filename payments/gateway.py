@@ -18,8 +18,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -36,12 +36,45 @@ from payments.errors import (
     WebhookRejected,
 )
 
+if TYPE_CHECKING:
+    # The SDK's own parameter types: mypy checks every request below against them.
+    from stripe import RequestOptions
+    from stripe.params import (
+        AccountCreateParams,
+        AccountLinkCreateParams,
+        BalanceTransactionListParams,
+        CustomerCreateParams,
+        CustomerSessionCreateParams,
+        DisputeUpdateParams,
+        DisputeUpdateParamsEvidence,
+        EphemeralKeyCreateParams,
+        EventListParams,
+        FileCreateParams,
+        PaymentIntentConfirmParams,
+        PaymentIntentCreateParams,
+        PaymentIntentListParams,
+        PayoutCreateParams,
+        RefundCreateParams,
+        TransferCreateParams,
+        TransferCreateReversalParams,
+    )
+
 logger = logging.getLogger(__name__)
 
 EMULATOR_KEY = "sk_test_emulator"
+EMULATOR_PUBLISHABLE_KEY = "pk_test_emulator"
 EMULATOR_API_BASE = "http://127.0.0.1:12111"
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_FILES_BASE = "https://files.stripe.com"
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+# Origins Stripe.js itself uses besides its own (Stripe's documented CSP): the API it calls and
+# the frames of 3-D Secure and wallets.
+_STRIPE_JS_COMPANIONS = {
+    "https://js.stripe.com": {
+        "connect-src": ["https://api.stripe.com"],
+        "frame-src": ["https://hooks.stripe.com"],
+    },
+}
 DEFAULT_WEBHOOK_TOLERANCE = 300
 
 T = TypeVar("T")
@@ -186,8 +219,29 @@ def on_emulator() -> bool:
 
 
 def publishable_key() -> str:
-    """The key browsers and mobile SDKs use (the emulator accepts any `pk_test_` key)."""
-    return str(settings.STRIPE_PUBLISHABLE_KEY or "pk_test_emulator")
+    """The key Stripe.js and the mobile SDKs use (the emulator's when no Stripe key is set)."""
+    if settings.STRIPE_PUBLISHABLE_KEY:
+        return str(settings.STRIPE_PUBLISHABLE_KEY)
+    return EMULATOR_PUBLISHABLE_KEY if not settings.STRIPE_SECRET_KEY else ""
+
+
+def stripe_js_url() -> str:
+    """Where pages load Stripe.js from: STRIPE_JS_URL, else Stripe's, else the emulator's stand-in."""
+    if settings.STRIPE_JS_URL:
+        return str(settings.STRIPE_JS_URL)
+    return STRIPE_JS_URL if api_base() == STRIPE_API_BASE else f"{api_base()}/v3/"
+
+
+def stripe_js_csp() -> dict[str, list[str]]:
+    """The Content-Security-Policy sources a page with the Payment Element needs, from the URL."""
+    parts = urlsplit(stripe_js_url())
+    origin = f"{parts.scheme}://{parts.netloc}"
+    companions = _STRIPE_JS_COMPANIONS.get(origin, {})
+    return {
+        "script-src": [origin],
+        "frame-src": [origin, *companions.get("frame-src", [])],
+        "connect-src": [origin, *companions.get("connect-src", [])],
+    }
 
 
 def webhook_secret() -> str:
@@ -281,13 +335,13 @@ def _translate(exc: stripe.StripeError) -> GatewayError:
 
 def _call(
     operation: str,
-    fn: Callable[[dict[str, Any]], T],
+    fn: Callable[[RequestOptions], T],
     *,
     idempotency_key: str | None = None,
     account_id: str | None = None,
 ) -> T:
     """Run one SDK call with our retry policy; the same key is sent on every attempt."""
-    options: dict[str, Any] = {}
+    options: RequestOptions = {}
     if idempotency_key:
         options["idempotency_key"] = idempotency_key
     if account_id:
@@ -438,7 +492,7 @@ def _dispute(data: dict[str, Any]) -> Dispute:
 # ---------------------------------------------------------------------------------------------
 def account_create(*, vendor_id: int, country: str, email: str, business_name: str) -> ConnectAccount:
     """An Express account for the vendor; one per vendor, whatever the retries."""
-    params = {
+    params: AccountCreateParams = {
         "type": "express",
         "country": country.upper(),
         "email": email,
@@ -448,7 +502,7 @@ def account_create(*, vendor_id: int, country: str, email: str, business_name: s
     }
     result = _call(
         "account_create",
-        lambda options: _client().v1.accounts.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.accounts.create(params=params, options=options),
         idempotency_key=_key("account", "vendor", vendor_id),
     )
     return _account(_plain(result))
@@ -457,14 +511,14 @@ def account_create(*, vendor_id: int, country: str, email: str, business_name: s
 def account_retrieve(*, account_id: str) -> ConnectAccount:
     result = _call(
         "account_retrieve",
-        lambda options: _client().v1.accounts.retrieve(account_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.accounts.retrieve(account_id, options=options),
     )
     return _account(_plain(result))
 
 
 def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> str:
     """A single-use onboarding link (the key covers this call's retries: links are one-shot)."""
-    params = {
+    params: AccountLinkCreateParams = {
         "account": account_id,
         "type": "account_onboarding",
         "refresh_url": refresh_url,
@@ -472,7 +526,7 @@ def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -
     }
     result = _call(
         "account_link_create",
-        lambda options: _client().v1.account_links.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.account_links.create(params=params, options=options),
         idempotency_key=_key("account_link", account_id, uuid.uuid4().hex),
     )
     return str(_plain(result)["url"])
@@ -485,7 +539,7 @@ def login_link_create(*, account_id: str) -> str:
     """
     result = _call(
         "login_link_create",
-        lambda options: _client().v1.accounts.login_links.create(account_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.accounts.login_links.create(account_id, options=options),
         idempotency_key=_key("login_link", account_id, uuid.uuid4().hex),
     )
     return str(_plain(result)["url"])
@@ -497,12 +551,12 @@ def login_link_create(*, account_id: str) -> str:
 def file_create(*, key: str, filename: str, content: bytes, purpose: str = "dispute_evidence") -> UploadedFile:
     """Upload a file (multipart, to the files host); the key makes a retried upload return the
     file made the first time instead of a second copy."""
-    def upload(options: dict[str, Any]) -> Any:
+    def upload(options: RequestOptions) -> Any:
         # A fresh stream per attempt: a retry must send the whole file again.
         stream = io.BytesIO(content)
         stream.name = filename
-        params: dict[str, Any] = {"file": stream, "purpose": purpose}
-        return _client().v1.files.create(params=params, options=options)  # type: ignore[arg-type]
+        params = cast("FileCreateParams", {"file": stream, "purpose": purpose})
+        return _client().v1.files.create(params=params, options=options)
 
     data = _plain(_call("file_create", upload, idempotency_key=_key("file", key)))
     return UploadedFile(
@@ -514,29 +568,18 @@ def file_create(*, key: str, filename: str, content: bytes, purpose: str = "disp
 # ---------------------------------------------------------------------------------------------
 # customers
 # ---------------------------------------------------------------------------------------------
-def customer_create(*, buyer_id: int, email: str) -> str:
-    """The buyer's Stripe Customer (saved cards, mobile SDKs); one per buyer, whatever the retries."""
-    params = {"email": email, "metadata": {"buyer_id": str(buyer_id)}}
-    result = _call(
-        "customer_create",
-        lambda options: _client().v1.customers.create(params=params, options=options),  # type: ignore[arg-type]
-        idempotency_key=_key("customer", "buyer", buyer_id),
-    )
-    return str(_plain(result)["id"])
-
-
 def ephemeral_key_create(*, customer_id: str) -> EphemeralKey:
     """A key for a mobile SDK, made with the API version this SDK pins (Stripe requires one).
 
     Not idempotent on purpose: each app start asks for a fresh key.
     """
-    params = {"customer": customer_id}
-    result = _call(
-        "ephemeral_key_create",
-        lambda options: _client().v1.ephemeral_keys.create(
-            params=params, options={**options, "stripe_version": stripe.api_version}  # type: ignore[arg-type, typeddict-item]
-        ),
-    )
+    params: EphemeralKeyCreateParams = {"customer": customer_id}
+
+    def create(options: RequestOptions) -> Any:
+        options["stripe_version"] = stripe.api_version
+        return _client().v1.ephemeral_keys.create(params=params, options=options)
+
+    result = _call("ephemeral_key_create", create)
     data = _plain(result)
     return EphemeralKey(id=data["id"], secret=data["secret"], expires=int(data["expires"]),
                         customer_id=customer_id)
@@ -552,22 +595,27 @@ def payment_intent_create(
     currency: str,
     transfer_group: str,
     metadata: dict[str, Any],
-    return_url: str | None = None,
     customer_id: str | None = None,
 ) -> PaymentIntent:
-    """One PaymentIntent per order ("separate charges and transfers": funds stay on the platform)."""
-    params: dict[str, Any] = {
+    """One PaymentIntent per order ("separate charges and transfers": funds stay on the platform).
+
+    Automatic payment methods let Stripe offer what the Dashboard enables for the buyer's device
+    (cards, Apple Pay, Google Pay...); with the buyer's Customer the Payment Element can save the
+    card and show it again next time. Card collection and confirmation happen in the browser
+    (Stripe.js) with the client secret, so nothing here depends on the page.
+    """
+    params: PaymentIntentCreateParams = {
         "amount": amount,
         "currency": currency.lower(),
         "transfer_group": transfer_group,
         "metadata": _metadata({"order_id": order_id, **metadata}),
-        "payment_method_types": ["card"],
+        "automatic_payment_methods": {"enabled": True},
     }
     if customer_id:
         params["customer"] = customer_id
     result = _call(
         "payment_intent_create",
-        lambda options: _client().v1.payment_intents.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payment_intents.create(params=params, options=options),
         idempotency_key=_key("payment_intent", "order", order_id),
     )
     return payment_intent_from_dict(_plain(result))
@@ -576,7 +624,7 @@ def payment_intent_create(
 def payment_intent_retrieve(*, payment_intent_id: str, account_id: str | None = None) -> PaymentIntent:
     result = _call(
         "payment_intent_retrieve",
-        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),
         account_id=account_id,
     )
     return payment_intent_from_dict(_plain(result))
@@ -586,7 +634,7 @@ def payment_intent_retrieve_raw(*, payment_intent_id: str, account_id: str | Non
     """The PaymentIntent as Stripe's JSON (webhook handlers re-fetch state with this)."""
     result = _call(
         "payment_intent_retrieve",
-        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payment_intents.retrieve(payment_intent_id, options=options),
         account_id=account_id,
     )
     return _plain(result)
@@ -596,7 +644,7 @@ def charge_retrieve_raw(*, charge_id: str) -> dict[str, Any]:
     """A platform charge as Stripe's JSON (its `outcome` is Radar's evaluation)."""
     result = _call(
         "charge_retrieve",
-        lambda options: _client().v1.charges.retrieve(charge_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.charges.retrieve(charge_id, options=options),
     )
     return _plain(result)
 
@@ -609,7 +657,7 @@ def payment_intent_confirm(
 
     Off-session, a card that needs authentication raises AuthenticationRequired instead.
     """
-    params: dict[str, Any] = {"payment_method": payment_method}
+    params: PaymentIntentConfirmParams = {"payment_method": payment_method}
     if return_url:
         params["return_url"] = return_url
     if off_session:
@@ -617,7 +665,7 @@ def payment_intent_confirm(
     result = _call(
         "payment_intent_confirm",
         lambda options: _client().v1.payment_intents.confirm(
-            payment_intent_id, params=params, options=options  # type: ignore[arg-type]
+            payment_intent_id, params=params, options=options
         ),
         idempotency_key=_key("payment_intent_confirm", payment_intent_id, payment_method),
     )
@@ -633,7 +681,7 @@ def payment_intent_confirm(
 def payment_intent_cancel(*, payment_intent_id: str) -> PaymentIntent:
     result = _call(
         "payment_intent_cancel",
-        lambda options: _client().v1.payment_intents.cancel(payment_intent_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payment_intents.cancel(payment_intent_id, options=options),
         idempotency_key=_key("payment_intent_cancel", payment_intent_id),
     )
     return payment_intent_from_dict(_plain(result))
@@ -644,35 +692,59 @@ def payment_intent_list(
 ) -> Iterator[dict[str, Any]]:
     yield from _list_all(
         "payment_intent_list",
-        lambda params, options: _client().v1.payment_intents.list(params=params, options=options),  # type: ignore[arg-type]
+        lambda params, options: _client().v1.payment_intents.list(
+            params=cast("PaymentIntentListParams", params), options=options
+        ),
         _created_filter(created_gte, created_lt),
         account_id=account_id,
     )
 
 
-def payment_page_url(*, payment_intent: PaymentIntent, return_url: str) -> str:
-    """Where the buyer enters card details: the emulator's hosted page when on the emulator.
+# ---------------------------------------------------------------------------------------------
+# customers (saved cards)
+# ---------------------------------------------------------------------------------------------
+def customer_create(*, key: str, email: str, name: str, metadata: dict[str, Any]) -> str:
+    """A Stripe Customer (once per `key`, whatever the retries); returns its id."""
+    params: CustomerCreateParams = {"email": email, "metadata": _metadata(metadata)}
+    if name:
+        params["name"] = name
+    result = _call(
+        "customer_create",
+        lambda options: _client().v1.customers.create(params=params, options=options),
+        idempotency_key=_key("customer", key),
+    )
+    return str(_plain(result)["id"])
 
-    On real Stripe the card form is the Payment Element on our own checkout page, so there is no
-    provider URL to send the buyer to.
-    """
-    if not on_emulator():
-        raise InvalidGatewayRequest(
-            "Hosted payment pages exist only on the emulator; render the Payment Element.",
-            code="payment_page_unavailable",
-        )
-    query = urlencode({"client_secret": payment_intent.client_secret or "", "return_url": return_url})
-    return f"{api_base()}/_emulator/pay/{payment_intent.id}?{query}"
+
+def customer_session_create(*, customer_id: str) -> str:
+    """A CustomerSession's client secret: the Payment Element lists the customer's saved cards
+    and offers to save the new one. Short-lived; the key changes every ten minutes so a replay
+    never hands out an expired session."""
+    params: CustomerSessionCreateParams = {
+        "customer": customer_id,
+        "components": {"payment_element": {"enabled": True, "features": {
+            "payment_method_redisplay": "enabled", "payment_method_save": "enabled",
+            "payment_method_save_usage": "off_session", "payment_method_remove": "disabled",
+        }}},
+    }
+    result = _call(
+        "customer_session_create",
+        lambda options: _client().v1.customer_sessions.create(params=params, options=options),
+        idempotency_key=_key("customer_session", customer_id, int(time.time()) // 600),
+    )
+    return str(_plain(result)["client_secret"])
 
 
 # ---------------------------------------------------------------------------------------------
 # refunds, transfers, payouts
 # ---------------------------------------------------------------------------------------------
 def refund_create(*, key: str, payment_intent_id: str, amount: int, metadata: dict[str, Any]) -> Refund:
-    params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": _metadata(metadata)}
+    params: RefundCreateParams = {
+        "payment_intent": payment_intent_id, "amount": amount, "metadata": _metadata(metadata),
+    }
     result = _call(
         "refund_create",
-        lambda options: _client().v1.refunds.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.refunds.create(params=params, options=options),
         idempotency_key=_key("refund", key),
     )
     return _refund(_plain(result))
@@ -688,7 +760,7 @@ def transfer_create(
     transfer_group: str,
     metadata: dict[str, Any],
 ) -> Transfer:
-    params: dict[str, Any] = {
+    params: TransferCreateParams = {
         "amount": amount,
         "currency": currency.lower(),
         "destination": destination,
@@ -699,7 +771,7 @@ def transfer_create(
         params["source_transaction"] = source_transaction
     result = _call(
         "transfer_create",
-        lambda options: _client().v1.transfers.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.transfers.create(params=params, options=options),
         idempotency_key=_key("transfer", key),
     )
     return _transfer(_plain(result))
@@ -708,17 +780,17 @@ def transfer_create(
 def transfer_retrieve(*, transfer_id: str) -> Transfer:
     result = _call(
         "transfer_retrieve",
-        lambda options: _client().v1.transfers.retrieve(transfer_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.transfers.retrieve(transfer_id, options=options),
     )
     return _transfer(_plain(result))
 
 
 def transfer_reverse(*, key: str, transfer_id: str, amount: int, metadata: dict[str, Any]) -> TransferReversal:
-    params = {"amount": amount, "metadata": _metadata(metadata)}
+    params: TransferCreateReversalParams = {"amount": amount, "metadata": _metadata(metadata)}
     result = _call(
         "transfer_reverse",
         lambda options: _client().v1.transfers.reversals.create(
-            transfer_id, params=params, options=options  # type: ignore[arg-type]
+            transfer_id, params=params, options=options
         ),
         idempotency_key=_key("transfer_reversal", key),
     )
@@ -733,10 +805,10 @@ def payout_create(
     *, key: str, account_id: str, amount: int, currency: str, metadata: dict[str, Any]
 ) -> Payout:
     """A payout from a connected account's balance to its bank."""
-    params = {"amount": amount, "currency": currency.lower(), "metadata": _metadata(metadata)}
+    params: PayoutCreateParams = {"amount": amount, "currency": currency.lower(), "metadata": _metadata(metadata)}
     result = _call(
         "payout_create",
-        lambda options: _client().v1.payouts.create(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payouts.create(params=params, options=options),
         idempotency_key=_key("payout", key),
         account_id=account_id,
     )
@@ -746,7 +818,7 @@ def payout_create(
 def payout_retrieve(*, payout_id: str, account_id: str) -> Payout:
     result = _call(
         "payout_retrieve",
-        lambda options: _client().v1.payouts.retrieve(payout_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.payouts.retrieve(payout_id, options=options),
         account_id=account_id,
     )
     return _payout(_plain(result), account_id)
@@ -758,16 +830,16 @@ def payout_retrieve(*, payout_id: str, account_id: str) -> Payout:
 def dispute_retrieve(*, dispute_id: str) -> Dispute:
     result = _call(
         "dispute_retrieve",
-        lambda options: _client().v1.disputes.retrieve(dispute_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.disputes.retrieve(dispute_id, options=options),
     )
     return _dispute(_plain(result))
 
 
 def dispute_update(*, dispute_id: str, evidence: dict[str, str], submit: bool) -> Dispute:
-    params = {"evidence": dict(evidence), "submit": submit}
+    params: DisputeUpdateParams = {"evidence": cast("DisputeUpdateParamsEvidence", dict(evidence)), "submit": submit}
     result = _call(
         "dispute_update",
-        lambda options: _client().v1.disputes.update(dispute_id, params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.disputes.update(dispute_id, params=params, options=options),
         idempotency_key=_key("dispute_update", dispute_id, _fingerprint(params)),
     )
     return _dispute(_plain(result))
@@ -777,7 +849,7 @@ def dispute_close(*, dispute_id: str) -> Dispute:
     """Accept the dispute (Stripe's "close": the platform concedes, the dispute is lost)."""
     result = _call(
         "dispute_close",
-        lambda options: _client().v1.disputes.close(dispute_id, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.disputes.close(dispute_id, options=options),
         idempotency_key=_key("dispute_close", dispute_id),
     )
     return _dispute(_plain(result))
@@ -791,7 +863,7 @@ def balance_retrieve(*, account_id: str | None = None) -> dict[str, Any]:
     data = _plain(
         _call(
             "balance_retrieve",
-            lambda options: _client().v1.balance.retrieve(options=options),  # type: ignore[arg-type]
+            lambda options: _client().v1.balance.retrieve(options=options),
             account_id=account_id,
         )
     )
@@ -816,7 +888,7 @@ def _created_filter(created_gte: int | None, created_lt: int | None) -> dict[str
 
 def _list_all(
     operation: str,
-    page: Callable[[dict[str, Any], dict[str, Any]], Any],
+    page: Callable[[dict[str, Any], RequestOptions], Any],
     params: dict[str, Any],
     *,
     account_id: str | None = None,
@@ -841,7 +913,9 @@ def balance_transactions_list(
 ) -> Iterator[dict[str, Any]]:
     yield from _list_all(
         "balance_transactions_list",
-        lambda params, options: _client().v1.balance_transactions.list(params=params, options=options),  # type: ignore[arg-type]
+        lambda params, options: _client().v1.balance_transactions.list(
+            params=cast("BalanceTransactionListParams", params), options=options
+        ),
         _created_filter(created_gte, created_lt),
         account_id=account_id,
     )
@@ -857,7 +931,9 @@ def events_list(
         params["type"] = event_type
     yield from _list_all(
         "events_list",
-        lambda query, options: _client().v1.events.list(params=query, options=options),  # type: ignore[arg-type]
+        lambda query, options: _client().v1.events.list(
+            params=cast("EventListParams", query), options=options
+        ),
         params,
         account_id=account_id,
     )
@@ -920,12 +996,12 @@ __all__ = [
     "AccountRequirements", "ConnectAccount", "Dispute", "EphemeralKey", "GatewayError",
     "PaymentIntent", "Payout", "Refund", "Transfer", "TransferReversal", "UploadedFile",
     "account_create", "account_link_create", "account_requirements_from_dict", "account_retrieve",
-    "api_base", "balance_retrieve", "balance_transactions_list", "customer_create", "dispute_close",
-    "dispute_retrieve", "dispute_update", "ephemeral_key_create", "events_list", "file_create",
-    "files_base", "login_link_create", "on_emulator", "payment_intent_cancel",
-    "payment_intent_confirm", "payment_intent_create", "payment_intent_from_dict",
-    "payment_intent_list", "payment_intent_retrieve", "payment_intent_retrieve_raw",
-    "payment_page_url", "payout_create", "payout_retrieve", "publishable_key", "refund_create",
-    "transfer_create", "transfer_retrieve", "transfer_reverse", "webhook_payload_verify",
-    "webhook_secrets",
+    "api_base", "balance_retrieve", "balance_transactions_list", "customer_create",
+    "customer_session_create", "dispute_close", "dispute_retrieve", "dispute_update",
+    "ephemeral_key_create", "events_list", "file_create", "files_base", "login_link_create",
+    "on_emulator", "payment_intent_cancel", "payment_intent_confirm", "payment_intent_create",
+    "payment_intent_from_dict", "payment_intent_list", "payment_intent_retrieve",
+    "payment_intent_retrieve_raw", "payout_create", "payout_retrieve", "publishable_key",
+    "refund_create", "stripe_js_csp", "stripe_js_url", "transfer_create", "transfer_retrieve",
+    "transfer_reverse", "webhook_payload_verify", "webhook_secrets",
 ]

@@ -352,6 +352,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # Uploads (dispute evidence) go to Stripe's files host; empty: files.stripe.com on Stripe, the
 # API base otherwise (the emulator serves both).
 STRIPE_FILES_BASE = env("STRIPE_FILES_BASE", default="")
+# Where pages load Stripe.js from (the only third-party script; the payment page's CSP allows its
+# origin). Empty: https://js.stripe.com/v3/ on Stripe, the emulator's stand-in (<emulator>/v3/)
+# when no Stripe key is set (payments.gateway.stripe_js_url).
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="")
 # Safety net for webhook events whose apply task was lost (broker down at intake, worker crash).
 CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
     "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,
@@ -425,7 +429,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # 'unsafe-inline' for the style attributes of a few templates and htmx's indicator style.
 # Images may also come from the media CDN or bucket, and be data: URIs (the 2FA QR code,
 # Bootstrap's form icons). No form-action: checkout posts, then redirects to Stripe's page.
-# Pages carry no payment form of Stripe's (checkout redirects), so no Stripe.js origin.
+# Only the order's payment page loads Stripe.js: it adds Stripe.js's origin (from STRIPE_JS_URL)
+# to script-src, frame-src and connect-src for itself (orders.views.order_pay).
 def _media_origins() -> list[str]:
     if MEDIA_CDN_DOMAIN:
         return [f"https://{MEDIA_CDN_DOMAIN}"]

@@ -62,7 +62,16 @@ from orders.services.guest import (
     order_link_token as order_link_token,
 )
 from orders.services.payment import (
+    OrderPayment as OrderPayment,
+)
+from orders.services.payment import (
     PaymentDetails as PaymentDetails,
+)
+from orders.services.payment import (
+    PaymentOutcome as PaymentOutcome,
+)
+from orders.services.payment import (
+    buyer_customer_ensure as buyer_customer_ensure,
 )
 from orders.services.payment import (
     buyer_stripe_customer as buyer_stripe_customer,
@@ -75,6 +84,12 @@ from orders.services.payment import (
 )
 from orders.services.payment import (
     order_payment_failed as order_payment_failed,
+)
+from orders.services.payment import (
+    order_payment_outcome as order_payment_outcome,
+)
+from orders.services.payment import (
+    order_payment_prepare as order_payment_prepare,
 )
 from orders.services.payment import (
     order_payment_start as order_payment_start,

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
+from common.hosts import platform_url
 from orders.errors import OrderStateConflict
 from orders.events import WEBHOOK, order_move, sub_orders_move
 from orders.models import Order, SubOrder
@@ -24,6 +25,102 @@ from payments import services as payments_services
 from payments.errors import GatewayError, InvalidGatewayRequest, ResourceMissing
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OrderPayment:
+    """What a page (Stripe.js) or a client (a mobile SDK) needs to take the order's payment."""
+
+    order_id: int
+    payment_intent_id: str
+    client_secret: str
+    status: str
+    amount: int
+    currency: str
+    publishable_key: str
+    customer_id: str = ""
+    customer_session_client_secret: str = ""
+
+
+def _order_intent(*, order: Order) -> tuple[gateway.PaymentIntent, str]:
+    """The order's one PaymentIntent (created once whatever the retries or double clicks, then
+    retrieved), its amount decided here from the order, and the buyer's Stripe Customer id."""
+    if order.status != Order.Status.PENDING_PAYMENT:
+        raise OrderStateConflict(_("This order is not awaiting payment."))
+    customer_id = buyer_customer_ensure(user=order.buyer) if order.buyer_id else ""
+    if order.payment_intent_id:
+        return gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id), customer_id
+    intent = gateway.payment_intent_create(
+        order_id=order.pk, amount=order.total_amount, currency=order.currency,
+        transfer_group=order.transfer_group or f"order_{order.pk}",
+        metadata={"order_number": order.number, "buyer_id": order.buyer_id},
+        customer_id=customer_id or None,
+    )
+    Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
+    order.payment_intent_id = order.payment_intent_id or intent.id
+    return intent, customer_id
+
+
+def order_payment_prepare(*, order: Order, customer_session: bool = False) -> OrderPayment:
+    """The order's PaymentIntent with the buyer's Stripe Customer so cards can be saved.
+
+    `customer_session`: also a CustomerSession, with which the Payment Element lists the buyer's
+    saved cards and offers to save the new one."""
+    intent, customer_id = _order_intent(order=order)
+    session = gateway.customer_session_create(customer_id=customer_id) if customer_session and customer_id else ""
+    return OrderPayment(
+        order_id=order.pk, payment_intent_id=intent.id, client_secret=intent.client_secret or "",
+        status=intent.status, amount=intent.amount, currency=intent.currency,
+        publishable_key=gateway.publishable_key(), customer_id=customer_id,
+        customer_session_client_secret=session,
+    )
+
+
+def order_payment_start(*, order: Order, return_url: str | None = None) -> str:
+    """Prepare the order's PaymentIntent; returns the URL of our payment page (the Payment
+    Element), where Stripe.js collects the card and sends the buyer back to the return page.
+    `return_url` is not needed any more (the page builds it) and is accepted for older callers."""
+    order_payment_prepare(order=order)
+    return platform_url(reverse("order-pay", args=[order.pk], urlconf="config.urls_public"))
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """Where the order's PaymentIntent stands, as the return page tells the buyer."""
+
+    status: str
+    redirect_status: str  # succeeded | processing | failed (Stripe's return-URL vocabulary)
+    error_code: str = ""
+
+
+def order_payment_outcome(*, order: Order) -> PaymentOutcome | None:
+    """The PaymentIntent read from the provider (the return URL's query is never trusted);
+    None when the order has no PaymentIntent yet."""
+    if not order.payment_intent_id:
+        return None
+    intent = gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id)
+    if intent.status in ("succeeded", "requires_capture"):
+        redirect_status = "succeeded"
+    elif intent.status == "processing":
+        redirect_status = "processing"
+    else:
+        redirect_status = "failed"
+    return PaymentOutcome(status=intent.status, redirect_status=redirect_status,
+                          error_code=intent.last_error_code or "")
+
+
+def buyer_customer_ensure(*, user: Any) -> str:
+    """The buyer's Stripe Customer id, created once (the key makes retries and races return the
+    same Customer; the conditional update keeps the first id)."""
+    if user.stripe_customer_id:
+        return str(user.stripe_customer_id)
+    customer_id = gateway.customer_create(
+        key=f"user:{user.pk}", email=user.email, name=getattr(user, "full_name", "") or "",
+        metadata={"user_id": user.pk},
+    )
+    type(user).objects.filter(pk=user.pk, stripe_customer_id="").update(stripe_customer_id=customer_id)
+    user.refresh_from_db(fields=["stripe_customer_id"])
+    return str(user.stripe_customer_id)
 
 
 @dataclass(frozen=True)
@@ -38,37 +135,8 @@ class PaymentDetails:
 
 
 def buyer_stripe_customer(*, user: Any) -> str:
-    """The buyer's Stripe Customer id, made on first use and kept on the user (one per buyer)."""
-    if user.stripe_customer_id:
-        return str(user.stripe_customer_id)
-    customer_id = gateway.customer_create(buyer_id=user.pk, email=user.email)
-    # Two first payments at once get the same Customer (the gateway's key is the buyer's id).
-    get_user_model().objects.filter(pk=user.pk, stripe_customer_id="").update(stripe_customer_id=customer_id)
-    user.stripe_customer_id = customer_id
-    return customer_id
-
-
-def _order_payment_intent(*, order: Order, return_url: str | None) -> gateway.PaymentIntent:
-    """The order's one PaymentIntent: created once (same key, same parameters), then retrieved."""
-    if order.status != Order.Status.PENDING_PAYMENT:
-        raise OrderStateConflict(_("This order is not awaiting payment."))
-    if order.payment_intent_id:
-        return gateway.payment_intent_retrieve(payment_intent_id=order.payment_intent_id)
-    intent = gateway.payment_intent_create(
-        order_id=order.pk, amount=order.total_amount, currency=order.currency,
-        transfer_group=order.transfer_group or f"order_{order.pk}",
-        metadata={"order_number": order.number, "buyer_id": order.buyer_id}, return_url=return_url,
-        customer_id=buyer_stripe_customer(user=order.buyer),
-    )
-    Order.objects.filter(pk=order.pk, payment_intent_id="").update(payment_intent_id=intent.id)
-    order.payment_intent_id = order.payment_intent_id or intent.id
-    return intent
-
-
-def order_payment_start(*, order: Order, return_url: str) -> str:
-    """The URL where the buyer pays: one PaymentIntent per order, whatever the retries."""
-    intent = _order_payment_intent(order=order, return_url=return_url)
-    return gateway.payment_page_url(payment_intent=intent, return_url=return_url)
+    """The buyer's Stripe Customer id (one per buyer; see buyer_customer_ensure)."""
+    return buyer_customer_ensure(user=user)
 
 
 def order_payment_details(*, order: Order, ephemeral_key: bool = True) -> PaymentDetails:
@@ -77,9 +145,8 @@ def order_payment_details(*, order: Order, ephemeral_key: bool = True) -> Paymen
     Called again after an app restart: the same PaymentIntent comes back, with a fresh ephemeral
     key for the mobile SDKs (they expire after an hour).
     """
-    intent = _order_payment_intent(order=order, return_url=None)
-    customer_id = buyer_stripe_customer(user=order.buyer)
-    key = gateway.ephemeral_key_create(customer_id=customer_id) if ephemeral_key else None
+    intent, customer_id = _order_intent(order=order)
+    key = gateway.ephemeral_key_create(customer_id=customer_id) if ephemeral_key and customer_id else None
     return PaymentDetails(intent=intent, publishable_key=gateway.publishable_key(),
                           customer_id=customer_id, ephemeral_key=key)
 

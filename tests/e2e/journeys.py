@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,29 @@ def connect_vendor(vendor: Any, emulator: Any) -> str:
     return account.id
 
 
+# Stripe's Payment Element (here the emulator's stand-in Stripe.js) lives in this frame.
+PAYMENT_FRAME = "iframe[title='Secure payment input frame']"
+
+
+def open_payment_page(page: Any) -> Any:
+    """Wait for our payment page and for Stripe's element in it; returns the element's frame."""
+    from playwright.sync_api import expect
+
+    page.wait_for_url(re.compile(r".*/orders/\d+/pay/$"), timeout=30_000)
+    expect(page.locator("#pay-button")).to_be_enabled(timeout=30_000)  # enabled once the element is ready
+    return page.frame_locator(PAYMENT_FRAME)
+
+
+def fill_card(page: Any, card: str, expiry: str = "12 / 34", cvc: str = "123") -> None:
+    """Type a card into the Payment Element (choosing "Card" when saved cards are offered)."""
+    frame = page.frame_locator(PAYMENT_FRAME)
+    choice = frame.get_by_label(re.compile(r"^(New card|Card)$"))
+    choice.check()
+    frame.get_by_label("Card number").fill(card)
+    frame.get_by_label("Expiration date").fill(expiry)
+    frame.get_by_label("Security code").fill(cvc)
+
+
 def buy_in_browser(page: Any, base_url: str, listings: list[Any], card: str = "4242 4242 4242 4242") -> Any:
     """The logged-in buyer adds each listing to the cart, checks out and pays; returns the Order."""
     import re
@@ -180,10 +204,8 @@ def buy_in_browser(page: Any, base_url: str, listings: list[Any], card: str = "4
     page.get_by_label("City").fill("Berlin")
     page.get_by_label("Country").select_option("DE")
     page.get_by_role("button", name="Pay now").click()
-    page.wait_for_url(re.compile(r".*/_emulator/pay/pi_.*"), timeout=30_000)
-    page.get_by_label("Card number").fill(card)
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
+    open_payment_page(page)
+    fill_card(page, card)
     page.locator("#pay-button").click()
     page.wait_for_url(re.compile(r".*/checkout/return/\d+/.*"), timeout=30_000)
     page.get_by_text("Thank you! Your order is confirmed.").wait_for(timeout=30_000)

@@ -9,7 +9,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import assert_accessible, login, publish_listing, wait_until
+from tests.e2e.journeys import (
+    PAYMENT_FRAME,
+    assert_accessible,
+    login,
+    open_payment_page,
+    publish_listing,
+    wait_until,
+)
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
 
@@ -78,14 +85,18 @@ def checkout(page, site, shot, prefix: str) -> str:
     assert_accessible(page)
     shot(page, f"{prefix}-04-checkout")
     page.get_by_role("button", name="Pay now").click()
-    page.wait_for_url(re.compile(r".*/_emulator/pay/pi_.*"))
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
+    # Our payment page: the order summary and Stripe's Payment Element (Stripe.js's frame).
+    frame = open_payment_page(page)
+    frame.get_by_label("Expiration date").fill("12 / 34")
+    frame.get_by_label("Security code").fill("123")
     return total
 
 
 def pay_with(page, card: str) -> None:
-    page.get_by_label("Card number").fill(card)
+    page.frame_locator(PAYMENT_FRAME).get_by_label("Card number").fill(card)
+    # On the phone the button sits at the viewport's edge after typing in Stripe's frame (which
+    # scrolls the page smoothly): bring it fully into view first, as a thumb would.
+    page.locator("#pay-button").scroll_into_view_if_needed()
     page.locator("#pay-button").click()
 
 
@@ -138,7 +149,7 @@ def test_buyer_pays_two_vendors_with_3ds_and_a_second_buyer_retries_a_decline(
         search_and_add(other, site, "Bravo")
         total = checkout(other, site, shot, "j3b")
         pay_with(other, DECLINED_CARD)
-        error = other.locator("#payment-error")
+        error = other.locator("#payment-message")
         error.filter(has_text=re.compile("declined", re.I)).wait_for()
         assert error.get_attribute("role") == "alert"
         shot(other, "j3b-05-declined")
@@ -238,9 +249,9 @@ def test_failed_3d_secure_comes_back_to_a_page_that_offers_another_card(
     assert_accessible(page)
     shot(page, "j3f-05-3ds-failed")
     retry.get_by_role("button", name="Try another card").click()
-    page.wait_for_url(re.compile(r".*/_emulator/pay/pi_.*"))
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
+    frame = open_payment_page(page)
+    frame.get_by_label("Expiration date").fill("12 / 34")
+    frame.get_by_label("Security code").fill("123")
     pay_with(page, GOOD_CARD)
     order = confirmed_order(page, site, shot, "j3f", total)
     assert order.failed_payment_attempts == 1

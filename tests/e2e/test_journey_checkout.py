@@ -1,5 +1,7 @@
-"""Journey: a buyer pays for two vendors' products in one checkout on the emulator's payment page;
-the webhook (through the real worker) confirms it and both vendors see it in their dashboards."""
+"""Journey: a buyer pays for two vendors' products in one checkout on our payment page (Stripe's
+Payment Element, from the emulator's stand-in Stripe.js); the webhook (through the real worker)
+confirms it and both vendors see it in their dashboards. Also: paying with the wallet button, and
+a card saved on a first purchase paying the second."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import login
+from tests.e2e.journeys import assert_accessible, fill_card, login, open_payment_page
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
 
@@ -61,11 +63,11 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
     shot(page, "checkout-summary")
     page.get_by_role("button", name="Pay now").click()
 
-    # The emulator's hosted card page (the Payment Element's job on real Stripe).
-    page.wait_for_url(re.compile(r".*/_emulator/pay/pi_.*"))
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
+    # Our payment page: the order summary and Stripe's Payment Element in Stripe.js's frame.
+    open_payment_page(page)
+    expect(page.locator("#pay-total")).to_have_text(total)
+    fill_card(page, "4242 4242 4242 4242")
+    assert_accessible(page)
     shot(page, "checkout-payment-page")
     page.locator("#pay-button").click()
 
@@ -91,3 +93,76 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
         page.goto(f"{site.vendor(vendor)}/dashboard/orders/")
         expect(page.get_by_role("link", name=order.number)).to_be_visible()
         shot(page, f"checkout-dashboard-{vendor.slug}")
+
+
+def _buy(page, site, listing, shot=None, name=""):
+    page.goto(f"{site.platform}/p/{listing.pk}/{listing.handle}/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_text("Added to your cart.").wait_for()
+    page.goto(f"{site.platform}/checkout/")
+    page.get_by_label("Full name").fill("Bea Buyer")
+    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
+    page.get_by_label("Postal code").fill("10115")
+    page.get_by_label("City").fill("Berlin")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_role("button", name="Pay now").click()
+    return open_payment_page(page)
+
+
+def _confirmed(page):
+    from orders.models import Order
+
+    page.wait_for_url(re.compile(r".*/checkout/return/\d+/.*redirect_status=succeeded"))
+    page.get_by_text("Thank you! Your order is confirmed.").wait_for(timeout=30_000)
+    return Order.objects.get(pk=int(re.search(r"/checkout/return/(\d+)/", page.url).group(1)))
+
+
+def test_the_wallet_button_pays(page, site, shot, live_server, task_worker, emulator_for_live_server, vendor_a):
+    from tests.factories import UserFactory
+
+    buyer = UserFactory(email="wallet-buyer@example.com")
+    lamp = _listing(vendor_a, sellable_variant(vendor_a, price=4900, stock=4, name="Aurora Desk Lamp"))
+    login(page, site.platform, buyer.email, PASSWORD)
+    frame = _buy(page, site, lamp)
+    frame.get_by_label("Google Pay").check()
+    expect(frame.get_by_label("Card number")).to_be_hidden()
+    shot(page, "checkout-payment-wallet")
+    page.locator("#pay-button").click()
+    order = _confirmed(page)
+
+    intent = emulator_for_live_server.store.get_typed("payment_intent", order.payment_intent_id)
+    charge = emulator_for_live_server.store.get_typed("charge", intent["latest_charge"])
+    assert order.status == "paid"
+    assert charge["payment_method_details"]["card"]["wallet"]["type"] == "google_pay"
+
+
+def test_a_card_saved_on_the_first_purchase_pays_the_second(
+    page, site, shot, live_server, task_worker, emulator_for_live_server, vendor_a,
+):
+    from tests.factories import UserFactory
+
+    buyer = UserFactory(email="returning-buyer@example.com")
+    lamp = _listing(vendor_a, sellable_variant(vendor_a, price=4900, stock=4, name="Aurora Desk Lamp"))
+    login(page, site.platform, buyer.email, PASSWORD)
+    frame = _buy(page, site, lamp)
+    fill_card(page, "5555 5555 5555 4444")
+    frame.get_by_label("Save this card for future purchases").check()
+    page.locator("#pay-button").click()
+    first = _confirmed(page)
+
+    frame = _buy(page, site, lamp)
+    saved = frame.get_by_label(re.compile(r"Mastercard •••• 4444"))
+    expect(saved).to_be_checked()  # the saved card comes first and is chosen
+    expect(frame.get_by_label("Card number")).to_be_hidden()
+    assert_accessible(page)
+    shot(page, "checkout-payment-saved-card")
+    page.locator("#pay-button").click()
+    second = _confirmed(page)
+    shot(page, "checkout-return-confirmed")
+
+    buyer.refresh_from_db()
+    intents = [emulator_for_live_server.store.get_typed("payment_intent", o.payment_intent_id)
+               for o in (first, second)]
+    assert second.pk != first.pk and second.status == "paid"
+    assert {pi["customer"] for pi in intents} == {buyer.stripe_customer_id}
+    assert intents[0]["payment_method"] == intents[1]["payment_method"]  # the same saved card

@@ -7,8 +7,11 @@ import pytest
 from orders import services
 from orders.models import Cart, Order
 from orders.signals import SESSION_CART_KEY
+from payments import gateway
+from payments.errors import CardDeclined
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, variant_update
+from tests.support.addresses import ADDRESS_DE
 
 pytestmark = pytest.mark.django_db
 
@@ -90,35 +93,103 @@ def test_checkout_shows_address_errors_per_field_and_creates_nothing(client_for,
     assert not Order.objects.exists()
 
 
-def test_checkout_redirects_to_the_emulator_payment_page(client_for, shopper, vendor_a, emulator):
+def _checkout(client_for, shopper, vendor_a):
     va = sellable_variant(vendor_a, stock=3)
     cart = services.cart_for(user=shopper, create=True)
     services.cart_item_add(cart=cart, vendor_id=vendor_a.pk, variant_id=va.pk, quantity=1)
     client = client_for("marketplace.localhost", shopper)
     data = {"name": "Bea", "line1": "Main 1", "city": "Berlin", "postal_code": "10115", "country": "DE",
             "checkout_token": "tok"}
-    first = client.post("/checkout/", data)
-    second = client.post("/checkout/", data)  # double-clicked "pay"
+    return client, client.post("/checkout/", data), client.post("/checkout/", data)  # double-clicked
+
+
+def test_checkout_leads_to_our_payment_page_with_the_payment_element(client_for, shopper, vendor_a, emulator):
+    client, first, second = _checkout(client_for, shopper, vendor_a)
     order = Order.objects.get()
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
-    assert first["Location"].startswith(f"{emulator.url}/_emulator/pay/{order.payment_intent_id}")
-    assert "return_url=http%3A%2F%2Fmarketplace.localhost%2Fcheckout%2Freturn%2F" in first["Location"]
+    assert first["Location"] == second["Location"] == f"/orders/{order.pk}/pay/"
+
+    page = client.get(f"/orders/{order.pk}/pay/")
+    again = client.get(f"/orders/{order.pk}/pay/")
+    order.refresh_from_db()
+    shopper.refresh_from_db()
+    intent = gateway.payment_intent_retrieve_raw(payment_intent_id=order.payment_intent_id)
+    html = page.content.decode()
+    csp = page["Content-Security-Policy"]
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    # One PaymentIntent per order, for the order's amount, with the buyer's Customer.
+    assert intent["client_secret"] in html and intent["client_secret"] in again.content.decode()
+    assert intent["amount"] == order.total_amount and intent["customer"] == shopper.stripe_customer_id != ""
+    assert intent["automatic_payment_methods"]["enabled"] is True
+    assert f'<script src="{emulator.url}/v3/"></script>' in html
+    assert 'data-publishable-key="pk_test_emulator"' in html and 'data-customer-session="cuss_secret_' in html
+    assert f"script-src 'self' {emulator.url}" in csp and f"frame-src 'self' {emulator.url}" in csp
+    assert f"connect-src 'self' {emulator.url}" in csp
+    assert "<script>" not in html  # no inline script: the module in static/js mounts the element
+    assert emulator.url not in client.get("/cart/")["Content-Security-Policy"]
 
 
-def test_return_page_polls_until_the_webhook_marks_the_order_paid(client_for, paid_order, shopper, vendor_a):
+def test_a_second_order_reuses_the_buyers_customer(client_for, shopper, vendor_a, emulator):
+    client, first, _ = _checkout(client_for, shopper, vendor_a)
+    client.get(first["Location"])
+    customer = type(shopper).objects.get(pk=shopper.pk).stripe_customer_id
+    order = Order.objects.get()
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    cart = services.cart_for(user=shopper, create=True)
+    services.cart_item_add(cart=cart, vendor_id=vendor_a.pk, variant_id=sellable_variant(vendor_a, stock=2).pk)
+    second = services.checkout_submit(user=shopper, address=ADDRESS_DE, shipping_choice={}, checkout_token="tok2")
+    client.get(f"/orders/{second.pk}/pay/")
+    second.refresh_from_db()
+    assert gateway.payment_intent_retrieve_raw(payment_intent_id=second.payment_intent_id)["customer"] == customer
+
+
+def test_another_buyers_payment_page_is_not_found(client_for, shopper, vendor_a, emulator):
+    from tests.factories import UserFactory
+
+    _checkout(client_for, shopper, vendor_a)
+    order = Order.objects.get()
+    stranger = client_for("marketplace.localhost", UserFactory(email="stranger@example.com"))
+    assert stranger.get(f"/orders/{order.pk}/pay/").status_code == 404
+    assert stranger.get(f"/checkout/return/{order.pk}/").status_code == 404
+    order.refresh_from_db()
+    assert order.payment_intent_id == ""  # nothing was created for the stranger
+
+
+def test_a_paid_order_has_no_payment_page(client_for, paid_order, shopper, vendor_a):
+    va = sellable_variant(vendor_a, stock=3)
+    order = paid_order((vendor_a, va, 1), copies=False)
+    client = client_for("marketplace.localhost", shopper)
+    response = client.get(f"/orders/{order.pk}/pay/")
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
+
+
+def test_return_page_reads_the_intent_and_polls_until_the_webhook_marks_the_order_paid(
+        client_for, paid_order, shopper, vendor_a):
     va = sellable_variant(vendor_a, stock=3)
     order = paid_order((vendor_a, va, 1), copies=False)
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PENDING_PAYMENT, paid_at=None)
     client = client_for("marketplace.localhost", shopper)
-    # The redirect says "succeeded", but only the webhook decides.
-    pending = client.get(f"/checkout/return/{order.pk}/?redirect_status=succeeded")
-    assert "Processing your payment" in pending.content.decode()
+    # The query says "failed", but the PaymentIntent (read server-side) succeeded; only the webhook
+    # marks the order paid.
+    pending = client.get(f"/checkout/return/{order.pk}/?redirect_status=failed")
+    assert "Payment received. Confirming your order" in pending.content.decode()
     assert 'hx-trigger="every 2s"' in pending.content.decode()
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
     done = client.get(f"/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
     assert "Your order is confirmed" in done.content.decode()
     assert "every 2s" not in done.content.decode()
+
+
+def test_return_page_after_a_failed_attempt_offers_another_card(client_for, shopper, vendor_a, emulator):
+    client, first, _ = _checkout(client_for, shopper, vendor_a)
+    client.get(first["Location"])
+    order = Order.objects.get()
+    with pytest.raises(CardDeclined):
+        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id,
+                                       payment_method="pm_card_chargeDeclined")
+    page = client.get(f"/checkout/return/{order.pk}/?redirect_status=succeeded").content.decode()
+    assert "Nothing was charged" in page and "Try another card" in page
+    assert "Payment received" not in page
 
 
 def test_order_history_and_detail_show_each_vendor_part(client_for, paid_order, shopper, vendor_a, vendor_b,

@@ -167,25 +167,57 @@ def test_three_d_secure_card_off_session_is_authentication_required() -> None:
         )
 
 
-def test_hosted_payment_page_pays_with_a_typed_card_number() -> None:
-    intent = gateway.payment_intent_create(order_id=104, amount=1999, currency="EUR", transfer_group="o104", metadata={})
-    url = gateway.payment_page_url(payment_intent=intent, return_url="http://marketplace.localhost/r")
-    assert url.startswith(gateway.api_base() + "/_emulator/pay/" + intent.id)
-    with urllib.request.urlopen(url, timeout=10) as page:
-        assert b"card-number" in page.read()
-    status = submit_form(url, {"card_number": "4242 4242 4242 4242", "card_expiry": "12 / 40",
-                               "card_cvc": "123", "cardholder_name": "B"})
-    assert status == 303  # back to our return URL
+def _browser_confirm(intent: Any, payment_method: str, **extra: str) -> dict[str, Any]:
+    """Confirm as Stripe.js does from the payment page: publishable key + client secret."""
+    body = urllib.parse.urlencode({"key": gateway.publishable_key(), "client_secret": intent.client_secret,
+                                   "payment_method": payment_method, **extra}).encode()
+    url = f"{gateway.api_base()}/v1/payment_intents/{intent.id}/confirm"
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def test_payment_intent_offers_automatic_payment_methods_and_carries_the_customer() -> None:
+    customer = gateway.customer_create(key="user:1", email="bea@example.com", name="Bea", metadata={"user_id": 1})
+    intent = gateway.payment_intent_create(order_id=104, amount=1999, currency="EUR", transfer_group="o104",
+                                           metadata={}, customer_id=customer)
+    raw = gateway.payment_intent_retrieve_raw(payment_intent_id=intent.id)
+    paid = _browser_confirm(intent, "pm_card_visa", setup_future_usage="off_session")
+    assert raw["automatic_payment_methods"]["enabled"] is True and raw["customer"] == customer
+    assert paid["status"] == "succeeded"
     assert gateway.payment_intent_retrieve(payment_intent_id=intent.id).status == "succeeded"
 
 
-def test_payment_page_is_refused_on_real_stripe(settings: Any) -> None:
+def test_customer_is_created_once_per_key() -> None:
+    first = gateway.customer_create(key="user:7", email="a@example.com", name="", metadata={})
+    again = gateway.customer_create(key="user:7", email="a@example.com", name="", metadata={})
+    other = gateway.customer_create(key="user:8", email="b@example.com", name="", metadata={})
+    assert first == again != other and first.startswith("cus_")
+
+
+def test_customer_session_is_a_client_secret_for_the_element() -> None:
+    customer = gateway.customer_create(key="user:9", email="c@example.com", name="", metadata={})
+    secret = gateway.customer_session_create(customer_id=customer)
+    assert secret.startswith("cuss_secret_")
+    with pytest.raises(ResourceMissing):
+        gateway.customer_session_create(customer_id="cus_missing")
+
+
+def test_stripe_js_comes_from_the_emulator_without_keys_and_from_stripe_with_them(settings: Any) -> None:
+    on_emulator = (gateway.stripe_js_url(), gateway.publishable_key(), gateway.stripe_js_csp())
     settings.STRIPE_SECRET_KEY = "sk_test_real"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_real"
     settings.STRIPE_API_BASE = ""
-    intent = gateway.PaymentIntent(id="pi_1", status="requires_payment_method", client_secret="s",
-                                   amount=1, currency="EUR", latest_charge=None)
-    with pytest.raises(InvalidGatewayRequest):
-        gateway.payment_page_url(payment_intent=intent, return_url="http://x/")
+    on_stripe = (gateway.stripe_js_url(), gateway.publishable_key(), gateway.stripe_js_csp())
+    settings.STRIPE_JS_URL = "https://js.example.test/v3/"
+    chosen = gateway.stripe_js_csp()
+
+    assert on_emulator[0].endswith("/v3/") and on_emulator[1] == "pk_test_emulator"
+    assert on_emulator[2]["script-src"] == [on_emulator[0].removesuffix("/v3/")]
+    assert on_stripe[:2] == ("https://js.stripe.com/v3/", "pk_test_real")
+    assert on_stripe[2] == {"script-src": ["https://js.stripe.com"],
+                            "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+                            "connect-src": ["https://js.stripe.com", "https://api.stripe.com"]}
+    assert chosen["script-src"] == ["https://js.example.test"]
 
 
 def test_cancel() -> None:
