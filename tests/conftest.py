@@ -10,11 +10,18 @@ from django.core.servers.basehttp import WSGIServer
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory, live_vendor
 from tests.factories.accounts import PASSWORD
 from vendors.models import Vendor
+
+# Property tests run beside real PostgreSQL, Valkey and Celery on two cores: a wall-clock health
+# check or deadline would measure the machine's load, not the strategy or the code under test.
+hypothesis_settings.register_profile("suite", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+hypothesis_settings.load_profile("suite")
 
 # Fixtures shared across packages live in plugin modules; tests never import a conftest.
 pytest_plugins = [
