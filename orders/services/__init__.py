@@ -56,6 +56,9 @@ from orders.services.guest import (
     guest_checkout_submit as guest_checkout_submit,
 )
 from orders.services.guest import (
+    guest_email_check as guest_email_check,
+)
+from orders.services.guest import (
     order_for_link as order_for_link,
 )
 from orders.services.guest import (

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from common.exceptions import ApplicationError
 from orders.addresses import Address
 from orders.errors import AccountExists, CartEmpty, CartError, OrderNotFound
 from orders.models import Cart, Order
@@ -36,6 +37,16 @@ def _email_check(email: Any) -> str:
     except ValidationError:
         message = _("Enter a valid email address.")
         raise CartError(message, code="email_invalid", fields={"email": [message]}) from None
+    return value
+
+
+def guest_email_check(*, email: Any) -> str:
+    """The normalised email when a guest may check out with it (nothing is created yet);
+    refused when a real account has it, which must sign in instead."""
+    value = _email_check(email)
+    if get_user_model().objects.filter(email=value, is_guest=False).exists():
+        raise AccountExists(_("An account already uses this email address: sign in to check out."),
+                            fields={"email": [_("Sign in to use this email address.")]})
     return value
 
 
@@ -73,8 +84,14 @@ def guest_checkout_submit(*, email: Any, cart_token: str, address: Address,
             raise CartEmpty(_("Your cart is empty."))
         Cart.objects.filter(user=buyer).delete()
         cart_merge(token=cart_token, user=buyer)
-    return checkout_submit(user=buyer, address=address, shipping_choice=shipping_choice,
-                           checkout_token=checkout_token, client_ip=client_ip)
+    try:
+        return checkout_submit(user=buyer, address=address, shipping_choice=shipping_choice,
+                               checkout_token=checkout_token, client_ip=client_ip)
+    except ApplicationError:
+        # A refused checkout (stock, limits, a new price) gives the visitor their cart back under
+        # its token, with any new prices taken, so they can fix it and submit again.
+        Cart.objects.filter(user=buyer).update(user=None, token=cart_token)
+        raise
 
 
 def order_link_token(*, order: Order) -> str:
