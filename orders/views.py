@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
@@ -379,6 +379,7 @@ def sub_order_cancel(request: HttpRequest, order_id: int, sub_order_id: int) -> 
     return redirect_after_post(request, "order-detail", order_id)
 
 
+@require_GET
 @never_cache
 def order_track(request: HttpRequest, token: str) -> HttpResponse:
     """A guest's order through the signed link of its confirmation email, without signing in.

@@ -223,6 +223,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-checkout"): Expect(SELF),
     (PUBLIC, "api-orders"): Expect(SELF),
     (PUBLIC, "api-order-detail"): Expect(OWN),
+    (PUBLIC, "api-order-payment"): Expect(OWN),
+    (PUBLIC, "api-order-claim"): Expect(OWN),
     (PUBLIC, "api-sub-order-cancel"): Expect(OWN),
     (PUBLIC, "buyer-claim-new"): Expect(OWN),
     (PUBLIC, "buyer-claim-list"): Expect(SELF),
