@@ -394,11 +394,15 @@ def order_track(request: HttpRequest, token: str) -> HttpResponse:
     return _order_track_page(request, order, token, GuestAccountForm())
 
 
+
 def _order_track_page(request: HttpRequest, order: Order, token: str, form: GuestAccountForm,
                       status: int = 200) -> HttpResponse:
     timeline = order_timeline(order_id=order.pk, audience=OrderEvent.Audience.BUYER)
+    # The account offer only on the emailed link: the return page's link opens the order, and
+    # anyone may have typed this email at checkout.
+    claim_form = form if services.order_link_claims(token=token) else None
     return render(request, "orders/order_track.html", {
-        "order": order, "timeline": timeline, "token": token, "claim_form": form,
+        "order": order, "timeline": timeline, "token": token, "claim_form": claim_form,
     }, status=status)
 
 
@@ -414,7 +418,7 @@ def guest_account_create(request: HttpRequest, order_id: int) -> HttpResponse:
             order = services.order_for_link(token=token)
         except OrderNotFound as exc:
             raise Http404 from exc
-        if order.pk != order_id:
+        if order.pk != order_id or not services.order_link_claims(token=token):
             raise Http404
     else:
         order, guest = _visitor_order_or_404(request, order_id)
@@ -423,7 +427,8 @@ def guest_account_create(request: HttpRequest, order_id: int) -> HttpResponse:
     form = GuestAccountForm(request.POST)
     if form.is_valid():
         try:
-            user = services.guest_account_claim(token=token or services.order_link_token(order=order),
+            # The session placed every order of this guest: it may claim as the emailed link does.
+            user = services.guest_account_claim(token=token or services.order_link_token(order=order, claim=True),
                                                 password=form.cleaned_data["password1"])
         except AccountExists as exc:
             messages.info(request, exc.message)

@@ -62,6 +62,9 @@ from orders.services.guest import (
     order_for_link as order_for_link,
 )
 from orders.services.guest import (
+    order_link_claims as order_link_claims,
+)
+from orders.services.guest import (
     order_link_token as order_link_token,
 )
 from orders.services.payment import (

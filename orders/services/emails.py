@@ -25,7 +25,7 @@ def order_confirmation_send(*, order_id: int) -> bool:
     guest = order.buyer.is_guest
     if guest:
         # A guest has no account to sign in to: the signed link opens this order (and offers one).
-        order_url = platform_url(reverse("order-track", args=[order_link_token(order=order)],
+        order_url = platform_url(reverse("order-track", args=[order_link_token(order=order, claim=True)],
                                          urlconf="config.urls_public"))
     else:
         order_url = platform_url(f"/orders/{order.pk}/")

@@ -56,7 +56,7 @@ def test_a_guest_buys_and_creates_the_account_after_paying(page, site, shot, liv
     shot(page, "guest-confirmed-create-account")
 
     # The link of the confirmation email opens the order without signing in.
-    page.goto(f"{site.platform}/orders/track/{services.order_link_token(order=order)}/")
+    page.goto(f"{site.platform}/orders/track/{services.order_link_token(order=order, claim=True)}/")
     expect(page.get_by_role("heading", name=f"Order {order.number}")).to_be_visible()
     expect(page.get_by_text("Aurora Desk Lamp")).to_be_visible()
     assert_accessible(page)

@@ -151,8 +151,14 @@ def test_only_the_emailed_link_claims_a_guest_with_orders_from_elsewhere(client_
     assert "Open the link in your confirmation email" in page and 'name="password1"' not in page
     assert other.post(f"/orders/{second.pk}/account/", {"password1": SECRET, "password2": SECRET}).status_code == 404
     assert get_user_model().objects.get(email="gil@example.com").is_guest
+    # The return page's own link opens the order but cannot claim: it is not proof of the mailbox.
+    shown = re.search(r'href="(/orders/track/[^"]+/)"', page).group(1)
+    assert 'name="password1"' not in other.get(shown).content.decode()
+    assert other.post(f"/orders/{second.pk}/account/", {"token": shown.split("/")[-2], "password1": SECRET,
+                                                          "password2": SECRET}).status_code == 404
+    assert get_user_model().objects.get(email="gil@example.com").is_guest
     # The link from the email (sent to the address) proves the email is theirs.
-    token = services.order_link_token(order=first)
+    token = services.order_link_token(order=first, claim=True)
     claimed = client_for(HOST).post(f"/orders/{first.pk}/account/",
                                     {"token": token, "password1": SECRET, "password2": SECRET})
     assert claimed.status_code == 302
