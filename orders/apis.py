@@ -405,8 +405,9 @@ class GuestClaimApi(APIView):
     @extend_schema(
         tags=["orders"], summary="Create an account from a guest order (set a password)",
         description="The guest buyer of the order becomes an account with this password and keeps "
-                    "its orders. 409 `account_exists` when the order already belongs to an account: "
-                    "sign in instead.",
+                    "its orders. `X-Order-Token` must be the token of the confirmation email's link "
+                    "(the checkout's `order_token` cannot claim: 403 `claim_needs_emailed_link`). "
+                    "409 `account_exists` when the order already belongs to an account: sign in instead.",
         request=GuestClaimInputSerializer, responses={200: OrderSummaryOutput}, parameters=[ORDER_TOKEN_HEADER],
     )
     def post(self, request: Request, order_id: int) -> Response:

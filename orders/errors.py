@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.exceptions import ApplicationError, Conflict, NotFound
+from common.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 
 
 class CartError(ApplicationError):
@@ -77,3 +77,9 @@ class AccountExists(Conflict):
     """An account uses this email: sign in rather than buy (or claim) as a guest."""
 
     code = "account_exists"
+
+
+class ClaimNeedsEmailedLink(PermissionDenied):
+    """Only the confirmation email's link may turn a guest into an account (it proves the mailbox)."""
+
+    code = "claim_needs_emailed_link"

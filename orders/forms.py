@@ -26,3 +26,25 @@ class CheckoutForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
         self.fields["country"].widget.attrs["class"] = "form-select"
+
+
+class GuestEmailForm(forms.Form):
+    """"Continue as guest": the email the order and its confirmation go to."""
+
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}))
+
+
+class GuestAccountForm(forms.Form):
+    """The account offered after a guest purchase: a password (checked by the claim service)."""
+
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
+        attrs={"class": "form-control", "autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password (again)"), strip=False, widget=forms.PasswordInput(
+        attrs={"class": "form-control", "autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
@@ -24,8 +25,8 @@ from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
-from orders.errors import OrderNotFound
-from orders.forms import CheckoutForm
+from orders.errors import AccountExists, OrderNotFound
+from orders.forms import CheckoutForm, GuestAccountForm, GuestEmailForm
 from orders.models import Cart, Order, OrderEvent
 from orders.signals import SESSION_CART_KEY
 from orders.timeline import order_timeline
@@ -33,6 +34,11 @@ from payments import gateway
 from payments.errors import GatewayError
 
 DEFAULT_COUNTRY = "DE"
+# A guest's checkout lives in their session: the email they chose, and the orders they placed
+# (which their pay, return and status pages open, and no one else's).
+SESSION_GUEST_EMAIL = "orders_guest_email"
+SESSION_GUEST_ORDERS = "orders_guest_orders"
+GUEST_ORDERS_KEPT = 20
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -134,10 +140,76 @@ def _shipping_choice(data: Any) -> dict[int, int | None]:
     return choice
 
 
-@login_required
+def _guest_orders(request: HttpRequest) -> list[int]:
+    return [int(pk) for pk in request.session.get(SESSION_GUEST_ORDERS, [])]
+
+
+def _guest_order_remember(request: HttpRequest, order: Order) -> None:
+    ids = [pk for pk in _guest_orders(request) if pk != order.pk]
+    request.session[SESSION_GUEST_ORDERS] = [*ids, order.pk][-GUEST_ORDERS_KEPT:]
+
+
+def _sign_in_to_checkout_url() -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': reverse('checkout')})}"
+
+
+def _checkout_start(request: HttpRequest, form: GuestEmailForm | None = None, *,
+                    account_exists: bool = False, status: int = 200) -> HttpResponse:
+    """An anonymous visitor at checkout: sign in, or continue as a guest with an email."""
+    return render(request, "orders/checkout_start.html", {
+        "form": form or GuestEmailForm(initial={"email": request.session.get(SESSION_GUEST_EMAIL, "")}),
+        "login_url": _sign_in_to_checkout_url(), "account_exists": account_exists,
+    }, status=status)
+
+
+@rate_limit("checkout")
+def checkout_guest(request: HttpRequest) -> HttpResponse:
+    """"Continue as guest": the email is kept in the session and the checkout form follows.
+    An email of an account is refused (sign in instead): nothing is attached to that account."""
+    if request.user.is_authenticated:
+        return redirect("checkout")
+    if request.method != "POST":
+        return _checkout_start(request)
+    form = GuestEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            request.session[SESSION_GUEST_EMAIL] = services.guest_email_check(email=form.cleaned_data["email"])
+        except AccountExists as exc:
+            form.add_error("email", exc.message)
+            return _checkout_start(request, form, account_exists=True, status=422)
+        except ApplicationError as exc:
+            form.add_error("email", exc.message)
+        else:
+            return redirect("checkout")
+    return _checkout_start(request, form, status=422)
+
+
+def _checkout_order(request: HttpRequest, form: CheckoutForm, choice: dict[int, int | None],
+                    guest_email: str) -> Order:
+    address = address_validate(form.cleaned_data)
+    token = form.cleaned_data["checkout_token"]
+    if guest_email:
+        order = services.guest_checkout_submit(
+            email=guest_email, cart_token=request.session.get(SESSION_CART_KEY) or "", address=address,
+            shipping_choice=choice, checkout_token=token, client_ip=client_address(request))
+        _guest_order_remember(request, order)
+    else:
+        order = services.checkout_submit(user=request.user, address=address, shipping_choice=choice,
+                                         checkout_token=token, client_ip=client_address(request))
+    request.session["orders_country"] = address.country
+    return order
+
+
 @rate_limit("checkout", when=lambda request: not request.POST.get("refresh"))
 def checkout_page(request: HttpRequest) -> HttpResponse:
+    """The checkout form, for a signed-in buyer or a guest who gave an email (else the choice)."""
+    guest_email = "" if request.user.is_authenticated else request.session.get(SESSION_GUEST_EMAIL, "")
     cart = request_cart(request)
+    if not request.user.is_authenticated and not guest_email:
+        if cart is None or not cart.items.exists():
+            messages.info(request, _("Your cart is empty."))
+            return redirect("cart")
+        return _checkout_start(request) if request.method == "GET" else redirect("checkout")
     initial = {"checkout_token": secrets.token_urlsafe(24), "country": _country(request),
                "name": request.user.get_full_name() if hasattr(request.user, "get_full_name") else ""}
     form = CheckoutForm(request.POST or None, initial=initial)
@@ -145,7 +217,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     region = request.POST.get("region", "")
     choice = _shipping_choice(request.POST)
     review = services.cart_review(cart=cart, country=country, region=region, shipping_choice=choice)
-    context = {"form": form, "review": review, "country": country}
+    context = {"form": form, "review": review, "country": country, "guest_email": guest_email}
     if _htmx(request) and request.POST.get("refresh"):
         return render(request, "orders/_checkout_summary.html", context)
     if review.is_empty and request.method == "GET":
@@ -153,14 +225,12 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
         return redirect("cart")
     if request.method == "POST" and form.is_valid():
         try:
-            address = address_validate(form.cleaned_data)
-            order = services.checkout_submit(user=request.user, address=address, shipping_choice=choice,
-                                             checkout_token=form.cleaned_data["checkout_token"],
-                                             client_ip=client_address(request))
-            request.session["orders_country"] = address.country
+            order = _checkout_order(request, form, choice, guest_email)
             if order.status != Order.Status.PENDING_PAYMENT:
-                return redirect("order-detail", order_id=order.pk)
+                return redirect("checkout-return" if guest_email else "order-detail", order_id=order.pk)
         except ApplicationError as exc:
+            if isinstance(exc, AccountExists):
+                context["login_url"] = _sign_in_to_checkout_url()
             for field, errors in (exc.fields or {}).items():
                 if field in form.fields:
                     for error in errors:
@@ -182,26 +252,51 @@ def _order_or_404(request: HttpRequest, order_id: int) -> Order:
         raise Http404 from exc
 
 
-@login_required
+def _visitor_order_or_404(request: HttpRequest, order_id: int) -> tuple[Order, bool]:
+    """The signed-in buyer's order, or a guest order this session placed (with True): anyone
+    else, signed in or not, gets a 404."""
+    if request.user.is_authenticated:
+        try:
+            return selectors.order_for_buyer(user=request.user, order_id=order_id), False
+        except OrderNotFound:
+            pass
+    try:
+        return selectors.order_for_guest(order_id=order_id, allowed_ids=_guest_orders(request)), True
+    except OrderNotFound as exc:
+        raise Http404 from exc
+
+
+def _guest_context(request: HttpRequest, order: Order, guest: bool) -> dict[str, Any]:
+    """What a guest's return page adds: their order's tracking link and the account offer, as a
+    form when this session placed every order of that email, else a pointer to the emailed link
+    (which proves the email is theirs: the session alone does not)."""
+    if not guest:
+        return {}
+    others = selectors.guest_orders_elsewhere(buyer_id=order.buyer_id, allowed_ids=_guest_orders(request))
+    return {"order_url": reverse("order-track", args=[services.order_link_token(order=order)]),
+            "guest_claim": "email" if others else "form", "claim_form": GuestAccountForm()}
+
+
 @never_cache
 def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
     """Where Stripe.js sends the buyer back: the PaymentIntent is read here, server-side, never
     trusted from the query; the order is marked paid only by the signed webhook."""
-    order = _order_or_404(request, order_id)
+    order, guest = _visitor_order_or_404(request, order_id)
     try:
         payment = services.order_payment_outcome(order=order)
     except GatewayError:
         payment = None
     return render(request, "orders/checkout_return.html", {
         "order": order, "payment": payment, "redirect_status": payment.redirect_status if payment else "",
+        **_guest_context(request, order, guest),
     })
 
 
-@login_required
 def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _order_or_404(request, order_id)
+    order, guest = _visitor_order_or_404(request, order_id)
     response = render(request, "orders/_order_status.html", {
         "order": order, "redirect_status": request.GET.get("redirect_status", ""),
+        **_guest_context(request, order, guest),
     })
     if order.status != Order.Status.PENDING_PAYMENT:
         response["HX-Trigger"] = "order-settled"
@@ -226,7 +321,6 @@ def _to_payment(request: HttpRequest, order: Order) -> HttpResponse:
     return redirect("order-pay", order_id=order.pk)
 
 
-@login_required
 @never_cache
 def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     """The payment page: the order summary and Stripe's Payment Element for its one PaymentIntent.
@@ -235,20 +329,23 @@ def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     frame and confirms with the client secret; card data never reaches this server. A POST (the
     "try another card" buttons) comes back here. When the provider cannot be reached the order
     waits (stock reserved) and its page offers to try again."""
-    order = _order_or_404(request, order_id)
+    order, guest = _visitor_order_or_404(request, order_id)
+    # A guest's order page is the return page (the order's own page needs an account).
+    order_page = "checkout-return" if guest else "order-detail"
     if request.method == "POST":
         return redirect("order-pay", order_id=order.pk)
     if order.status != Order.Status.PENDING_PAYMENT:
-        return redirect("order-detail", order_id=order.pk)
+        return redirect(order_page, order_id=order.pk)
     try:
-        payment = services.order_payment_prepare(order=order, customer_session=True)
+        # No saved cards for a guest: whoever types an email must not see that email's cards.
+        payment = services.order_payment_prepare(order=order, customer_session=not guest)
     except GatewayError:
         messages.error(request, _("We could not reach the payment provider. Your items are reserved; "
                                   "please try the payment again in a moment."))
-        return redirect("order-detail", order_id=order.pk)
+        return redirect(order_page, order_id=order.pk)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("order-detail", order_id=order.pk)
+        return redirect(order_page, order_id=order.pk)
     if payment.status not in ("requires_payment_method", "requires_confirmation", "requires_action"):
         return redirect("checkout-return", order_id=order.pk)
     response = render(request, "orders/order_pay.html", {
@@ -280,3 +377,72 @@ def sub_order_cancel(request: HttpRequest, order_id: int, sub_order_id: int) -> 
         messages.success(request, _("Your order from %(vendor)s is cancelled; %(amount)s is refunded to your card.") % {
             "vendor": sub.vendor.name, "amount": format_money_localized(sub.refunded_amount, sub.order.currency)})
     return redirect_after_post(request, "order-detail", order_id)
+
+
+@require_GET
+@never_cache
+def order_track(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's order through the signed link of its confirmation email, without signing in.
+    Once the guest has become an account the link asks to sign in (the account's order page)."""
+    try:
+        linked = services.order_for_link(token=token)
+    except OrderNotFound as exc:
+        raise Http404 from exc
+    if not linked.buyer.is_guest:
+        return redirect("order-detail", order_id=linked.pk)
+    order = selectors.order_for_buyer(user=linked.buyer, order_id=linked.pk)
+    return _order_track_page(request, order, token, GuestAccountForm())
+
+
+
+def _order_track_page(request: HttpRequest, order: Order, token: str, form: GuestAccountForm,
+                      status: int = 200) -> HttpResponse:
+    timeline = order_timeline(order_id=order.pk, audience=OrderEvent.Audience.BUYER)
+    # The account offer only on the emailed link: the return page's link opens the order, and
+    # anyone may have typed this email at checkout.
+    claim_form = form if services.order_link_claims(token=token) else None
+    return render(request, "orders/order_track.html", {
+        "order": order, "timeline": timeline, "token": token, "claim_form": claim_form,
+    }, status=status)
+
+
+@require_POST
+@rate_limit("guest_claim")
+def guest_account_create(request: HttpRequest, order_id: int) -> HttpResponse:
+    """"Create an account" after a guest purchase: the guest buyer gets this password (the claim
+    service), is signed in, and finds their orders in My orders. Allowed through the emailed link
+    (`token`), or from the session that placed every order of that guest."""
+    token = request.POST.get("token", "")
+    if token:
+        try:
+            order = services.order_for_link(token=token)
+        except OrderNotFound as exc:
+            raise Http404 from exc
+        if order.pk != order_id or not services.order_link_claims(token=token):
+            raise Http404
+    else:
+        order, guest = _visitor_order_or_404(request, order_id)
+        if not guest or _guest_context(request, order, guest)["guest_claim"] != "form":
+            raise Http404
+    form = GuestAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            # The session placed every order of this guest: it may claim as the emailed link does.
+            user = services.guest_account_claim(token=token or services.order_link_token(order=order, claim=True),
+                                                password=form.cleaned_data["password1"])
+        except AccountExists as exc:
+            messages.info(request, exc.message)
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': reverse('order-list')})}")
+        except ApplicationError as exc:
+            for error in (exc.fields or {}).get("password", [exc.message]):
+                form.add_error("password1", error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your account is ready: your orders are in My orders."))
+            return redirect("order-list")
+    if token:
+        return _order_track_page(request, selectors.order_for_buyer(user=order.buyer, order_id=order.pk),
+                                 token, form, status=422)
+    return render(request, "orders/checkout_return.html", {
+        "order": order, "redirect_status": "", **_guest_context(request, order, True), "claim_form": form,
+    }, status=422)

@@ -56,7 +56,13 @@ from orders.services.guest import (
     guest_checkout_submit as guest_checkout_submit,
 )
 from orders.services.guest import (
+    guest_email_check as guest_email_check,
+)
+from orders.services.guest import (
     order_for_link as order_for_link,
+)
+from orders.services.guest import (
+    order_link_claims as order_link_claims,
 )
 from orders.services.guest import (
     order_link_token as order_link_token,

@@ -18,8 +18,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from common.exceptions import ApplicationError
 from orders.addresses import Address
-from orders.errors import AccountExists, CartEmpty, CartError, OrderNotFound
+from orders.errors import AccountExists, CartEmpty, CartError, ClaimNeedsEmailedLink, OrderNotFound
 from orders.models import Cart, Order
 from orders.services.cart import cart_merge
 from orders.services.checkout import checkout_submit
@@ -36,6 +37,16 @@ def _email_check(email: Any) -> str:
     except ValidationError:
         message = _("Enter a valid email address.")
         raise CartError(message, code="email_invalid", fields={"email": [message]}) from None
+    return value
+
+
+def guest_email_check(*, email: Any) -> str:
+    """The normalised email when a guest may check out with it (nothing is created yet);
+    refused when a real account has it, which must sign in instead."""
+    value = _email_check(email)
+    if get_user_model().objects.filter(email=value, is_guest=False).exists():
+        raise AccountExists(_("An account already uses this email address: sign in to check out."),
+                            fields={"email": [_("Sign in to use this email address.")]})
     return value
 
 
@@ -73,22 +84,53 @@ def guest_checkout_submit(*, email: Any, cart_token: str, address: Address,
             raise CartEmpty(_("Your cart is empty."))
         Cart.objects.filter(user=buyer).delete()
         cart_merge(token=cart_token, user=buyer)
-    return checkout_submit(user=buyer, address=address, shipping_choice=shipping_choice,
-                           checkout_token=checkout_token, client_ip=client_ip)
+    try:
+        return checkout_submit(user=buyer, address=address, shipping_choice=shipping_choice,
+                               checkout_token=checkout_token, client_ip=client_ip)
+    except ApplicationError:
+        # A refused checkout (stock, limits, a new price) gives the visitor their cart back under
+        # its token, with any new prices taken, so they can fix it and submit again.
+        Cart.objects.filter(user=buyer).update(user=None, token=cart_token)
+        raise
 
 
-def order_link_token(*, order: Order) -> str:
-    """A signed token that opens this one order without signing in (confirmation email, API)."""
-    return signing.dumps({"order": order.pk, "buyer": order.buyer_id}, salt=ORDER_LINK_SALT, compress=True)
+def order_link_token(*, order: Order, claim: bool = False) -> str:
+    """A signed token that opens this one order without signing in.
+
+    `claim`: the token may also turn the guest into an account. Only the confirmation email
+    carries such a token (it proves the mailbox is the buyer's); the checkout's answer and the
+    return page get a view-and-pay token, because anyone may type anyone's email at checkout."""
+    payload: dict[str, Any] = {"order": order.pk, "buyer": order.buyer_id}
+    if claim:
+        payload["claim"] = 1
+    return signing.dumps(payload, salt=ORDER_LINK_SALT, compress=True)
+
+
+def _link_data(token: str) -> dict[str, Any]:
+    try:
+        data = signing.loads(token or "", salt=ORDER_LINK_SALT, max_age=ORDER_LINK_MAX_AGE)
+    except signing.BadSignature:
+        data = None
+    if not isinstance(data, dict):
+        raise OrderNotFound(_("This order link is not valid (or has expired)."))
+    return data
 
 
 def order_for_link(*, token: str) -> Order:
     """The order a link token opens; a tampered, expired or foreign token finds nothing."""
+    data = _link_data(token)
     try:
-        data = signing.loads(token or "", salt=ORDER_LINK_SALT, max_age=ORDER_LINK_MAX_AGE)
         return Order.objects.select_related("buyer").get(pk=int(data["order"]), buyer_id=int(data["buyer"]))
-    except (signing.BadSignature, Order.DoesNotExist, KeyError, TypeError, ValueError):
+    except (Order.DoesNotExist, KeyError, TypeError, ValueError):
         raise OrderNotFound(_("This order link is not valid (or has expired).")) from None
+
+
+def order_link_claims(*, token: str) -> bool:
+    """Whether this (valid) link may turn the guest into an account: the emailed link only."""
+    try:
+        return bool(_link_data(token).get("claim"))
+    except OrderNotFound:
+        return False
 
 
 @transaction.atomic
@@ -101,6 +143,8 @@ def guest_account_claim(*, token: str, password: str) -> Any:
     from django.contrib.auth.password_validation import validate_password
 
     order = order_for_link(token=token)
+    if not order_link_claims(token=token):
+        raise ClaimNeedsEmailedLink(_("Use the link in your order confirmation email to create your account."))
     buyer = get_user_model().objects.select_for_update().get(pk=order.buyer_id)
     if not buyer.is_guest:
         raise AccountExists(_("This order already belongs to an account: sign in to see it."))

@@ -209,6 +209,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "cart-prices-accept"): Expect(SELF),
     (PUBLIC, "checkout"): Expect(SELF),
     (PUBLIC, "checkout-return"): Expect(OWN),
+    (PUBLIC, "checkout-guest"): Expect(SELF),
+    (PUBLIC, "guest-account-create"): Expect(OWN),
+    (PUBLIC, "order-track"): Expect(Category.SECRET_LINK, values={"token": "order_link"}),
     (PUBLIC, "order-list"): Expect(SELF),
     (PUBLIC, "order-detail"): Expect(OWN),
     (PUBLIC, "order-status"): Expect(OWN),
@@ -220,6 +223,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-checkout"): Expect(SELF),
     (PUBLIC, "api-orders"): Expect(SELF),
     (PUBLIC, "api-order-detail"): Expect(OWN),
+    (PUBLIC, "api-order-payment"): Expect(OWN),
+    (PUBLIC, "api-order-claim"): Expect(OWN),
     (PUBLIC, "api-sub-order-cancel"): Expect(OWN),
     (PUBLIC, "buyer-claim-new"): Expect(OWN),
     (PUBLIC, "buyer-claim-list"): Expect(SELF),
@@ -508,6 +513,8 @@ def _world_build() -> dict[str, Any]:
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
         "category_id": category.pk, "category_path": category.path, "rule_id": rule.pk, "event_id": event.pk,
         "job_id": job.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
+        # the signed link of the victim's (account) order: it asks to sign in, never shows the order
+        "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
         "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
         "vendor_action": "suspend",

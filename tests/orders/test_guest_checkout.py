@@ -93,14 +93,20 @@ def test_the_guest_claims_the_account_and_then_the_link_asks_to_sign_in(guest, v
     body = guest.post("/api/v1/checkout/", {"address": ADDRESS, "email": "claim@example.com"}, format="json",
                       HTTP_X_CART_TOKEN=token, HTTP_IDEMPOTENCY_KEY="c").json()
     url = f"/api/v1/orders/{body['order']['id']}/claim/"
-    weak = guest.post(url, {"password": "1234"}, format="json", HTTP_X_ORDER_TOKEN=body["order_token"])
+    # The checkout's token views and pays the order; anyone may type anyone's email at checkout,
+    # so only the confirmation email's link (it proves the mailbox) turns the guest into an account.
+    squatter = guest.post(url, {"password": "a-long-Secret-42"}, format="json", HTTP_X_ORDER_TOKEN=body["order_token"])
+    assert squatter.status_code == 403 and squatter.json()["error"]["code"] == "claim_needs_emailed_link"
+    assert get_user_model().objects.get(email="claim@example.com").is_guest
+    emailed = services.order_link_token(order=Order.objects.get(pk=body["order"]["id"]), claim=True)
+    weak = guest.post(url, {"password": "1234"}, format="json", HTTP_X_ORDER_TOKEN=emailed)
     assert weak.status_code == 400 and weak.json()["error"]["code"] == "password_invalid"
-    claimed = guest.post(url, {"password": "a-long-Secret-42"}, format="json", HTTP_X_ORDER_TOKEN=body["order_token"])
+    claimed = guest.post(url, {"password": "a-long-Secret-42"}, format="json", HTTP_X_ORDER_TOKEN=emailed)
     assert claimed.status_code == 200
     user = get_user_model().objects.get(email="claim@example.com")
     assert not user.is_guest and user.check_password("a-long-Secret-42")
     assert list(user.orders.values_list("pk", flat=True)) == [body["order"]["id"]]
-    again = guest.post(url, {"password": "another-Secret-43"}, format="json", HTTP_X_ORDER_TOKEN=body["order_token"])
+    again = guest.post(url, {"password": "another-Secret-43"}, format="json", HTTP_X_ORDER_TOKEN=emailed)
     assert again.status_code == 409 and again.json()["error"]["code"] == "account_exists"
     assert get_user_model().objects.get(pk=user.pk).check_password("a-long-Secret-42")
 
