@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth.signals import user_logged_in
 
+        from accounts.guests import guest_ends_with_a_password
         from accounts.language import user_signed_up_remember_language
         from accounts.staff_sessions import user_logged_in_reset_staff_deadline
         from accounts.tokens import api_tokens_revoke_on_credential_change
@@ -22,3 +23,5 @@ class AccountsConfig(AppConfig):
                        mfa_signals.authenticator_removed):
             signal.connect(api_tokens_revoke_on_credential_change,
                            dispatch_uid="accounts_tokens_revoke_on_credential_change")
+        for signal in (account_signals.password_reset, account_signals.password_set):
+            signal.connect(guest_ends_with_a_password, dispatch_uid="accounts_guest_ends_with_a_password")
