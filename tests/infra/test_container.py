@@ -130,12 +130,14 @@ def test_every_compose_variable_is_documented() -> None:
 
 
 def test_compose_keeps_the_emulator_control_api_off_the_host() -> None:
-    """The emulator's control API hands out the webhook signing secret: its port is not
-    published to the host, and its control calls need a token."""
+    """The emulator's control API hands out the webhook signing secret: its port is published on
+    the loopback address only (the browser loads the stand-in Stripe.js from it), and its control
+    calls need a token."""
     compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text(encoding="utf-8"))
     stripe = compose["services"]["stripe"]
-    assert "ports" not in stripe
+    assert stripe.get("ports", []) == ["127.0.0.1:12111:12111"]
     assert stripe["environment"]["STRIPE_EMULATOR_CONTROL_TOKEN"]
+    assert compose["services"]["web"]["environment"]["STRIPE_JS_URL"].endswith("localhost:12111/v3/}")
 
 
 def test_no_wildcard_csrf_origin_anywhere() -> None:
