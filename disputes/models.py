@@ -343,9 +343,9 @@ class ChargebackEvidence(models.Model):
     text = models.TextField(blank=True)
     file = models.FileField(storage=private_storage, upload_to="chargebacks/", blank=True, max_length=300)
     content_type = models.CharField(max_length=100, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, blank=True, default="", db_default="")
     # The file's id at Stripe once uploaded (`file_...`): a retried submission reuses it.
-    stripe_file_id = models.CharField(max_length=255, blank=True)
+    stripe_file_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

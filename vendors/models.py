@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import JSONField, Value
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -34,12 +35,12 @@ class Vendor(TimeStampedModel):
     stripe_requirements = models.JSONField(default=list, blank=True)
     # Stripe's `requirements` as last synced: {"currently_due": [...], "past_due": [...],
     # "eventually_due": [...]}, with its deadline and why the account is disabled (if it is).
-    stripe_requirements_detail = models.JSONField(default=dict, blank=True)
+    stripe_requirements_detail = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     stripe_requirements_deadline = models.DateTimeField(null=True, blank=True)
-    stripe_disabled_reason = models.CharField(max_length=64, blank=True)
+    stripe_disabled_reason = models.CharField(max_length=64, blank=True, default="", db_default="")
     # What the owners were last emailed about ({"currently_due": [...], "past_due": [...]}): an
     # email goes out only for items not in here, so replays and repeats send nothing.
-    stripe_requirements_notified = models.JSONField(default=dict, blank=True)
+    stripe_requirements_notified = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     suspended_at = models.DateTimeField(null=True, blank=True)
     stripe_details_submitted = models.BooleanField(default=False)
     # `created` of the newest Stripe account state applied: older events are ignored.

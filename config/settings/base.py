@@ -283,6 +283,9 @@ SPECTACULAR_SETTINGS = {
         "ExportJobKindEnum": "payouts.models.ExportJob.Kind",
         "ApplicationDocumentKindEnum": "vendors.models.ApplicationDocument.Kind",
         "JournalEntryKindEnum": "payouts.models.JournalEntry.Kind",
+        "ChargebackOutcomeEnum": "disputes.models.Chargeback.Outcome",
+        "ClaimDecisionOutcomeEnum": [("refund_full", "refund_full"), ("refund_partial", "refund_partial"),
+                                     ("deny", "deny")],
     },
 }
 

@@ -19,12 +19,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='chargebackevidence',
             name='original_name',
-            field=models.CharField(blank=True, max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AddField(
             model_name='chargebackevidence',
             name='stripe_file_id',
-            field=models.CharField(blank=True, max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='chargebackevidence',

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory, live_vendor
 from tests.factories.accounts import PASSWORD, totp_code
 from tests.factories.orders import sellable_variant
@@ -146,6 +147,7 @@ def _fuzz_operation(operation: Any, mode: Any, run: Run, base: str, headers: dic
 @pytest.fixture
 def fuzz_vendor(live_server: Any) -> Iterator[Any]:
     """A vendor of this test alone: what the fuzzing writes into its schema goes with it."""
+    public_tenant_ensure()  # a committing test before this one may have flushed the platform's hosts
     vendor = live_vendor("fuzz")
     sellable_variant(vendor)
     schema_name = vendor.store.schema_name

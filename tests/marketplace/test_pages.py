@@ -77,7 +77,7 @@ def test_search_api_returns_results_facets_and_rejects_bad_params(platform_clien
 def test_listing_api_and_category_api(platform_client, shop):
     listing = shop["listings"][0]
     detail = platform_client.get(f"/api/v1/listings/{listing.pk}/").json()
-    assert detail["vendor"] == {"slug": "greenco", "name": "Green Co"} and detail["variants"][0]["price_amount"] == 1000
+    assert detail["vendor"] == {"id": listing.vendor_id, "slug": "greenco", "name": "Green Co"} and detail["variants"][0]["price_amount"] == 1000
     assert platform_client.get("/api/v1/listings/999999/").status_code == 404
     tree = platform_client.get("/api/v1/categories/").json()["results"]
     assert tree[0]["path"] == "garden" and tree[0]["children"][0]["path"] == "garden/tools"

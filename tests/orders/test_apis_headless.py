@@ -94,7 +94,7 @@ def test_a_tampered_amount_in_the_checkout_body_changes_nothing(api, vendor_a, v
 def test_emulator_ephemeral_keys_have_stripes_shape_and_need_a_known_customer(emulator):
     from payments.errors import ResourceMissing
 
-    customer_id = gateway.customer_create(buyer_id=1, email="eph@example.com")
+    customer_id = gateway.customer_create(key="user:eph", email="eph@example.com", name="", metadata={})
     key = gateway.ephemeral_key_create(customer_id=customer_id)
     raw = gateway._client().v1.ephemeral_keys.create(
         params={"customer": customer_id}, options={"stripe_version": "2024-06-20"}).to_dict()

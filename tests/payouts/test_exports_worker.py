@@ -21,7 +21,9 @@ def test_export_runs_in_the_worker_and_mails_a_signed_link(task_worker, finance_
     wait_until(lambda: ExportJob.objects.filter(pk=job.pk, status="done").exists(), timeout=30, message="export")
     job.refresh_from_db()
     assert job.progress == 100 and job.file.endswith(".xlsx")
-    assert mail.outbox and finance_user.email in mail.outbox[-1].to
+    # The link is mailed once the job is done (after its commit): wait for it too.
+    wait_until(lambda: bool(mail.outbox), timeout=30, message="export mail")
+    assert finance_user.email in mail.outbox[-1].to
     token = mail.outbox[-1].body.split("/ops/finance/exports/download/")[1].split("/")[0]
     assert exports.export_for_token(token).pk == job.pk
     # the same request again: the same job, nothing queued
