@@ -110,6 +110,11 @@ def template_schema_ensure() -> Store | None:
             schema_name=base,
             defaults={"name": "Vendor schema template", "status": Store.Status.PENDING},
         )
+        if template.status != Store.Status.READY and schema_exists(base) and _schema_fully_migrated(base):
+            # The row was lost (a flushed table, a restored dump) but the schema is whole: adopt
+            # it instead of rebuilding it from every migration.
+            Store.objects.filter(pk=template.pk).update(status=Store.Status.READY)
+            template.status = Store.Status.READY
         if template.status != Store.Status.READY or not schema_exists(base):
             tenant_connection().set_schema_to_public()
             _schema_drop(base, allow=base)
@@ -123,6 +128,24 @@ def template_schema_ensure() -> Store | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_PROVISION_LOCK_BASE])
     return template
+
+
+def _schema_fully_migrated(schema_name: str) -> bool:
+    """Whether this schema's own django_migrations records every migration on disk (what
+    `migrate_schemas` leaves when it finished)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'django_migrations'",
+            [schema_name],
+        )
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')  # noqa: S608  # nosec B608  # the template's schema name from settings
+        applied = set(cursor.fetchall())
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    return set(graph.nodes) <= applied
 
 
 def _store_provision_locked(store_id: int) -> Store:
