@@ -80,9 +80,6 @@ from orders.services.payment import (
     buyer_customer_ensure as buyer_customer_ensure,
 )
 from orders.services.payment import (
-    buyer_stripe_customer as buyer_stripe_customer,
-)
-from orders.services.payment import (
     order_payment_canceled as order_payment_canceled,
 )
 from orders.services.payment import (

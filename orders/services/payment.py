@@ -134,11 +134,6 @@ class PaymentDetails:
     ephemeral_key: gateway.EphemeralKey | None
 
 
-def buyer_stripe_customer(*, user: Any) -> str:
-    """The buyer's Stripe Customer id (one per buyer; see buyer_customer_ensure)."""
-    return buyer_customer_ensure(user=user)
-
-
 def order_payment_details(*, order: Order, ephemeral_key: bool = True) -> PaymentDetails:
     """The order's PaymentIntent, publishable key and Customer for a client that pays itself.
 

@@ -187,6 +187,15 @@ def fill_card(page: Any, card: str, expiry: str = "12 / 34", cvc: str = "123") -
     frame.get_by_label("Security code").fill(cvc)
 
 
+def address_fill(page: Any, name: str = "Bea Buyer") -> None:
+    """Fill the checkout page's shipping address (a German one: the demo vendors ship there)."""
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
+    page.get_by_label("Postal code").fill("10115")
+    page.get_by_label("City").fill("Berlin")
+    page.get_by_label("Country").select_option("DE")
+
+
 def buy_in_browser(page: Any, base_url: str, listings: list[Any], card: str = "4242 4242 4242 4242") -> Any:
     """The logged-in buyer adds each listing to the cart, checks out and pays; returns the Order."""
     import re
@@ -198,11 +207,7 @@ def buy_in_browser(page: Any, base_url: str, listings: list[Any], card: str = "4
         page.get_by_role("button", name="Add to cart").click()
         page.get_by_text("Added to your cart.").wait_for()
     page.goto(f"{base_url}/checkout/")
-    page.get_by_label("Full name").fill("Bea Buyer")
-    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
-    page.get_by_label("Postal code").fill("10115")
-    page.get_by_label("City").fill("Berlin")
-    page.get_by_label("Country").select_option("DE")
+    address_fill(page)
     page.get_by_role("button", name="Pay now").click()
     open_payment_page(page)
     fill_card(page, card)

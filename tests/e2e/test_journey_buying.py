@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.journeys import (
     PAYMENT_FRAME,
+    address_fill,
     assert_accessible,
     login,
     open_payment_page,
@@ -76,11 +77,7 @@ def checkout(page, site, shot, prefix: str) -> str:
     assert_accessible(page)
     shot(page, f"{prefix}-03-cart")
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Full name").fill("Bea Buyer")
-    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
-    page.get_by_label("Postal code").fill("10115")
-    page.get_by_label("City").fill("Berlin")
-    page.get_by_label("Country").select_option("DE")
+    address_fill(page)
     total = page.locator("#summary-total").inner_text()
     assert_accessible(page)
     shot(page, f"{prefix}-04-checkout")

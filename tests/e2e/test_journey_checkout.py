@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import assert_accessible, fill_card, login, open_payment_page
+from tests.e2e.journeys import address_fill, assert_accessible, fill_card, login, open_payment_page
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
 
@@ -54,11 +54,7 @@ def test_buy_from_two_vendors_in_one_checkout(page, site, shot, live_server, tas
     shot(page, "checkout-cart")
 
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Full name").fill("Bea Buyer")
-    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
-    page.get_by_label("Postal code").fill("10115")
-    page.get_by_label("City").fill("Berlin")
-    page.get_by_label("Country").select_option("DE")
+    address_fill(page)
     total = page.locator("#summary-total").inner_text()
     shot(page, "checkout-summary")
     page.get_by_role("button", name="Pay now").click()
@@ -100,11 +96,7 @@ def _buy(page, site, listing, shot=None, name=""):
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_text("Added to your cart.").wait_for()
     page.goto(f"{site.platform}/checkout/")
-    page.get_by_label("Full name").fill("Bea Buyer")
-    page.get_by_label("Address", exact=True).fill("Hauptstr. 1")
-    page.get_by_label("Postal code").fill("10115")
-    page.get_by_label("City").fill("Berlin")
-    page.get_by_label("Country").select_option("DE")
+    address_fill(page)
     page.get_by_role("button", name="Pay now").click()
     return open_payment_page(page)
 
