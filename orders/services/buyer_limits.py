@@ -19,7 +19,18 @@ def max_unpaid_orders() -> int:
     return int(getattr(settings, "ORDERS_MAX_UNPAID_PER_BUYER", 3))
 
 
-def _checkout_limits_check(*, user: Any, priced: PricedCart, now: datetime) -> None:
+def is_new_buyer(*, user: Any, now: datetime, has_paid: bool | None = None) -> bool:
+    """A new account: joined less than `ORDERS_NEW_BUYER_HOURS` ago, or never paid for an order
+    (`has_paid` when the caller already counted it; else one query)."""
+    joined = getattr(user, "date_joined", None) or now
+    if joined > now - timedelta(hours=int(getattr(settings, "ORDERS_NEW_BUYER_HOURS", 24))):
+        return True
+    if has_paid is None:
+        has_paid = Order.objects.filter(buyer_id=user.pk, paid_at__isnull=False).exists()
+    return not has_paid
+
+
+def _checkout_limits_check(*, user: Any, priced: PricedCart, now: datetime) -> bool:
     """Refuse the checkout before anything is reserved when the buyer would hoard stock.
 
     Every buyer may have at most `ORDERS_MAX_UNPAID_PER_BUYER` orders awaiting payment (each holds
@@ -27,7 +38,7 @@ def _checkout_limits_check(*, user: Any, priced: PricedCart, now: datetime) -> N
     ago, or never paid) may also hold at most `ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT` units of a
     variant and `ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR` units of a vendor at once, this checkout
     and its other unpaid orders together. One query; a second only for a new account that already
-    has unpaid orders.
+    has unpaid orders. Returns whether the buyer is a new account (the velocity rules ask too).
     """
     counts = Order.objects.filter(buyer=user).aggregate(
         unpaid=Count("pk", filter=Q(status=Order.Status.PENDING_PAYMENT)),
@@ -40,10 +51,8 @@ def _checkout_limits_check(*, user: Any, priced: PricedCart, now: datetime) -> N
               "reservation ends, before placing another.") % {"count": counts["unpaid"]},
             extra={"limit": limit},
         )
-    joined = getattr(user, "date_joined", None) or now
-    new_hours = int(getattr(settings, "ORDERS_NEW_BUYER_HOURS", 24))
-    if counts["paid"] and joined <= now - timedelta(hours=new_hours):
-        return
+    if not is_new_buyer(user=user, now=now, has_paid=bool(counts["paid"])):
+        return False
     per_variant = int(getattr(settings, "ORDERS_NEW_BUYER_MAX_UNITS_PER_VARIANT", 10))
     per_vendor = int(getattr(settings, "ORDERS_NEW_BUYER_MAX_UNITS_PER_VENDOR", 30))
     variant_units: dict[tuple[int, int], int] = defaultdict(int)
@@ -74,3 +83,4 @@ def _checkout_limits_check(*, user: Any, priced: PricedCart, now: datetime) -> N
             message = _("New accounts can hold at most %(limit)s items of one shop at a time.") % {
                 "limit": per_vendor}
             raise NewBuyerQuantityLimit(message, fields={"items": [message]}, extra={"limit": per_vendor})
+    return True

@@ -91,8 +91,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
                                       fields={f"shipping_{group.vendor_id}": [_("Not available.")]})
     now = timezone.now()
     # Before anything is created or reserved: a refused checkout leaves no trace.
-    _checkout_limits_check(user=user, priced=priced, now=now)
-    velocity_checkout_check(user=user, client_ip=client_ip, now=now)
+    new_buyer = _checkout_limits_check(user=user, priced=priced, now=now)
+    velocity_checkout_check(user=user, client_ip=client_ip, now=now, new_buyer=new_buyer)
     order = Order.objects.create(
         buyer=user, email=user.email, currency=priced.currency,
         tax_display=Order.TaxDisplay.INCLUSIVE if priced.inclusive else Order.TaxDisplay.EXCLUSIVE,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from orders.errors import VelocityLimit
 from orders.models import Order
+from orders.services.buyer_limits import is_new_buyer
 from payments.models import PaymentAttempt
 
 METRICS = ("orders", "cards", "failed_payments")
@@ -54,14 +55,6 @@ def limits(per: str) -> dict[str, tuple[int, int]]:
     return merged
 
 
-def is_new_buyer(*, user: Any, now: datetime) -> bool:
-    joined = getattr(user, "date_joined", None) or now
-    hours = int(getattr(settings, "ORDERS_NEW_BUYER_HOURS", 24))
-    if joined > now - timedelta(hours=hours):
-        return True
-    return not Order.objects.filter(buyer_id=user.pk, paid_at__isnull=False).exists()
-
-
 def velocity_counts(*, user: Any, client_ip: str | None, now: datetime | None = None) -> dict[str, Counts]:
     """This hour's counts per buyer and (when known) per client address: two queries, whatever
     the subjects (orders placed; then the attempts on those subjects' PaymentIntents)."""
@@ -90,9 +83,12 @@ def _limits_for(per: str, *, new_buyer: bool) -> dict[str, tuple[int, int]]:
     return limits("new_buyer" if per == "buyer" and new_buyer else per)
 
 
-def velocity_checkout_check(*, user: Any, client_ip: str | None, now: datetime) -> None:
-    """Refuse a checkout once a hard limit is reached (before anything is created or reserved)."""
-    new_buyer = is_new_buyer(user=user, now=now)
+def velocity_checkout_check(*, user: Any, client_ip: str | None, now: datetime,
+                            new_buyer: bool | None = None) -> None:
+    """Refuse a checkout once a hard limit is reached (before anything is created or reserved).
+    `new_buyer` when the caller already knows it (the stock-hoarding check works it out)."""
+    if new_buyer is None:
+        new_buyer = is_new_buyer(user=user, now=now)
     for per, counts in velocity_counts(user=user, client_ip=client_ip, now=now).items():
         for metric, (_soft, hard) in _limits_for(per, new_buyer=new_buyer).items():
             if counts.get(metric) >= hard:
