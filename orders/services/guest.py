@@ -40,13 +40,17 @@ def _email_check(email: Any) -> str:
     return value
 
 
+def _account_exists() -> AccountExists:
+    return AccountExists(_("An account already uses this email address: sign in to check out."),
+                         fields={"email": [_("Sign in to use this email address.")]})
+
+
 def guest_email_check(*, email: Any) -> str:
     """The normalised email when a guest may check out with it (nothing is created yet);
     refused when a real account has it, which must sign in instead."""
     value = _email_check(email)
     if get_user_model().objects.filter(email=value, is_guest=False).exists():
-        raise AccountExists(_("An account already uses this email address: sign in to check out."),
-                            fields={"email": [_("Sign in to use this email address.")]})
+        raise _account_exists()
     return value
 
 
@@ -62,8 +66,7 @@ def guest_buyer_for(*, email: Any) -> Any:
         except IntegrityError:
             user = users.get(email=value)
     if not user.is_guest:
-        raise AccountExists(_("An account already uses this email address: sign in to check out."),
-                            fields={"email": [_("Sign in to use this email address.")]})
+        raise _account_exists()
     return user
 
 
