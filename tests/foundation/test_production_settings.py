@@ -123,7 +123,7 @@ def test_production_refuses_keys_of_different_modes(tmp_path, secret, publishabl
     ("STRIPE_API_BASE", "http://api.stripe.com"),        # Stripe's host but not over TLS
     ("STRIPE_API_BASE", "https://api.stripe.com.evil.example"),
     ("STRIPE_JS_URL", "http://127.0.0.1:12111/v3/"),
-    ("STRIPE_JS_URL", "https://cdn.example.com/stripe.js"),
+    ("STRIPE_JS_URL", "https://js.stripe.com.evil.example/v3/"),  # a look-alike host
 ])
 def test_production_refuses_a_live_key_pointed_away_from_stripe(tmp_path, name, value):
     result = _production(tmp_path, "manage.py", "check", **STRIPE_LIVE_KEYS, **{name: value})
