@@ -284,9 +284,9 @@ def test_a_call_without_a_domain_key_keeps_one_key_across_the_retries(emulator: 
 
     made = gateway.ephemeral_key_create(customer_id=customer)
 
+    assert [k["id"] for k in _objects(emulator, "ephemeral_key")] == [made.id]
     keys = [a["idempotency_key"] for a in _attempts(emulator)]
     assert len(keys) == 2 and keys[0] == keys[1]
-    assert [k["id"] for k in _objects(emulator, "ephemeral_key")] == [made.id]
 
 
 def test_the_retries_stop_at_the_deadline_whatever_the_attempts_left(emulator: Any, settings: Any) -> None:
