@@ -314,7 +314,9 @@ def _retryable(exc: stripe.StripeError) -> bool:
     status = exc.http_status or 0
     if status == 409 and exc.code == "lock_timeout":
         return True
-    return status >= 500
+    # A 429 without Stripe's JSON (a proxy or load balancer in front of the API) is no
+    # RateLimitError for the SDK, but it is as much a "slow down and try again".
+    return status >= 500 or status == 429
 
 
 def _translate(exc: stripe.StripeError) -> GatewayError:

@@ -22,6 +22,7 @@ from .state import new_id
 KINDS = ("status", "timeout", "reset", "slow")
 STATUSES = (500, 502, 503, 504, 429)
 WHEN = ("before", "after")
+BODIES = ("stripe", "html")
 METHODS = ("GET", "POST", "DELETE")
 _DEFAULT_DELAY_MS = {"timeout": 30_000, "slow": 1_000, "status": 0, "reset": 0}
 _MAX_DELAY_MS = 120_000
@@ -42,6 +43,7 @@ class FaultRule:
     path: re.Pattern[str] | None
     method: str | None
     limit: int | None
+    body: str = "stripe"
     seen: int = 0
     fired: int = 0
     log: list[dict[str, Any]] = field(default_factory=list)
@@ -71,7 +73,8 @@ class FaultRule:
             "id": self.id, "object": "emulator.fault", "kind": self.kind, "status": self.status,
             "when": self.when, "delay_ms": self.delay_ms, "share": float(self.share),
             "seed": self.seed, "path": self.path.pattern if self.path else None,
-            "method": self.method, "limit": self.limit, "seen": self.seen, "fired": self.fired,
+            "method": self.method, "limit": self.limit, "body": self.body, "seen": self.seen,
+            "fired": self.fired,
             "spent": self.spent(), "log": list(self.log),
         }
 
@@ -114,8 +117,12 @@ def rule_from_body(body: dict[str, Any]) -> FaultRule:
         path = re.compile(str(pattern)) if pattern else None
     except re.error as exc:
         raise StripeError.invalid(f"path is not a valid regular expression: {exc}.", param="path") from None
+    answer = str(body.get("body") or "stripe").lower()
+    if answer not in BODIES or (answer == "html" and kind != "status"):
+        # `html`: the page a proxy or load balancer in front of the API sends, not Stripe's JSON.
+        raise StripeError.invalid("body must be stripe or html (html only with a status).", param="body")
     return FaultRule(id=new_id("flt_", 14), kind=kind, status=status, when=when, delay_ms=delay_ms,
-                     share=share, seed=seed, path=path, method=method, limit=limit)
+                     share=share, seed=seed, path=path, method=method, limit=limit, body=answer)
 
 
 def _int_or_none(value: Any, param: str) -> int | None:

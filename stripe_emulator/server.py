@@ -118,8 +118,13 @@ class EmulatorApp:
         if fault.kind == "slow":
             return None
         if fault.kind == "status" and fault.status is not None:
+            headers = {"Emulator-Fault": fault.id}
+            if fault.body == "html":
+                page = f"<html><body><h1>{fault.status}</h1>Bad gateway or overloaded.</body></html>"
+                return Response(page, status=fault.status, headers=headers,
+                                content_type="text/html")(environ, start_response)
             error = fault_error(fault.status)
-            headers = {"Request-Id": new_id("req_", 14), "Emulator-Fault": fault.id}
+            headers["Request-Id"] = new_id("req_", 14)
             return json_response(error.body(), error.status, headers)(environ, start_response)
         return _connection_drop(environ, start_response)
 

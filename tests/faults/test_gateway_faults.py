@@ -137,6 +137,19 @@ def test_checkout_payment_intent_down_keeps_the_order_and_its_stock_then_is_made
     assert variant_stock(vendor_a, variant.pk) == 3
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_proxys_html_page_instead_of_stripes_json_is_retried_like_stripes_own(
+    emulator: Any, shopper: Any, vendor_a: Any, status: int
+) -> None:
+    order, _variant = _unpaid_order(shopper, vendor_a)
+    _inject(emulator, {"status": status, "body": "html"}, path=r"^/v1/payment_intents$", limit=2)
+
+    payment = order_services.order_payment_prepare(order=order)
+
+    assert [pi["id"] for pi in _intents_of(emulator, order)] == [payment.payment_intent_id]
+    assert len(_attempts(emulator)) == 3
+
+
 # --- transfers to vendors ----------------------------------------------------------------------
 @pytest.fixture
 def paid_two_vendor_order(shopper: Any, emulator: Any, vendor_a: Any, vendor_b: Any) -> Order:

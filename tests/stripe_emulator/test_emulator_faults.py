@@ -55,6 +55,17 @@ def test_a_5xx_rule_answers_stripes_api_error_and_changes_nothing(
     assert [c["id"] for c in _customers(ctl)] == [again.id]  # the failed call made nothing
 
 
+@pytest.mark.parametrize("status", [429, 502])
+def test_an_html_body_is_a_proxys_page_the_sdk_cannot_read(
+    client: stripe.StripeClient, ctl: Callable[..., Any], status: int
+) -> None:
+    ctl("/_emulator/faults", {"status": status, "body": "html", "limit": 1})
+    with pytest.raises(stripe.APIError) as failed:
+        client.v1.balance.retrieve()
+    assert failed.value.http_status == status and "Invalid response body" in str(failed.value)
+    assert client.v1.balance.retrieve()["object"] == "balance"
+
+
 def test_a_429_rule_is_stripes_rate_limit_error(client: stripe.StripeClient, ctl: Callable[..., Any]) -> None:
     ctl("/_emulator/faults", {"status": 429, "limit": 1})
     with pytest.raises(stripe.RateLimitError) as limited:
@@ -197,6 +208,8 @@ def test_only_api_calls_meet_the_rules_never_the_control_api(client: stripe.Stri
     ({"status": 503, "limit": 0}, "limit"),
     ({"kind": "timeout", "delay_ms": -1}, "delay_ms"),
     ({"kind": "slow", "delay_ms": "soon"}, "delay_ms"),
+    ({"status": 502, "body": "xml"}, "body"),
+    ({"kind": "reset", "body": "html"}, "body"),
 ])
 def test_a_bad_rule_is_a_400_naming_the_parameter(emulator: EmulatorServer, body: dict[str, Any], param: str) -> None:
     status, answer = _send(emulator, "POST", "/_emulator/faults", body)
