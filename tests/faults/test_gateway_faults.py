@@ -29,19 +29,20 @@ from tests.support.stripe import connect
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_TIMEOUT = 0.25
-# Every kind of fault; `after` ones let the request run and lose only the answer.
+CLIENT_TIMEOUT = 0.2
+# Every kind of fault that outlasts the retries; `after` ones let the request run and lose only
+# the answer. (A 500 takes the 503's path through the SDK and the gateway: it is among the
+# transient ones only, to keep the suite short.)
 FAULTS: dict[str, dict[str, Any]] = {
-    "500": {"status": 500},
     "502-after": {"status": 502, "when": "after"},
     "503": {"status": 503},
     "429": {"status": 429},
     "reset": {"kind": "reset"},
     "reset-after": {"kind": "reset", "when": "after"},
-    "timeout": {"kind": "timeout", "delay_ms": 1000},
-    "timeout-after": {"kind": "timeout", "delay_ms": 1000, "when": "after"},
+    "timeout": {"kind": "timeout", "delay_ms": 800},
+    "timeout-after": {"kind": "timeout", "delay_ms": 800, "when": "after"},
 }
-TRANSIENT = {**FAULTS, "slow": {"kind": "slow", "delay_ms": 200}}
+TRANSIENT = {"500": {"status": 500}, **FAULTS, "slow": {"kind": "slow", "delay_ms": 150}}
 
 
 @pytest.fixture
@@ -303,7 +304,7 @@ def test_a_call_without_a_domain_key_keeps_one_key_across_the_retries(emulator: 
 
 
 def test_the_retries_stop_at_the_deadline_whatever_the_attempts_left(emulator: Any, settings: Any) -> None:
-    settings.STRIPE_MAX_NETWORK_RETRIES = 10
+    settings.STRIPE_MAX_NETWORK_RETRIES = 20
     settings.STRIPE_RETRY_DEADLINE_SECONDS = 1.0
     _inject(emulator, FAULTS["timeout"], path=r"^/v1/customers$")
 
@@ -311,9 +312,10 @@ def test_the_retries_stop_at_the_deadline_whatever_the_attempts_left(emulator: A
     with pytest.raises(GatewayUnavailable) as down:
         gateway.customer_create(key="deadline", email="d@example.com", name="", metadata={})
 
-    waited = time.monotonic() - started
-    assert waited < 1.0 + CLIENT_TIMEOUT
+    # Each attempt times out after 0.2 s: a fifth could not end within the second. (Without the
+    # deadline: 21 attempts, over 4 s.) The wall-clock bound leaves room for a loaded machine.
     assert 2 <= len(_attempts(emulator)) <= 4
+    assert time.monotonic() - started < 2.5
     assert "attempts" in down.value.message
 
 
