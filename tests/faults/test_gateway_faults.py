@@ -291,6 +291,44 @@ def test_buyer_cancel_refund_goes_through_a_lost_answer_once(
     assert variant_stock(vendor_a, variant.pk) == 5 and ledger_balanced()
 
 
+@pytest.mark.parametrize("name", ["503", "502-after", "reset-after", "timeout-after"])
+def test_recovering_a_refund_from_the_vendors_transfer_down_then_reverses_it_once(
+    emulator: Any, shopper: Any, vendor_a: Any, owner_a: Any, name: str
+) -> None:
+    from disputes import services as dispute_services
+    from disputes.models import ClaimRefund
+    from payouts.models import TransferReversal
+
+    connect(vendor_a, emulator)
+    variant = sellable_variant(vendor_a, price=2000, stock=5)
+    order = paid_orders(shopper)((vendor_a, variant, 2))
+    transfer_services.transfers_create_for_order(order_id=order.pk)
+    assert transfer_services.transfers_release_due()["sent"] == 1
+    sub = order.sub_orders.get()
+    claim = dispute_services.claim_open(buyer=shopper, order_id=order.pk, sub_order_id=sub.pk, reason="not_received",
+                                        description="Nothing has come yet", lines={sub.lines.get().pk: 2})
+    dispute_services.claim_accept(claim_id=claim.pk, vendor=vendor_a, user=owner_a, amount=700)
+    refund = ClaimRefund.objects.get(claim=claim)
+    _inject(emulator, FAULTS[name], path=r"^/v1/transfers/[^/]+/reversals$")
+
+    with pytest.raises(GatewayUnavailable):  # the task's retry policy retries it
+        dispute_services.claim_refund_recover(refund_id=refund.pk)
+
+    transfer = Transfer.objects.get(order=order)
+    assert (transfer.status, transfer.amount_reversed) == (Transfer.Status.TRANSFERRED, 0)
+    assert not TransferReversal.objects.exists()
+    assert len(_objects(emulator, "transfer_reversal")) == _made_on_failure(FAULTS[name])
+    assert not JournalEntry.objects.filter(kind="transfer_reversed").exists() and ledger_balanced()
+    _heal(emulator)
+    assert dispute_services.claim_refund_recover(refund_id=refund.pk)
+    assert dispute_services.claim_refund_recover(refund_id=refund.pk)  # a redelivered task: nothing more
+    [reversal] = _objects(emulator, "transfer_reversal")
+    transfer.refresh_from_db()
+    assert TransferReversal.objects.get().stripe_reversal_id == reversal["id"]
+    assert transfer.amount_reversed == reversal["amount"] > 0
+    assert JournalEntry.objects.filter(kind="transfer_reversed").count() == 1 and ledger_balanced()
+
+
 # --- the retry loop itself -------------------------------------------------------------------
 def test_a_call_without_a_domain_key_keeps_one_key_across_the_retries(emulator: Any, shopper: Any) -> None:
     customer = gateway.customer_create(key="faults", email="f@example.com", name="", metadata={})
