@@ -38,9 +38,10 @@ def _flatten_fields(detail: Any) -> dict[str, Any]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map every error to `{"error": {"code", "message", "fields"}}`."""
     if isinstance(exc, ApplicationError):
-        return Response(
-            error_body(exc.code, exc.message, exc.fields), status=exc.status_code
-        )
+        answer = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        if exc.retry_after:
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         exc = exceptions.ValidationError(detail=fields or exc.messages)

@@ -10,6 +10,8 @@ class ApplicationError(Exception):
 
     code = "application_error"
     status_code = 400
+    # Seconds after which the same request may succeed (a `Retry-After` header), when it may.
+    retry_after: int | None = None
 
     def __init__(
         self,

@@ -12,14 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import Pagination
+from common.api import Pagination, error_body
 from common.ratelimit import RateLimitThrottle, client_address, rate_limit_hit
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.errors import CartEmpty, CartError
 from orders.models import Cart, Order, OrderLine, SubOrder
 from orders.services import CartReview, PaymentDetails
-from payments.errors import GatewayError
+from payments.errors import GatewayError, GatewayUnavailable
 
 CART_TOKEN_HEADER = OpenApiParameter(
     "X-Cart-Token", str, OpenApiParameter.HEADER,
@@ -206,9 +206,10 @@ def payment_payload(details: PaymentDetails) -> dict[str, Any]:
 class CheckoutOutput(serializers.Serializer):
     order = OrderOutput()
     payment = PaymentOutput(allow_null=True, help_text="Null when the order needs no payment now or the "
-                            "provider was unreachable (see `payment_error`).")
-    payment_error = serializers.DictField(allow_null=True, help_text="Set when the payment provider was "
-                                          "unreachable: retry with the same checkout key, or "
+                            "provider refused to prepare it (see `payment_error`).")
+    payment_error = serializers.DictField(allow_null=True, help_text="Set when the payment provider refused "
+                                          "to prepare the payment (an unreachable provider is a 503): "
+                                          "retry with the same checkout key, or "
                                           "`GET /api/v1/orders/{id}/payment/`.")
     order_token = serializers.CharField(allow_null=True, help_text="Guests: send it as `X-Order-Token` "
                                         "to read this order and its payment again.")
@@ -340,8 +341,14 @@ class CheckoutApi(APIView):
                     "Idempotent by `checkout_token` (or the `Idempotency-Key` header): the same "
                     "token returns the same order and PaymentIntent (200) instead of a second one. "
                     "Guests send `X-Cart-Token` and `email`; an email of an existing account is "
-                    "refused with `account_exists` (409): sign in instead.",
-        request=CheckoutInputSerializer, responses={201: CheckoutOutput, 200: CheckoutOutput},
+                    "refused with `account_exists` (409): sign in instead. When the payment "
+                    "provider cannot be reached: 503 `gateway_unavailable` with `Retry-After`, the "
+                    "error and the kept `order` (its items stay reserved); send the same checkout "
+                    "again to get its payment.",
+        request=CheckoutInputSerializer, responses={
+            201: CheckoutOutput, 200: CheckoutOutput,
+            503: OpenApiResponse(description="The payment provider is unreachable; retry after "
+                                             "`Retry-After` seconds with the same checkout key.")},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER), CART_TOKEN_HEADER],
     )
     def post(self, request: Request) -> Response:
@@ -369,16 +376,31 @@ class CheckoutApi(APIView):
             buyer = order.buyer
         payment = None
         payment_error = None
+        unavailable: GatewayUnavailable | None = None
         if order.status == Order.Status.PENDING_PAYMENT:
             try:
                 payment = payment_payload(services.order_payment_details(order=order))
+            except GatewayUnavailable as exc:
+                unavailable = exc
             except GatewayError as exc:
                 # The order and its reservation stand; the same checkout key retries the payment.
                 payment_error = {"code": exc.code, "message": exc.message}
         order = selectors.order_for_buyer(user=buyer, order_id=order.pk)
+        order_token = None if request.user.is_authenticated else services.order_link_token(order=order)
+        if unavailable is not None:
+            return _checkout_unavailable(unavailable, order, order_token)
         body = {"order": OrderOutput(order).data, "payment": payment, "payment_error": payment_error,
-                "order_token": None if request.user.is_authenticated else services.order_link_token(order=order)}
+                "order_token": order_token}
         return Response(body, status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
+
+
+def _checkout_unavailable(exc: GatewayUnavailable, order: Order, order_token: str | None) -> Response:
+    """503 with Retry-After: the provider is down, so the client must try again; the order and its
+    reservation stand, and the same checkout key brings them back with the payment (200)."""
+    message = ("The payment provider could not be reached. Your order is kept and its items are reserved: "
+               "send the same checkout again (same checkout_token) in a few seconds.")
+    body = {**error_body(exc.code, message), "order": OrderOutput(order).data, "order_token": order_token}
+    return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
 
 
 class OrderPaymentApi(APIView):

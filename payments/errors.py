@@ -53,6 +53,8 @@ class GatewayUnavailable(GatewayError):
 
     code = "gateway_unavailable"
     status_code = 503
+    # The gateway already retried for up to its deadline: a few seconds more is a fair next try.
+    retry_after = 5
 
 
 class IdempotencyConflict(GatewayError):

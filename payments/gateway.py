@@ -76,6 +76,11 @@ _STRIPE_JS_COMPANIONS = {
     },
 }
 DEFAULT_WEBHOOK_TOLERANCE = 300
+# One attempt's HTTP timeout, and the time after which no new attempt starts: a call made from a
+# web request must give up (GatewayUnavailable, a "try again" for the buyer) before the web
+# worker's own timeout (gunicorn --timeout 30 in the Dockerfile) kills the request.
+DEFAULT_TIMEOUT_SECONDS = 20.0
+DEFAULT_RETRY_DEADLINE_SECONDS = 25.0
 
 T = TypeVar("T")
 
@@ -261,7 +266,7 @@ _clients_lock = threading.Lock()
 
 
 def _client() -> stripe.StripeClient:
-    timeout = float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", 20.0))
+    timeout = _timeout()
     cache_key = (api_key(), api_base(), files_base(), timeout)
     with _clients_lock:
         client = _clients.get(cache_key)
@@ -276,6 +281,14 @@ def _client() -> stripe.StripeClient:
             )
             _clients[cache_key] = client
     return client
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+
+
+def _retry_deadline() -> float:
+    return float(getattr(settings, "STRIPE_RETRY_DEADLINE_SECONDS", DEFAULT_RETRY_DEADLINE_SECONDS))
 
 
 def _max_retries() -> int:
@@ -301,7 +314,9 @@ def _retryable(exc: stripe.StripeError) -> bool:
     status = exc.http_status or 0
     if status == 409 and exc.code == "lock_timeout":
         return True
-    return status >= 500
+    # A 429 without Stripe's JSON (a proxy or load balancer in front of the API) is no
+    # RateLimitError for the SDK, but it is as much a "slow down and try again".
+    return status >= 500 or status == 429
 
 
 def _translate(exc: stripe.StripeError) -> GatewayError:
@@ -353,8 +368,10 @@ def _call(
         try:
             result = fn(options)
         except stripe.StripeError as exc:
-            if _retryable(exc) and attempt < retries:
-                delay = _backoff(attempt)
+            delay = _backoff(attempt)
+            # Another attempt only if it could end (timing out at worst) before the deadline.
+            in_time = time.monotonic() - started + delay + _timeout() <= _retry_deadline()
+            if _retryable(exc) and attempt < retries and in_time:
                 logger.warning(
                     "gateway %s attempt %d failed (%s %s); retrying in %.2fs key=%s",
                     operation, attempt + 1, exc.http_status, exc.code or type(exc).__name__,
@@ -571,7 +588,9 @@ def file_create(*, key: str, filename: str, content: bytes, purpose: str = "disp
 def ephemeral_key_create(*, customer_id: str) -> EphemeralKey:
     """A key for a mobile SDK, made with the API version this SDK pins (Stripe requires one).
 
-    Not idempotent on purpose: each app start asks for a fresh key.
+    A fresh key per call (each app start asks for one), but one idempotency key across this
+    call's retries: without it the SDK makes up a new one per attempt, and an attempt whose answer
+    was lost would leave a second live key behind.
     """
     params: EphemeralKeyCreateParams = {"customer": customer_id}
 
@@ -579,7 +598,8 @@ def ephemeral_key_create(*, customer_id: str) -> EphemeralKey:
         options["stripe_version"] = stripe.api_version
         return _client().v1.ephemeral_keys.create(params=params, options=options)
 
-    result = _call("ephemeral_key_create", create)
+    result = _call("ephemeral_key_create", create,
+                   idempotency_key=_key("ephemeral_key", customer_id, uuid.uuid4().hex))
     data = _plain(result)
     return EphemeralKey(id=data["id"], secret=data["secret"], expires=int(data["expires"]),
                         customer_id=customer_id)

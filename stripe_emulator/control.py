@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from .api import DEFAULT_API_VERSION, Context
 from .errors import StripeError
+from .faults import rule_from_body
 from .forms import Params, decode_form
 from .state import PLATFORM
 
@@ -51,6 +52,10 @@ class Control:
         r("POST", r"/_emulator/disputes/(?P<oid>[^/]+)/close", self.dispute_close)
         r("POST", r"/_emulator/charges/(?P<oid>[^/]+)/dispute", self.charge_dispute)
         r("POST", r"/_emulator/events/(?P<oid>[^/]+)/resend", self.event_resend)
+        r("GET", r"/_emulator/faults", lambda body: self.faults_list())
+        r("POST", r"/_emulator/faults", self.fault_add)
+        r("DELETE", r"/_emulator/faults", lambda body: {"deleted": self.app.faults.clear()})
+        r("DELETE", r"/_emulator/faults/(?P<oid>flt_[A-Za-z0-9]+)", self.fault_remove)
 
     def _route(self, method: str, pattern: str, handler: ControlHandler) -> None:
         self.routes.append((method, re.compile(pattern + r"/?\Z"), handler))
@@ -109,6 +114,7 @@ class Control:
             self.api.settings = {"payouts_auto_paid": True}
             self.dispatcher.reset(**self.app.startup_webhook)
             self.store.save()
+        self.app.faults.clear()
         return {"reset": True}
 
     def state(self) -> dict[str, Any]:
@@ -204,6 +210,17 @@ class Control:
             self._ctx(), ch, account=owner, reason=body.get("reason", "fraudulent")
         )
         return self.api.render(dp)
+
+    def faults_list(self) -> dict[str, Any]:
+        return {"object": "list", "data": self.app.faults.rules()}
+
+    def fault_add(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.app.faults.add(rule_from_body(body)).render()
+
+    def fault_remove(self, body: dict[str, Any], oid: str) -> dict[str, Any]:
+        if not self.app.faults.remove(oid):
+            raise StripeError.not_found("fault", oid)
+        return {"id": oid, "deleted": True}
 
     def event_resend(self, body: dict[str, Any], oid: str) -> dict[str, Any]:
         event = self.store.get_typed("event", oid)

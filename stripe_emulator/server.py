@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import re
+import socket
+import struct
 import threading
 import traceback
 from typing import Any
@@ -19,6 +22,7 @@ from .api import DEFAULT_API_VERSION, Context, StripeApi
 from .control import Control
 from .elements import ElementsPages, client_side_check
 from .errors import StripeError
+from .faults import FaultInjector, FaultRule, fault_error
 from .forms import Params, decode_form
 from .pages import HostedPages
 from .state import PLATFORM, Store, new_id
@@ -63,6 +67,7 @@ class EmulatorApp:
         self.api = StripeApi(store, dispatcher)
         self.pages = HostedPages(self.api)
         self.elements = ElementsPages(self.api)
+        self.faults = FaultInjector()
         self.control = Control(self)
         self.startup_webhook = {
             "url": dispatcher.config.get("url"),
@@ -71,6 +76,11 @@ class EmulatorApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        fault = self._fault_for(request)
+        if fault is not None and fault.when == "before":
+            broken = self._fault_apply(fault, environ, start_response, processed=False)
+            if broken is not None:
+                return broken
         try:
             response = self.dispatch(request)
         except Exception:  # noqa: BLE001 - any bug becomes Stripe's api_error, not a dropped socket
@@ -85,7 +95,38 @@ class EmulatorApp:
                 },
                 500,
             )
+        if fault is not None and fault.when == "after":
+            # The request ran (objects made, its idempotent result saved): only the answer is lost.
+            broken = self._fault_apply(fault, environ, start_response, processed=True)
+            if broken is not None:
+                return broken
         return response(environ, start_response)
+
+    # -- injected faults ----------------------------------------------------------------------
+    def _fault_for(self, request: Request) -> FaultRule | None:
+        if not request.path.startswith("/v1") or request.method == "OPTIONS":
+            return None
+        return self.faults.pick(request.method, request.path, request.headers.get("Idempotency-Key"))
+
+    def _fault_apply(
+        self, fault: FaultRule, environ: dict[str, Any], start_response: Any, *, processed: bool
+    ) -> Any:
+        """What the client gets instead of the real answer; None lets the real answer through
+        (a slow fault, once its delay is over)."""
+        if fault.kind in ("slow", "timeout"):
+            self.faults.hold(fault.delay_ms)
+        if fault.kind == "slow":
+            return None
+        if fault.kind == "status" and fault.status is not None:
+            headers = {"Emulator-Fault": fault.id}
+            if fault.body == "html":
+                page = f"<html><body><h1>{fault.status}</h1>Bad gateway or overloaded.</body></html>"
+                return Response(page, status=fault.status, headers=headers,
+                                content_type="text/html")(environ, start_response)
+            error = fault_error(fault.status)
+            headers["Request-Id"] = new_id("req_", 14)
+            return json_response(error.body(), error.status, headers)(environ, start_response)
+        return _connection_drop(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
@@ -287,6 +328,21 @@ class EmulatorApp:
                 code="api_key_invalid" if "_live_" not in key else "api_key_live_mode",
             )
         return key.startswith("pk_")
+
+
+def _connection_drop(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Close the client's connection without an answer (a reset, or a timeout's end).
+
+    With SO_LINGER 0 the kernel resets the connection when the server closes it; the shutdown
+    makes the client see the end at once, and the status line werkzeug then tries to write fails
+    as a dropped connection, which it ignores."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
+    start_response("500 Connection dropped", [])
+    return []
 
 
 class _QuietHandler(WSGIRequestHandler):

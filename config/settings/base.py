@@ -359,6 +359,12 @@ STRIPE_FILES_BASE = env("STRIPE_FILES_BASE", default="")
 # origin). Empty: https://js.stripe.com/v3/ on Stripe, the emulator's stand-in (<emulator>/v3/)
 # when no Stripe key is set (payments.gateway.stripe_js_url).
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="")
+# The gateway's retries (payments/gateway.py): one attempt's HTTP timeout, the retries after it,
+# and the deadline after which no attempt starts that could outlast it. Kept below the web
+# worker's timeout (gunicorn --timeout 30), so a buyer gets "try again", never a killed request.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=3)
+STRIPE_RETRY_DEADLINE_SECONDS = env.float("STRIPE_RETRY_DEADLINE_SECONDS", default=25.0)
 # Safety net for webhook events whose apply task was lost (broker down at intake, worker crash).
 CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
     "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,

@@ -88,9 +88,9 @@ def test_unreachable_gateway_keeps_the_order_and_the_same_key_retries_the_paymen
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port}"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     down = api.post("/api/v1/checkout/", {"address": ADDRESS, "checkout_token": "k2"}, format="json")
-    assert down.status_code == 201
-    assert down.json()["payment"] is None
-    assert down.json()["payment_error"]["code"] == "gateway_unavailable"
+    assert down.status_code == 503 and down["Retry-After"] == "5"
+    assert down.json()["error"]["code"] == "gateway_unavailable"
+    assert down.json()["order"]["status"] == "pending_payment"
     settings.STRIPE_API_BASE = emulator.url
     retry = api.post("/api/v1/checkout/", {"address": ADDRESS, "checkout_token": "k2"}, format="json")
     assert retry.status_code == 200 and retry.json()["order"]["id"] == down.json()["order"]["id"]
