@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import threading
+import time
 import traceback
 from typing import Any
 from urllib.parse import urlencode
@@ -312,7 +313,8 @@ class EmulatorServer:
         self.quiet = quiet
         self.store = Store(state_file=state_file)
         self.dispatcher = WebhookDispatcher(
-            url=webhook_url, secret=webhook_secret, on_result=self._on_delivery
+            url=webhook_url, secret=webhook_secret, on_result=self._on_delivery,
+            clock=lambda: time.time() + self.store.clock_offset,
         )
         self.app = EmulatorApp(self.store, self.dispatcher, control_token=control_token)
         self._server: BaseWSGIServer | None = None
