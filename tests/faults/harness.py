@@ -140,9 +140,11 @@ class AppServer:
                 raise RuntimeError(f"the app did not start: {self.log.read_text()[-3000:]}")
             time.sleep(0.2)
 
-    def request(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
-                host: str = "marketplace.localhost") -> Answer:
-        data = json.dumps(body).encode() if body is not None else None
+    def request(self, method: str, path: str, *, body: Any = None, data: bytes | None = None,
+                headers: dict[str, str] | None = None, host: str = "marketplace.localhost") -> Answer:
+        """`body` is sent as JSON; `data`, as it is."""
+        if body is not None:
+            data = json.dumps(body).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
             headers={"Host": host, "Content-Type": "application/json", **(headers or {})})
