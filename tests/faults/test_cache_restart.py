@@ -124,6 +124,10 @@ def test_a_cache_and_broker_restart_loses_no_session_and_no_work(
     assert _searches(app, SEARCH_LIMIT + 1)[-1] == 429
 
     valkey.stop()
+    # While it is down, what needs it answers "try again", not a server error.
+    down = app.get("/api/v1/listings/?q=lamp")
+    assert down.status == 503 and down.json()["error"]["code"] == "service_unavailable"
+    assert int(down.headers["Retry-After"]) > 0
     valkey.start()
     assert _queued(valkey) == 0  # the apply task is gone
 
