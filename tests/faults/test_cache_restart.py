@@ -63,7 +63,7 @@ def worker(platform_env: dict[str, str]) -> Iterator[Any]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
-        processes.append(subprocess.Popen(  # noqa: S603
+        processes.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "-c", "2",
              "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=BASE_DIR, env={**os.environ, **platform_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -98,7 +98,7 @@ def _queued(valkey: OwnValkey) -> int:
 
 def _sweep(platform_env: dict[str, str]) -> int:
     """What beat runs every two minutes (payments-webhook-events-requeue-stuck), once, now."""
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); "
          "from payments.tasks import webhook_events_requeue_stuck as sweep; print(sweep())"],
         cwd=BASE_DIR, env={**os.environ, **platform_env}, capture_output=True, text=True, check=True, timeout=120)

@@ -16,7 +16,7 @@ import pytest
 from accounts.tokens import api_token_issue
 from tests.factories import UserFactory
 from tests.factories.orders import sellable_variant
-from tests.faults.harness import AppServer, Answer, OwnPostgres
+from tests.faults.harness import Answer, AppServer, OwnPostgres
 from tests.support.stripe import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,7 +93,7 @@ def _orders_consistent(url: str, shop: dict[str, Any]) -> dict[str, int]:
             " OR NOT EXISTS (SELECT 1 FROM orders_orderline l WHERE l.order_id = o.id)").fetchone()[0]  # type: ignore[index]
         units = conn.execute("SELECT coalesce(sum(quantity), 0) FROM orders_orderline WHERE variant_id = %s",
                              [shop["variant"].pk]).fetchone()[0]  # type: ignore[index]
-        stock = conn.execute(f'SELECT stock FROM "{schema}".catalog_variant WHERE id = %s',  # noqa: S608 - our schema name
+        stock = conn.execute(f'SELECT stock FROM "{schema}".catalog_variant WHERE id = %s',
                              [shop["variant"].pk]).fetchone()[0]  # type: ignore[index]
     return {"orders": orders, "hollow": hollow, "units": int(units), "stock": stock}
 
