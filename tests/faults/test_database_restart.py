@@ -77,6 +77,13 @@ def _checkout(app: AppServer, shop: dict[str, Any], n: int) -> Attempt:
     return Attempt(started, cart, checkout)
 
 
+def _parallel_reads(app: AppServer, shop: dict[str, Any], count: int) -> list[int]:
+    """`count` order lists at once: more than the app's threads, so every thread serves one."""
+    headers = {"Authorization": f"Token {shop['tokens'][0]}"}
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda _: app.get("/api/v1/orders/", headers=headers).status, range(count)))
+
+
 def _assert_try_again(answer: Answer) -> None:
     assert answer.status == 503
     assert int(answer.headers["Retry-After"]) == 3
@@ -150,6 +157,14 @@ def test_checkouts_across_a_database_restart(app: AppServer, own_postgres: OwnPo
     late = [a for a in attempts if a.started > restarted_at]
     assert late and all(a.checkout is not None and a.checkout.status in (200, 201) for a in late), [
         (a.cart.status, a.checkout and a.checkout.status) for a in late]
+
+    # A restart while the app is idle: every gunicorn thread's kept connection (CONN_MAX_AGE) died
+    # with the old server, and no failed request has closed it. Each is found dead and replaced
+    # before use (CONN_HEALTH_CHECKS), so not even the first requests after it are refused.
+    assert set(_parallel_reads(app, shop, 8)) == {200}
+    own_postgres.stop()
+    own_postgres.start()
+    assert set(_parallel_reads(app, shop, 8)) == {200}
 
     placed = [a for a in attempts if a.checkout is not None and a.checkout.status in (200, 201)]
     state = _orders_consistent(own_postgres.url, shop)

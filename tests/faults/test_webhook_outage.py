@@ -4,6 +4,7 @@ backlog once it is back, a real worker applies it, and reconciliation finds noth
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -90,6 +91,7 @@ def test_an_hour_long_endpoint_outage_is_caught_up_and_reconciles(
     assert not WebhookEvent.objects.exists()
 
     proxy.down = False
+    back = time.monotonic()
     _advance(emulator, 2 * 3600)  # every scheduled retry falls due
 
     wait_until(lambda: set(WebhookEvent.objects.values_list("stripe_id", flat=True)) == expected,
@@ -101,3 +103,5 @@ def test_an_hour_long_endpoint_outage_is_caught_up_and_reconciles(
     out = StringIO()
     call_command("reconcile", "--since", "2000-01-01", "--until", "2100-01-01", stdout=out)
     assert "0 mismatch(es)" in out.getvalue(), out.getvalue()
+    print(f"webhook outage: {len(expected)} events, {proxy.refused} deliveries refused during the hour, "
+          f"backlog applied {time.monotonic() - back:.1f} s after the endpoint came back")
