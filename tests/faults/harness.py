@@ -30,6 +30,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _log_file(prefix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    os.close(handle)
+    return Path(name)
+
+
 class OwnPostgres:
     """A copy of the test database (as committed now) on a server of its own, which a test can
     stop and start without touching the suite's shared one."""
@@ -119,7 +125,7 @@ class AppServer:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
-    log: Path = field(default_factory=lambda: Path(tempfile.mktemp(prefix="fault-app-", suffix=".log")))
+    log: Path = field(default_factory=lambda: _log_file("fault-app-"))
 
     def start(self, timeout: float = 60) -> AppServer:
         env = {**os.environ, **self.env, "PLATFORM_PORT": str(self.port)}

@@ -22,6 +22,7 @@ from tests.support.stripe import WEBHOOK_SECRET
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STOCK = 1000
+BUYERS = 32  # more than the checkouts one run offers (about 23)
 ADDRESS = {"name": "Bea Buyer", "line1": "Hauptstr. 1", "line2": "", "city": "Berlin", "region": "",
            "postal_code": "10115", "country": "DE"}
 # Limits that would stop one test's buyers from ordering this often (the production values stay
@@ -41,10 +42,11 @@ class Attempt:
 
 @pytest.fixture
 def shop(vendor_a: Any) -> dict[str, Any]:
-    """One variant with plenty of stock and three buyers with API tokens, committed."""
+    """One variant with plenty of stock and a buyer (with an API token) for each checkout: two
+    checkouts of one buyer at once would share a cart, and the second find it emptied (400)."""
     variant = sellable_variant(vendor_a, price=1200, stock=STOCK)
     tokens = [api_token_issue(user=UserFactory(email=f"restart{n}@example.com"), device="fault")[1]
-              for n in range(3)]
+              for n in range(BUYERS)]
     return {"vendor": vendor_a, "variant": variant, "tokens": tokens}
 
 
@@ -128,6 +130,7 @@ def test_checkouts_across_a_database_restart(app: AppServer, own_postgres: OwnPo
                 restarted_at = time.monotonic()
             end = time.monotonic() + seconds
             while time.monotonic() < end:
+                assert n < BUYERS - 1  # the last buyer is the one checking out after the restart
                 pool.submit(arrive, n)
                 n += 1
                 time.sleep(0.2)  # the arrival rate, not a wait for work
@@ -147,7 +150,7 @@ def test_checkouts_across_a_database_restart(app: AppServer, own_postgres: OwnPo
     # The same process reconnects by itself: a checkout after the restart goes through.
     assert app.process is not None and app.process.poll() is None
     deadline = time.monotonic() + 30
-    while (last := _checkout(app, shop, 10_000)).checkout is None or last.checkout.status != 201:
+    while (last := _checkout(app, shop, BUYERS - 1)).checkout is None or last.checkout.status != 201:
         assert time.monotonic() < deadline, f"no checkout succeeded after the restart: {last}"
         time.sleep(0.2)  # polling with a deadline
     recovered_after = time.monotonic() - restarted_at
