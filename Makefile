@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ASSETS_STAMP := frontend/static/vendor/.installed
 PYTEST_ARGS ?=
+DRILL_ARGS ?=
 
-.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages
+.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill
 
 install: $(STAMP) $(ASSETS_STAMP)
 
@@ -70,6 +71,16 @@ infra-check:
 
 stop-services: install
 	$(PY) -m devservices stop
+
+# A logical backup of the whole database (roles, every schema, a row-count manifest) into
+# .local/backups/<time>/, and the restore drill: a new backup restored into a fresh PostgreSQL,
+# compared with its manifest and reconciled against the gateway (the emulator of `make run`).
+# DRILL_ARGS="--from .local/backups/<time>" drills an existing backup. docs/reliability.md.
+backup: install
+	$(PY) -m devservices.backup create
+
+restore-drill: install
+	$(PY) -m devservices.backup drill $(DRILL_ARGS)
 
 clean:
 	rm -rf .local/media .local/private .local/staticfiles

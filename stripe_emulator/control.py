@@ -157,10 +157,12 @@ class Control:
         return {
             "deliveries": self.dispatcher.deliveries(body.get("event_id")),
             "pending": self.dispatcher.pending_count(),
+            "scheduled": self.dispatcher.scheduled(),
         }
 
     def clock_advance(self, body: dict[str, Any]) -> dict[str, Any]:
         self.store.clock_offset += int(body.get("seconds", 0))
+        self.dispatcher.clock_changed()  # retries on the "stripe" schedule may have fallen due
         return {"now": self.store.now(), "offset": self.store.clock_offset}
 
     def balance_adjust(self, body: dict[str, Any]) -> dict[str, Any]:

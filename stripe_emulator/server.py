@@ -11,6 +11,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import traceback
 from typing import Any
 from urllib.parse import urlencode
@@ -368,7 +369,8 @@ class EmulatorServer:
         self.quiet = quiet
         self.store = Store(state_file=state_file)
         self.dispatcher = WebhookDispatcher(
-            url=webhook_url, secret=webhook_secret, on_result=self._on_delivery
+            url=webhook_url, secret=webhook_secret, on_result=self._on_delivery,
+            clock=lambda: time.time() + self.store.clock_offset,
         )
         self.app = EmulatorApp(self.store, self.dispatcher, control_token=control_token)
         self._server: BaseWSGIServer | None = None

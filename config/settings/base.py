@@ -333,6 +333,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=26 * 1024 * 1024)
 
 # --- operations ------------------------------------------------------------------------------
+# While the database restarts or fails over (or the cache is unreachable), requests answer 503
+# with this Retry-After (common.outage): an RDS Multi-AZ failover takes one to two minutes, a
+# restart seconds; clients retrying sooner than this only add load.
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
 CLOUDWATCH_METRICS_NAMESPACE = env("CLOUDWATCH_METRICS_NAMESPACE", default="")
 CLOUDWATCH_ENDPOINT_URL = env("CLOUDWATCH_ENDPOINT_URL", default="")
 

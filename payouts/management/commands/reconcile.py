@@ -19,6 +19,7 @@ from payouts.reconciliation import ReconciliationReport
 from payouts.reconciliation import reconcile as reconcile_ledger
 
 LEDGER = "ledger"
+ALL = "all"  # the ledger and every object check, in one run (the restore drill)
 
 
 class Command(BaseCommand):
@@ -77,10 +78,12 @@ class Command(BaseCommand):
         """(run the ledger check, the object checks to run): by default the ledger without a date
         range and every object check with one."""
         known = set(reconcilers())
+        if ALL in chosen:
+            chosen = [LEDGER, *known]
         unknown = set(chosen) - known - {LEDGER}
         if unknown:
             raise CommandError(f"Unknown checks: {', '.join(sorted(unknown))}; known: "
-                               f"{', '.join(sorted(known | {LEDGER}))}")
+                               f"{', '.join(sorted(known | {LEDGER, ALL}))}")
         if not chosen:
             return window is None, sorted(known) if window is not None else []
         object_checks = sorted(set(chosen) - {LEDGER})
