@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
 from catalog import csv_io, selectors, services
 from catalog.forms import (
@@ -71,16 +70,6 @@ def storefront_home(request: HttpRequest) -> HttpResponse:
 
 
 # --- dashboard -------------------------------------------------------------------------------
-
-
-@vendor_member_required()
-def dashboard_home(request: HttpRequest) -> HttpResponse:
-    vendor = current_vendor(request)
-    return render(request, "dashboard/home.html", {
-        "product_count": Product.objects.count(),
-        "low_stock_count": selectors.variants_low_stock().count(),
-        "role": roles.vendor_role(request.user, vendor),
-    })
 
 
 @vendor_member_required()
