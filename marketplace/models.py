@@ -77,6 +77,8 @@ class Listing(models.Model):
     attributes = models.JSONField(default=dict)
     image_url = models.CharField(max_length=500, blank=True)
     thumbnail_url = models.CharField(max_length=500, blank=True)
+    # Every picture of the product in its order: [{"url", "thumbnail_url", "alt"}] (the gallery).
+    images = models.JSONField(default=list, blank=True)
     product_created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(
