@@ -86,7 +86,7 @@ def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]
         cards.append(SimpleNamespace(
             pk=product.pk, title=product.name, vendor_name="", currency=vendor.currency,
             price_min=min(prices, default=0), price_max=max(prices, default=0),
-            compare_at_amount=max(compare, default=None), in_stock=bool(product.stock_total),
+            compare_at_amount=max(compare, default=None), in_stock=bool(getattr(product, "stock_total", 0)),
             image_url=image.image.url if image else "",
             thumbnail_url=image.thumbnail.url if image and image.thumbnail else "",
             url=platform_url(paths[product.pk], request) if product.pk in paths else "",

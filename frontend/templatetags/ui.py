@@ -56,10 +56,11 @@ def status_badge(value: Any, label: Any = "", kind: str = "") -> SafeString:
     """`{% status_badge order.status order.get_status_display %}`: a pill whose colour says
     what the state asks of the reader (the label carries the meaning; colour only repeats it)."""
     code = str(value or "")
-    return SafeString(render_to_string("components/status_badge.html", {
+    # The component's file has no final newline: a badge sits inside text and inline wrappers.
+    return render_to_string("components/status_badge.html", {
         "code": code, "label": label or code.replace("_", " ").capitalize(),
         "tone": status_tone(code, kind), "kind": kind,
-    }))
+    })
 
 
 @register.inclusion_tag("components/listing_card.html", takes_context=True)
@@ -84,10 +85,11 @@ class PageHeaderNode(template.Node):
         self.title, self.subtitle, self.actions = title, subtitle, actions
 
     def render(self, context: Context) -> str:
+        actions = self.actions.render(context)  # safe markup, rendered with the page's context
         return render_to_string("components/page_header.html", {
             "title": self.title.resolve(context),
             "subtitle": self.subtitle.resolve(context) if self.subtitle is not None else "",
-            "actions": SafeString(self.actions.render(context).strip()),
+            "actions": actions if actions.strip() else "",
         })
 
 
@@ -127,10 +129,10 @@ def moment(value: datetime | None) -> str:
 
 
 @register.simple_tag
-def deadline(value: datetime | None) -> SafeString:
+def deadline(value: datetime | None) -> str:
     """A deadline as people read one: the date, and how long is left (or that it has passed)."""
     if not value:
-        return SafeString("")
+        return ""
     remaining = value - timezone.now()
     hours = int(remaining.total_seconds() // 3600)
     if remaining.total_seconds() < 0:
@@ -140,5 +142,5 @@ def deadline(value: datetime | None) -> SafeString:
     else:
         days = hours // 24
         left, tone = ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}, "neutral"
-    return SafeString(render_to_string("components/deadline.html", {
-        "iso": value.isoformat(), "when": moment(value), "left": left, "tone": tone}))
+    return render_to_string("components/deadline.html", {
+        "iso": value.isoformat(), "when": moment(value), "left": left, "tone": tone})

@@ -57,7 +57,7 @@ def test_status_tones():
     assert status_tone("", "chargeback") == "warning"
     assert status_tone("something_new") == "neutral"
     html = Template("{% load ui %}{% status_badge 'payment_failed' 'Payment failed' %}").render(Context())
-    assert html == '<span class="status-badge status-danger" data-status="payment_failed">Payment failed</span>\n'
+    assert html == '<span class="status-badge status-danger" data-status="payment_failed">Payment failed</span>'
 
 
 def test_page_header_renders_actions():
