@@ -109,3 +109,24 @@ def _testid(html: str, name: str) -> str:
     marker = f'data-testid="{name}">'
     start = html.index(marker) + len(marker)
     return html[start:html.index("<", start)].strip()
+
+
+def test_overview_selectors_scope_to_the_vendor_they_are_given(vendor_a, vendor_b, busy_a):
+    """The pages also have row-level security behind them; the selectors must not rely on it
+    (tasks and the platform host read without it)."""
+    from disputes.selectors import chargebacks_open_for_vendor, claims_awaiting_vendor
+
+    assert list(claims_awaiting_vendor(vendor=vendor_a)) == [busy_a["claim"]]
+    assert list(chargebacks_open_for_vendor(vendor=vendor_a)) == [busy_a["chargeback"]]
+    assert list(claims_awaiting_vendor(vendor=vendor_b)) == []
+    assert list(chargebacks_open_for_vendor(vendor=vendor_b)) == []
+
+
+def test_sales_leave_out_cancelled_orders_and_refunds(client_for, vendor_a, owner_a, busy_a):
+    with schema_context(vendor_a.store.schema_name):
+        VendorOrder.objects.filter(order_id=busy_a["older"].pk).update(status=VendorOrder.Status.CANCELLED)
+        VendorOrder.objects.filter(order_id=busy_a["recent"].pk).update(refunded_amount=1000)
+    html = client_for(vendor_a, owner_a).get("/dashboard/").content.decode()
+    assert _testid(html, "sales-today") == "19.90 EUR"  # 29.90 less the 10.00 refunded
+    assert _testid(html, "sales-30-days") == "19.90 EUR"  # the cancelled order is no sale
+    assert _testid(html, "to-ship") == "1"
