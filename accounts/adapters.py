@@ -11,6 +11,8 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.ratelimit import parse_rates  # internal: allauth's own rate parser
 from django.http import HttpRequest
 
+from accounts import roles
+from accounts.permissions import current_vendor
 from common.ratelimit import rate_limited_page
 
 TOO_MANY_ATTEMPTS = "too_many_login_attempts"
@@ -31,6 +33,14 @@ def login_failed_window() -> int:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """On a vendor's host its staff came to work: the dashboard, not the storefront (a
+        `next` the sign-in form carries still wins; allauth checks it before asking here)."""
+        vendor = current_vendor(request)
+        if vendor is not None and roles.vendor_role(request.user, vendor):
+            return "/dashboard/"
+        return str(super().get_login_redirect_url(request))
+
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth keys the per-account counter by the site's domain, which without
         # django.contrib.sites is the request's host: each vendor host gave fresh tries.

@@ -100,12 +100,9 @@ def csv_imports_recent() -> QuerySet[CsvImport]:
     return CsvImport.objects.order_by("-created_at", "-id")
 
 
-def _absolute(url: str) -> str:
+def _absolute(url: str, vendor: Any) -> str:
     """Media of a vendor is served on its own host; the marketplace links there."""
-    if not url or not url.startswith("/"):
-        return url
-    vendor = current_vendor_in_schema()
-    if vendor is None:
+    if not url or not url.startswith("/") or vendor is None:
         return url
     from common.hosts import vendor_url
 
@@ -120,6 +117,7 @@ def product_snapshot(product: Product) -> dict[str, Any]:
     compare = [v.compare_at_amount for v in variants if v.compare_at_amount]
     stock_total = sum(v.stock for v in variants)
     first_image = images[0] if images else None
+    vendor = current_vendor_in_schema() if images else None
     return {
         "product_id": product.pk,
         "version": product.version,
@@ -145,8 +143,13 @@ def product_snapshot(product: Product) -> dict[str, Any]:
             }
             for v in variants
         ],
-        "image_url": _absolute(first_image.image.url) if first_image else "",
-        "thumbnail_url": _absolute(first_image.thumbnail.url)
+        "image_url": _absolute(first_image.image.url, vendor) if first_image else "",
+        "thumbnail_url": _absolute(first_image.thumbnail.url, vendor)
         if first_image and first_image.thumbnail else "",
+        "images": [
+            {"url": _absolute(image.image.url, vendor),
+             "thumbnail_url": _absolute(image.thumbnail.url, vendor) if image.thumbnail else "", "alt": image.alt}
+            for image in images
+        ],
         "created_at": product.created_at.isoformat(),
     }

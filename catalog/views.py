@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import roles
 from accounts.permissions import current_vendor, vendor_member_required
 from catalog import csv_io, selectors, services
 from catalog.forms import (
@@ -24,6 +24,7 @@ from catalog.forms import (
 )
 from catalog.models import CsvImport, Product, ProductImage, Variant
 from common.exceptions import ApplicationError, NotFound
+from common.hosts import platform_url
 from common.money import to_major
 from common.responses import redirect_after_post
 
@@ -67,20 +68,33 @@ def storefront_home(request: HttpRequest) -> HttpResponse:
     page = Paginator(products, 24).get_page(request.GET.get("page"))
     return render(request, "storefront/home.html", {
         "products": page, "page": page, "q": q, "branding": selectors.storefront_branding(),
+        "cards": _storefront_cards(request, vendor, list(page)),
     })
+
+
+def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]) -> list[SimpleNamespace]:
+    """The page's products in the listing card's shape, each linking to its marketplace page
+    (where it is bought), when the marketplace lists it already."""
+    from marketplace.selectors import listing_paths
+
+    paths = listing_paths(vendor=vendor, product_ids=[product.pk for product in products])
+    cards = []
+    for product in products:
+        image = next(iter(product.images.all()), None)
+        prices = [variant.price_amount for variant in product.variants.all()]
+        compare = [variant.compare_at_amount for variant in product.variants.all() if variant.compare_at_amount]
+        cards.append(SimpleNamespace(
+            pk=product.pk, title=product.name, vendor_name="", currency=vendor.currency,
+            price_min=min(prices, default=0), price_max=max(prices, default=0),
+            compare_at_amount=max(compare, default=None), in_stock=bool(getattr(product, "stock_total", 0)),
+            image_url=image.image.url if image else "",
+            thumbnail_url=image.thumbnail.url if image and image.thumbnail else "",
+            url=platform_url(paths[product.pk], request) if product.pk in paths else "",
+        ))
+    return cards
 
 
 # --- dashboard -------------------------------------------------------------------------------
-
-
-@vendor_member_required()
-def dashboard_home(request: HttpRequest) -> HttpResponse:
-    vendor = current_vendor(request)
-    return render(request, "dashboard/home.html", {
-        "product_count": Product.objects.count(),
-        "low_stock_count": selectors.variants_low_stock().count(),
-        "role": roles.vendor_role(request.user, vendor),
-    })
 
 
 @vendor_member_required()

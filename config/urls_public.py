@@ -25,6 +25,8 @@ api_patterns = [
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
     path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
+    path("favicon.ico", frontend_views.favicon, name="favicon"),
+    path("styleguide/", frontend_views.styleguide, name="styleguide"),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
     path("", include(disputes_urls.buyer_patterns)),

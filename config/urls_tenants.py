@@ -9,6 +9,7 @@ from catalog import views as catalog_views
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
+from frontend import views_dashboard as frontend_views_dashboard
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -22,12 +23,13 @@ vendor_api_patterns = [
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
     path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
+    path("favicon.ico", frontend_views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.
     path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("dashboard/", catalog_views.dashboard_home, name="dashboard-home"),
+    path("dashboard/", frontend_views_dashboard.overview, name="dashboard-home"),
     path("dashboard/products/", catalog_views.dashboard_products, name="dashboard-products"),
     path("dashboard/", include("catalog.urls_dashboard")),
     path("dashboard/", include("vendors.urls_dashboard")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from disputes.errors import ChargebackNotFound, ClaimNotFound
@@ -114,3 +114,15 @@ def chargeback_stats() -> dict[str, Any]:
     at_stake = list(Chargeback.objects.filter(outcome="").values("currency").annotate(total=Sum("amount"))
                     .order_by("currency"))
     return {**counts, "win_rate": round(100 * counts["won"] / decided) if decided else None, "at_stake": at_stake}
+
+
+def claims_awaiting_vendor(*, vendor: Vendor) -> QuerySet[Claim]:
+    """Open claims the vendor must answer, the nearest answer deadline first."""
+    return Claim.objects.filter(vendor=vendor, status=Claim.Status.OPEN).order_by("respond_by", "id")
+
+
+def chargebacks_open_for_vendor(*, vendor: Vendor) -> QuerySet[Chargeback]:
+    """Card disputes still open that touch the vendor's orders, the nearest evidence deadline
+    first (an open one without a deadline last)."""
+    return (Chargeback.objects.filter(shares__vendor=vendor, outcome="").select_related("order")
+            .distinct().order_by(F("due_by").asc(nulls_last=True), "id"))

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from accounts import roles
 from frontend import urls
+from vendors.selectors import vendors_for_user
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
@@ -24,4 +26,18 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "is_platform_admin": roles.is_platform_admin(user),
         "can_see_money": roles.can_see_vendor_money(user, vendor) if vendor is not None else False,
         "can_issue_refunds": roles.can_issue_refunds(user, vendor) if vendor is not None else False,
+        # Read only by headers that show it (one query, for signed-in people only).
+        "dashboard_links": SimpleLazyObject(lambda: dashboard_links(request, user, vendor)),
     }
+
+
+def dashboard_links(request: HttpRequest, user: Any, vendor: Any) -> list[dict[str, str]]:
+    """The dashboards the signed-in person works in: on a vendor's host only that vendor's (if
+    they are its staff), on the marketplace every store they belong to."""
+    if user is None or not user.is_authenticated:
+        return []
+    if vendor is not None:
+        vendors = [vendor] if roles.vendor_role(user, vendor) else []
+    else:
+        vendors = list(vendors_for_user(user=user).order_by("name"))
+    return [{"name": each.name, "url": urls.vendor_url(each, "/dashboard/", request)} for each in vendors]

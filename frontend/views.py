@@ -1,4 +1,5 @@
-"""Pages and endpoints shared by every side: error handlers, tenant-scoped media, ops home."""
+"""Pages and endpoints shared by every side: error handlers, tenant-scoped media, ops home,
+favicon, the style guide."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import mimetypes
 import posixpath
 import sys
 from datetime import UTC, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied, server_error
 
@@ -20,6 +30,8 @@ from accounts.permissions import ops_required
 from common.api import error_body
 from common.outage import is_transient_outage, retry_after_seconds
 from common.ratelimit import rate_limited_page
+from frontend import design_tokens
+from frontend.templatetags.ui import STATUS_TONES, TONES
 from tenants.db import current_schema_name
 from vendors.models import Vendor
 
@@ -110,6 +122,12 @@ def ops_home(request: HttpRequest) -> HttpResponse:
     return render(request, "ops/home.html", context)
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico` on every host (browsers and feed readers ask for it without reading the
+    page's <link>): the static file, whose URL carries its content hash in production."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
 def security_txt(request: HttpRequest) -> HttpResponse:
     """RFC 9116 `/.well-known/security.txt`, on every host: where to report a vulnerability."""
     contact = settings.SECURITY_CONTACT
@@ -126,3 +144,36 @@ def security_txt(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def styleguide(request: HttpRequest) -> HttpResponse:
+    """The design system rendered by its real components with sample data. Public: it documents
+    code and holds no one's data (ADR 0053)."""
+    now = timezone.now()
+    sample = {
+        "title": "Linen apron, washed", "vendor_name": "Atelier Nord", "currency": "EUR", "in_stock": True,
+        "image_url": static("img/styleguide-product.svg"), "thumbnail_url": "", "compare_at_amount": None,
+        "price_min": 3400, "price_max": 3400, "rating": None, "rating_count": 0, "pk": 0,
+    }
+    listings = [
+        SimpleNamespace(**sample),
+        SimpleNamespace(**{**sample, "title": "Stoneware mug, set of two", "image_url": "", "price_min": 2200,
+                           "price_max": 2900, "compare_at_amount": 3200, "rating": "4.8", "rating_count": 27}),
+        SimpleNamespace(**{**sample, "title": "Beeswax candle", "in_stock": False, "price_min": 900,
+                           "price_max": 900, "vendor_name": "Kerzenhaus"}),
+    ]
+    statuses = sorted({key for key in STATUS_TONES if ":" not in key}, key=lambda code: (
+        TONES.index(STATUS_TONES[code]), code))
+    return render(request, "styleguide.html", {
+        "tokens": design_tokens.colour_tokens().values(),
+        "pairs": design_tokens.contrast_pairs(),
+        "aa": design_tokens.AA_NORMAL_TEXT,
+        "listings": listings,
+        "statuses": [(code, STATUS_TONES[code]) for code in statuses],
+        "sample_when": now,
+        "sample_deadlines": [now + timedelta(days=5), now + timedelta(hours=20), now - timedelta(hours=3)],
+        "type_scale": ["3xl", "2xl", "xl", "lg", "md", "sm", "xs"],
+        "spacing": [1, 2, 3, 4, 5, 6],
+        "rows": [("A-1042", "paid", "Paid", 12990), ("A-1043", "new", "To ship", 4500),
+                 ("A-1044", "cancelled", "Cancelled", 0)],
+    })

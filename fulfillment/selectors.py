@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fulfillment.models import VendorOrder, VendorOrderEvent
@@ -69,3 +73,44 @@ def vendor_order_timeline(*, vendor_order: VendorOrder) -> list[TimelineEntry]:
     public = order_timeline(order_id=vendor_order.order_id, audience=OrderEvent.Audience.VENDOR,
                             sub_order_id=vendor_order.sub_order_id)
     return sorted(own + public, key=lambda entry: entry.at)
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    """Sales of the vendor's own schema in one currency: totals net of refunds, order counts."""
+
+    currency: str
+    today: int
+    last_7_days: int
+    last_30_days: int
+    orders_today: int
+    orders_30_days: int
+
+
+def vendor_sales_figures(*, now: datetime) -> list[SalesFigures]:
+    """Sales today (since midnight in the platform's time zone), in the last 7 and 30 days, one
+    row per currency, in one query. Cancelled orders are not sales; refunds are taken off."""
+    start_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    since_7, since_30 = now - timedelta(days=7), now - timedelta(days=30)
+    net = F("total_amount") - F("refunded_amount")
+    rows = (
+        VendorOrder.objects.exclude(status=VendorOrder.Status.CANCELLED)
+        .filter(placed_at__gte=since_30, placed_at__lte=now)
+        .values("currency")
+        .annotate(
+            today=Coalesce(Sum(net, filter=Q(placed_at__gte=start_today)), 0),
+            last_7_days=Coalesce(Sum(net, filter=Q(placed_at__gte=since_7)), 0),
+            last_30_days=Coalesce(Sum(net), 0),
+            orders_today=Count("id", filter=Q(placed_at__gte=start_today)),
+            orders_30_days=Count("id"),
+        )
+        .order_by("-last_30_days", "currency")
+    )
+    return [SalesFigures(**row) for row in rows]
+
+
+def vendor_orders_to_ship() -> dict[str, Any]:
+    """How many paid orders wait for a shipment, and since when the oldest waits."""
+    return VendorOrder.objects.filter(
+        status__in=[VendorOrder.Status.NEW, VendorOrder.Status.PARTIALLY_SHIPPED]
+    ).aggregate(count=Count("id"), oldest=Min("placed_at"))

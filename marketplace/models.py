@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import JSONField, Value
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
@@ -77,6 +78,8 @@ class Listing(models.Model):
     attributes = models.JSONField(default=dict)
     image_url = models.CharField(max_length=500, blank=True)
     thumbnail_url = models.CharField(max_length=500, blank=True)
+    # Every picture of the product in its order: [{"url", "thumbnail_url", "alt"}] (the gallery).
+    images = models.JSONField(default=list, blank=True, db_default=Value([], JSONField()))
     product_created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.databases import replica_alias
@@ -36,6 +37,17 @@ def category_by_path(*, path: str) -> Category:
     if category is None:
         raise NotFound(_("Category not found."))
     return category
+
+
+def listing_paths(*, vendor: Any, product_ids: list[int]) -> dict[int, str]:
+    """product id → the path of its marketplace page, for the vendor's products listed there."""
+    rows = listings_visible().filter(vendor=vendor, product_id__in=product_ids).values_list("product_id", "pk", "handle")
+    return {product_id: reverse("listing", args=[pk, handle], urlconf="config.urls_public")
+            for product_id, pk, handle in rows}
+
+
+def category_by_path_or_none(*, path: str) -> Category | None:
+    return Category.objects.filter(path=path.strip("/")).first() if path else None
 
 
 def category_ancestors(category: Category) -> list[Category]:

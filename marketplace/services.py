@@ -194,8 +194,20 @@ def _listing_fields(*, vendor: Any, payload: dict[str, Any], categories: _Catego
         "attributes": payload.get("attributes") or {},
         "image_url": payload.get("image_url") or "",
         "thumbnail_url": payload.get("thumbnail_url") or "",
+        "images": _gallery(payload),
         "product_created_at": created_at,
     }
+
+
+def _gallery(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """The product's pictures as the listing keeps them; an event from before galleries (only
+    `image_url`) gives a gallery of that one picture."""
+    images = payload.get("images")
+    if images is None:
+        images = [{"url": payload["image_url"], "thumbnail_url": payload.get("thumbnail_url") or "", "alt": ""}] \
+            if payload.get("image_url") else []
+    return [{"url": str(image.get("url") or ""), "thumbnail_url": str(image.get("thumbnail_url") or ""),
+             "alt": str(image.get("alt") or "")[:300]} for image in images[:20] if image.get("url")]
 
 
 def listing_apply(
@@ -213,7 +225,8 @@ def listing_apply(
 _LISTING_FIELDS = (
     "status", "vendor_visible", "title", "handle", "description_html", "description_text", "vendor_name",
     "category", "category_text", "currency", "price_min", "price_max", "compare_at_amount", "stock_total",
-    "in_stock", "variants", "option_types", "attributes", "image_url", "thumbnail_url", "product_created_at",
+    "in_stock", "variants", "option_types", "attributes", "image_url", "thumbnail_url", "images",
+    "product_created_at",
 )
 # Only these change when a delete event reaches an existing listing (the rest is kept as it was).
 _TOMBSTONE_FIELDS = ("status",)
@@ -270,7 +283,7 @@ def _tombstone_fields(vendor: Any) -> dict[str, Any]:
             "handle": "", "description_html": "", "description_text": "", "vendor_name": vendor.name,
             "category": None, "category_text": "", "currency": vendor.currency, "price_min": 0, "price_max": 0,
             "compare_at_amount": None, "stock_total": 0, "in_stock": False, "variants": [],
-            "option_types": [], "attributes": {}, "image_url": "", "thumbnail_url": "",
+            "option_types": [], "attributes": {}, "image_url": "", "thumbnail_url": "", "images": [],
             "product_created_at": timezone.now()}
 
 

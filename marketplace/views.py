@@ -113,6 +113,9 @@ def _link_base(query: QueryDict, *, on_category_page: bool) -> QueryDict:
 
 def search_page(request: HttpRequest) -> HttpResponse:
     context = _search_context(request)
+    # Filtered to a category: the breadcrumb shows where in the tree the results are.
+    filtered = selectors.category_by_path_or_none(path=context["params"].category)
+    context["trail"] = [*selectors.category_ancestors(filtered), filtered] if filtered else []
     # htmx swaps the results and, out of band, the heading that names the query.
     template = "marketplace/_search_htmx.html" if getattr(request, "htmx", False) else "marketplace/search.html"
     return render(request, template, context)

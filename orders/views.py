@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,6 +26,7 @@ from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
+from orders.delivery import delivery_window
 from orders.errors import AccountExists, OrderNotFound
 from orders.forms import CheckoutForm, GuestAccountForm, GuestEmailForm
 from orders.models import Cart, Order, OrderEvent
@@ -277,6 +279,17 @@ def _guest_context(request: HttpRequest, order: Order, guest: bool) -> dict[str,
             "guest_claim": "email" if others else "form", "claim_form": GuestAccountForm()}
 
 
+def _delivery_estimates(order: Order) -> Order:
+    """Attach each vendor part's delivery window (for a paid order; the sub-orders and their
+    vendors are already loaded by the selector)."""
+    if order.is_paid:
+        paid_on = timezone.localdate(order.paid_at or order.created_at)
+        for sub in order.sub_orders.all():
+            sub.delivery = delivery_window(  # type: ignore[attr-defined]
+                paid_on=paid_on, from_country=sub.vendor.country, to_country=order.ship_country)
+    return order
+
+
 @never_cache
 def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
     """Where Stripe.js sends the buyer back: the PaymentIntent is read here, server-side, never
@@ -287,7 +300,7 @@ def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
     except GatewayError:
         payment = None
     return render(request, "orders/checkout_return.html", {
-        "order": order, "payment": payment, "redirect_status": payment.redirect_status if payment else "",
+        "order": _delivery_estimates(order), "payment": payment, "redirect_status": payment.redirect_status if payment else "",
         **_guest_context(request, order, guest),
     })
 
@@ -295,7 +308,7 @@ def checkout_return(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
     order, guest = _visitor_order_or_404(request, order_id)
     response = render(request, "orders/_order_status.html", {
-        "order": order, "redirect_status": request.GET.get("redirect_status", ""),
+        "order": _delivery_estimates(order), "redirect_status": request.GET.get("redirect_status", ""),
         **_guest_context(request, order, guest),
     })
     if order.status != Order.Status.PENDING_PAYMENT:

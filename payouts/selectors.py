@@ -118,3 +118,13 @@ def transfer_timeline(*, transfer_ids: list[int]) -> list[TimelineEntry]:
         entries.append(TimelineEntry(event.created_at, move, f"transfer.{event.to_status}", actor=actor,
                                      reason=event.reason))
     return entries
+
+
+def vendor_next_payout(*, vendor_id: int) -> Any:
+    """The payout on its way to the vendor's bank that arrives first (None when none is)."""
+    from django.db.models import F
+
+    from payouts.models import Payout
+
+    return (Payout.objects.filter(vendor_id=vendor_id, status__in=[Payout.Status.PENDING, Payout.Status.IN_TRANSIT])
+            .order_by(F("arrival_date").asc(nulls_last=True), "id").first())

@@ -278,3 +278,29 @@ def stripe_requirements_for(*, vendor: Vendor) -> StripeRequirements:
         deadline=vendor.stripe_requirements_deadline,
         disabled_reason=disabled_reason_label(vendor.stripe_disabled_reason),
     )
+
+
+@dataclass(frozen=True)
+class PaymentsStatus:
+    """Where the vendor's Stripe account stands, in one word for a badge and one line of what
+    to do; `code` is a status_badge code (success/warning/danger tones)."""
+
+    code: str
+    label: str
+    next_step: str
+    requirements: StripeRequirements
+
+
+def payments_status(*, vendor: Vendor) -> PaymentsStatus:
+    from django.utils.translation import gettext as _
+
+    requirements = stripe_requirements_for(vendor=vendor)
+    if not vendor.stripe_account_id:
+        return PaymentsStatus("draft", _("Not connected"), _("Connect a Stripe account to get paid."), requirements)
+    if requirements.past_due or requirements.disabled_reason:
+        return PaymentsStatus("failed", _("Restricted"), _("Stripe needs information before it pays you."),
+                              requirements)
+    if requirements.currently_due or not (vendor.charges_enabled and vendor.payouts_enabled):
+        return PaymentsStatus("changes_requested", _("Action needed"),
+                              _("Finish the details Stripe asks for."), requirements)
+    return PaymentsStatus("active", _("Ready"), _("Card payments and payouts are enabled."), requirements)

@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as read in Europe (day first, 24-hour clock); German and French keep Django's (ADR 0053).
+FORMAT_MODULE_PATH = ["frontend.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -194,8 +194,8 @@ def test_buyer_journey_on_a_phone(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel the items from Bravo").click()
     expect(page.get_by_text("Your order from Bravo is cancelled")).to_be_visible()
-    expect(page.locator('[data-vendor="bravo"] .badge')).to_have_text("Refunded")
-    expect(page.locator('[data-vendor="alpha"] .badge')).to_have_text("Paid")
+    expect(page.locator('[data-vendor="bravo"] .status-badge')).to_have_text("Refunded")
+    expect(page.locator('[data-vendor="alpha"] .status-badge')).to_have_text("Paid")
     expect(page.get_by_role("button", name="Cancel the items from Bravo")).to_have_count(0)
     bravo.refresh_from_db()
     assert bravo.refunded_amount == bravo.total_amount

@@ -158,7 +158,7 @@ def test_money_filter_and_payouts_filter_follow_the_locale(lang: str) -> None:
         assert money(123450, "EUR") == "1,234.50 EUR"
 
 
-@pytest.mark.parametrize(("lang", "expected"), [("de", "5. März 2026"), ("fr", "5 mars 2026"), ("en", "March 5, 2026")])
+@pytest.mark.parametrize(("lang", "expected"), [("de", "5. März 2026"), ("fr", "5 mars 2026"), ("en", "5 Mar 2026")])
 def test_dates_follow_the_locale(lang: str, expected: str) -> None:
     with translation.override(lang):
         assert Template("{{ d|date }}").render(Context({"d": datetime.date(2026, 3, 5)})) == expected

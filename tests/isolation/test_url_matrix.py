@@ -183,6 +183,7 @@ _SHARED: dict[str, Expect] = {
     "api-redoc": Expect(PUB, reason="ReDoc around the schema"),
     "media": Expect(Category.ASSET, values={"path": "media_path"}),
     "security-txt": Expect(PUB, reason="RFC 9116 contact file, the same on every host"),
+    "favicon": Expect(PUB, allow={"*": frozenset({301})}, reason="a redirect to the static icon, the same on every host"),
 }
 
 EXPECTATIONS: dict[tuple[str, str], Expect] = {
@@ -190,6 +191,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     **{(TENANT, key): expect for key, expect in _SHARED.items()},
     # platform host: marketplace
     (PUBLIC, "home"): Expect(PUB),
+    (PUBLIC, "styleguide"): Expect(PUB, reason="the design system's documentation with sample data, no one's data"),
     (PUBLIC, "search"): Expect(PUB),
     (PUBLIC, "search-suggest"): Expect(PUB),
     (PUBLIC, "category"): Expect(PUB, values={"path": "category_path"}),

@@ -7,3 +7,17 @@ document.addEventListener("change", (event) => {
     field.form.submit();  // as the inline handler did: a plain submission
   }
 });
+
+// Product gallery: a thumbnail shows its picture in the main slot (without script, the
+// thumbnail is a plain link to the picture).
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("[data-gallery-src]") : null;
+  const gallery = link ? link.closest("[data-gallery]") : null;
+  const main = gallery ? gallery.querySelector("[data-gallery-main]") : null;
+  if (!link || !main) return;
+  event.preventDefault();
+  main.src = link.dataset.gallerySrc;
+  main.alt = link.dataset.galleryAlt || "";
+  gallery.querySelectorAll("[data-gallery-src]").forEach((each) => each.removeAttribute("aria-current"));
+  link.setAttribute("aria-current", "true");
+});
