@@ -9,6 +9,7 @@ from catalog.models import CsvImport, Product, Variant
 from catalog.services import outbox_publish_pending
 from marketplace.models import Listing
 from tests.factories import ProductFactory
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +120,6 @@ def test_image_of_a_is_not_served_on_b_host(client_for, vendor_a, vendor_b, owne
 
 @pytest.mark.django_db(transaction=True)
 def test_relay_task_queued_in_b_publishes_only_b_events(task_worker, vendor_a, vendor_b, in_schema):
-    import time
-
     from catalog.models import OutboxEvent
     from catalog.tasks import outbox_relay
 
@@ -135,10 +134,8 @@ def test_relay_task_queued_in_b_publishes_only_b_events(task_worker, vendor_a, v
             OutboxEvent.objects.create(event_type="product.changed", product_id=b_product.pk, version=1,
                                        payload={"title": "Bravo Loud", "status": "active"})
             assert outbox_relay.delay().get(timeout=30) >= 1
-        deadline = time.monotonic() + 30
-        while not Listing.objects.filter(vendor=vendor_b, product_id=b_product.pk).exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: Listing.objects.filter(vendor=vendor_b, product_id=b_product.pk).exists(), timeout=30,
+                   message="vendor B's listing projected")
         assert not Listing.objects.filter(vendor=vendor_a).exists()
         with in_schema(vendor_a):
             assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 1
