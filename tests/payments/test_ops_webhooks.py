@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from payments import webhooks
 from payments.models import WebhookEvent
@@ -70,8 +69,7 @@ def test_list_filters_by_status_type_account_and_id(admin_client: Any, failed_ev
     assert "evt_ops_ignored" in by_id and "evt_ops_connect" not in by_id
 
 
-def test_received_date_range(admin_client: Any, failed_event: WebhookEvent) -> None:
-    today = timezone.now().date()
+def test_received_date_range(today: date, admin_client: Any, failed_event: WebhookEvent) -> None:
     assert b"evt_ops_failed" in admin_client.get(f"/ops/webhooks/?received_from={today}&received_to={today}").content
     yesterday = today - timedelta(days=1)
     assert b"evt_ops_failed" not in admin_client.get(f"/ops/webhooks/?received_to={yesterday}").content

@@ -20,7 +20,8 @@ from payouts.payouts import payout_record_apply
 from tests.factories.orders import paid_orders
 from tests.support.s3 import create_bucket
 
-pytestmark = pytest.mark.django_db
+# Periods end "today": the clock is at noon (tests/fixtures/clock.py) so rows and period agree.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]
 
 
 # A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's

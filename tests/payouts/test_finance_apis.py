@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from payouts.models import ExportJob
 
@@ -16,9 +15,8 @@ def api(platform_client, finance_user):
     return platform_client
 
 
-def test_export_requested_twice_is_201_then_200_same_job(api, django_capture_on_commit_callbacks):
-    today = timezone.now().date().isoformat()
-    body = {"kind": "commission_report", "format": "xlsx", "date_from": today, "date_to": today}
+def test_export_requested_twice_is_201_then_200_same_job(today, api, django_capture_on_commit_callbacks):
+    body = {"kind": "commission_report", "format": "xlsx", "date_from": today.isoformat(), "date_to": today.isoformat()}
     with django_capture_on_commit_callbacks() as callbacks:
         first = api.post("/api/v1/ops/exports/", body, content_type="application/json")
         second = api.post("/api/v1/ops/exports/", body, content_type="application/json")

@@ -75,7 +75,7 @@ def test_the_database_accepts_exactly_the_entries_that_balance_in_every_currency
     key = f"raw-property-{next(_keys)}"
 
     if unbalanced:
-        with pytest.raises(DatabaseError, match="does not balance in (EUR|USD)") as refused:
+        with pytest.raises(DatabaseError, match=r"does not balance in (EUR|USD)") as refused:
             _write_past_the_services(key, postings, accounts)
         assert any(f"does not balance in {currency}" in str(refused.value) for currency in unbalanced)
         assert not JournalEntry.objects.filter(key=key).exists()
