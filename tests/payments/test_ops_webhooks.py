@@ -11,6 +11,7 @@ import pytest
 from payments import webhooks
 from payments.models import WebhookEvent
 from tests.payments.events import make_event, signed_headers
+from tests.support.queued import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_replay_requeues_the_failed_event(admin_client: Any, failed_event: Webho
     assert response.status_code == 302
     failed_event.refresh_from_db()
     assert failed_event.status == WebhookEvent.Status.RECEIVED
-    assert len(callbacks) == 1
+    assert queued_tasks(callbacks) == [("payments.tasks.webhook_event_apply", (failed_event.pk,), "public")]
     page = admin_client.get(response["Location"]).content.decode()
     assert "queued for replay" in page
 
