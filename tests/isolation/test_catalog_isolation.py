@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.models import CsvImport, Product, Variant
+from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
 from catalog.services import outbox_publish_pending
 from marketplace.models import Listing
 from tests.factories import ProductFactory
+from tests.support.state import rows
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,7 @@ def test_b_api_cannot_reach_a_variants_stock_images_or_bulk(client_for, vendor_a
     api = client_for(vendor_b, owner_b)
     with in_schema(vendor_a):
         variant = product_a.variants.get()
+        before = rows(Product, Variant, ProductImage, StockAdjustment)
     base = f"/api/v1/vendor/products/{product_a.pk}/"
     assert api.get(base).status_code == 404
     assert api.post(f"{base}variants/", data={"sku": "X", "price_amount": 1}, content_type="application/json").status_code == 404
@@ -38,6 +40,7 @@ def test_b_api_cannot_reach_a_variants_stock_images_or_bulk(client_for, vendor_a
     with in_schema(vendor_a):
         product = Product.objects.get(pk=product_a.pk)
         variant.refresh_from_db()
+        assert rows(Product, Variant, ProductImage, StockAdjustment) == before
     assert (product.status, variant.stock, variant.price_amount) == ("active", 2, 3100)
 
 
