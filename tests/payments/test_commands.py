@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
@@ -54,10 +54,10 @@ def test_replay_defaults_to_failed_events_and_applies_with_sync(events: dict[str
         "evt_cmd_1", "evt_cmd_2", "evt_cmd_3"}
 
 
-def test_replay_by_id_and_date_range(events: dict[str, WebhookEvent]) -> None:
+def test_replay_by_id_and_date_range(today: date, events: dict[str, WebhookEvent]) -> None:
     assert "1 event(s) selected" in _run("replay_webhook_events", "--id", "evt_cmd_1", "--sync")
     assert WebhookEvent.objects.get(stripe_id="evt_cmd_2").status == "failed"
-    old = (timezone.now() - timedelta(days=10)).date().isoformat()
+    old = (today - timedelta(days=10)).isoformat()  # evt_cmd_2 was received ten days before today
     output = _run("replay_webhook_events", "--since", old, "--until", old, "--sync")
     assert "evt_cmd_2" in output and "1 event(s) selected" in output
 
