@@ -966,7 +966,8 @@ def webhook_payload_verify(*, payload: bytes, signature: str | None) -> dict[str
     """Check the `Stripe-Signature` of the RAW body (and its timestamp), then parse it.
 
     Raises WebhookRejected with a code saying why: `signature_missing`, `signature_invalid`,
-    `timestamp_stale`, `payload_malformed`, `webhook_not_configured`.
+    `timestamp_stale` (older or further ahead than the tolerance), `payload_malformed`,
+    `webhook_not_configured`.
     """
     secrets = webhook_secrets()
     if not secrets:
@@ -990,6 +991,10 @@ def webhook_payload_verify(*, payload: bytes, signature: str | None) -> dict[str
                 ) from exc
     else:
         raise WebhookRejected("The signature does not match the payload.", code="signature_invalid")
+    # The SDK refuses only old timestamps: a signature dated ahead would stay replayable until that
+    # date has passed too, so the window is the tolerance on both sides.
+    if _signature_timestamp(signature) > time.time() + tolerance:
+        raise WebhookRejected("The signature timestamp is outside the tolerance.", code="timestamp_stale")
     try:
         event = json.loads(payload)
     except ValueError as exc:
@@ -997,6 +1002,15 @@ def webhook_payload_verify(*, payload: bytes, signature: str | None) -> dict[str
     if not _event_shape_ok(event):
         raise WebhookRejected("The body is not a Stripe event.", code="payload_malformed")
     return event  # type: ignore[no-any-return]
+
+
+def _signature_timestamp(signature: str) -> int:
+    """The `t=` of a `Stripe-Signature` header that the SDK has already parsed and verified."""
+    for element in signature.split(","):
+        name, _, value = element.strip().partition("=")
+        if name == "t":
+            return int(value)
+    raise WebhookRejected("The signature has no timestamp.", code="signature_invalid")
 
 
 def _event_shape_ok(event: Any) -> bool:

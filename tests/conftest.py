@@ -27,6 +27,7 @@ hypothesis_settings.load_profile("suite")
 # Fixtures shared across packages live in plugin modules; tests never import a conftest.
 pytest_plugins = [
     "tests.fixtures.catalog",
+    "tests.fixtures.clock",
     "tests.fixtures.stripe",
     "tests.fixtures.payments",
     "tests.fixtures.browser",

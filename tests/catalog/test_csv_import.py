@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +12,7 @@ from catalog.csv_io import COLUMNS, csv_export_rows, csv_import_run
 from catalog.models import CsvImport, OutboxEvent, Product, StockAdjustment, Variant
 from catalog.services import csv_import_start
 from marketplace.models import Category, Listing
+from tests.support.waiting import wait_until
 
 
 def _csv(rows: list[list[str]], header: tuple[str, ...] = COLUMNS) -> bytes:
@@ -144,14 +144,13 @@ def test_ten_thousand_rows_with_one_bad_line_through_the_real_worker(task_worker
         with in_schema(vendor_a):
             job = csv_import_start(upload=upload)
             seen_progress = set()
-            deadline = time.monotonic() + 240
-            while True:
+
+            def finished() -> bool:
                 job.refresh_from_db()
                 seen_progress.add(job.processed_rows)
-                if job.is_finished:
-                    break
-                assert time.monotonic() < deadline, f"import stuck at {job.processed_rows}"
-                time.sleep(0.1)
+                return job.is_finished
+
+            wait_until(finished, timeout=240, message=lambda: f"import stuck at {job.processed_rows}", interval=0.1)
             assert job.status == "done", job.failure
             assert (job.total_rows, job.imported_rows, job.error_rows) == (10_000, 9_999, 1)
             assert job.errors == [{"line": 4323, "column": "price", "message": job.errors[0]["message"]}]
@@ -159,9 +158,8 @@ def test_ten_thousand_rows_with_one_bad_line_through_the_real_worker(task_worker
             assert Product.objects.count() == 5_000
             assert not Variant.objects.filter(sku="TEE-04321").exists()
             # The relay drains the outbox into the projection.
-            while OutboxEvent.objects.filter(published_at__isnull=True).exists():
-                assert time.monotonic() < deadline, "outbox not drained"
-                time.sleep(0.1)
+            wait_until(lambda: not OutboxEvent.objects.filter(published_at__isnull=True).exists(),
+                       timeout=240, message="outbox not drained", interval=0.1)
         assert Listing.objects.filter(vendor_id=vendor_a.pk).count() == 5_000
         assert len(seen_progress) >= 1
     finally:

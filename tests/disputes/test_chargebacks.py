@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from common.money import allocate
 from disputes import services
 from disputes.errors import ChargebackClosed, EvidenceDeadlinePassed
 from disputes.models import Chargeback
@@ -45,8 +44,10 @@ def test_dispute_created_opens_case_holds_funds_and_tells_vendors(
     assert chargeback.fee_amount == 1500
     assert chargeback.due_by is not None and chargeback.due_by > timezone.now()
     shares = {s.vendor_id: s.amount for s in chargeback.shares.all()}
-    assert sum(shares.values()) == order.total_amount
-    assert set(shares) == {vendor_a.pk, vendor_b.pk}
+    # The whole order (49.80) is disputed; each vendor answers for its sub-order with its shipping:
+    # A 30.00 + 4.90 = 34.90, B 10.00 + 4.90 = 14.90 (a split that only sums right is not enough).
+    assert order.total_amount == 4980
+    assert shares == {vendor_a.pk: 3490, vendor_b.pk: 1490}
     after_a = vendor_balances(vendor_id=vendor_a.pk, currency=order.currency)
     assert after_a["reserved"] - before_a["reserved"] == shares[vendor_a.pk]
     held = Transfer.objects.filter(order=order)
@@ -105,6 +106,7 @@ def test_lost_recovers_amount_and_fee_from_vendors(paid_order, vendor_a, vendor_
                                                    django_capture_on_commit_callbacks):
     order = _disputed_order(paid_order, vendor_a, vendor_b)
     before = vendor_balances(vendor_id=vendor_a.pk, currency=order.currency)
+    before_b = vendor_balances(vendor_id=vendor_b.pk, currency=order.currency)
     chargeback = _open_case(emulator, webhooks, order)
     share_a = chargeback.shares.get(vendor=vendor_a).amount
     services.chargeback_evidence_submit(chargeback_id=chargeback.pk, admin=admin_user,
@@ -114,10 +116,13 @@ def test_lost_recovers_amount_and_fee_from_vendors(paid_order, vendor_a, vendor_
     chargeback.refresh_from_db()
     assert chargeback.outcome == "lost"
     after = vendor_balances(vendor_id=vendor_a.pk, currency=order.currency)
-    shares = list(chargeback.shares.order_by("vendor_id"))
-    fee_a = allocate(1500, [s.amount for s in shares])[[s.vendor_id for s in shares].index(vendor_a.pk)]
-    assert 0 < fee_a < 1500  # the fee is split in proportion to the vendors' shares
+    # The 15.00 dispute fee in proportion to the shares 34.90 : 14.90: A 10.512… → 10.51 and
+    # B 4.487… → 4.49 (the cent left over goes to the larger fraction).
+    assert share_a == 3490
+    fee_a = 1051
     assert before["pending"] - after["pending"] == share_a + fee_a
+    assert before_b["pending"] - vendor_balances(vendor_id=vendor_b.pk, currency=order.currency)["pending"] \
+        == 1490 + 449
     assert after["reserved"] == before["reserved"]
     # Recovery (the task's body): the not-yet-sent transfer shrinks by what it can cover; holds lifted.
     services.chargeback_recover(chargeback_id=chargeback.pk)
@@ -203,3 +208,23 @@ def test_dispute_before_payment_event_is_refused_for_retry(buyer, vendor_a):
         services.chargeback_apply(dispute=dispute, event_created=1)
     assert not Chargeback.objects.exists()
     assert not JournalEntry.objects.filter(kind="chargeback_opened").exists()
+
+
+def test_a_partial_dispute_is_split_by_the_vendors_parts_to_the_cent(vendor_a, vendor_b):
+    """10.00 of a 49.80 order disputed: A's part 34.90 gives 7.008…, B's 14.90 gives 2.991…; both
+    rounded down leave one cent, which goes to the larger fraction (A)."""
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(items=[(vendor_a, sellable_variant(vendor_a, price=3000), 1),
+                                (vendor_b, sellable_variant(vendor_b, price=1000), 1)])
+    assert {s.vendor_id: s.total_amount for s in order.sub_orders.all()} == {vendor_a.pk: 3490, vendor_b.pk: 1490}
+    order.payment_intent_id = "pi_partial_dispute"
+    order.save(update_fields=["payment_intent_id"])
+    dispute = {"id": "dp_partial", "object": "dispute", "amount": 1000, "currency": "eur",
+               "payment_intent": "pi_partial_dispute", "charge": "ch_partial", "status": "needs_response",
+               "evidence_details": {"due_by": 2_000_000_000}, "balance_transactions": []}
+
+    chargeback = services.chargeback_apply(dispute=dispute, event_created=1)
+
+    assert {s.vendor_id: s.amount for s in chargeback.shares.all()} == {vendor_a.pk: 701, vendor_b.pk: 299}
+    assert ledger_balanced()

@@ -61,19 +61,6 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
 WEBHOOK_SECRET = "whsec_e2e_journeys"
 
 
-def wait_until(condition: Any, timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy (no fixed sleeps)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def emulator_control(server: Any, path: str, body: dict[str, Any] | None = None) -> Any:
     """POST to the emulator's control API (`/_emulator/...`)."""
     import json

@@ -16,10 +16,10 @@ from tests.e2e.journeys import (
     login,
     open_payment_page,
     publish_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -154,7 +154,7 @@ def test_buyer_pays_two_vendors_with_3ds_and_a_second_buyer_retries_a_decline(
         # its reservation and counts the attempt once its webhook is applied.
         pending = Order.objects.get(buyer=second)
         wait_until(lambda: Order.objects.get(pk=pending.pk).failed_payment_attempts == 1,
-                   what="the declined attempt recorded on the order")
+                   message="the declined attempt recorded on the order")
         assert Order.objects.get(pk=pending.pk).status == "pending_payment"
         pay_with(other, GOOD_CARD)
         retried = confirmed_order(other, site, shot, "j3b", total)

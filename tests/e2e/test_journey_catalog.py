@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import assert_accessible, follow, login, wait_until
+from tests.e2e.journeys import assert_accessible, follow, login
 from tests.factories.accounts import PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def search_until(page, url: str, total: int) -> None:
         page.goto(url)
         return page.locator("#results-heading").get_attribute("data-total") == str(total)
 
-    wait_until(shown, timeout=30, what=f"{total} results at {url}")
+    wait_until(shown, timeout=30, message=f"{total} results at {url}")
 
 
 def test_vendor_creates_a_product_imports_fifty_and_buyers_find_them(

@@ -15,11 +15,11 @@ from tests.e2e.journeys import (
     connect_vendor,
     login,
     publish_listing,
-    wait_until,
 )
 from tests.e2e.test_journey_onboarding import registration_pdf
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
         page.goto(f"{store}/dashboard/chargebacks/")
         return page.get_by_role("cell", name=order.number).is_visible()
 
-    wait_until(dispute_listed, what="the dispute in the vendor's dashboard")
+    wait_until(dispute_listed, message="the dispute in the vendor's dashboard")
     assert_accessible(page)
     shot(page, "j7-01-vendor-disputes")
     chargeback = Chargeback.objects.get(order=order)
@@ -100,13 +100,13 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
             admin.reload()
             return "lost" in admin.locator("#dispute-status").inner_text().lower()
 
-        wait_until(closed_lost, what="the dispute closed as lost")
+        wait_until(closed_lost, message="the dispute closed as lost")
         shot(admin, "j7-04-ops-lost")
 
         # --- The recovery: the vendor's transfer is reversed, and the ledger shows the loss. ---
         transfer = wait_until(
             lambda: (t := Transfer.objects.filter(sub_order__order=order).first())
-            and t.amount_reversed > 0 and t, what="the recovery from the vendor")
+            and t.amount_reversed > 0 and t, message="the recovery from the vendor")
         admin.goto(f"{site.platform}/ops/ledger/?kind=chargeback_lost")
         entry = admin.locator("#ledger-entries article").filter(has_text="Chargeback lost")
         assert entry.count() == 1

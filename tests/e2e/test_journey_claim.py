@@ -18,10 +18,10 @@ from tests.e2e.journeys import (
     follow,
     login,
     publish_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -111,7 +111,7 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
         admin.get_by_role("button", name="Decide").click()
         admin.locator("#claim-status").filter(has_text="Resolved: partial refund").wait_for()
         wait_until(lambda: Claim.objects.get(pk=claim.pk).refunded_amount == half,
-                   what="the partial refund")
+                   message="the partial refund")
         admin.reload()
         assert text(admin.locator("#claim-refunded")) == format_money(half, "EUR")
         shot(admin, "j5-05-ops-decided")

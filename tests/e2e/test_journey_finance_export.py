@@ -15,10 +15,10 @@ from tests.e2e.journeys import (
     connect_vendor,
     login,
     publish_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def test_finance_exports_the_months_payout_report_and_it_matches_the_pages(
     buy_in_browser(page, site.platform, [kettle, tray])
     buy_in_browser(page, site.platform, [kettle])
     wait_until(lambda: Transfer.objects.filter(status="transferred").count() == 3,
-               what="three transfers sent")
+               message="three transfers sent")
 
     # --- What the pages say. ---
     login(page, site.platform, finance_user.email, PASSWORD)

@@ -14,10 +14,10 @@ from tests.e2e.journeys import (
     connect_vendor,
     login,
     publish_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,13 +36,13 @@ def test_ops_approves_an_elevated_risk_order_before_the_vendor_ships(
     shipping_rate(vendor_a, name="Parcel", base_amount=490)
     login(page, site.platform, buyer.email, PASSWORD)
     order = buy_in_browser(page, site.platform, [kettle], card=ELEVATED_RISK_CARD)
-    wait_until(lambda: OrderReview.objects.filter(order=order, status="pending").exists(), what="order held")
+    wait_until(lambda: OrderReview.objects.filter(order=order, status="pending").exists(), message="order held")
 
     def vendor_copy():
         with schema_context(vendor_a.store.schema_name):
             return VendorOrder.objects.filter(order_id=order.pk).first()
 
-    copy = wait_until(vendor_copy, what="the vendor's copy")
+    copy = wait_until(vendor_copy, message="the vendor's copy")
     assert Transfer.objects.get(order=order).status == Transfer.Status.HELD
 
     # --- The vendor sees the hold and no way to ship. ---

@@ -15,10 +15,10 @@ from tests.e2e.journeys import (
     follow,
     login,
     publish_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -79,15 +79,15 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
 
     # Bravo's transfer goes out at once; Alpha's waits for the shipment.
     wait_until(lambda: (t := transfer_of(order, vendor_b)) and t.status == "transferred",
-               what="Bravo's immediate transfer")
-    wait_until(lambda: transfer_of(order, vendor_a), what="Alpha's pending transfer")
+               message="Bravo's immediate transfer")
+    wait_until(lambda: transfer_of(order, vendor_a), message="Alpha's pending transfer")
     assert transfer_of(order, vendor_a).status == "pending"
 
     # --- Each vendor sees its own part only and ships it with tracking. ---
     from orders.models import SubOrder
 
     wait_until(lambda: SubOrder.objects.filter(order=order, vendor_order_id__isnull=False).count() == 2,
-               what="both vendors' copies")
+               message="both vendors' copies")
     alpha_store, bravo_store = site.vendor(vendor_a), site.vendor(vendor_b)
     login(page, alpha_store, owner_a.email, PASSWORD)
     page.goto(f"{alpha_store}/dashboard/orders/")
@@ -114,9 +114,9 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
     # sub-order is synced and its transfer released by the real worker (no beat runs here; the
     # beat `payouts-transfers-release-due` is only the safety net).
     wait_until(lambda: SubOrder.objects.get(pk=alpha_sub.pk).status == SubOrder.Status.FULFILLED,
-               what="Alpha's sub-order fulfilled")
+               message="Alpha's sub-order fulfilled")
     wait_until(lambda: transfer_of(order, vendor_a).status == "transferred",
-               what="Alpha's transfer released on shipment")
+               message="Alpha's transfer released on shipment")
 
     # --- The buyer sees both trackings on the order page. ---
     login(page, site.platform, buyer.email, PASSWORD)
@@ -126,7 +126,7 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
         return page.get_by_text("JD014600003DE").is_visible() and page.get_by_text(
             "RR123456785DE").is_visible()
 
-    wait_until(tracking_shown, what="both trackings on the buyer's order page")
+    wait_until(tracking_shown, message="both trackings on the buyer's order page")
     assert_accessible(page)
     shot(page, "j4-05-buyer-tracking")
     # The buyer's history in plain words: placed, paid, each vendor's shipment, then everything.

@@ -15,9 +15,9 @@ from tests.e2e.journeys import (
     assert_accessible,
     emulator_control,
     login,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def clean_schema(task_worker):
 
     drop_schema()  # a crashed earlier run may have left it
     yield
-    wait_until(worker_idle, what="an idle worker")
+    wait_until(worker_idle, message="an idle worker")
     drop_schema()
 
 
@@ -193,7 +193,7 @@ def _journey(page, admin, staff, site, shot, emulator):
         page.reload()
         return False
 
-    wait_until(onboarding_offered, what="the Stripe onboarding button")
+    wait_until(onboarding_offered, message="the Stripe onboarding button")
     expect(page.locator('[data-item="stripe_onboarding"][data-done="0"]')).to_be_visible()
     shot(page, "j1-11-go-live")
     onboard.click()
@@ -224,7 +224,7 @@ def _journey(page, admin, staff, site, shot, emulator):
         page.reload()
         return requirements.is_visible()
 
-    wait_until(requirements_shown, what="the requirements on the go-live page")
+    wait_until(requirements_shown, message="the requirements on the go-live page")
     expect(requirements.get_by_test_id("requirements-past-due")).to_contain_text("Bank account for payouts")
     expect(requirements.get_by_test_id("requirements-currently-due")).to_contain_text(
         "Identity document (passport or ID card)")
@@ -233,7 +233,7 @@ def _journey(page, admin, staff, site, shot, emulator):
     assert_accessible(page)
     shot(page, "j1-13b-stripe-requirements")
     notice = wait_until(lambda: next((m for m in mail.outbox if "Stripe information is overdue" in m.subject),
-                                     None), what="the requirements email")
+                                     None), message="the requirements email")
     assert notice.to == ["nora@sunrise.example.com"] and "Business website" in notice.body
     page.get_by_role("button", name="Provide the missing details on Stripe").click()
     page.wait_for_url(re.compile(r".*/_emulator/connect/onboarding/acct_.*"))
@@ -262,7 +262,7 @@ def _journey(page, admin, staff, site, shot, emulator):
     expect(page.get_by_text("sam@sunrise.example.com (Staff)")).to_be_visible()
     shot(page, "j1-14-team-invited")
     message = wait_until(lambda: next((m for m in mail.outbox if "sam@sunrise.example.com" in m.to),
-                                      None), what="the invitation email")
+                                      None), message="the invitation email")
     accept_url = re.search(r"https?://\S+/sell/invitations/\S+/", message.body).group(0)
 
     from tests.factories import UserFactory

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -13,6 +11,7 @@ from common.exceptions import ApplicationError
 from tenants import services
 from tenants.models import Domain, Store
 from tests.factories import UserFactory
+from tests.support.waiting import wait_until
 from vendors.models import Vendor
 from vendors.services import vendor_create
 
@@ -88,12 +87,9 @@ def test_vendor_creation_provisions_in_a_celery_task(task_worker):
     vendor = vendor_create(slug="asyncshop", name="Async Shop", owner=owner)
     store = vendor.store
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            store.refresh_from_db()
-            if store.status in (Store.Status.READY, Store.Status.FAILED):
-                break
-            time.sleep(0.1)
+        store = wait_until(lambda: Store.objects.filter(pk=store.pk, status__in=(Store.Status.READY,
+                                                                                  Store.Status.FAILED)).first(),
+                           timeout=60, message="provisioning settled", interval=0.1)
         assert store.status == Store.Status.READY, store.provisioning_error
         assert schema_exists("v_asyncshop")
         assert Vendor.objects.get(slug="asyncshop").memberships.get().role == "owner"

@@ -8,9 +8,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from disputes import services
 from disputes.errors import ChargebackNotFound, ClaimNotFound
-from disputes.models import Chargeback, ChargebackShare, Claim, ClaimAttachment
+from disputes.models import (
+    Chargeback,
+    ChargebackShare,
+    Claim,
+    ClaimAttachment,
+    ClaimLine,
+    ClaimMessage,
+    ClaimRefund,
+)
+from orders.models import SubOrder
 from tests.factories import ClaimFactory, OrderFactory, UserFactory
 from tests.factories.orders import sellable_variant
+from tests.support.state import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +43,15 @@ def claim_a(buyer, vendor_a, vendor_b):
                         attachments=[SimpleUploadedFile("a.png", PNG, content_type="image/png")])
 
 
+def _claims_state(claim):
+    """The claim, its lines, messages, refunds and attachments, and the order's parts it may refund."""
+    return rows(Claim, ClaimLine, ClaimMessage, ClaimRefund, ClaimAttachment,
+                SubOrder.objects.filter(order_id=claim.order_id))
+
+
 def test_vendor_b_cannot_see_or_act_on_vendor_a_claims(client_for, claim_a, vendor_b, owner_b):
     attachment = ClaimAttachment.objects.get(claim=claim_a)
+    before = _claims_state(claim_a)
     dash = client_for(vendor_b, owner_b)
     listing = dash.get("/dashboard/claims/")
     assert listing.status_code == 200 and claim_a.number.encode() not in listing.content
@@ -51,6 +68,7 @@ def test_vendor_b_cannot_see_or_act_on_vendor_a_claims(client_for, claim_a, vend
         assert response.json()["error"]["code"] == "claim_not_found"
     with pytest.raises(ClaimNotFound):
         services.claim_accept(claim_id=claim_a.pk, vendor=vendor_b, user=owner_b)
+    assert _claims_state(claim_a) == before
     claim_a.refresh_from_db()
     assert claim_a.status == "open" and not claim_a.messages.exists()
 
@@ -63,6 +81,7 @@ def test_vendor_a_staff_on_vendor_b_host_is_not_a_member(client_for, claim_a, ve
 def test_other_buyer_gets_404(client_for, claim_a):
     stranger = UserFactory(email="stranger@example.com")
     attachment = ClaimAttachment.objects.get(claim=claim_a)
+    before = _claims_state(claim_a)
     page = client_for(HOST, stranger)
     assert claim_a.number.encode() not in page.get("/claims/").content
     for path in (f"/claims/{claim_a.pk}/", f"/claims/{claim_a.pk}/attachments/{attachment.pk}/",
@@ -81,7 +100,7 @@ def test_other_buyer_gets_404(client_for, claim_a):
         "description": "mine?", "lines": [{"order_line_id": claim_a.lines.get().order_line_id, "quantity": 1}],
     }, content_type="application/json")
     assert response.status_code == 404
-    assert Claim.objects.count() == 1
+    assert _claims_state(claim_a) == before  # no message, no escalation, no second claim
 
 
 def test_vendor_a_staff_cannot_download_via_buyer_or_ops_urls(client_for, claim_a, owner_a):

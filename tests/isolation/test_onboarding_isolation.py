@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from storefront import services as storefront_services
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.vendors import MembershipFactory
+from tests.support.state import rows
 from vendors import services
-from vendors.models import Invitation, Membership
+from vendors.models import Invitation, Membership, Vendor
 
 pytestmark = pytest.mark.django_db
 HOST = "marketplace.localhost"
@@ -58,12 +59,19 @@ def test_a_owner_has_no_onboarding_pages_on_b(client_for, vendor_b, owner_a):
     client = client_for(vendor_b, owner_a)
     for path in ("/dashboard/go-live/", "/dashboard/team/", "/dashboard/storefront/"):
         assert client.get(path).status_code == 404
+    before = _vendor_state(vendor_b)
     assert client.post("/dashboard/go-live/stripe/").status_code == 404
     assert client.get("/api/v1/vendor/profile/").status_code == 403
     assert client.patch("/api/v1/vendor/profile/", {"name": "Hijacked"},
                         content_type="application/json").status_code == 403
+    assert _vendor_state(vendor_b) == before  # the Stripe account, the name, the team: all as they were
     vendor_b.refresh_from_db()
     assert vendor_b.name == "Bravo"
+
+
+def _vendor_state(vendor):
+    return rows(Vendor.objects.filter(pk=vendor.pk), Membership.objects.filter(vendor=vendor),
+                Invitation.objects.filter(vendor=vendor))
 
 
 def test_storefront_settings_and_files_stay_in_their_schema(

@@ -6,8 +6,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from fulfillment.models import VendorOrder
+from orders.models import Order, OrderEvent, OrderLine, SubOrder
+from payments.models import PaymentRecord
 from tests.factories import UserFactory
 from tests.factories.orders import paid_orders, sellable_variant
+from tests.support.state import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -71,13 +74,21 @@ def test_owner_of_a_cannot_use_the_fulfilment_pages_or_api_of_b(two_vendor_order
         assert line.shipped_quantity == 0 and line.cancelled_quantity == 0
 
 
+def _order_state(order):
+    return rows(Order.objects.filter(pk=order.pk), SubOrder.objects.filter(order=order),
+                OrderLine.objects.filter(order=order), OrderEvent.objects.filter(order=order),
+                PaymentRecord.objects.all())
+
+
 def test_buyer_y_never_sees_buyer_xs_order(two_vendor_order, client_for):
     other = UserFactory(email="y@example.com")
     client = client_for("marketplace.localhost", other)
     assert client.get(f"/orders/{two_vendor_order.pk}/").status_code == 404
     assert client.get(f"/checkout/return/{two_vendor_order.pk}/").status_code == 404
     assert client.get(f"/orders/{two_vendor_order.pk}/status/").status_code == 404
+    before = _order_state(two_vendor_order)
     assert client.post(f"/orders/{two_vendor_order.pk}/pay/").status_code == 404
+    assert _order_state(two_vendor_order) == before
     assert str(two_vendor_order.number) not in client.get("/orders/").content.decode()
     api = APIClient(HTTP_HOST="marketplace.localhost")
     api.force_authenticate(other)

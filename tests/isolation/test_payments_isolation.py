@@ -11,6 +11,7 @@ import pytest
 from payments import gateway, webhooks
 from payments.models import PaymentRecord, WebhookEvent
 from tests.payments.events import make_event, signed_headers
+from tests.support.state import rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway_on_emulator")]
 
@@ -36,12 +37,16 @@ def test_vendor_hosts_serve_no_webhook_endpoint_and_no_ops_pages(
 
 
 def test_vendor_owners_cannot_open_the_webhook_console(
-    client_for: Any, owner_a: Any, stored_event: WebhookEvent
+    client_for: Any, owner_a: Any, stored_event: WebhookEvent, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = client_for("marketplace.localhost", owner_a)
     assert client.get("/ops/webhooks/").status_code == 403
     assert client.get(f"/ops/webhooks/{stored_event.pk}/").status_code == 403
-    assert client.post(f"/ops/webhooks/{stored_event.pk}/replay/").status_code == 403
+    WebhookEvent.objects.filter(pk=stored_event.pk).update(status=WebhookEvent.Status.FAILED, attempts=3)
+    before = rows(WebhookEvent, PaymentRecord)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(f"/ops/webhooks/{stored_event.pk}/replay/").status_code == 403
+    assert rows(WebhookEvent, PaymentRecord) == before and callbacks == []  # still failed, not queued
 
 
 def test_a_connect_event_refetches_only_within_its_own_account(vendor_a: Any, vendor_b: Any) -> None:

@@ -13,6 +13,7 @@ from catalog.models import OutboxEvent, Product, Variant
 from marketplace.models import Category, Listing
 from marketplace.services import listing_apply, listings_hide_for_vendor, listings_show_for_vendor
 from tests.factories import ProductFactory
+from tests.support.waiting import wait_until
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
@@ -135,10 +136,8 @@ def test_the_real_worker_relays_a_vendor_write_within_seconds(task_worker, vendo
     with in_schema(vendor_a):
         started = time.monotonic()
         product = ProductFactory(name="Worker Teapot", sku="WT-1")
-    deadline = time.monotonic() + 30
-    while not Listing.objects.filter(vendor=vendor_a, product_id=product.pk).exists():
-        assert time.monotonic() < deadline, "the relay did not publish the product"
-        time.sleep(0.05)
+    wait_until(lambda: Listing.objects.filter(vendor=vendor_a, product_id=product.pk).exists(), timeout=30,
+               message="the relay did not publish the product")
     lag = time.monotonic() - started
     with capsys.disabled():
         print(f"\nprojection lag (commit → listing visible): {lag * 1000:.0f} ms")
@@ -162,11 +161,9 @@ def test_beat_sweep_relays_pending_events_of_every_schema(task_worker, vendor_a,
                                            payload={"title": product.name, "status": "active"})
                 products[vendor.pk] = product.pk
         assert outbox_relay_sweep.delay().get(timeout=30) == 2
-        deadline = time.monotonic() + 30
+        wait_until(lambda: all(Listing.objects.filter(vendor=vendor, product_id=products[vendor.pk]).exists()
+                               for vendor in (vendor_a, vendor_b)), timeout=30, message="the sweep did not relay")
         for vendor in (vendor_a, vendor_b):
-            while not Listing.objects.filter(vendor=vendor, product_id=products[vendor.pk]).exists():
-                assert time.monotonic() < deadline, "the sweep did not relay"
-                time.sleep(0.05)
             assert Listing.objects.get(vendor=vendor, product_id=products[vendor.pk]).title == f"Swept {vendor.slug}"
     finally:
         for vendor in (vendor_a, vendor_b):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from payments import gateway, webhooks
 from payments.models import PaymentRecord, WebhookEvent
 from tests.payments.events import make_event, signed_headers
+from tests.support.queued import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +54,10 @@ def test_replay_defaults_to_failed_events_and_applies_with_sync(events: dict[str
         "evt_cmd_1", "evt_cmd_2", "evt_cmd_3"}
 
 
-def test_replay_by_id_and_date_range(events: dict[str, WebhookEvent]) -> None:
+def test_replay_by_id_and_date_range(today: date, events: dict[str, WebhookEvent]) -> None:
     assert "1 event(s) selected" in _run("replay_webhook_events", "--id", "evt_cmd_1", "--sync")
     assert WebhookEvent.objects.get(stripe_id="evt_cmd_2").status == "failed"
-    old = (timezone.now() - timedelta(days=10)).date().isoformat()
+    old = (today - timedelta(days=10)).isoformat()  # evt_cmd_2 was received ten days before today
     output = _run("replay_webhook_events", "--since", old, "--until", old, "--sync")
     assert "evt_cmd_2" in output and "1 event(s) selected" in output
 
@@ -65,7 +66,8 @@ def test_replay_queues_by_default(events: dict[str, WebhookEvent], django_captur
     with django_capture_on_commit_callbacks() as callbacks:
         output = _run("replay_webhook_events", "--type", "test.*")
     assert "2 queued" in output
-    assert len(callbacks) == 2
+    failed = sorted(WebhookEvent.objects.filter(stripe_id__in=["evt_cmd_1", "evt_cmd_2"]).values_list("pk", flat=True))
+    assert sorted(queued_tasks(callbacks)) == [("payments.tasks.webhook_event_apply", (pk,), "public") for pk in failed]
     assert WebhookEvent.objects.filter(status="received").count() == 2
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from payments.models import PaymentRecord, WebhookEvent
 from tests.payments.events import WEBHOOK_SECRET, make_event, signed_headers
+from tests.support.queued import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_valid_event_is_stored_once_and_answered_200(post_event: Any, django_cap
     assert stored.payload == event
     assert json.loads(stored.raw_body) == event
     assert stored.status == WebhookEvent.Status.RECEIVED
-    assert len(callbacks) == 1  # one apply task queued after commit
+    assert queued_tasks(callbacks) == [("payments.tasks.webhook_event_apply", (stored.pk,), "public")]  # after commit
 
 
 def test_duplicate_delivery_stores_nothing_more(post_event: Any, django_capture_on_commit_callbacks: Any) -> None:

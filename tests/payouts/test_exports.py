@@ -18,9 +18,11 @@ from payouts.errors import ExportNotReady, ExportRequestInvalid, ReportPeriodInv
 from payouts.models import ExportJob, Payout
 from payouts.payouts import payout_record_apply
 from tests.factories.orders import paid_orders
+from tests.support.queued import queued_tasks
 from tests.support.s3 import create_bucket
 
-pytestmark = pytest.mark.django_db
+# Periods end "today": the clock is at noon (tests/fixtures/clock.py) so rows and period agree.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]
 
 
 # A paid order from the factory (no webhook round trip); its PaymentIntent is real on the session's
@@ -84,7 +86,7 @@ def test_requested_twice_is_the_same_job(finance_user, django_capture_on_commit_
                                                       params=dict(reversed(list(_period().items()))),
                                                       user=finance_user)
     assert created and not created_again and first.pk == again.pk
-    assert len(callbacks) == 1
+    assert queued_tasks(callbacks) == [("payouts.tasks.export_job_run", (first.pk,), "public")]
     assert ExportJob.objects.count() == 1
 
 
@@ -319,7 +321,8 @@ def test_failed_job_is_recorded_and_rerun_on_request(finance_user, django_captur
     ExportJob.objects.filter(pk=job.pk).update(status="failed", error="disk full")
     with django_capture_on_commit_callbacks() as callbacks:
         again, created = exports.export_request(kind="payout_report", fmt="csv", params=_period(), user=finance_user)
-    assert created and again.pk == job.pk and again.status == "queued" and len(callbacks) == 1
+    assert created and again.pk == job.pk and again.status == "queued"
+    assert queued_tasks(callbacks) == [("payouts.tasks.export_job_run", (job.pk,), "public")]
 
 
 def test_csv_export_memory_does_not_grow_with_the_rows(vendor_a, finance_user, tmp_path, settings):

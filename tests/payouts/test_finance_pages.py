@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 
 from payouts import exports
 from payouts import transfers as svc
 from payouts.models import ExportJob, Transfer, VendorPayoutPolicy
 from tests.factories import UserFactory
+from tests.support.queued import queued_tasks
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
@@ -78,19 +78,18 @@ def test_admin_sets_a_vendor_policy_and_bad_input_is_a_form_error(platform_clien
     assert "When shipped" in platform_client.get("/ops/payout-policies/").content.decode()
 
 
-def test_finance_report_shows_commissions_and_net_revenue(settled, finance_client, vendor_a,
+def test_finance_report_shows_commissions_and_net_revenue(today, settled, finance_client, vendor_a,
                                                           django_assert_max_num_queries):
-    from common.money import format_money
-
-    today = timezone.now().date().isoformat()
     with django_assert_max_num_queries(20):
         response = finance_client.get(f"/ops/finance/?date_from={today}&date_to={today}&currency=EUR")
     html = response.content.decode()
     assert response.status_code == 200
-    assert format_money(settled.commission_amount, "EUR") in html
+    # Worked by hand, not read back from the order: the default 10 % of 2 × 15.00 (alpha) and of
+    # 9.00 (bravo) is 3.00 + 0.90; Stripe's fee on the 48.80 charged is 2.9 % + 0.30 = 1.7152 → 1.72.
+    assert (settled.total_amount, settled.commission_amount, settled.stripe_fee_amount) == (4880, 390, 172)
+    assert "3.90 EUR" in html
     assert vendor_a.name in html
-    fee = settled.stripe_fee_amount or 0
-    assert f'data-testid="net-revenue">{format_money(settled.commission_amount - fee, "EUR")}<' in html
+    assert 'data-testid="net-revenue">2.18 EUR<' in html
 
 
 def test_inverted_period_is_a_form_error(finance_client):
@@ -112,16 +111,16 @@ def test_reconciliation_page_shows_zero_mismatches(settled, finance_client):
     assert f'font-monospace">{platform["ledger"]}<' not in html
 
 
-def test_export_page_queues_once_polls_and_downloads(settled, finance_client, tmp_path, settings,
+def test_export_page_queues_once_polls_and_downloads(today, settled, finance_client, tmp_path, settings,
                                                      django_capture_on_commit_callbacks):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    today = timezone.now().date().isoformat()
     form = {"kind": "payout_report", "format": "csv", "date_from": today, "date_to": today}
     with django_capture_on_commit_callbacks() as callbacks:
         first = finance_client.post("/ops/finance/exports/", form)
         second = finance_client.post("/ops/finance/exports/", form)
-    assert first.status_code == second.status_code == 302 and len(callbacks) == 1
+    assert first.status_code == second.status_code == 302
     job = ExportJob.objects.get()
+    assert queued_tasks(callbacks) == [("payouts.tasks.export_job_run", (job.pk,), "public")]
     row = finance_client.get(f"/ops/finance/exports/{job.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 2s"' in row  # still queued: the row polls
     exports.export_job_run(job_id=job.pk)

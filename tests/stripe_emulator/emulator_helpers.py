@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from urllib.parse import urlencode, urljoin
 import stripe
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
+
+from tests.support.waiting import wait_until
 
 WEBHOOK_SECRET = "whsec_emulator_test_secret"
 API_KEY = "sk_test_emulator"
@@ -79,12 +80,7 @@ class Receiver:
             return [e["id"] for e in self.received]
 
     def wait_for(self, predicate: Callable[[Receiver], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate(self):
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"condition not met; received {self.types()}")
+        wait_until(lambda: predicate(self), timeout, message=lambda: f"received {self.types()}", interval=0.02)
 
 
 # -- hosted pages, driven like a browser but without following redirects ---------------------

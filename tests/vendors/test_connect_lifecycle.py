@@ -10,7 +10,7 @@ import pytest
 
 from payments.models import WebhookEvent
 from tests.support.stripe import emulator_post
-from tests.vendors.test_onboarding_provisioning import wait_for
+from tests.support.waiting import wait_until
 from vendors import services
 from vendors.models import Vendor
 
@@ -48,9 +48,9 @@ def test_owner_onboards_and_webhooks_enable_charges(
 
     emulator_post(emulator, f"/_emulator/accounts/{vendor.stripe_account_id}/complete_onboarding")
     emulator.flush_webhooks(timeout=10)
-    vendor = wait_for(
+    vendor = wait_until(
         lambda: Vendor.objects.filter(pk=vendor.pk, charges_enabled=True).first(),
-        what="account.updated applied",
+        message="account.updated applied",
     )
     assert vendor.payouts_enabled and vendor.stripe_details_submitted
     assert vendor.stripe_requirements == []
@@ -58,8 +58,8 @@ def test_owner_onboards_and_webhooks_enable_charges(
     assert vendor.is_selling
     event = WebhookEvent.objects.get(type="account.updated", account=vendor.stripe_account_id)
     assert event.duplicate_deliveries >= 1  # the emulator sent it twice; applied once
-    wait_for(lambda: WebhookEvent.objects.filter(pk=event.pk, status="applied").exists(),
-             what="event applied")
+    wait_until(lambda: WebhookEvent.objects.filter(pk=event.pk, status="applied").exists(),
+             message="event applied")
 
     page = owner.get("/dashboard/go-live/")
     assert b'data-item="stripe_onboarding" data-done="1"' in page.content

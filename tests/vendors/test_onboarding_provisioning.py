@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import redis
@@ -23,22 +21,15 @@ from tenants.models import Domain, Store
 from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory
 from tests.support.uploads import pdf_upload
+from tests.support.waiting import wait_until
 from vendors import selectors, services
 from vendors.errors import InvalidTransition
 from vendors.models import AuditEntry, Vendor, VendorApplication
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PLATFORM = "marketplace.localhost"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 90.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+# Provisioning migrates a whole schema in the worker: slower than most waits on a shared machine.
+PROVISIONING = 90.0
 
 
 def worker_idle() -> bool:
@@ -87,7 +78,7 @@ def test_approval_provisions_schema_creates_connect_account_and_activates(
     approved = services.application_approve(application=application, actor=admin_user)
     vendor = approved.vendor
     try:
-        vendor = wait_for(lambda: vendor_settled(vendor.pk), what="onboarding")
+        vendor = wait_until(lambda: vendor_settled(vendor.pk), timeout=PROVISIONING, message="onboarding")
         wall = time.monotonic() - started
         assert vendor.store.status == Store.Status.READY, vendor.store.provisioning_error
         assert vendor.status == Vendor.Status.ACTIVE
@@ -100,7 +91,7 @@ def test_approval_provisions_schema_creates_connect_account_and_activates(
         assert vendor.memberships.get().user == application.applicant
         progress = selectors.onboarding_progress(vendor=vendor)
         assert [step.state for step in progress.steps] == ["done"] * 4
-        wait_for(lambda: len(mail.outbox) >= 2, what="emails")
+        wait_until(lambda: len(mail.outbox) >= 2, timeout=PROVISIONING, message="emails")
         subjects = sorted(message.subject for message in mail.outbox)
         assert subjects == ["Brightshop Ltd is ready", "Welcome to Marketplace, Brightshop Ltd!"]
         # The applicant's status page shows the finished setup.
@@ -114,7 +105,7 @@ def test_approval_provisions_schema_creates_connect_account_and_activates(
             print(f"\n[onboarding] approval → ready storefront: Store.provisioning_seconds="
                   f"{vendor.store.provisioning_seconds:.3f}s, approval→active wall time={wall:.3f}s")
     finally:
-        wait_for(worker_idle, what="idle worker")
+        wait_until(worker_idle, timeout=PROVISIONING, message="idle worker")
         drop_schema("v_brightshop")
 
 
@@ -128,9 +119,9 @@ def test_provisioning_failure_is_visible_and_retry_succeeds(
         squatter = Store.objects.create(schema_name="v_squatter_fail", name="Squatter")
         Domain.objects.create(domain="failshop.marketplace.localhost", tenant=squatter)
     try:
-        wait_for(lambda: Store.objects.get(pk=vendor.store_id).status == Store.Status.FAILED,
-                 what="failure")
-        wait_for(worker_idle, what="idle worker")
+        wait_until(lambda: Store.objects.get(pk=vendor.store_id).status == Store.Status.FAILED,
+                 timeout=PROVISIONING, message="failure")
+        wait_until(worker_idle, timeout=PROVISIONING, message="idle worker")
         vendor = Vendor.objects.select_related("store").get(pk=vendor.pk)
         assert vendor.store.status == Store.Status.FAILED
         assert "belongs to another store" in vendor.store.provisioning_error
@@ -146,7 +137,7 @@ def test_provisioning_failure_is_visible_and_retry_succeeds(
         Domain.objects.filter(tenant=squatter).delete()
         retry = applicant_client.post("/sell/retry/", HTTP_HX_REQUEST="true")
         assert retry.status_code == 200
-        vendor = wait_for(lambda: vendor_settled(vendor.pk), what="retry")
+        vendor = wait_until(lambda: vendor_settled(vendor.pk), timeout=PROVISIONING, message="retry")
         vendor = Vendor.objects.select_related("store").get(pk=vendor.pk)
         assert vendor.store.status == Store.Status.READY
         assert vendor.stripe_account_id.startswith("acct_")
@@ -157,7 +148,7 @@ def test_provisioning_failure_is_visible_and_retry_succeeds(
         with pytest.raises(InvalidTransition):
             services.vendor_onboarding_retry(vendor=vendor, actor=admin_user)
     finally:
-        wait_for(worker_idle, what="idle worker")
+        wait_until(worker_idle, timeout=PROVISIONING, message="idle worker")
         drop_schema("v_failshop")
 
 
@@ -188,8 +179,8 @@ def test_concurrent_double_approval_makes_one_vendor_one_schema_one_account(
         assert Vendor.objects.filter(slug="twiceshop").count() == 1
         assert Store.objects.filter(schema_name="v_twiceshop").count() == 1
         vendor = Vendor.objects.get(slug="twiceshop")
-        vendor = wait_for(lambda: vendor_settled(vendor.pk), what="onboarding")
-        wait_for(worker_idle, what="idle worker")
+        vendor = wait_until(lambda: vendor_settled(vendor.pk), timeout=PROVISIONING, message="onboarding")
+        wait_until(worker_idle, timeout=PROVISIONING, message="idle worker")
         account_id = vendor.stripe_account_id
         # Running the pipeline again (a redelivered task, a retry) changes nothing.
         services.vendor_onboarding_run(vendor_id=vendor.pk)
@@ -201,5 +192,5 @@ def test_concurrent_double_approval_makes_one_vendor_one_schema_one_account(
         assert AuditEntry.objects.filter(application=application,
                                          action="application.approve").count() == 1
     finally:
-        wait_for(worker_idle, what="idle worker")
+        wait_until(worker_idle, timeout=PROVISIONING, message="idle worker")
         drop_schema("v_twiceshop")
