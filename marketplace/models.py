@@ -77,6 +77,9 @@ class Listing(models.Model):
     attributes = models.JSONField(default=dict)
     image_url = models.CharField(max_length=500, blank=True)
     thumbnail_url = models.CharField(max_length=500, blank=True)
+    # Hand-picked for the home page by the platform (1 first); never written by the projection,
+    # so a vendor's edit or a rebuild keeps the pick.
+    featured_position = models.PositiveSmallIntegerField(null=True, blank=True)
     product_created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(
