@@ -61,6 +61,7 @@ def catalog_plan(store: Store, *, products: int) -> list[ProductPlan]:
         stock_for = (lambda: rng.choice([0, 2, 3])) if rng.random() < 0.1 else (lambda: rng.randint(20, 90))
         sku = f"{prefix}-{index + 1:03d}"
         values = list(shelf.values)
+        variants: list[dict[str, Any]]
         if shelf.option and values:
             chosen = values[: rng.randint(2, len(values))]
             variants = [{"sku": f"{sku}-{slugify(value).upper()[:8]}", "options": {shelf.option: value},
@@ -71,7 +72,8 @@ def catalog_plan(store: Store, *, products: int) -> list[ProductPlan]:
         for variant in variants:
             variant["currency"] = store.currency
             variant["weight_grams"] = shelf.weight_grams
-            variant["compare_at_amount"] = (variant["price_amount"] * 5 // 4 // 100 * 100 + 90) if on_sale else None
+            amount = int(variant["price_amount"])
+            variant["compare_at_amount"] = (amount * 5 // 4 // 100 * 100 + 90) if on_sale else None
         material = name.split(" ")[0].lower()
         description = (
             f"<p>{name}, from {store.name} in {city}. {store.tagline}</p>"
