@@ -47,8 +47,8 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[in
     return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
 
 
-def product_picture(*, icon: str, colours: tuple[str, str], seed: str, accent: str = "") -> bytes:
-    """A square JPEG: a two-colour gradient, soft shapes placed by `seed` (so each product differs
+def product_picture(*, icon: str, colours: tuple[str, str], seed: str, accent: str = "") -> Image.Image:
+    """A square picture: a two-colour gradient, soft shapes placed by `seed` (so each product differs
     and the same product always gets the same picture), and the category's icon in the middle.
 
     Without the icon font (assets not installed) the shapes alone make the picture."""
@@ -78,6 +78,19 @@ def product_picture(*, icon: str, colours: tuple[str, str], seed: str, accent: s
         draw.text((centre, centre), chr(codepoint), font=font, fill=bottom, anchor="mm")
     else:
         draw.regular_polygon((centre, centre, SIZE // 5), n_sides=rng.randint(3, 8), fill=bottom)
+    return picture
+
+
+def jpeg_bytes(picture: Image.Image) -> bytes:
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=82)
+    return out.getvalue()
+
+
+def thumbnail_bytes(picture: Image.Image, size: tuple[int, int]) -> bytes:
+    """The thumbnail as the catalog makes one of an upload (WebP within `size`)."""
+    small = picture.copy()
+    small.thumbnail(size)
+    out = io.BytesIO()
+    small.save(out, format="WEBP", quality=82)
     return out.getvalue()

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from demo.stores import DEMO_PASSWORD, DEMO_STORES, PLATFORM_LOGINS, Store
+from demo.stores import DEMO_PASSWORD, DEMO_STORES, PLATFORM_LOGINS, STORES_BY_SLUG, Store
 from tenants.services import public_tenant_ensure
 from vendors.models import Vendor
 from vendors.services import vendor_create
@@ -51,12 +51,13 @@ def demo_categories_seed(stores: tuple[Store, ...]) -> dict[str, int]:
 
 
 def _vendor(store: Store) -> Vendor:
+    """The store's vendor, its schema provisioned later (`demo_store_seed`)."""
     owner = _user(store.owner_email, full_name=f"{store.name} Owner")
-    vendor = Vendor.objects.filter(slug=store.slug).first()
+    vendor = Vendor.objects.filter(slug=store.slug).select_related("store").first()
     if vendor is None:
         vendor = vendor_create(
             slug=store.slug, name=store.name, owner=owner, currency=store.currency,
-            country=store.country, status=Vendor.Status.ACTIVE, provision_now=True,
+            country=store.country, status=Vendor.Status.ACTIVE, queue_provisioning=False,
         )
         Vendor.objects.filter(pk=vendor.pk).update(
             charges_enabled=True, payouts_enabled=True, description=store.tagline,
@@ -67,29 +68,49 @@ def _vendor(store: Store) -> Vendor:
     return vendor
 
 
-def demo_featured_pick(*, count: int = FEATURED) -> None:
-    """Hand-pick the first product of as many stores as `count` for the home page (once: picks an
-    operator changed later stay as they are)."""
+def _feature_first_product(vendor: Vendor, position: int) -> None:
+    """The home page's hand-picks: one product of each of the first stores, in the stores' order
+    (set once: an operator's later picks stay)."""
     from marketplace.models import Listing
     from marketplace.services import listing_feature_set
 
-    if Listing.objects.filter(featured_position__isnull=False).exists():
+    if position > FEATURED or Listing.objects.filter(featured_position=position).exists():
         return
-    picked = 0
-    for store in DEMO_STORES:
-        listing = (Listing.objects.filter(vendor__slug=store.slug, status=Listing.Status.ACTIVE, in_stock=True)
-                   .order_by("product_id").first())
-        if listing is not None and picked < count:
-            listing_feature_set(listing_id=listing.pk, position=picked + 1)
-            picked += 1
+    listing = (Listing.objects.filter(vendor=vendor, status=Listing.Status.ACTIVE, in_stock=True)
+               .order_by("product_id").first())
+    if listing is not None:
+        listing_feature_set(listing_id=listing.pk, position=position)
 
 
-def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_PER_STORE) -> DemoLogins:
-    """Everything but money (`demo_history_seed` adds 90 days of orders). `stores` and
-    `products_per_store` make a smaller demo for tests."""
-    from catalog.models import Product
+def demo_store_seed(*, slug: str, products: int = PRODUCTS_PER_STORE) -> int:
+    """One store's schema, catalog, listings, hand-pick and shipping rates (idempotent); returns
+    how many products it made."""
+    from demo.catalog import store_catalog_seed
+    from marketplace.models import Category
     from marketplace.services import listings_rebuild
     from orders.services import shipping_rates_demo_seed
+    from tenants.services import store_provision
+
+    store = STORES_BY_SLUG[slug]
+    vendor = Vendor.objects.select_related("store").get(slug=slug)
+    assert vendor.store is not None  # demo vendors are made with their store
+    store_provision(store_id=vendor.store.pk)
+    categories = dict(Category.objects.values_list("path", "pk"))
+    with schema_context(vendor.store.schema_name):
+        made = store_catalog_seed(store, products=products, categories=categories)
+    if made:
+        # Project the new catalog now (the relay would within seconds).
+        listings_rebuild(vendor_ids=[vendor.pk])
+    _feature_first_product(vendor, DEMO_STORES.index(store) + 1)
+    shipping_rates_demo_seed(vendor=vendor)
+    return len(made)
+
+
+def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_PER_STORE,
+              in_background: bool = False) -> DemoLogins:
+    """Users, categories and the stores' vendors now; each store's schema and catalog now, or
+    with `in_background` by one task per store (`make run`: the site answers while they fill).
+    `stores` and `products_per_store` make a smaller demo for tests."""
     from payouts.demo import demo_commission_rule_seed
     from vendors.demo import demo_applications_seed
 
@@ -100,24 +121,17 @@ def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_P
         for who, email, full_name, role in PLATFORM_LOGINS:
             _user(email, full_name=full_name, platform_role=role)
             logins.rows.append((who, email, "/ops/" if role else "/"))
-    categories = demo_categories_seed(chosen)
-    created_for: list[int] = []
+    demo_categories_seed(chosen)
     for store in chosen:
         vendor = _vendor(store)
-        assert vendor.store is not None  # _vendor checked it
-        from demo.catalog import store_catalog_seed
-
-        with schema_context(vendor.store.schema_name):
-            made = store_catalog_seed(store, products=products_per_store, categories=categories)
-            logins.created_products += made
-            if made or not Product.objects.exists():
-                created_for.append(vendor.pk)
-        shipping_rates_demo_seed(vendor=vendor)
         logins.rows.append((f"{store.name} ({store.currency})", store.owner_email, f"{vendor.host}/dashboard/"))
     demo_commission_rule_seed()
     logins.rows += demo_applications_seed(password=DEMO_PASSWORD)
-    if created_for:
-        # Project the new catalogs into the marketplace now (the relay would within seconds).
-        listings_rebuild(vendor_ids=created_for)
-    demo_featured_pick()
+    for store in chosen:
+        if in_background:
+            from demo.tasks import demo_store_seed_task
+
+            demo_store_seed_task.delay(store.slug, products_per_store)
+        else:
+            logins.created_products += demo_store_seed(slug=store.slug, products=products_per_store)
     return logins

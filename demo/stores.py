@@ -187,3 +187,5 @@ DEMO_STORES: tuple[Store, ...] = (
                     ("Olive Oil", "Oatmeal", "Charcoal", "Rosemary", "Honey"), (5, 29), weight_grams=150),
           )),
 )
+
+STORES_BY_SLUG = {store.slug: store for store in DEMO_STORES}

@@ -52,6 +52,8 @@ def test_seed_twice_gives_the_same_catalog_with_a_picture_and_thumbnail_for_ever
             image = ProductImage.objects.first()
             with image.image.open("rb") as picture:
                 assert picture.read(3) == b"\xff\xd8\xff"  # a JPEG, drawn at seed time
+            with image.thumbnail.open("rb") as thumbnail:
+                assert thumbnail.read(12)[8:] == b"WEBP"
     listings = Listing.objects.filter(status="active")
     assert listings.count() == 8
     assert not listings.filter(thumbnail_url="").exists()
