@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
 from django_tenants.utils import schema_context
@@ -27,12 +29,19 @@ class DemoLogins:
     created_products: int = 0
 
 
-def _user(email: str, *, full_name: str, platform_role: str = "") -> User:
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Hashed once: at a few hundred milliseconds a hash, one per demo account would cost seconds.
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_user_ensure(email: str, *, full_name: str, platform_role: str = "") -> User:
+    """The demo account with this email, made with the demo password if missing."""
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(
-            email, DEMO_PASSWORD, full_name=full_name, platform_role=platform_role
-        )
+        user = User.objects.create_user(email, None, full_name=full_name, platform_role=platform_role)
+        user.password = _password_hash()
+        user.save(update_fields=["password"])
     return user
 
 
@@ -52,7 +61,7 @@ def demo_categories_seed(stores: tuple[Store, ...]) -> dict[str, int]:
 
 def _vendor(store: Store) -> Vendor:
     """The store's vendor, its schema provisioned later (`demo_store_seed`)."""
-    owner = _user(store.owner_email, full_name=f"{store.name} Owner")
+    owner = demo_user_ensure(store.owner_email, full_name=f"{store.name} Owner")
     vendor = Vendor.objects.filter(slug=store.slug).select_related("store").first()
     if vendor is None:
         vendor = vendor_create(
@@ -119,7 +128,7 @@ def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_P
     public_tenant_ensure()
     with transaction.atomic():
         for who, email, full_name, role in PLATFORM_LOGINS:
-            _user(email, full_name=full_name, platform_role=role)
+            demo_user_ensure(email, full_name=full_name, platform_role=role)
             logins.rows.append((who, email, "/ops/" if role else "/"))
     demo_categories_seed(chosen)
     for store in chosen:

@@ -189,3 +189,23 @@ DEMO_STORES: tuple[Store, ...] = (
 )
 
 STORES_BY_SLUG = {store.slug: store for store in DEMO_STORES}
+
+
+def readme_table() -> str:
+    """The README's list of demo stores and logins (a test keeps the README equal to it)."""
+    lines = [
+        f"Every demo login's password is `{DEMO_PASSWORD}`.",
+        "",
+        "| who | login | where (port 8000) |",
+        "| --- | --- | --- |",
+        "| buyer | `buyer@example.com` | http://marketplace.localhost:8000/ |",
+        *(f"| {who} | `{email}` | http://marketplace.localhost:8000/ops/ |"
+          for who, email, _name, role in PLATFORM_LOGINS if role),
+        "",
+        "| store | sells | country, currency | owner's login | dashboard |",
+        "| --- | --- | --- | --- | --- |",
+        *(f"| {store.name} | {store.department}: {', '.join(s.category.lower() for s in store.shelves)} "
+          f"| {store.country}, {store.currency} | `{store.owner_email}` "
+          f"| http://{store.slug}.marketplace.localhost:8000/dashboard/ |" for store in DEMO_STORES),
+    ]
+    return "\n".join(lines)

@@ -105,32 +105,37 @@ def main() -> int:
              "--webhook-secret", env["STRIPE_WEBHOOK_SECRET"],
              "--state-file", str(embedded.LOCAL_DIR / "stripe-emulator.json"),
              *(["--verbose"] if debug else [])],
-            cwd=BASE_DIR, env=env)))
+            cwd=BASE_DIR, env=env, stdout=None if debug else subprocess.DEVNULL)))
         _wait_for_port(int(env["STRIPE_EMULATOR_PORT"]))
     try:
         print("Migrating…", flush=True)
         _manage(env, "migrate", "--noinput", "-v", "0")
-        # Users and stores now; each store's catalog and orders by a worker task (idempotent).
-        _manage(env, "seed_demo", "--in-background", "-v", "0")
     except BaseException:
         for _name, process in processes:
             process.terminate()
         raise
+    # Users and stores while the servers start; each store's catalog and orders then by a worker
+    # task (all idempotent: a second start finds them and does nothing).
+    seed = subprocess.Popen([sys.executable, "manage.py", "seed_demo", "--in-background", "-v", "0"],
+                            cwd=BASE_DIR, env=env)
 
     processes.append(("web", subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
         # Its banner (stdout) says less than the table below; its errors go to stderr.
         cwd=BASE_DIR, env=env, stdout=None if debug else subprocess.DEVNULL)))
     processes.append(("worker", subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", celery_level,
-         "--concurrency", "2", *([] if debug else ["--quiet"])],
+        [sys.executable, "-m", "celery", "-A", "config", *([] if debug else ["--quiet"]), "worker",
+         "-l", celery_level, "--concurrency", "2"],
         cwd=BASE_DIR, env=env)))
     processes.append(("beat", subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", celery_level,
+        [sys.executable, "-m", "celery", "-A", "config", *([] if debug else ["--quiet"]), "beat",
+         "-l", celery_level,
          "--schedule", str(embedded.LOCAL_DIR / "celerybeat-schedule")],
         cwd=BASE_DIR, env=env)))
     domain = env.get("PLATFORM_DOMAIN", "marketplace.localhost")
     try:
+        if seed.wait() != 0:
+            raise RuntimeError(f"the demo seed failed (exit {seed.returncode})")
         _wait_for_health(f"http://127.0.0.1:{port}/healthz")
     except RuntimeError as exc:
         print(f"{exc}; stopping", flush=True)

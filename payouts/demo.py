@@ -49,6 +49,8 @@ def demo_account_onboard(vendor: Any) -> str:
             pass
     account = gateway.account_create(vendor_id=vendor.pk, country=vendor.country,
                                      email=f"owner@{vendor.slug}.example.com", business_name=vendor.name)
+    # Saved at once: the account's webhooks are on their way, and name an account we must know.
+    Vendor.objects.filter(pk=vendor.pk).update(stripe_account_id=account.id)
     request = urllib.request.Request(
         f"{gateway.api_base().rstrip('/')}/_emulator/accounts/{account.id}/complete_onboarding",
         data=b"{}", method="POST", headers={"Content-Type": "application/json"})
