@@ -124,14 +124,13 @@ def main() -> int:
         # Its banner (stdout) says less than the table below; its errors go to stderr.
         cwd=BASE_DIR, env=env, stdout=None if debug else subprocess.DEVNULL)))
     processes.append(("worker", subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", *([] if debug else ["--quiet"]), "worker",
-         "-l", celery_level, "--concurrency", "2"],
-        cwd=BASE_DIR, env=env)))
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", celery_level, "--concurrency", "2"],
+        # Banners on stdout; log lines (a task's failure among them) on stderr.
+        cwd=BASE_DIR, env=env, stdout=None if debug else subprocess.DEVNULL)))
     processes.append(("beat", subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", *([] if debug else ["--quiet"]), "beat",
-         "-l", celery_level,
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", celery_level,
          "--schedule", str(embedded.LOCAL_DIR / "celerybeat-schedule")],
-        cwd=BASE_DIR, env=env)))
+        cwd=BASE_DIR, env=env, stdout=None if debug else subprocess.DEVNULL)))
     domain = env.get("PLATFORM_DOMAIN", "marketplace.localhost")
     try:
         if seed.wait() != 0:

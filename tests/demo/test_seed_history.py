@@ -17,6 +17,7 @@ from fulfillment.models import Shipment
 from orders.models import Order
 from payouts.ledger.selectors import unbalanced_entries
 from payouts.models import JournalEntry, Payout
+from tests.support.stripe import deliver_events
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,12 +34,16 @@ def test_the_plan_spans_ninety_days_and_is_the_same_on_every_run():
     assert len({p.token for p in plan}) == 40
 
 
-def test_history_is_paid_shipped_disputed_and_balanced_and_a_second_run_adds_nothing(emulator):
+def test_history_is_paid_shipped_disputed_and_balanced_and_a_second_run_adds_nothing(emulator, webhooks):
     demo_seed(stores=2, products_per_store=PRODUCTS)
+    first = store_history_seed(slug="acme", orders=ORDERS, products=PRODUCTS, limit=2)
+    assert first == {"orders": 2, "left": ORDERS - 2}  # the task's chunks: claim and payout at the end
     acme = store_history_seed(slug="acme", orders=ORDERS, products=PRODUCTS)
     globex = store_history_seed(slug="globex", orders=ORDERS, products=PRODUCTS)
+    # The bank's dispute reaches the platform by webhook, as any other.
+    deliver_events(emulator, webhooks, "charge.dispute.created")
 
-    assert acme["orders"] == ORDERS and globex["orders"] == ORDERS
+    assert acme["orders"] == ORDERS - 2 and globex["orders"] == ORDERS
     orders = Order.objects.filter(checkout_token__startswith="demo-")
     assert orders.count() == 2 * ORDERS
     assert not orders.filter(paid_at__isnull=True).exists()
@@ -58,7 +63,8 @@ def test_history_is_paid_shipped_disputed_and_balanced_and_a_second_run_adds_not
               JournalEntry.objects.count())
 
     again = store_history_seed(slug="acme", orders=ORDERS, products=PRODUCTS)
-    store_history_seed(slug="globex", orders=ORDERS, products=PRODUCTS)
-    assert again["orders"] == 0 and again["claims"] == 0
+    globex_again = store_history_seed(slug="globex", orders=ORDERS, products=PRODUCTS)
+    assert again == {"orders": 0, "left": 0, "claims": 0, "payouts": 0}
+    assert globex_again == {"orders": 0, "left": 0, "chargebacks": 0}
     assert (orders.count(), Claim.objects.count(), Chargeback.objects.count(), Payout.objects.count(),
             JournalEntry.objects.count()) == counts
