@@ -38,7 +38,7 @@ def catalog_plan(store: Store, *, products: int) -> list[ProductPlan]:
     """The store's products, the same on every run (seeded by the store's slug)."""
     from faker import Faker
 
-    rng = random.Random(f"catalog:{store.slug}")  # nosec B311: demo data, not security
+    rng = random.Random(f"catalog:{store.slug}")
     fake = Faker(store.locale)
     fake.seed_instance(f"catalog:{store.slug}")
     city = fake.city()

@@ -51,7 +51,7 @@ class OrderPlan:
 def history_plan(store: Store, *, orders: int, products: int, days: int = DAYS) -> list[OrderPlan]:
     """The store's orders, oldest first, the same on every run; the last one is five days ago (the
     demo buyer's in `DEMO_BUYER_STORES`: the order the demo claim is about)."""
-    rng = random.Random(f"history:{store.slug}")  # nosec B311: demo data, not security
+    rng = random.Random(f"history:{store.slug}")
     skus = [variant["sku"] for plan in catalog_plan(store, products=products) for variant in plan.variants
             if variant["stock"] >= 20]
     plans = []
@@ -196,7 +196,7 @@ def store_history_seed(*, slug: str, orders: int = ORDERS_PER_STORE, products: i
     last_order = None
     pending = [plan for plan in history_plan(store, orders=orders, products=products) if plan.token not in done]
     for plan in pending[:limit]:
-        rng = random.Random(plan.token)  # nosec B311: demo data, not security
+        rng = random.Random(plan.token)
         when = today - dt.timedelta(days=plan.days_ago, minutes=-plan.minute_of_day)
         buyer = buyers[plan.buyer]
         try:

@@ -52,7 +52,7 @@ def product_picture(*, icon: str, colours: tuple[str, str], seed: str, accent: s
     and the same product always gets the same picture), and the category's icon in the middle.
 
     Without the icon font (assets not installed) the shapes alone make the picture."""
-    rng = random.Random(seed)  # nosec B311: decoration, not security
+    rng = random.Random(seed)
     top, bottom = _hex(colours[0]), _hex(colours[1])
     tint = _hex(accent) if accent else _mix(top, (255, 255, 255), 0.55)
     # Drawn at a quarter of the size and scaled up: the gradient and the blur of the shapes cost
