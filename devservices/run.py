@@ -71,7 +71,7 @@ def logins_table(*, domain: str, port: str) -> str:
     lines = [f"  {a:<{width[0]}}  {b:<{width[1]}}  {c}".rstrip() for a, b, c in rows]
     return "\n".join([
         "", f"Ready. Every login's password is {DEMO_PASSWORD}", *lines,
-        "Store catalogs and 90 days of orders fill in the background for a minute or two on a first start.",
+        "On a first start the stores' catalogs fill in over the next minutes, then their 90 days of orders.",
         "Ctrl+C stops everything; LOG_LEVEL=DEBUG make run shows every request.", "",
     ])
 
