@@ -70,3 +70,17 @@ def test_featured_products_are_the_hand_picked_ones_first():
     assert featured[:2] == picked
     newest = Listing.objects.filter(status="active").order_by("-product_created_at", "-id").first()
     assert featured[0] != newest
+
+
+@pytest.mark.slow
+def test_the_full_seed_makes_every_store_with_its_whole_pictured_catalog():
+    """What `make run` seeds (its orders come on top: tests/demo/test_seed_history.py)."""
+    logins = demo_seed()
+    slugs = [store.slug for store in DEMO_STORES]
+    listings = Listing.objects.filter(status="active", vendor_visible=True, vendor__slug__in=slugs)
+    assert Vendor.objects.filter(store__status="ready", slug__in=slugs).count() == len(DEMO_STORES) == 12
+    assert logins.created_products == listings.count() == 12 * 25
+    assert not listings.filter(thumbnail_url="").exists()
+    assert set(listings.values_list("currency", flat=True)) == {"EUR", "GBP", "SEK", "DKK", "CHF", "PLN"}
+    assert Listing.objects.filter(featured_position__isnull=False).count() == 8
+    assert demo_seed().created_products == 0
