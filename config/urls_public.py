@@ -1,5 +1,6 @@
 """URLs of the platform host: marketplace, ops console, API, webhooks."""
 
+from django.conf import settings
 from django.urls import include, path, re_path
 
 from accounts import enrolment
@@ -47,6 +48,10 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
+
+if getattr(settings, "DEV_MAILBOX_DIR", None):
+    # Development only (config.settings.local): the emails sent, instead of a console full of them.
+    urlpatterns.append(path("dev/mail/", include("devservices.mailbox")))
 
 handler400 = "frontend.views.handler400"
 handler403 = "frontend.views.handler403"

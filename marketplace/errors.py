@@ -5,3 +5,7 @@ from common.exceptions import ApplicationError
 
 class InvalidCategory(ApplicationError):
     code = "invalid_category"
+
+
+class InvalidListing(ApplicationError):
+    code = "invalid_listing"

@@ -80,6 +80,9 @@ class Listing(models.Model):
     thumbnail_url = models.CharField(max_length=500, blank=True)
     # Every picture of the product in its order: [{"url", "thumbnail_url", "alt"}] (the gallery).
     images = models.JSONField(default=list, blank=True, db_default=Value([], JSONField()))
+    # Hand-picked for the home page by the platform (1 first); never written by the projection,
+    # so a vendor's edit or a rebuild keeps the pick.
+    featured_position = models.PositiveSmallIntegerField(null=True, blank=True)
     product_created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -73,7 +73,9 @@ def listing_visible(*, listing_id: Any) -> Listing:
 
 
 def listings_featured(*, limit: int = 8) -> QuerySet[Listing]:
-    return listings_visible().filter(in_stock=True).select_related("vendor").order_by("-product_created_at", "-id")[:limit]
+    """The platform's hand-picks in their order, then the newest listings to fill the row."""
+    return listings_visible().filter(in_stock=True).select_related("vendor").order_by(
+        F("featured_position").asc(nulls_last=True), "-product_created_at", "-id")[:limit]
 
 
 def listings_of_vendor(*, vendor_id: int, exclude_id: int | None = None, limit: int = 4) -> QuerySet[Listing]:

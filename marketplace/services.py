@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
-from marketplace.errors import InvalidCategory
+from marketplace.errors import InvalidCategory, InvalidListing
 from marketplace.models import Category, Listing
 from marketplace.search import projection_changed
 
@@ -325,6 +325,22 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
     if applied:
         _changed()
     return applied
+
+
+@transaction.atomic
+def listing_feature_set(*, listing_id: int, position: int | None) -> Listing:
+    """Hand-pick a listing for the home page at `position` (1 first), or drop it (None)."""
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int)
+                                 or not 1 <= position <= 100):
+        raise InvalidListing(_("The position is a whole number from 1 to 100."),
+                             fields={"position": ["invalid"]})
+    listing = Listing.objects.select_for_update().filter(pk=listing_id).first()
+    if listing is None:
+        raise NotFound(_("Listing not found."))
+    listing.featured_position = position
+    listing.save(update_fields=["featured_position", "updated_at"])
+    _changed()
+    return listing
 
 
 def listings_hide_for_vendor(*, vendor_id: int) -> int:

@@ -35,7 +35,7 @@ def demo_commission_rule_seed() -> None:
             )
 
 
-def _onboarded_account(vendor: Any) -> str:
+def demo_account_onboard(vendor: Any) -> str:
     """The vendor's connected account on the emulator, created and onboarded when missing."""
     from payments import gateway
     from payments.errors import GatewayError
@@ -49,6 +49,8 @@ def _onboarded_account(vendor: Any) -> str:
             pass
     account = gateway.account_create(vendor_id=vendor.pk, country=vendor.country,
                                      email=f"owner@{vendor.slug}.example.com", business_name=vendor.name)
+    # Saved at once: the account's webhooks are on their way, and name an account we must know.
+    Vendor.objects.filter(pk=vendor.pk).update(stripe_account_id=account.id)
     request = urllib.request.Request(
         f"{gateway.api_base().rstrip('/')}/_emulator/accounts/{account.id}/complete_onboarding",
         data=b"{}", method="POST", headers={"Content-Type": "application/json"})
@@ -77,7 +79,6 @@ def demo_money_seed(*, orders: int = 3) -> dict[str, int]:
     from orders.models import Order
     from payments import gateway
     from payouts import transfers
-    from payouts.payouts import payout_record_apply
     from vendors.models import Vendor
 
     demo_commission_rule_seed()
@@ -90,7 +91,7 @@ def demo_money_seed(*, orders: int = 3) -> dict[str, int]:
     if buyer is None or not vendors:
         return {"orders": 0}
     for vendor in vendors:
-        _onboarded_account(vendor)
+        demo_account_onboard(vendor)
     address = Address(name="Bea Buyer", line1="Hauptstr. 1", line2="", city="Berlin", region="",
                       postal_code="10115", country="DE")
     made = 0
@@ -115,18 +116,27 @@ def demo_money_seed(*, orders: int = 3) -> dict[str, int]:
         transfers.transfers_create_for_order(order_id=order.pk)
         made += 1
     transfers.transfers_release_due()
-    # One payout of the first vendor's connected balance, recorded as the webhook would.
-    from payouts.ledger.selectors import vendor_balances
-
-    vendor = vendors[0]
-    available = vendor_balances(vendor_id=vendor.pk, currency=vendor.currency)["available"]
-    if made and available > 0:
-        payout = gateway.payout_create(key=f"demo:{vendor.pk}:{timezone.now():%Y%m%d%H%M%S}",
-                                       account_id=vendor.stripe_account_id, amount=available,
-                                       currency=vendor.currency, metadata={"demo": "1"})
-        current = gateway.payout_retrieve(payout_id=payout.id, account_id=vendor.stripe_account_id)
-        payout_record_apply(
-            data={"id": current.id, "amount": current.amount, "currency": current.currency,
-                  "status": current.status}, account_id=vendor.stripe_account_id,
-            event_created=int(timezone.now().timestamp()))
+    if made:
+        demo_payout_seed(vendor=vendors[0])
     return {"orders": made}
+
+
+def demo_payout_seed(*, vendor: Any) -> int:
+    """One payout of the vendor's available connected balance, recorded as its webhook would be
+    (none when nothing is available). Returns how many payouts it made."""
+    from payments import gateway
+    from payouts.ledger.selectors import vendor_balances
+    from payouts.payouts import payout_record_apply
+
+    available = vendor_balances(vendor_id=vendor.pk, currency=vendor.currency)["available"]
+    if available <= 0:
+        return 0
+    payout = gateway.payout_create(key=f"demo:{vendor.pk}:{timezone.now():%Y%m%d%H%M%S}",
+                                   account_id=vendor.stripe_account_id, amount=available,
+                                   currency=vendor.currency, metadata={"demo": "1"})
+    current = gateway.payout_retrieve(payout_id=payout.id, account_id=vendor.stripe_account_id)
+    payout_record_apply(
+        data={"id": current.id, "amount": current.amount, "currency": current.currency,
+              "status": current.status}, account_id=vendor.stripe_account_id,
+        event_created=int(timezone.now().timestamp()))
+    return 1

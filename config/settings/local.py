@@ -1,4 +1,4 @@
-"""Development settings: the embedded services, console email, a local secret when none is set."""
+"""Development settings: the embedded services, the local mailbox, a local secret when none is set."""
 
 from devservices import embedded
 
@@ -21,3 +21,17 @@ PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=Fals
 
 # The API schema and its docs are open while developing (signed-in users only elsewhere).
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]}  # noqa: F405
+
+# Email lands in the local mailbox at /dev/mail/ (devservices.mailbox) unless EMAIL_URL names
+# another backend; production never sets DEV_MAILBOX_DIR, so never routes to that page.
+DEV_MAILBOX_DIR = embedded.LOCAL_DIR / "mailbox"
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "devservices.mailbox.MailboxBackend"
+
+# `make run` stays readable: a line per request (runserver's, and the stripe library's one per
+# API call) only with LOG_LEVEL=DEBUG; warnings and errors always.
+_REQUEST_LOG_LEVEL = "DEBUG" if LOG_LEVEL.upper() == "DEBUG" else "WARNING"  # noqa: F405
+LOGGING["loggers"].update({  # noqa: F405
+    "django.server": {"level": _REQUEST_LOG_LEVEL},
+    "stripe": {"level": _REQUEST_LOG_LEVEL},
+})
