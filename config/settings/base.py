@@ -62,6 +62,7 @@ LOCAL_SHARED_APPS = [
     "disputes",
     "frontend",
     "orders",
+    "support",
     "demo",
 ]
 # Apps whose tables live in every vendor's schema.
@@ -168,6 +169,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message taken by a worker that dies unacknowledged goes back to the queue this long after it
+# was taken. Longer than any countdown, ETA or retry delay of our tasks (a delayed message is held
+# unacknowledged until it is due; a shorter timeout would deliver it twice): 2 h against the
+# webhook apply's 1 h backoff cap, checked by tests/common/test_celery_visibility.py. Work a killed
+# worker held comes back after it, or sooner through the sweeps of docs/reliability.md.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
