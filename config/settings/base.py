@@ -410,9 +410,17 @@ PAYOUTS_EXPORT_LINK_SECONDS = env.int("PAYOUTS_EXPORT_LINK_SECONDS", default=24 
 CELERY_BEAT_SCHEDULE["payouts-transfers-release-due"] = {
     "task": "payouts.tasks.transfers_release_due", "schedule": 300.0,
 }
+# Exports whose task was lost (broker down when queued, worker killed while building).
+CELERY_BEAT_SCHEDULE["payouts-export-jobs-requeue-stalled"] = {
+    "task": "payouts.tasks.export_jobs_requeue_stalled", "schedule": 300.0,
+}
 # Safety net for the catalog outbox (the relay is normally queued on commit).
 CELERY_BEAT_SCHEDULE["catalog-outbox-relay-sweep"] = {
     "task": "catalog.tasks.outbox_relay_sweep", "schedule": 60.0,
+}
+# CSV imports whose task was lost (broker down when queued, worker killed while importing).
+CELERY_BEAT_SCHEDULE["catalog-csv-imports-requeue-stalled"] = {
+    "task": "catalog.tasks.csv_imports_requeue_stalled", "schedule": 300.0,
 }
 
 # --- disputes (claims, returns, chargebacks) --------------------------------------------------

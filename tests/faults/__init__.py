@@ -1,0 +1,1 @@
+"""Fault tests: real processes killed, restarted and checked for lost or doubled work."""
