@@ -203,7 +203,7 @@ def test_kill_9_mid_task_loses_and_doubles_nothing(work: Work, emulator: Any, tm
                 # A random moment instead of a pause: wherever the worker happens to be.
                 work.queue(kind)
                 worker.start()
-                time.sleep(rng.uniform(0.5, 6.0))  # the fault's timing, not a wait for work
+                time.sleep(rng.uniform(3.0, 9.0))  # the fault's timing, not a wait for work
                 worker.kill()
                 killed["random"] += 1
                 continue

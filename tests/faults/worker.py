@@ -29,9 +29,11 @@ MARKERS = os.environ.get("FAULTS_MARKERS", "faults:inflight")
 
 # A killed worker's messages come back once the visibility timeout (shortened for these tests
 # through CELERY_BROKER_VISIBILITY_TIMEOUT) has passed; look for them every second, not every
-# 100 s, so a test waits seconds rather than minutes.
+# 100 s, so a test waits seconds rather than minutes. A worker killed while it held the restore
+# mutex would block every restore for the mutex's 5 minutes: 10 s here.
 app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}), "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 10,
 }
 
 
