@@ -38,10 +38,11 @@ from tests.support.ledger import ledger_balanced
 from tests.support.stripe import connect, flush
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 KINDS = ("webhook", "transfer", "import", "export")
 KILLS = int(os.environ.get("FAULTS_KILLS", "4"))
+
+# A worker start, some work and a kill take about ten seconds a round on this machine.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300 + 30 * KILLS)]
 LONG = len(KINDS) < KILLS
 IMPORT_ROWS = 40  # four chunks of ten in the fault worker
 REPORT = os.environ.get("FAULTS_REPORT", "")
@@ -212,6 +213,8 @@ def test_kill_9_mid_task_loses_and_doubles_nothing(work: Work, emulator: Any, tm
             marker = worker.wait_marker()
             worker.kill()
             killed[marker.split(":")[0]] += 1
+            if LONG and worker.kills % 10 in (0, 1):
+                print(f"FAULTS progress: {worker.kills} kills in {time.monotonic() - started:.0f} s", flush=True)
         # Recovery: a worker without pauses, the killed workers' messages back after the
         # visibility timeout, and the beat's sweeps once.
         worker.start()
