@@ -65,7 +65,8 @@ class Worker:
         while time.monotonic() < deadline:
             item = client.blpop([self.markers], timeout=1)
             if item:
-                return item[1].decode()
+                value = item[1]
+                return value.decode() if isinstance(value, bytes) else str(value)
             if self.process is not None and self.process.poll() is not None:
                 raise AssertionError(f"the worker exited ({self.process.returncode}); see {self.log_dir}")
         raise AssertionError(f"no task paused within {timeout}s; see {self.log_dir}")
