@@ -171,9 +171,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message taken by a worker that dies unacknowledged goes back to the queue this long after it
 # was taken. Longer than any countdown, ETA or retry delay of our tasks (a delayed message is held
-# unacknowledged until it is due; a shorter timeout would deliver it twice): 2 h against the
-# webhook apply's 1 h backoff cap, checked by tests/common/test_celery_visibility.py. Work a killed
-# worker held comes back after it, or sooner through the sweeps of docs/reliability.md.
+# unacknowledged until it is due; a shorter timeout would deliver it twice): 2 h, where the longest
+# today is the webhook apply's last retry (43 min; its cap setting allows 1 h), checked by
+# tests/common/test_celery_visibility.py. Work a killed worker held comes back after it, or sooner
+# through the sweeps of docs/reliability.md.
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
