@@ -397,6 +397,10 @@ ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTab
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
 }
+# Confirmations whose task was lost (broker down when the order was paid).
+CELERY_BEAT_SCHEDULE["orders-confirmations-requeue"] = {
+    "task": "orders.tasks.orders_confirmations_requeue", "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
     "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
 }
