@@ -200,7 +200,7 @@ def test_kill_9_mid_task_loses_and_doubles_nothing(work: Work, emulator: Any, tm
         worker.env["PRIVATE_MEDIA_ROOT"] = str(settings.PRIVATE_MEDIA_ROOT)
         for round_ in range(KILLS):
             kind = KINDS[round_ % len(KINDS)]
-            if LONG and round_ % 2:
+            if LONG and (round_ // len(KINDS)) % 2:  # every other pass over the kinds
                 # A random moment instead of a pause: wherever the worker happens to be.
                 work.queue(kind)
                 worker.start()
