@@ -301,7 +301,7 @@ def csv_import_run(*, import_id: int) -> CsvImport:
     Under the job's advisory lock: a second delivery while it runs stops; a run after a killed
     worker starts again, and rows upserted by handle and SKU are not imported twice.
     """
-    with advisory_lock_try(schema_lock_kind(connection.schema_name), import_id) as mine:
+    with advisory_lock_try(schema_lock_kind(getattr(connection, "schema_name", "public")), import_id) as mine:
         job = CsvImport.objects.get(pk=import_id)
         if job.is_finished or not mine:
             return job
@@ -314,7 +314,7 @@ def csv_imports_stalled(*, pending_before: dt.timedelta = STALLED_AFTER) -> list
     """This schema's imports whose task was lost: waiting long ago, or running with nobody holding
     their lock (the worker died)."""
     cutoff = timezone.now() - pending_before
-    kind = schema_lock_kind(connection.schema_name)
+    kind = schema_lock_kind(getattr(connection, "schema_name", "public"))
     return [
         pk for pk, status in CsvImport.objects.filter(
             Q(status=CsvImport.Status.PENDING, created_at__lt=cutoff) | Q(status=CsvImport.Status.RUNNING)
