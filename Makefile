@@ -8,7 +8,7 @@ ASSETS_STAMP := frontend/static/vendor/.installed
 PYTEST_ARGS ?=
 DRILL_ARGS ?=
 
-.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill
+.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill faults soak
 
 install: $(STAMP) $(ASSETS_STAMP)
 
@@ -90,6 +90,26 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench --quick
+
+# The fault suite in its long version (docs/reliability.md): every test of tests/faults/ with 100
+# worker kills (`make test` runs them with a few). The figures are printed at the end and kept in
+# .local/faults-report.json for the reliability page.
+FAULTS_KILLS ?= 100
+faults: install
+	mkdir -p .local
+	FAULTS_KILLS=$(FAULTS_KILLS) FAULTS_REPORT=$(CURDIR)/.local/faults-report.json \
+		$(PY) -m pytest -p no:xdist -q -s -p no:cacheprovider tests/faults/
+	@cat .local/faults-report.json
+
+# The soak (docs/reliability.md): open-loop checkouts, webhooks and shipments for SOAK_SECONDS
+# (default 30 minutes) with the worker killed every SOAK_KILL_EVERY seconds, then the checks.
+SOAK_SECONDS ?= 1800
+SOAK_KILL_EVERY ?= 120
+soak: install
+	mkdir -p .local
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_KILL_EVERY=$(SOAK_KILL_EVERY) SOAK_REPORT=$(CURDIR)/.local/soak-report.json \
+		$(PY) -m pytest -p no:xdist -q -s -p no:cacheprovider tests/faults/soak.py
+	@cat .local/soak-report.json
 
 # Translations: collect every marked string into locale/{de,fr}, then compile the committed .mo files.
 I18N_IGNORE := --ignore=.venv --ignore=.venv-infra --ignore=node_modules

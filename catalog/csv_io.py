@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import translation
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -23,10 +25,13 @@ from catalog.services import (
     vendor_currency,
 )
 from catalog.services.stock import stock_import
+from common.locks import advisory_lock_free, advisory_lock_try, schema_lock_kind
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_REPORTED_ERRORS = 1000
 CHUNK_ROWS = 500
+# A waiting import whose task has not started after this long lost its message (the beat queues it).
+STALLED_AFTER = dt.timedelta(minutes=10)
 REQUIRED_COLUMNS = ("handle", "name", "sku", "price")
 COLUMNS = ("handle", "name", "status", "category", "description", "attributes", "sku", "options",
            "price", "compare_at_price", "currency", "stock", "weight_grams")
@@ -291,13 +296,31 @@ def _categories() -> dict[str, int]:
 
 
 def csv_import_run(*, import_id: int) -> CsvImport:
-    """Run an import job: validate all rows, import the valid ones in chunks, report progress."""
-    job = CsvImport.objects.get(pk=import_id)
-    if job.is_finished:
-        return job
-    # The report is read by the person who uploaded the file: in the language they used then.
-    with translation.override(job.language or settings.LANGUAGE_CODE):
-        return _csv_import_run(job)
+    """Run an import job: validate all rows, import the valid ones in chunks, report progress.
+
+    Under the job's advisory lock: a second delivery while it runs stops; a run after a killed
+    worker starts again, and rows upserted by handle and SKU are not imported twice.
+    """
+    with advisory_lock_try(schema_lock_kind(getattr(connection, "schema_name", "public")), import_id) as mine:
+        job = CsvImport.objects.get(pk=import_id)
+        if job.is_finished or not mine:
+            return job
+        # The report is read by the person who uploaded the file: in the language they used then.
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            return _csv_import_run(job)
+
+
+def csv_imports_stalled(*, pending_before: dt.timedelta = STALLED_AFTER) -> list[int]:
+    """This schema's imports whose task was lost: waiting long ago, or running with nobody holding
+    their lock (the worker died)."""
+    cutoff = timezone.now() - pending_before
+    kind = schema_lock_kind(getattr(connection, "schema_name", "public"))
+    return [
+        pk for pk, status in CsvImport.objects.filter(
+            Q(status=CsvImport.Status.PENDING, created_at__lt=cutoff) | Q(status=CsvImport.Status.RUNNING)
+        ).values_list("pk", "status")
+        if status == CsvImport.Status.PENDING or advisory_lock_free(kind, pk)
+    ]
 
 
 def _csv_import_run(job: CsvImport) -> CsvImport:

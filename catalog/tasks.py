@@ -33,8 +33,9 @@ def product_image_thumbnail_task(image_id: int) -> bool:
     return services.product_image_thumbnail_generate(image_id=image_id) is not None
 
 
-# Never retried automatically: the import commits in chunks and reports its outcome on the import
-# page, where the vendor uploads the file again.
+# Never retried on an error: the import commits in chunks and reports its outcome on the import
+# page, where the vendor uploads the file again. Redelivered after a lost worker, it runs again
+# (rows are upserted by handle and SKU); the sweep below queues imports whose message was lost.
 @shared_task(acks_late=True)
 def csv_import_task(import_id: int) -> str:
     from catalog.csv_io import csv_import_run
@@ -56,5 +57,23 @@ def outbox_relay_sweep() -> int:
         with schema_context(schema):
             if OutboxEvent.objects.filter(published_at__isnull=True).exists():
                 outbox_relay.delay()
+                queued += 1
+    return queued
+
+
+@shared_task
+def csv_imports_requeue_stalled() -> int:
+    """Safety net (beat): queue again, in its schema, every import whose task was lost."""
+    from django_tenants.utils import schema_context
+
+    from catalog.csv_io import csv_imports_stalled
+    from tenants.models import Store
+
+    queued = 0
+    for schema in Store.objects.filter(status=Store.Status.READY).exclude(
+        schema_name="public").values_list("schema_name", flat=True):
+        with schema_context(schema):
+            for import_id in csv_imports_stalled():
+                csv_import_task.delay(import_id)
                 queued += 1
     return queued

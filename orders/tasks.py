@@ -35,3 +35,12 @@ def order_confirmation_send(order_id: int) -> bool:
 def sub_order_sync(sub_order_id: int) -> str:
     sub = services.sub_order_sync(sub_order_id=sub_order_id)
     return sub.status if sub is not None else "missing"
+
+
+@shared_task
+def orders_confirmations_requeue() -> int:
+    """Beat: queue again the confirmation of every paid order that has none recorded."""
+    ids = services.orders_confirmation_unsent()
+    for order_id in ids:
+        order_confirmation_send.delay(order_id)
+    return len(ids)

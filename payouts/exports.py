@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.locks import EXPORT_JOB, advisory_lock_free, advisory_lock_try
 from common.mail import send_mail_localized
 from common.money import exponent, to_major
 from common.spreadsheets import csv_text, formula_like
@@ -37,6 +38,8 @@ CHUNK = 2000
 PROGRESS_EVERY = 5000
 SIGNER_SALT = "payouts.export.download"
 MAX_PERIOD_DAYS = 3 * 366
+# A queued job whose task has not started after this long lost its message (the beat queues it again).
+STALLED_AFTER = dt.timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,13 +433,25 @@ def _write_xlsx(out: IO[bytes], rows: Rows, tick: Callable[[], None]) -> None:
 
 
 def export_job_run(*, job_id: int) -> ExportJob:
-    """Build the job's file (idempotent: a done job is left alone); failures are recorded."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().get(pk=job_id)
-        if job.status in (ExportJob.Status.DONE, ExportJob.Status.RUNNING):
-            return job
-        job.status = ExportJob.Status.RUNNING
-        job.save(update_fields=["status", "updated_at"])
+    """Build the job's file (idempotent: a done job is left alone); failures are recorded.
+
+    The run holds the job's advisory lock: a second delivery of the task while it runs finds the
+    lock taken and stops, while a job left `running` by a killed worker (its lock died with its
+    connection) is built again from the start, replacing any file the dead run stored.
+    """
+    with advisory_lock_try(EXPORT_JOB, job_id) as mine:
+        if not mine:
+            return ExportJob.objects.get(pk=job_id)
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().get(pk=job_id)
+            if job.status == ExportJob.Status.DONE:
+                return job
+            job.status = ExportJob.Status.RUNNING
+            job.save(update_fields=["status", "updated_at"])
+        return _export_build(job)
+
+
+def _export_build(job: ExportJob) -> ExportJob:
     try:
         rows = BUILDERS[job.kind](job.params)
         total = max(rows.count(), 0)
@@ -455,7 +470,9 @@ def export_job_run(*, job_id: int) -> ExportJob:
             writer(out, rows, tick)
             out.seek(0)
             stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
-            name = export_storage().save(f"{job.kind}-{job.pk}-{stamp}.{job.format}", File(out))
+            storage = export_storage()
+            _job_files_remove(storage, job)
+            name = storage.save(f"{job.kind}-{job.pk}-{stamp}.{job.format}", File(out))
     except Exception as exc:
         logger.exception("export %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:2000])
@@ -466,6 +483,35 @@ def export_job_run(*, job_id: int) -> ExportJob:
     job.refresh_from_db()
     _notify(job)
     return job
+
+
+def _job_files_remove(storage: Storage, job: ExportJob) -> None:
+    """One file per job: drop what an earlier run of this job stored (a run killed after storing
+    its file, or the stale file of a job built again)."""
+    try:
+        _folders, files = storage.listdir("")
+    except FileNotFoundError:  # local files: no export stored yet
+        return
+    for name in files:
+        if name.startswith(f"{job.kind}-{job.pk}-"):
+            storage.delete(name)
+
+
+def export_jobs_requeue_stalled(*, queued_before: dt.timedelta = STALLED_AFTER) -> list[int]:
+    """The beat's safety net: queue again the jobs whose task was lost (queued long ago, or
+    running with nobody holding their lock: the worker died)."""
+    from payouts.tasks import export_job_run as task
+
+    cutoff = timezone.now() - queued_before
+    stalled = [
+        pk for pk, status in ExportJob.objects.filter(
+            Q(status=ExportJob.Status.QUEUED, updated_at__lt=cutoff) | Q(status=ExportJob.Status.RUNNING)
+        ).values_list("pk", "status")
+        if status == ExportJob.Status.QUEUED or advisory_lock_free(EXPORT_JOB, pk)
+    ]
+    for pk in stalled:
+        task.delay(pk)
+    return stalled
 
 
 def _notify(job: ExportJob) -> None:

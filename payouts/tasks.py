@@ -61,7 +61,8 @@ def transfers_release_due() -> dict[str, int]:
 
 
 # Retried when the database fails before the job is marked running; from then on the service
-# records any failure on the job itself, and a retry finds it running or finished and stops.
+# records any failure on the job itself. A second delivery while it runs stops at the job's lock;
+# one after the worker died builds the file again (payouts.exports.export_job_run).
 @shared_task(
     autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, retry_backoff_max=300,
     retry_jitter=True, max_retries=3, acks_late=True,
@@ -70,3 +71,11 @@ def export_job_run(job_id: int) -> str:
     from payouts.exports import export_job_run as run
 
     return run(job_id=job_id).status
+
+
+@shared_task
+def export_jobs_requeue_stalled() -> list[int]:
+    """Beat: queue again the exports whose task was lost (docs/reliability.md)."""
+    from payouts.exports import export_jobs_requeue_stalled as requeue
+
+    return requeue()

@@ -62,6 +62,7 @@ LOCAL_SHARED_APPS = [
     "disputes",
     "frontend",
     "orders",
+    "support",
     "demo",
 ]
 # Apps whose tables live in every vendor's schema.
@@ -168,6 +169,15 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message taken by a worker that dies unacknowledged goes back to the queue this long after it
+# was taken. Longer than any countdown, ETA or retry delay of our tasks (a delayed message is held
+# unacknowledged until it is due; a shorter timeout would deliver it twice): 2 h, where the longest
+# today is the webhook apply's last retry (43 min; its cap setting allows 1 h), checked by
+# tests/common/test_celery_visibility.py. Work a killed worker held comes back after it, or sooner
+# through the sweeps of docs/reliability.md.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -399,6 +409,10 @@ ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTab
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
 }
+# Confirmations whose task was lost (broker down when the order was paid).
+CELERY_BEAT_SCHEDULE["orders-confirmations-requeue"] = {
+    "task": "orders.tasks.orders_confirmations_requeue", "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
     "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
 }
@@ -413,9 +427,17 @@ PAYOUTS_EXPORT_LINK_SECONDS = env.int("PAYOUTS_EXPORT_LINK_SECONDS", default=24 
 CELERY_BEAT_SCHEDULE["payouts-transfers-release-due"] = {
     "task": "payouts.tasks.transfers_release_due", "schedule": 300.0,
 }
+# Exports whose task was lost (broker down when queued, worker killed while building).
+CELERY_BEAT_SCHEDULE["payouts-export-jobs-requeue-stalled"] = {
+    "task": "payouts.tasks.export_jobs_requeue_stalled", "schedule": 300.0,
+}
 # Safety net for the catalog outbox (the relay is normally queued on commit).
 CELERY_BEAT_SCHEDULE["catalog-outbox-relay-sweep"] = {
     "task": "catalog.tasks.outbox_relay_sweep", "schedule": 60.0,
+}
+# CSV imports whose task was lost (broker down when queued, worker killed while importing).
+CELERY_BEAT_SCHEDULE["catalog-csv-imports-requeue-stalled"] = {
+    "task": "catalog.tasks.csv_imports_requeue_stalled", "schedule": 300.0,
 }
 
 # --- disputes (claims, returns, chargebacks) --------------------------------------------------

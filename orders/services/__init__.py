@@ -47,6 +47,9 @@ from orders.services.emails import (
     order_confirmation_send as order_confirmation_send,
 )
 from orders.services.emails import (
+    orders_confirmation_unsent as orders_confirmation_unsent,
+)
+from orders.services.emails import (
     platform_url as platform_url,
 )
 from orders.services.guest import (
