@@ -139,11 +139,16 @@ _AXE_RUNNER = """
   window.__axeAudit = audit;
   // htmx swaps change the page without a load: the next explicit check audits it afresh.
   document.addEventListener('htmx:afterSettle', () => { window.__axeStale = true; });
-  if (window[%(binding)r]) window[%(binding)r](location.href, null);  // loaded: audit owed
+  // The test answers whether this address was audited already (a page reloaded while waiting
+  // for background work): then the load-time audit is skipped and an explicit check runs afresh.
+  const owed = window[%(binding)r] ? window[%(binding)r](location.href, null) : Promise.resolve(false);
   window.__axeDone = new Promise((resolve) => {
-    const start = () => audit().then(async (found) => {
-      if (window[%(binding)r]) await window[%(binding)r](location.href, found);
-      resolve(found);
+    const start = () => owed.then((seen) => {
+      if (seen) { window.__axeStale = true; resolve([]); return; }
+      return audit().then(async (found) => {
+        if (window[%(binding)r]) await window[%(binding)r](location.href, found);
+        resolve(found);
+      });
     });
     if (document.readyState === 'complete') start();
     else window.addEventListener('load', start, {once: true});
@@ -190,13 +195,19 @@ class AxeAudit:
         context.expose_binding(AXE_BINDING, self._report)
         context.add_init_script(script=axe_init_script(self.domain))
 
-    def _report(self, source: Any, url: str, found: list[dict[str, Any]] | None) -> None:
+    def _report(self, source: Any, url: str, found: list[dict[str, Any]] | None) -> bool:
+        """A page announces its load (`found` is None; the answer is whether that address was
+        audited before in this test, so a reload loop costs one audit) or reports its audit."""
         if found is None:
             self.loaded.append(url)
-            return
+            if url in self.audited:
+                self.audited.append(url)  # that address was audited in this test: not owed again
+                return True
+            return False
         self.audited.append(url)
         if found:
             self.findings.append(f"{url}: {axe_describe(found)}")
+        return False
 
     def unaudited(self) -> list[str]:
         """Pages left before their audit finished (the test navigated on within a few hundred

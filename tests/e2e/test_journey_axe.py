@@ -59,6 +59,22 @@ def test_an_explicit_check_audits_the_page_again_after_an_htmx_swap(browser, set
     assert browser.audit.findings == []  # the load-time audit saw the clean page
 
 
+def test_a_reloaded_address_is_audited_once_and_an_explicit_check_still_audits_it(browser, settings):
+    page = browser.new_context().new_page()
+    serve(page, settings.PLATFORM_DOMAIN)
+    url = f"http://{settings.PLATFORM_DOMAIN}/broken/"
+    page.goto(url)
+    wait_until(lambda: page.evaluate("1") and browser.audit.audited, timeout=30, what="the first audit")
+    page.reload()  # as a test waiting for background work reloads a page
+    assert page.evaluate("async () => await window.__axeDone") == []  # not audited on load again
+    with pytest.raises(AssertionError, match="critical image-alt"):
+        assert_accessible(page)
+    browser.finish(page.context)
+    assert browser.audit.loaded == [url, url] and browser.audit.unaudited() == []
+    assert len(browser.audit.findings) == 1  # the first load's
+    browser.audit.findings.clear()
+
+
 def test_pages_on_other_hosts_are_not_audited(browser):
     page = browser.new_context().new_page()
     serve(page, "127.0.0.1:9")
