@@ -139,16 +139,23 @@ _AXE_RUNNER = """
   window.__axeAudit = audit;
   // htmx swaps change the page without a load: the next explicit check audits it afresh.
   document.addEventListener('htmx:afterSettle', () => { window.__axeStale = true; });
-  // The test answers whether this address was audited already (a page reloaded while waiting
-  // for background work): then the load-time audit is skipped and an explicit check runs afresh.
-  const owed = window[%(binding)r] ? window[%(binding)r](location.href, null) : Promise.resolve(false);
+  // An address this tab audited already (a page reloaded while waiting for background work) is
+  // not audited again on load; an explicit check audits it afresh. The tab's sessionStorage
+  // remembers them without a round trip to the test, which would delay the audit.
+  const report = (found) => window[%(binding)r] ? window[%(binding)r](location.href, found) : null;
+  const key = '__axeAudited';
+  const audited = () => JSON.parse(sessionStorage.getItem(key) || '[]');
+  report(null);  // loaded: an audit is owed
   window.__axeDone = new Promise((resolve) => {
-    const start = () => owed.then((seen) => {
-      if (seen) { window.__axeStale = true; resolve([]); return; }
-      return audit().then(async (found) => {
-        if (window[%(binding)r]) await window[%(binding)r](location.href, found);
-        resolve(found);
-      });
+    if (audited().includes(location.href)) {
+      window.__axeStale = true;
+      Promise.resolve(report([])).then(() => resolve([]));
+      return;
+    }
+    const start = () => audit().then(async (found) => {
+      sessionStorage.setItem(key, JSON.stringify([...audited(), location.href]));
+      await report(found);
+      resolve(found);
     });
     if (document.readyState === 'complete') start();
     else window.addEventListener('load', start, {once: true});
@@ -195,19 +202,14 @@ class AxeAudit:
         context.expose_binding(AXE_BINDING, self._report)
         context.add_init_script(script=axe_init_script(self.domain))
 
-    def _report(self, source: Any, url: str, found: list[dict[str, Any]] | None) -> bool:
-        """A page announces its load (`found` is None; the answer is whether that address was
-        audited before in this test, so a reload loop costs one audit) or reports its audit."""
+    def _report(self, source: Any, url: str, found: list[dict[str, Any]] | None) -> None:
+        """A page announces its load (`found` is None) or reports its audit."""
         if found is None:
             self.loaded.append(url)
-            if url in self.audited:
-                self.audited.append(url)  # that address was audited in this test: not owed again
-                return True
-            return False
+            return
         self.audited.append(url)
         if found:
             self.findings.append(f"{url}: {axe_describe(found)}")
-        return False
 
     def unaudited(self) -> list[str]:
         """Pages left before their audit finished (the test navigated on within a few hundred
