@@ -137,8 +137,6 @@ _AXE_RUNNER = """
     })),
     (error) => [{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]);
   window.__axeAudit = audit;
-  // htmx swaps change the page without a load: the next explicit check audits it afresh.
-  document.addEventListener('htmx:afterSettle', () => { window.__axeStale = true; });
   // An address this tab audited already (a page reloaded while waiting for background work) is
   // not audited again on load; an explicit check audits it afresh. The tab's sessionStorage
   // remembers them without a round trip to the test, which would delay the audit.
@@ -159,6 +157,19 @@ _AXE_RUNNER = """
     });
     if (document.readyState === 'complete') start();
     else window.addEventListener('load', start, {once: true});
+  });
+  // htmx swaps change the page without a load (a confirmation appearing once the payment is
+  // confirmed): audit what they show, once per distinct page body; an explicit check audits afresh.
+  let swapped = null;
+  document.addEventListener('htmx:afterSettle', () => {
+    window.__axeStale = true;
+    clearTimeout(swapped);
+    swapped = setTimeout(() => {
+      const seen = location.href + '|' + document.body.innerHTML.length;
+      if (audited().includes(seen)) return;
+      sessionStorage.setItem(key, JSON.stringify([...audited(), seen]));
+      audit().then(report);
+    }, 200);
   });
 """
 # The finding for the current document: the load-time audit's, or a fresh one after a swap.
