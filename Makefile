@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Front-end packages come from the npm registry and are served by the project (no CDN).
+# Front-end packages come from the npm registry and are served by the project (no CDN). The dev
+# package axe-core is not served: the browser journeys read node_modules/axe-core/axe.min.js.
 $(ASSETS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p frontend/static/vendor/bootstrap frontend/static/vendor/bootstrap-icons

@@ -9,7 +9,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls"]
+BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages"]
 
 
 def _forget_orphan_stores() -> None:

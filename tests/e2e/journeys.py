@@ -1,23 +1,12 @@
-"""Browser journey helpers: Chromium's path and flags, logging in, paying in the browser, a11y checks."""
+"""Browser journey helpers: logging in, paying in the browser, the accessibility checks (axe-core)."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 REPO = Path(__file__).resolve().parents[2]
 # Screenshots go to .local/screenshots; UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/.
 SCREENSHOT_DIR = (
@@ -25,13 +14,6 @@ SCREENSHOT_DIR = (
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
     else REPO / ".local" / "screenshots"
 )
-
-
-def chromium_path() -> str:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise RuntimeError("Debian's chromium is required for browser tests: apt-get install chromium")
 
 
 def login(page: Any, base_url: str, email: str, password: str) -> None:
@@ -111,13 +93,177 @@ A11Y_SCRIPT = """() => {
 }"""
 
 
-def assert_accessible(page: Any) -> None:
-    """Basics on the current page: labelled fields, named buttons/links, alt texts, an h1, lang."""
+def assert_accessible(page: Any, *, fresh: bool = False) -> None:
+    """Basics on the current page (labelled fields, named buttons/links, alt texts, an h1, lang),
+    then axe-core's serious and critical findings on the page as it is now (`fresh`: audit again,
+    e.g. after the viewport changed)."""
     # A click that navigates returns once the new document is committed, possibly before its
     # body is parsed (no <html> element yet): check the page once it has loaded.
     page.wait_for_load_state("load")
     problems = page.evaluate(A11Y_SCRIPT)
+    if fresh:
+        page.evaluate("() => { window.__axeStale = true; }")
+    found = page.evaluate(AXE_CURRENT)
+    if found:
+        problems.append(axe_describe(found))
     assert problems == [], f"{page.url}: " + "; ".join(problems)
+
+
+# axe-core (npm, a dev dependency: only the tests load it) runs in every page a journey loads.
+AXE_SOURCE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+# The rules a journey fails on; moderate and minor findings are advice, not a broken page.
+AXE_FAILING_IMPACTS = ("serious", "critical")
+AXE_BINDING = "__axeReport"
+# Evaluated in the page once axe is loaded: `audit()` checks the document as it is now.
+_AXE_RUNNER = """
+  const impacts = %(impacts)s;
+  const audit = () => axe.run(document, {resultTypes: ['violations'], iframes: false}).then(
+    (results) => results.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    })),
+    (error) => [{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]);
+  window.__axeAudit = audit;
+  // An address this tab audited already (a page reloaded while waiting for background work) is
+  // not audited again on load; an explicit check audits it afresh. The tab's sessionStorage
+  // remembers them without a round trip to the test, which would delay the audit.
+  const report = (found) => window[%(binding)r] ? window[%(binding)r](location.href, found) : null;
+  const key = '__axeAudited';
+  const audited = () => JSON.parse(sessionStorage.getItem(key) || '[]');
+  report(null);  // loaded: an audit is owed
+  window.__axeDone = new Promise((resolve) => {
+    if (audited().includes(location.href)) {
+      window.__axeStale = true;
+      Promise.resolve(report([])).then(() => resolve([]));
+      return;
+    }
+    const start = () => audit().then(async (found) => {
+      sessionStorage.setItem(key, JSON.stringify([...audited(), location.href]));
+      await report(found);
+      resolve(found);
+    });
+    if (document.readyState === 'complete') start();
+    else window.addEventListener('load', start, {once: true});
+  });
+  // htmx swaps change the page without a load (a confirmation appearing once the payment is
+  // confirmed): audit what they show, once per distinct page body; an explicit check audits afresh.
+  let swapped = null;
+  document.addEventListener('htmx:afterSettle', () => {
+    window.__axeStale = true;
+    clearTimeout(swapped);
+    swapped = setTimeout(() => {
+      const seen = location.href + '|' + document.body.innerHTML.length;
+      if (audited().includes(seen)) return;
+      sessionStorage.setItem(key, JSON.stringify([...audited(), seen]));
+      audit().then(report);
+    }, 200);
+  });
+"""
+# The finding for the current document: the load-time audit's, or a fresh one after a swap.
+AXE_CURRENT = """async () => {
+  if (!window.__axeAudit) return [];
+  if (window.__axeStale) { window.__axeStale = false; return await window.__axeAudit(); }
+  return await window.__axeDone;
+}"""
+
+
+def axe_init_script(domain: str) -> str:
+    """axe-core and its runner, for a browser context: only in top-level documents of our own
+    hosts (the Stripe emulator's hosted pages stand in for Stripe's, which are not ours to fix)."""
+    import json
+
+    source = AXE_SOURCE.read_text(encoding="utf-8")
+    runner = _AXE_RUNNER % {"impacts": json.dumps(list(AXE_FAILING_IMPACTS)), "binding": AXE_BINDING}
+    host_check = (f"const host = location.hostname; if (host !== {json.dumps(domain)} "
+                  f"&& !host.endsWith({json.dumps('.' + domain)})) return;")
+    return f"(() => {{ if (window.top !== window) return; {host_check}\n{source}\n{runner}}})();"
+
+
+def axe_describe(found: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"axe {item['impact']} {item['id']} ({item['help']}) at {', '.join(item['nodes'])}" for item in found)
+
+
+class AxeAudit:
+    """Collects axe-core's serious and critical findings on every page loaded in the contexts it
+    is attached to; the browser fixture fails the test with the list."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+        self.loaded: list[str] = []
+        self.audited: list[str] = []
+        self.findings: list[str] = []
+
+    def attach(self, context: Any) -> None:
+        if not AXE_SOURCE.exists():
+            raise RuntimeError(f"{AXE_SOURCE} is missing: run `make assets` (npm ci)")
+        context.expose_binding(AXE_BINDING, self._report)
+        context.add_init_script(script=axe_init_script(self.domain))
+
+    def _report(self, source: Any, url: str, found: list[dict[str, Any]] | None) -> None:
+        """A page announces its load (`found` is None) or reports its audit."""
+        if found is None:
+            self.loaded.append(url)
+            return
+        self.audited.append(url)
+        if found:
+            self.findings.append(f"{url}: {axe_describe(found)}")
+
+    def unaudited(self) -> list[str]:
+        """Pages left before their audit finished (the test navigated on within a few hundred
+        milliseconds): not checked by this run, which says so rather than passing in silence."""
+        from collections import Counter
+
+        return sorted((Counter(self.loaded) - Counter(self.audited)).elements())
+
+    def flush(self, context: Any) -> None:
+        """Wait for the audits of the documents still open (the last page of a test is checked too)."""
+        from playwright.sync_api import Error
+
+        for page in context.pages:
+            for attempt in range(3):
+                try:
+                    page.wait_for_load_state("load")
+                    page.evaluate("async () => window.__axeDone ? await window.__axeDone : []")
+                    break
+                except Error as error:  # the page navigated meanwhile: audit the one it reached
+                    if attempt == 2:
+                        self.findings.append(f"{page.url}: axe could not finish ({error})")
+
+
+def photo(seed: int) -> bytes:
+    """A 1200×900 JPEG of about 100 kB (shapes on blurred noise): weighs what a product photo does."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    picture = Image.effect_noise((1200, 900), 40).convert("RGB").filter(ImageFilter.GaussianBlur(2))
+    draw = ImageDraw.Draw(picture, "RGBA")
+    for _ in range(12):
+        x, y = rng.randrange(1200), rng.randrange(900)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256), 160)
+        draw.ellipse((x, y, x + rng.randrange(100, 500), y + rng.randrange(100, 400)), fill=colour)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def pictured_listing(vendor: Any, variant: Any, seed: int) -> Any:
+    """Give the variant's product a photo and its thumbnail, then publish it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_tenants.utils import schema_context
+
+    from catalog.models import Product
+    from catalog.services import product_image_add, product_image_thumbnail_generate
+
+    with schema_context(vendor.store.schema_name):
+        product = Product.objects.get(pk=variant.product_id)
+        upload = SimpleUploadedFile(f"photo-{seed}.jpg", photo(seed), content_type="image/jpeg")
+        image = product_image_add(product=product, upload=upload, alt=product.name)
+        product_image_thumbnail_generate(image_id=image.pk)
+    return publish_listing(vendor, variant)
 
 
 def publish_listing(vendor: Any, variant: Any) -> Any:

@@ -160,7 +160,7 @@ def test_buyer_pays_two_vendors_with_3ds_and_a_second_buyer_retries_a_decline(
         retried = confirmed_order(other, site, shot, "j3b", total)
         assert retried.pk == pending.pk and retried.pk != order.pk and retried.sub_orders.count() == 2
     finally:
-        context.close()
+        browser.finish(context)
 
 
 def test_buyer_journey_on_a_phone(

@@ -113,7 +113,7 @@ def test_card_dispute_with_evidence_is_lost_and_recovered_from_the_vendor(
         expect(entry.get_by_text(f"chargeback_closed:{chargeback.stripe_dispute_id}")).to_be_visible()
         shot(admin, "j7-05-ledger")
     finally:
-        admin.context.close()
+        browser.finish(admin.context)
 
     page.reload()
     expect(page.get_by_text("Lost").first).to_be_visible()

@@ -158,5 +158,5 @@ def test_claim_rejected_escalated_and_half_refunded_at_the_vendors_cost(
         assert cells[4] == format_money(vendor_part, "EUR")  # taken back from the vendor's transfer
         shot(vendor_page, "j5-08-vendor-money")
     finally:
-        vendor_page.context.close()
-        admin.context.close()
+        browser.finish(vendor_page.context)
+        browser.finish(admin.context)

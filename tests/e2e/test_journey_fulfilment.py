@@ -69,7 +69,7 @@ def test_vendors_ship_buyer_tracks_and_transfers_follow_policy(
         expect(ops.get_by_role("cell", name="When shipped")).to_be_visible()
         shot(ops, "j4-01-payout-policy")
     finally:
-        ops.context.close()
+        browser.finish(ops.context)
 
     # --- The buyer pays for both. ---
     login(page, site.platform, buyer.email, PASSWORD)

@@ -74,8 +74,8 @@ def test_newcomer_becomes_a_live_seller_with_a_team(
     try:
         _journey(page, admin_context.new_page(), staff_context.new_page(), site, shot, emulator_for_live_server)
     finally:
-        admin_context.close()
-        staff_context.close()
+        browser.finish(admin_context)
+        browser.finish(staff_context)
 
 
 def _journey(page, admin, staff, site, shot, emulator):

@@ -61,4 +61,4 @@ def test_orders_and_claims_stay_with_their_buyer_and_vendor_in_the_browser(
         assert "/accounts/login/" in other.url or response.status == 404
         assert "Alpha-only claim text" not in other.content()
     finally:
-        other.context.close()
+        browser.finish(other.context)
