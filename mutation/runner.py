@@ -4,6 +4,7 @@ and record killed and surviving mutants per module (mutation/results/<module>.js
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
@@ -63,6 +64,9 @@ class ModuleSpec:
     functions: list[str] = field(default_factory=list)
     tests: list[str] = field(default_factory=list)
     sql: bool = False
+    # Hand-made slips no operator makes (a permission class swapped, a filter dropped):
+    # {key, file, original, replacement, why, occurrence (0-based, of `original` in `file`)}.
+    manual: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -289,25 +293,28 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     if baseline_code != 0:
         raise SystemExit(f"mutation: the tests of {spec.name} fail unmutated (exit {baseline_code}); see {log}")
     timeout = max(60.0, baseline_s * 4)
+    manual = {f"{spec.name}:{entry['key']}": entry for entry in spec.manual}
     if spec.sql:
         mutants = sql_mutants.mutants()
         original = ""
     else:
-        target = src / spec.path
-        original = target.read_text()
-        mutants = python_mutants(spec, original)
+        original = (src / spec.path).read_text() if spec.path else ""
+        mutants = python_mutants(spec, original) if spec.path else []
+    for key, entry in manual.items():
+        mutants.append(Mutant(key=key, where=entry["file"], line=0, operator="manual", occurrence=0,
+                              diff=f"- {entry['original']}\n+ {entry['replacement']}  ({entry['why']})"))
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
     try:
         for index, mutant in enumerate(mutants, 1):
             extra = dict(env)
-            if spec.sql:
-                extra["MUTATION_SQL_MUTANT"] = mutant.key
-                tests = ["-p", "mutation.sql_mutants", *spec.tests]
-            else:
-                _write_mutant(src / spec.path, original, mutant)
-                tests = spec.tests
-            mutant_log = work / f"{spec.name}.mutant.log"
-            code, seconds = pytest_fork(src=src, tests=tests, log=mutant_log, timeout=timeout, env=extra)
+            tests = spec.tests
+            with _mutant_applied(spec, src, original, mutant, manual.get(mutant.key)):
+                if spec.sql and mutant.key not in manual:
+                    extra["MUTATION_SQL_MUTANT"] = mutant.key
+                    tests = ["-p", "mutation.sql_mutants", *spec.tests]
+                mutant_log = work / f"{spec.name}.mutant.log"
+                code, seconds = pytest_fork(src=src, tests=tests, log=mutant_log, timeout=timeout,
+                                            env=extra)
             mutant.seconds = round(seconds, 1)
             if code is None:
                 mutant.status, mutant.killed_by = "killed", "(timeout)"
@@ -319,7 +326,7 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
                 mutant.status, mutant.killed_by = "error", f"pytest exit {code}"
             print(f"  [{index}/{len(mutants)}] {mutant.status:8} {mutant.key} {mutant.killed_by}", flush=True)
     finally:
-        if not spec.sql:
+        if spec.path:
             (src / spec.path).write_text(original)
     result = {
         "module": spec.name, "title": spec.title, "path": spec.path or "SQL: payouts ledger triggers",
@@ -332,12 +339,39 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     return result
 
 
-def _write_mutant(path: Path, original: str, mutant: Mutant) -> None:
-    from cosmic_ray.mutating import mutate_code
-    from cosmic_ray.plugins import get_operator
+@contextlib.contextmanager
+def _mutant_applied(spec: ModuleSpec, src: Path, original: str, mutant: Mutant,
+                    manual: dict[str, Any] | None) -> Iterator[None]:
+    """The mutated file in the scratch tree for the with-block, the original after it."""
+    if manual is not None:
+        path = src / manual["file"]
+        before = path.read_text()
+        path.write_text(manual_mutated(before, manual))
+    elif spec.sql:
+        yield
+        return
+    else:
+        from cosmic_ray.mutating import mutate_code
+        from cosmic_ray.plugins import get_operator
 
-    mutated = mutate_code(original, get_operator(f"core/{mutant.operator}")(), mutant.occurrence)
-    path.write_text(mutated)
+        path, before = src / spec.path, original
+        path.write_text(mutate_code(original, get_operator(f"core/{mutant.operator}")(), mutant.occurrence))
+    try:
+        yield
+    finally:
+        path.write_text(before)
+
+
+def manual_mutated(text: str, entry: dict[str, Any]) -> str:
+    """`text` with the entry's `occurrence`-th `original` replaced; refuses a stale entry."""
+    original, occurrence = entry["original"], int(entry.get("occurrence", 0))
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.find(original, start + 1)
+        if start < 0:
+            raise SystemExit(f"mutation: hand-made mutant {entry['key']}: {original!r} not found "
+                             f"{occurrence + 1} time(s) in {entry['file']}")
+    return text[:start] + entry["replacement"] + text[start + len(original):]
 
 
 def mutant_keys(mutants: list[dict[str, Any]]) -> Iterator[str]:
