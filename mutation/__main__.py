@@ -41,9 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         runner.warm_up()
         env = runner.child_env(runner.ROOT / ".local")
         started = time.monotonic()
-        for spec in specs:
-            if chosen and spec.name not in chosen:
-                continue
+        by_name = {spec.name: spec for spec in specs}
+        for spec in [by_name[name] for name in chosen] if chosen else specs:
             runner.module_run(spec, src=src, work=work, env=env)
             print(f"mutation: {spec.name} done after {time.monotonic() - started:.0f} s", flush=True)
     problems = report.write(specs, Path(runner.ROOT / "docs" / "mutation.md"))
