@@ -289,10 +289,17 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     from mutation import sql_mutants
 
     log = work / f"{spec.name}.log"
-    baseline_code, baseline_s = pytest_fork(src=src, tests=spec.tests, log=log, timeout=1800, env=env)
+    trace = work / f"{spec.name}.trace.json"
+    trace.unlink(missing_ok=True)
+    traced = dict(env)
+    if spec.path:  # which tests call which function: each mutant runs only those
+        traced.update(MUTATION_TRACE_OUT=str(trace), MUTATION_TRACE_FILE=str(src / spec.path),
+                      MUTATION_TRACE_FUNCTIONS=json.dumps(spec.functions))
+    baseline_code, baseline_s = pytest_fork(src=src, tests=spec.tests, log=log, timeout=3600, env=traced)
     if baseline_code != 0:
         raise SystemExit(f"mutation: the tests of {spec.name} fail unmutated (exit {baseline_code}); see {log}")
-    timeout = max(60.0, baseline_s * 4)
+    callers: dict[str, list[str]] = json.loads(trace.read_text()) if trace.exists() else {}
+    timeout = max(60.0, baseline_s * 3)
     manual = {f"{spec.name}:{entry['key']}": entry for entry in spec.manual}
     if spec.sql:
         mutants = sql_mutants.mutants()
@@ -307,7 +314,11 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     try:
         for index, mutant in enumerate(mutants, 1):
             extra = dict(env)
-            tests = spec.tests
+            tests = _tests_for(spec, mutant, callers, original)
+            if not tests:
+                mutant.status, mutant.killed_by = "survived", "(no listed test calls this function)"
+                print(f"  [{index}/{len(mutants)}] survived {mutant.key} {mutant.killed_by}", flush=True)
+                continue
             with _mutant_applied(spec, src, original, mutant, manual.get(mutant.key)):
                 if spec.sql and mutant.key not in manual:
                     extra["MUTATION_SQL_MUTANT"] = mutant.key
@@ -337,6 +348,31 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{spec.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     return result
+
+
+def _tests_for(spec: ModuleSpec, mutant: Mutant, callers: dict[str, list[str]], source: str) -> list[str]:
+    """The tests that call the mutated function (from the traced unmutated run); every listed
+    test for what runs at import or definition time: a class body, a decorator, a hand-made or
+    SQL mutant."""
+    if mutant.operator == "manual" or spec.sql or not spec.path:
+        return spec.tests
+    defs = _def_lines(source)
+    if mutant.where not in defs or mutant.line < defs[mutant.where]:
+        return spec.tests
+    return callers.get(mutant.where, [])
+
+
+def _def_lines(source: str) -> dict[str, int]:
+    """The `def` line of each top-level function and method (`Class.method`); classes absent."""
+    lines: dict[str, int] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines[node.name] = node.lineno
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines[f"{node.name}.{item.name}"] = item.lineno
+    return lines
 
 
 @contextlib.contextmanager
