@@ -59,6 +59,13 @@ def test_the_tolerance_comes_from_the_settings(settings: Any) -> None:
     _refused("signature_invalid", secret="whsec_someone_else", age=250)
 
 
+def test_without_a_setting_the_tolerance_is_five_minutes(settings: Any) -> None:
+    del settings.STRIPE_WEBHOOK_TOLERANCE
+    assert gateway.DEFAULT_WEBHOOK_TOLERANCE == 300
+    assert _verify(json.dumps(make_event()), age=290)["id"] == "evt_test_0001"
+    _refused("timestamp_stale", age=310)
+
+
 def test_a_missing_signature_and_a_body_that_is_not_utf8() -> None:
     for signature in (None, ""):
         with pytest.raises(WebhookRejected) as error:
