@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         import fasteners
 
-        work = runner.ROOT / ".local" / "mutation"
+        # MUTATION_SLOT=1 (2, ...) runs a second run beside the first: its own scratch tree, test
+        # database and Valkey slot (runner.child_env).
+        slot = runner.slot()
+        work = runner.ROOT / ".local" / ("mutation" if not slot else f"mutation-{slot}")
         src = work / "src"
         work.mkdir(parents=True, exist_ok=True)
         # One run at a time: runs share the scratch tree and the mutation test database.

@@ -18,8 +18,9 @@ Written by `make mutation` (all modules) or `make mutation MODULES=pricing,tax` 
 keep their last results); do not edit by hand. How it works and why this tool:
 docs/adr/0051-mutation-testing.md. Each mutant is one small slip in the code (an operator, a
 comparison, a constant, a removed decorator or condition) made by cosmic-ray's operators in the
-listed functions, or a hand-made slip in the ledger's SQL triggers; the module's listed tests
-run against it, and a mutant is *killed* when one of them fails.
+listed functions, or a hand-made slip (a permission swapped, a filter dropped, a change in the
+ledger's SQL triggers); the listed tests that call the mutated function run against it, and a
+mutant is *killed* when one of them fails.
 
 An *equivalent* mutant behaves exactly like the original (reviewed, with the reason, in
 `mutation/survivors.toml`); the aim is at least {aim:.0f}% of the other mutants killed per module.

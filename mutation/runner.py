@@ -276,12 +276,16 @@ def first_failure(log: Path) -> str:
     return "(see log)"
 
 
+def slot() -> int:
+    return int(os.environ.get("MUTATION_SLOT", "0"))
+
+
 def child_env(local_dir: Path) -> dict[str, str]:
     """Its own test database and Valkey slot, so a mutation run beside a test run shares nothing."""
     return {
         "MARKETPLACE_LOCAL_DIR": str(local_dir),
-        "MARKETPLACE_DB_NAME": "mutation",
-        "TEST_CHANNEL": os.environ.get("MUTATION_TEST_CHANNEL", "13"),
+        "MARKETPLACE_DB_NAME": "mutation" if not slot() else f"mutation{slot()}",
+        "TEST_CHANNEL": str(13 - slot()),
     }
 
 
