@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mutation", description=__doc__)
     parser.add_argument("--modules", default="", help="comma-separated module names (default: all)")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.md from results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the mutants that survived each module's last run")
     args = parser.parse_args(argv)
     # `kill PID` stops the run like Ctrl-C: the test run in progress is killed with it.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         by_name = {spec.name: spec for spec in specs}
         for spec in [by_name[name] for name in chosen] if chosen else specs:
-            runner.module_run(spec, src=src, work=work, env=env)
+            runner.module_run(spec, src=src, work=work, env=env, survivors_only=args.survivors)
             print(f"mutation: {spec.name} done after {time.monotonic() - started:.0f} s", flush=True)
     problems = report.write(specs, Path(runner.ROOT / "docs" / "mutation.md"))
     for problem in problems:

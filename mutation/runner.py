@@ -289,8 +289,16 @@ def child_env(local_dir: Path) -> dict[str, str]:
     }
 
 
-def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
+               survivors_only: bool = False) -> dict[str, Any]:
+    """Run every mutant of the module, or (`survivors_only`) only those that survived its last
+    run, keeping the last run's results for the others."""
     from mutation import sql_mutants
+
+    previous_path = RESULTS / f"{spec.name}.json"
+    previous = json.loads(previous_path.read_text()) if previous_path.exists() else None
+    if survivors_only and previous is None:
+        raise SystemExit(f"mutation: {spec.name} has no results to rerun the survivors of")
 
     log = work / f"{spec.name}.log"
     trace = work / f"{spec.name}.trace.json"
@@ -314,6 +322,10 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
     for key, entry in manual.items():
         mutants.append(Mutant(key=key, where=entry["file"], line=0, operator="manual", occurrence=0,
                               diff=f"- {entry['original']}\n+ {entry['replacement']}  ({entry['why']})"))
+    kept: dict[str, dict[str, Any]] = {}
+    if survivors_only and previous is not None:
+        kept = {m["key"]: m for m in previous["mutants"] if m["status"] != "survived"}
+        mutants = [mutant for mutant in mutants if mutant.key not in kept]
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
     try:
         for index, mutant in enumerate(mutants, 1):
@@ -347,7 +359,8 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str]) 
         "module": spec.name, "title": spec.title, "path": spec.path or "SQL: payouts ledger triggers",
         "functions": spec.functions, "tests": spec.tests, "baseline_seconds": round(baseline_s, 1),
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "mutants": [asdict(mutant) for mutant in mutants],
+        "mutants": sorted([*kept.values(), *(asdict(mutant) for mutant in mutants)],
+                          key=lambda m: (m["line"], m["key"])),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{spec.name}.json").write_text(json.dumps(result, indent=1) + "\n")

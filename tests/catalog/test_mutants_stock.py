@@ -1,0 +1,32 @@
+"""Stock given back at its edges: a zero quantity gives nothing back and writes nothing; the
+last unit can be reserved (each case kills a surviving mutant of catalog/services/stock.py;
+docs/mutation.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import OutboxEvent, StockAdjustment, Variant
+from catalog.services import stock
+from tests.factories.catalog import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("give", [stock.stock_release, stock.stock_restock])
+def test_a_zero_quantity_gives_nothing_back_and_writes_nothing(vendor_a, in_schema, give):
+    with in_schema(vendor_a):
+        variant = ProductFactory(name="Zero", sku="ZERO", stock=4).variants.get()
+        history, events = StockAdjustment.objects.count(), OutboxEvent.objects.count()
+        assert give(lines=[(variant.pk, 0)], note="nothing") == {}
+        assert StockAdjustment.objects.count() == history
+        assert OutboxEvent.objects.count() == events
+
+
+def test_the_last_units_can_be_reserved(vendor_a, in_schema):
+    with in_schema(vendor_a):
+        variant = ProductFactory(name="Last", sku="LAST", stock=3).variants.get()
+        assert stock.stock_reserve(lines=[(variant.pk, 3)], note="all of it") == {variant.pk: 0}
+        assert Variant.objects.get(pk=variant.pk).stock == 0
+        with pytest.raises(stock.StockShort):
+            stock.stock_reserve(lines=[(variant.pk, 1)], note="one more")
