@@ -55,11 +55,15 @@ def write(specs: list[ModuleSpec], target: Path) -> list[str]:
         killed = [m for m in mutants if m["status"] == "killed"]
         equiv = [m for m in mutants if m["status"] == "survived" and m["key"] in equivalent]
         survived = [m for m in mutants if m["status"] == "survived" and m["key"] not in equivalent]
-        errors = [m for m in mutants if m["status"] not in ("killed", "survived")]
-        counted = len(mutants) - len(equiv)
+        pending = [m for m in mutants if m["status"] == "pending"]
+        errors = [m for m in mutants if m["status"] not in ("killed", "survived", "pending")]
+        counted = len(mutants) - len(equiv) - len(pending)
         rate = 100.0 * len(killed) / counted if counted else 100.0
+        run = result["finished"] or f"interrupted: {len(pending)} of {len(mutants)} not run"
         rows.append(f"| {spec.name} | {spec.title} | {len(mutants)} | {len(killed)} | {len(survived)} "
-                    f"| {len(equiv)} | {len(errors)} | {rate:.1f}% | {result['finished']} |")
+                    f"| {len(equiv)} | {len(errors)} | {rate:.1f}% | {run} |")
+        if pending:
+            problems.append(f"{spec.name}: {len(pending)} mutants not run (interrupted)")
         if rate < AIM:
             problems.append(f"{spec.name}: {rate:.1f}% killed of non-equivalent mutants, under {AIM:.0f}%")
         for m in mutants:

@@ -327,6 +327,19 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
         kept = {m["key"]: m for m in previous["mutants"] if m["status"] != "survived"}
         mutants = [mutant for mutant in mutants if mutant.key not in kept]
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
+    def save(finished: bool) -> dict[str, Any]:
+        result = {
+            "module": spec.name, "title": spec.title, "path": spec.path or ("payouts/migrations/0002_ledger_triggers.py (SQL)" if spec.sql
+                                      else ", ".join(sorted({m["file"] for m in spec.manual}))),
+            "functions": spec.functions, "tests": spec.tests, "baseline_seconds": round(baseline_s, 1),
+            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) if finished else "",
+            "mutants": sorted([*kept.values(), *(asdict(mutant) for mutant in mutants)],
+                              key=lambda m: (m["line"], m["key"])),
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{spec.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+        return result
+
     try:
         for index, mutant in enumerate(mutants, 1):
             extra = dict(env)
@@ -352,19 +365,11 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
             else:
                 mutant.status, mutant.killed_by = "error", f"pytest exit {code}"
             print(f"  [{index}/{len(mutants)}] {mutant.status:8} {mutant.key} {mutant.killed_by}", flush=True)
+            save(finished=False)  # an interrupted run still reports the mutants it ran
     finally:
         if spec.path:
             (src / spec.path).write_text(original)
-    result = {
-        "module": spec.name, "title": spec.title, "path": spec.path or "SQL: payouts ledger triggers",
-        "functions": spec.functions, "tests": spec.tests, "baseline_seconds": round(baseline_s, 1),
-        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "mutants": sorted([*kept.values(), *(asdict(mutant) for mutant in mutants)],
-                          key=lambda m: (m["line"], m["key"])),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{spec.name}.json").write_text(json.dumps(result, indent=1) + "\n")
-    return result
+    return save(finished=True)
 
 
 def _tests_for(spec: ModuleSpec, mutant: Mutant, callers: dict[str, list[str]], source: str) -> list[str]:
