@@ -46,3 +46,28 @@ def test_a_reservation_costs_one_update_per_variant_and_no_savepoint(vendor_a, i
         sql = [query["sql"] for query in captured.captured_queries]
         assert not any("SAVEPOINT" in statement for statement in sql)
         assert sum('"stock" = "stock" -' in statement for statement in sql) == 2
+
+
+@pytest.mark.parametrize("give", [stock.stock_release, stock.stock_restock])
+def test_every_line_is_given_back_past_a_zero_and_a_deleted_variant(vendor_a, in_schema, give,
+                                                                   django_assert_num_queries):
+    with in_schema(vendor_a):
+        gone = ProductFactory(name="Gone first", sku="GONE1", stock=0)
+        zero, one = (ProductFactory(name=f"Back {i}", sku=f"BACK{i}", stock=0).variants.get() for i in (1, 2))
+        gone_id = gone.variants.get().pk
+        gone.delete()
+        assert gone_id < zero.pk < one.pk  # the skipped lines come first in variant order
+        # Two UPDATEs (the deleted variant's matches nothing), as for a reservation of two.
+        with django_assert_num_queries(QUERIES_FOR_TWO_VARIANTS) as captured:
+            after = give(lines=[(gone_id, 1), (zero.pk, 0), (one.pk, 1)], note="n" * 250)
+        assert after == {one.pk: 1}
+        assert not any("SAVEPOINT" in query["sql"] for query in captured.captured_queries)
+        back = StockAdjustment.objects.filter(variant=one).latest("id")
+        assert (back.delta, back.stock_after, back.note) == (1, 1, "n" * 200)
+
+
+def test_a_reservation_note_is_cut_to_two_hundred_characters(vendor_a, in_schema):
+    with in_schema(vendor_a):
+        variant = ProductFactory(name="Noted", sku="NOTED", stock=2).variants.get()
+        stock.stock_reserve(lines=[(variant.pk, 1)], note="r" * 250)
+        assert StockAdjustment.objects.filter(variant=variant, reason="sold").get().note == "r" * 200

@@ -94,6 +94,7 @@ GOOD = make_event(account="acct_1")
     ({"id": "ev_1"}, False),
     ({"id": 5}, False),
     ({"type": "t" * 100}, True),
+    ({"type": "t"}, True),
     ({"type": "t" * 101}, False),
     ({"type": ""}, False),
     ({"type": None}, False),
