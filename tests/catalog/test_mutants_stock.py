@@ -5,6 +5,7 @@ docs/mutation.md)."""
 from __future__ import annotations
 
 import pytest
+from django.db import DataError
 
 from catalog.models import OutboxEvent, StockAdjustment, Variant
 from catalog.services import stock
@@ -71,3 +72,23 @@ def test_a_reservation_note_is_cut_to_two_hundred_characters(vendor_a, in_schema
         variant = ProductFactory(name="Noted", sku="NOTED", stock=2).variants.get()
         stock.stock_reserve(lines=[(variant.pk, 1)], note="r" * 250)
         assert StockAdjustment.objects.filter(variant=variant, reason="sold").get().note == "r" * 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_callers_transaction_each_write_is_still_all_or_none(vendor_a, in_schema):
+    """In autocommit (no caller's transaction) the services' own atomic blocks are what make a
+    stock write all or none; inside a test's transaction they cannot be seen. A history row that
+    the database refuses (an author email longer than its column) comes after the updates."""
+    too_long = "x" * 250 + "@example.com"
+    with in_schema(vendor_a):
+        plenty = ProductFactory(name="Auto plenty", sku="AUTOP", stock=10).variants.get()
+        scarce = ProductFactory(name="Auto scarce", sku="AUTOS", stock=1).variants.get()
+        history = StockAdjustment.objects.count()
+        with pytest.raises(stock.StockShort):
+            stock.stock_reserve(lines=[(plenty.pk, 4), (scarce.pk, 2)], note="autocommit")
+        with pytest.raises(DataError):
+            stock.stock_reserve(lines=[(plenty.pk, 4)], note="refused history", user_email=too_long)
+        with pytest.raises(DataError):
+            stock.stock_release(lines=[(plenty.pk, 4)], note="refused history", user_email=too_long)
+        assert [Variant.objects.get(pk=v.pk).stock for v in (plenty, scarce)] == [10, 1]
+        assert StockAdjustment.objects.count() == history
