@@ -324,7 +324,8 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
                               diff=f"- {entry['original']}\n+ {entry['replacement']}  ({entry['why']})"))
     kept: dict[str, dict[str, Any]] = {}
     if survivors_only and previous is not None:
-        kept = {m["key"]: m for m in previous["mutants"] if m["status"] != "survived"}
+        current = {mutant.key for mutant in mutants}
+        kept = {m["key"]: m for m in previous["mutants"] if m["status"] != "survived" and m["key"] in current}
         mutants = [mutant for mutant in mutants if mutant.key not in kept]
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
     def save(finished: bool) -> dict[str, Any]:

@@ -45,8 +45,12 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
     "sql:balance_apply:count_only_new": ("the posting count forgets earlier postings",
                                          "payouts_ledgerbalance.posting_count + EXCLUDED.posting_count",
                                          "EXCLUDED.posting_count"),
-    "sql:balance_apply:first_only": ("only the first statement's balance is kept",
-                                     "ON CONFLICT (account_id) DO UPDATE", "ON CONFLICT (account_id) DO NOTHING --"),
+    "sql:balance_apply:do_nothing": (
+        "only the first statement's balance is kept",
+        "    ON CONFLICT (account_id) DO UPDATE\n"
+        "        SET balance = payouts_ledgerbalance.balance + EXCLUDED.balance,\n"
+        "            posting_count = payouts_ledgerbalance.posting_count + EXCLUDED.posting_count;",
+        "    ON CONFLICT (account_id) DO NOTHING;"),
     "sql:balance_apply:count_amounts": ("a balance counts postings instead of summing them",
                                         "SELECT account_id, SUM(amount), COUNT(*)", "SELECT account_id, COUNT(*), COUNT(*)"),
     "sql:append_only:no_raise": ("postings may be updated or deleted",
