@@ -292,7 +292,7 @@ def child_env(local_dir: Path) -> dict[str, str]:
 def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
                survivors_only: bool = False) -> dict[str, Any]:
     """Run every mutant of the module, or (`survivors_only`) only those that survived its last
-    run, keeping the last run's results for the others."""
+    run or were not run by it (interrupted), keeping the last run's results for the others."""
     from mutation import sql_mutants
 
     previous_path = RESULTS / f"{spec.name}.json"
@@ -325,7 +325,8 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
     kept: dict[str, dict[str, Any]] = {}
     if survivors_only and previous is not None:
         current = {mutant.key for mutant in mutants}
-        kept = {m["key"]: m for m in previous["mutants"] if m["status"] != "survived" and m["key"] in current}
+        kept = {m["key"]: m for m in previous["mutants"] if m["status"] not in ("survived", "pending")
+                and m["key"] in current}
         mutants = [mutant for mutant in mutants if mutant.key not in kept]
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
     def save(finished: bool) -> dict[str, Any]:
