@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", default="", help="comma-separated module names (default: all)")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/mutation.md from results")
     parser.add_argument("--survivors", action="store_true",
-                        help="rerun only the mutants that survived (or were not reached by) each module's last run")
+                        help="rerun only the mutants that survived each module's last run "
+                             "or that it did not reach")
     args = parser.parse_args(argv)
     # `kill PID` stops the run like Ctrl-C: the test run in progress is killed with it.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
