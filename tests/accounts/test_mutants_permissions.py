@@ -222,3 +222,9 @@ def test_vendor_member_required(members: dict[str, Any], vendor_a: Any) -> None:
         view(_page_request(members["owner"], None))
     anonymous = view(_page_request(AnonymousUser(), vendor_a))
     assert anonymous.status_code == 302 and "next=/some/page/" in anonymous["Location"]
+
+
+def test_decorated_views_keep_their_name_and_attributes() -> None:
+    """URL names, CSRF exemption and admin docs read the view function's attributes."""
+    for decorated in (ops_required()(_view), vendor_member_required()(_view)):
+        assert decorated.__name__ == "_view" and decorated.__wrapped__ is _view  # type: ignore[attr-defined]
