@@ -69,11 +69,13 @@ def test_references_are_stored_as_text_cut_to_their_columns(cash, revenue):
     ([("cash", True), ("revenue", -1)], "Posting 1: amounts are integer"),
     ([("cash", 100), ("revenue", -100, "EUR", "x")], "Posting 2 must be"),
     ([("cash", 100), ("unsaved", -100)], "Posting 2 has no saved account"),
+    ([("cash", 100), ("usd", -100)], "Posting 2 is in EUR but .* is in USD"),
     ([("cash", 100), ("revenue", -99)], r"\(EUR \+1\)"),
     ([("cash", 99), ("revenue", -100)], r"\(EUR -1\)"),
 ])
 def test_each_refusal_names_the_posting_or_the_amount(cash, revenue, legs, message):
     accounts = {"cash": cash, "revenue": revenue,
+                "usd": account_for(code=AccountCode.COMMISSION_REVENUE, currency="USD"),
                 "unsaved": LedgerAccount(code=AccountCode.COMMISSION_REVENUE, currency="EUR")}
     postings = [(accounts[leg[0]], leg[1], *leg[2:]) if len(leg) > 2 else (accounts[leg[0]], leg[1], "EUR")
                 for leg in legs]
