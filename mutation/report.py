@@ -88,7 +88,10 @@ def _section(spec: ModuleSpec, result: dict[str, Any], survived: list[dict[str, 
            f"Tests run per mutant: {', '.join(result['tests'])} (unmutated: {result['baseline_seconds']} s).\n"]
     if survived:
         out.append("Survivors, not yet killed:\n")
-        out += [f"- `{m['key']}` line {m['line']}: {_code(m['diff'])}" for m in survived]
+        out += [f"- `{m['key']}` line {m['line']}: {_code(m['diff'])}"
+                + (f" (test written for it since this run: `{killed_list[m['key']]}`; rerun with"
+                   " `make mutation-survivors`)" if m["key"] in killed_list else "")
+                for m in survived]
         out.append("")
     if equiv:
         out.append("Equivalent (reviewed):\n")
