@@ -8,7 +8,7 @@ ASSETS_STAMP := frontend/static/vendor/.installed
 PYTEST_ARGS ?=
 DRILL_ARGS ?=
 
-.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill faults soak
+.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill faults soak mutation mutation-survivors
 
 install: $(STAMP) $(ASSETS_STAMP)
 
@@ -66,6 +66,17 @@ audit: install
 
 typecheck: install
 	$(VENV)/bin/mypy .
+
+# Mutation testing of the money and isolation core (docs/adr/0057-mutation-testing.md): not part
+# of `make test`, up to an hour on two cores. `make mutation MODULES=tax,pricing` runs some
+# modules (mutation/modules.toml); docs/mutation.md is rewritten from every module's last results.
+# `make mutation-survivors MODULES=...` reruns only the mutants that survived the last run.
+MODULES ?=
+mutation: install
+	$(PY) -m mutation --modules "$(MODULES)"
+
+mutation-survivors: install
+	$(PY) -m mutation --survivors --modules "$(MODULES)"
 
 infra-check:
 	@if [ -f infra/check.sh ]; then bash infra/check.sh; else echo "infra/check.sh not present"; fi

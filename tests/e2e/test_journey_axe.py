@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.journeys import assert_accessible, wait_until
+from tests.e2e.journeys import assert_accessible
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e]
 
@@ -30,7 +31,7 @@ def test_every_page_load_is_audited_and_the_findings_name_the_page(browser, sett
     page = browser.new_context().new_page()
     serve(page, settings.PLATFORM_DOMAIN, f"alpha.{settings.PLATFORM_DOMAIN}")
     page.goto(f"http://{settings.PLATFORM_DOMAIN}/broken/")
-    wait_until(lambda: page.evaluate("1") and browser.audit.audited, timeout=30, what="the first audit")
+    wait_until(lambda: page.evaluate("1") and browser.audit.audited, timeout=30, message="the first audit")
     page.goto(f"http://alpha.{settings.PLATFORM_DOMAIN}/clean/")  # a vendor host, a clean page
     browser.finish(page.context)
 
@@ -56,7 +57,7 @@ def test_an_htmx_swap_is_audited_and_an_explicit_check_audits_it_again(browser, 
     with pytest.raises(AssertionError, match="serious color-contrast"):
         assert_accessible(page)
     # The swapped-in page is audited without being asked too, once the swap settled.
-    wait_until(lambda: page.evaluate("1") and browser.audit.findings, timeout=30, what="the swap's audit")
+    wait_until(lambda: page.evaluate("1") and browser.audit.findings, timeout=30, message="the swap's audit")
     browser.finish(page.context)
     [finding] = browser.audit.findings
     assert finding.startswith(f"http://{settings.PLATFORM_DOMAIN}/clean/: axe serious color-contrast")
@@ -68,7 +69,7 @@ def test_a_reloaded_address_is_audited_once_and_an_explicit_check_still_audits_i
     serve(page, settings.PLATFORM_DOMAIN)
     url = f"http://{settings.PLATFORM_DOMAIN}/broken/"
     page.goto(url)
-    wait_until(lambda: page.evaluate("1") and browser.audit.audited, timeout=30, what="the first audit")
+    wait_until(lambda: page.evaluate("1") and browser.audit.audited, timeout=30, message="the first audit")
     page.reload()  # as a test waiting for background work reloads a page
     assert page.evaluate("async () => await window.__axeDone") == []  # not audited on load again
     with pytest.raises(AssertionError, match="critical image-alt"):

@@ -15,8 +15,9 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from config.celery import app
-from tests.e2e.journeys import assert_accessible, follow, login, wait_until
+from tests.e2e.journeys import assert_accessible, follow, login
 from tests.factories.accounts import PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +52,7 @@ def test_ops_retries_and_discards_dead_letters(page, site, shot, live_server, ta
     with schema_context(schema):
         shipping_labels_print.delay(12)
         shipping_labels_print.delay(13)
-    wait_until(lambda: DeadLetter.objects.filter(status="open").count() == 2, what="two dead letters")
+    wait_until(lambda: DeadLetter.objects.filter(status="open").count() == 2, message="two dead letters")
     first = DeadLetter.objects.get(args=[12])
     second = DeadLetter.objects.get(args=[13])
 

@@ -16,10 +16,10 @@ from tests.e2e.journeys import (
     login,
     open_payment_page,
     pictured_listing,
-    wait_until,
 )
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant, shipping_rate
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -101,7 +101,7 @@ def test_every_main_page_at_phone_and_desktop_width(
     visit(page, shot, "vendor-products", f"{store}/dashboard/products/")
     # The order just paid reaches the vendor's schema through the worker: reload until it shows.
     wait_until(lambda: page.goto(f"{store}/dashboard/orders/") and page.get_by_role("main").get_by_text(
-        vendor_a_order_number(buyer)).count(), what="the paid order on the vendor's orders page")
+        vendor_a_order_number(buyer)).count(), message="the paid order on the vendor's orders page")
     gallery(page, shot, "vendor-orders")
     visit(page, shot, "vendor-money", f"{store}/dashboard/money/")
 
