@@ -95,9 +95,10 @@ def store_catalog_seed(store: Store, *, products: int, categories: dict[str, int
     from django.core.files.base import ContentFile
     from django.db import transaction
 
-    from catalog.models import Product, ProductImage, StockAdjustment, Variant
+    from catalog.models import Product, ProductImage, Variant
     from catalog.services.images import THUMBNAIL_SIZE
     from catalog.services.outbox import outbox_write_many
+    from catalog.services.stock import stock_history_initial_many
     from catalog.services.validation import description_sanitize
 
     if Product.objects.exists():
@@ -115,11 +116,7 @@ def store_catalog_seed(store: Store, *, products: int, categories: dict[str, int
             Variant(product=product, position=position, **spec)
             for product, plan in zip(made, plans, strict=True) for position, spec in enumerate(plan.variants)
         ])
-        StockAdjustment.objects.bulk_create([
-            StockAdjustment(variant=variant, delta=variant.stock, stock_after=variant.stock,
-                            reason=StockAdjustment.Reason.INITIAL)
-            for variant in variants if variant.stock
-        ])
+        stock_history_initial_many(variants=variants)
         images = []
         for product, plan in zip(made, plans, strict=True):
             picture = product_picture(icon=plan.shelf.icon, colours=plan.shelf.colours,

@@ -80,6 +80,17 @@ def stock_set_initial(*, variant: Variant, stock: int, user: Any = None) -> None
     )
 
 
+def stock_history_initial_many(*, variants: Iterable[Variant]) -> int:
+    """The INITIAL history rows of variants bulk-created with their first stock (the demo catalog).
+
+    The caller created the variants with `stock` set and publishes their products itself.
+    """
+    rows = [StockAdjustment(variant=variant, delta=variant.stock, stock_after=variant.stock,
+                            reason=StockAdjustment.Reason.INITIAL) for variant in variants if variant.stock]
+    StockAdjustment.objects.bulk_create(rows)
+    return len(rows)
+
+
 @transaction.atomic(savepoint=False)
 def stock_import(*, levels: Sequence[tuple[Variant, int]], user_id: int | None) -> int:
     """Set the stock of many locked variants at once (CSV import): one UPDATE, one INSERT of history.

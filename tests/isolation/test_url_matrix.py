@@ -46,6 +46,7 @@ from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
 from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
 from storefront.models import StorefrontSettings
+from support.models import DeadLetter
 from tenants.services import public_tenant_ensure
 from tests.factories import (
     ClaimFactory,
@@ -286,6 +287,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-webhooks"): Expect(OPS),
     (PUBLIC, "ops-webhook-detail"): Expect(OPS),
     (PUBLIC, "ops-webhook-replay"): Expect(OPS),
+    (PUBLIC, "ops-dead-letters"): Expect(OPS),
+    (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
+    (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
+    (PUBLIC, "ops-dead-letter-discard"): Expect(OPS),
     (PUBLIC, "payouts:commission-rules"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-create"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-edit"): Expect(OPS),
@@ -491,6 +496,9 @@ def _world_build() -> dict[str, Any]:
     event = WebhookEvent.objects.create(stripe_id="evt_matrix", type="charge.succeeded", created=0, payload={},
                                         raw_body="{}", received_at=timezone.now())
     job = ExportJob.objects.create(kind="payout_report", format="csv", params_checksum="matrix")
+    dead_letter = DeadLetter.objects.create(fingerprint="matrix", task_name="payouts.transfer_execute",
+                                            args=[1], exception_type="GatewayUnavailable",
+                                            first_failed_at=timezone.now(), last_failed_at=timezone.now())
 
     with schema_context(schema_b):
         vendor_order = VendorOrder.objects.get(sub_order_id=sub.pk)
@@ -514,7 +522,7 @@ def _world_build() -> dict[str, Any]:
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
         "category_id": category.pk, "category_path": category.path, "rule_id": rule.pk, "event_id": event.pk,
-        "job_id": job.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
+        "job_id": job.pk, "dead_letter_id": dead_letter.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
         # the signed link of the victim's (account) order: it asks to sign in, never shows the order
         "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
@@ -531,7 +539,7 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
 })
 
 
@@ -569,6 +577,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "rules": rows(CommissionRule.objects.all()),
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
+        "dead_letters": rows(DeadLetter.objects.all()),
     })
     return state
 
