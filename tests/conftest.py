@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -243,9 +244,16 @@ def task_worker(transactional_db: Any) -> Iterator[Any]:
     from config.celery import app
 
     app.conf.task_always_eager = False
+    from celery.worker import state
+
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
                       shutdown_timeout=30) as worker:
         yield worker
+        # Let the tasks the test set off finish before the worker stops: a thread still inside one
+        # would hold row locks while the test database is flushed (a deadlock at teardown).
+        deadline = time.monotonic() + 30
+        while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 __all__ = ["PASSWORD", "TenantClient"]
