@@ -93,3 +93,25 @@ class Worker:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def paid_order_place(*, email: str, token: str, vendors: list[Any], variants: list[Any]) -> Any:
+    """One unit of each vendor's variant, checked out and confirmed on the emulator; the order.
+
+    Its payment webhook is left to the caller (delivered and applied as the fault test needs).
+    """
+    from orders import services
+    from payments import gateway
+    from tests.factories import UserFactory
+    from tests.support.addresses import ADDRESS_DE
+
+    buyer = UserFactory(email=email)
+    cart = services.cart_for(user=buyer, create=True)
+    assert cart is not None
+    for vendor, variant in zip(vendors, variants, strict=True):
+        services.cart_item_add(cart=cart, vendor_id=vendor.pk, variant_id=variant.pk, quantity=1)
+    order = services.checkout_submit(user=buyer, address=ADDRESS_DE, shipping_choice={}, checkout_token=token)
+    services.order_payment_start(order=order, return_url="http://marketplace.localhost/checkout/return/")
+    order.refresh_from_db()
+    gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+    return order

@@ -30,8 +30,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.faults.killable_worker import ROOT, Worker
-from tests.support.addresses import ADDRESS_DE
+from tests.faults.killable_worker import ROOT, Worker, paid_order_place
 from tests.support.ledger import ledger_balanced
 from tests.support.stripe import connect
 from tests.support.waiting import wait_until
@@ -56,23 +55,12 @@ class Load:
         self.latencies: list[float] = []
 
     def buy(self, n: int) -> None:
-        from orders import services
         from orders.errors import OutOfStock
-        from payments import gateway
-        from tests.factories import UserFactory
 
         started = time.monotonic()
         try:
-            buyer = UserFactory(email=f"soak-{n}@example.com")
-            cart = services.cart_for(user=buyer, create=True)
-            assert cart is not None
-            for vendor, variant in zip(self.vendors, self.variants, strict=True):
-                services.cart_item_add(cart=cart, vendor_id=vendor.pk, variant_id=variant.pk, quantity=1)
-            order = services.checkout_submit(user=buyer, address=ADDRESS_DE, shipping_choice={},
-                                             checkout_token=f"soak-{n}")
-            services.order_payment_start(order=order, return_url="http://marketplace.localhost/checkout/return/")
-            order.refresh_from_db()
-            gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+            paid_order_place(email=f"soak-{n}@example.com", token=f"soak-{n}", vendors=self.vendors,
+                             variants=self.variants)
             outcome = "paid at the gateway"
         except OutOfStock:
             outcome = "refused: sold out"

@@ -33,8 +33,7 @@ from django_tenants.utils import schema_context
 
 from catalog.csv_io import COLUMNS
 from config.celery import app
-from tests.faults.killable_worker import Worker
-from tests.support.addresses import ADDRESS_DE
+from tests.faults.killable_worker import Worker, paid_order_place
 from tests.support.ledger import ledger_balanced
 from tests.support.stripe import connect, flush
 from tests.support.waiting import wait_until
@@ -75,23 +74,12 @@ class Work:
 
     def order(self) -> None:
         """A paid order of both vendors: its webhook is stored and its apply task queued."""
-        from orders import services
-        from payments import gateway
         from payments.webhooks import webhook_event_receive
-        from tests.factories import UserFactory
 
         # A buyer per order: a killed round leaves orders unpaid for a while, and a buyer may hold
         # only a few of those (ORDERS_MAX_UNPAID_PER_BUYER).
-        buyer = UserFactory(email=f"faults-{len(self.orders)}@example.com")
-        cart = services.cart_for(user=buyer, create=True)
-        assert cart is not None
-        for vendor, variant in zip(self.vendors, self.variants, strict=True):
-            services.cart_item_add(cart=cart, vendor_id=vendor.pk, variant_id=variant.pk, quantity=1)
-        order = services.checkout_submit(user=buyer, address=ADDRESS_DE, shipping_choice={},
-                                         checkout_token=f"faults-{len(self.orders)}")
-        services.order_payment_start(order=order, return_url="http://marketplace.localhost/checkout/return/")
-        order.refresh_from_db()
-        gateway.payment_intent_confirm(payment_intent_id=order.payment_intent_id, payment_method="pm_card_visa")
+        order = paid_order_place(email=f"faults-{len(self.orders)}@example.com",
+                                 token=f"faults-{len(self.orders)}", vendors=self.vendors, variants=self.variants)
         flush(self.emulator)
         delivery = wait_until(lambda: [d for d in self.webhooks.of_type("payment_intent.succeeded")
                                        if d.event["data"]["object"]["id"] == order.payment_intent_id],
