@@ -10,6 +10,7 @@ from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 from marketplace import urls as marketplace_urls
 from marketplace import views as marketplace_views
+from messaging import urls as messaging_urls
 from payments import views as payments_views
 from vendors import urls as vendor_urls
 
@@ -32,6 +33,9 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include(disputes_urls.buyer_patterns)),
     path("ops/", include(disputes_urls.ops_patterns)),
+    path("", include(messaging_urls.buyer_patterns)),
+    path("ops/", include(messaging_urls.ops_patterns)),
+    path("", include("notifications.urls")),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.

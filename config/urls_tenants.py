@@ -10,6 +10,8 @@ from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 from frontend import views_dashboard as frontend_views_dashboard
+from messaging import urls as messaging_urls
+from notifications import urls as notifications_urls
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -36,6 +38,8 @@ urlpatterns = [
     path("dashboard/", include("storefront.urls_dashboard")),
     path("dashboard/orders/", include("fulfillment.urls")),
     path("dashboard/", include(disputes_urls.dashboard_patterns)),
+    path("dashboard/", include(messaging_urls.dashboard_patterns)),
+    path("", include(notifications_urls.bell_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),

@@ -60,6 +60,9 @@ LOCAL_SHARED_APPS = [
     "payments",
     "payouts",
     "disputes",
+    # After payouts, vendors and disputes: their webhook handlers and signals run before ours.
+    "notifications",
+    "messaging",
     "frontend",
     "orders",
     "support",
@@ -430,6 +433,10 @@ CELERY_BEAT_SCHEDULE["payouts-transfers-release-due"] = {
 # Exports whose task was lost (broker down when queued, worker killed while building).
 CELERY_BEAT_SCHEDULE["payouts-export-jobs-requeue-stalled"] = {
     "task": "payouts.tasks.export_jobs_requeue_stalled", "schedule": 300.0,
+}
+# Vendors hear about variants at or below their alert level (notifications, once a day each).
+CELERY_BEAT_SCHEDULE["notifications-low-stock-scan"] = {
+    "task": "notifications.tasks.low_stock_scan", "schedule": 3600.0,
 }
 # Safety net for the catalog outbox (the relay is normally queued on commit).
 CELERY_BEAT_SCHEDULE["catalog-outbox-relay-sweep"] = {

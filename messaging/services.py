@@ -1,0 +1,195 @@
+"""Writing to threads: asking about a listing, writing about an order, replying, reading,
+reporting a message, blocking a buyer.
+
+Every write checks all its input (text, files, who may write) before it stores anything, then
+stores the message, its files and the thread's times in one transaction, and notifies the other
+side through `notifications.notify` (its email goes after commit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from common.hosts import platform_url, vendor_url
+from marketplace.models import Listing
+from messaging.errors import (
+    AlreadyReported,
+    BuyerBlocked,
+    MessageInvalid,
+    ThreadNotAllowed,
+    ThreadNotFound,
+)
+from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
+from notifications.services import notify, vendor_team_notify
+from orders.models import SubOrder
+
+BODY_MAX_BYTES = 10 * 1024
+ATTACHMENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "application/pdf"})
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENTS_MAX = 5
+TEAM_ROLES = ("owner", "manager", "staff")
+# Control characters other than tab and newline never reach the database or an email.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def body_clean(raw: Any) -> str:
+    """The message text as stored: control characters removed, trimmed, 1 byte to 10 KB (UTF-8).
+    Markup is kept as text; every page and email escapes it."""
+    text = _CONTROL.sub("", str(raw or "").replace("\r\n", "\n")).strip()
+    if not text:
+        raise MessageInvalid(_("Write a message."), fields={"body": [_("Write a message.")]})
+    if len(text.encode("utf-8")) > BODY_MAX_BYTES:
+        error = _("A message is at most 10 KB of text.")
+        raise MessageInvalid(error, fields={"body": [error]})
+    return text
+
+
+def attachments_check(files: Sequence[UploadedFile]) -> list[Any]:
+    from vendors.errors import InvalidUpload
+    from vendors.uploads import upload_check
+
+    if len(files) > ATTACHMENTS_MAX:
+        error = _("Attach at most %(n)s files.") % {"n": ATTACHMENTS_MAX}
+        raise MessageInvalid(error, fields={"attachments": [error]})
+    checked = []
+    for upload in files:
+        try:
+            checked.append(upload_check(upload=upload, allowed=ATTACHMENT_TYPES, max_bytes=ATTACHMENT_MAX_BYTES,
+                                        field="attachments"))
+        except InvalidUpload as exc:
+            raise MessageInvalid(exc.message, fields={"attachments": [exc.message]}) from exc
+    return checked
+
+
+def _blocked_check(*, vendor_id: int, buyer: Any) -> None:
+    if Block.objects.filter(vendor_id=vendor_id, buyer=buyer).exists():
+        raise BuyerBlocked(_("This seller does not accept messages from you."))
+
+
+@transaction.atomic
+def question_ask(*, buyer: Any, listing_id: Any, body: Any, attachments: Sequence[UploadedFile] = ()) -> Thread:
+    """A buyer's question about a listing, before any purchase: their thread with the vendor about
+    it (the same one when they ask again)."""
+    try:
+        listing = Listing.objects.select_related("vendor").get(
+            pk=int(listing_id), status=Listing.Status.ACTIVE, vendor_visible=True)
+    except (Listing.DoesNotExist, TypeError, ValueError):
+        raise ThreadNotFound(_("Product not found.")) from None
+    text, checked = body_clean(body), attachments_check(list(attachments))
+    if roles.vendor_role(buyer, listing.vendor) is not None:
+        raise ThreadNotAllowed(_("You cannot ask your own store a question."))
+    _blocked_check(vendor_id=listing.vendor_id, buyer=buyer)
+    thread = (Thread.objects.select_for_update()
+              .filter(kind=Thread.Kind.QUESTION, buyer=buyer, listing=listing).first())
+    if thread is None:
+        thread = Thread.objects.create(kind=Thread.Kind.QUESTION, vendor=listing.vendor, buyer=buyer,
+                                       listing=listing, subject=listing.title[:200], last_message_at=timezone.now())
+    _message_store(thread=thread, author=buyer, role=Message.Role.BUYER, text=text, checked=checked)
+    return thread
+
+
+@transaction.atomic
+def order_thread_write(*, buyer: Any, sub_order_id: Any, body: Any,
+                       attachments: Sequence[UploadedFile] = ()) -> Thread:
+    """A buyer writes to the vendor about their part of a paid order (one thread per part)."""
+    try:
+        sub = SubOrder.objects.select_related("order", "vendor").get(pk=int(sub_order_id), order__buyer=buyer)
+    except (SubOrder.DoesNotExist, TypeError, ValueError):
+        raise ThreadNotFound(_("Order not found.")) from None
+    text, checked = body_clean(body), attachments_check(list(attachments))
+    if not sub.order.is_paid:
+        raise ThreadNotAllowed(_("You can write to the seller once the order is paid."))
+    _blocked_check(vendor_id=sub.vendor_id, buyer=buyer)
+    try:
+        with transaction.atomic():
+            thread, _created = Thread.objects.get_or_create(
+                kind=Thread.Kind.ORDER, sub_order=sub,
+                defaults={"vendor": sub.vendor, "buyer": buyer, "last_message_at": timezone.now(),
+                          "subject": _("Order %(number)s") % {"number": sub.order.number}})
+    except IntegrityError:  # two first messages at once: the other one made the thread
+        thread = Thread.objects.get(kind=Thread.Kind.ORDER, sub_order=sub)
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    _message_store(thread=thread, author=buyer, role=Message.Role.BUYER, text=text, checked=checked)
+    return thread
+
+
+@transaction.atomic
+def message_post(*, thread: Thread, author: Any, role: str, body: Any,
+                 attachments: Sequence[UploadedFile] = ()) -> Message:
+    """A reply in an existing thread by its buyer (`role` buyer) or the vendor's team (`vendor`);
+    the caller has resolved the thread through a selector scoped to that party."""
+    text, checked = body_clean(body), attachments_check(list(attachments))
+    if role == Message.Role.BUYER:
+        _blocked_check(vendor_id=thread.vendor_id, buyer=author)
+    locked = Thread.objects.select_for_update().select_related("vendor").get(pk=thread.pk)
+    return _message_store(thread=locked, author=author, role=role, text=text, checked=checked)
+
+
+def _message_store(*, thread: Thread, author: Any, role: str, text: str, checked: list[Any]) -> Message:
+    message = Message.objects.create(thread=thread, author=author, role=role, body=text)
+    for item in checked:
+        attachment = MessageAttachment(message=message, content_type=item.content_type, size=item.size,
+                                       original_name=item.original_name)
+        attachment.file.save(item.stored_name(), item.file, save=False)
+        attachment.save()
+    thread.last_message_at = message.created_at
+    read_field = "buyer_read_at" if role == Message.Role.BUYER else "vendor_read_at"
+    setattr(thread, read_field, message.created_at)  # the writer has read everything before it
+    thread.save(update_fields=["last_message_at", read_field])
+    _message_notify(thread=thread, message=message)
+    return message
+
+
+def _message_notify(*, thread: Thread, message: Message) -> None:
+    context = {"subject": thread.subject, "excerpt": Truncator(message.body).chars(200), "thread_id": thread.pk}
+    if message.role == Message.Role.BUYER:
+        vendor_team_notify("message_received", vendor=thread.vendor, roles=TEAM_ROLES,
+                           context={**context, "sender_name": thread.buyer.full_name or _("A buyer")},
+                           link=vendor_url(thread.vendor, f"/dashboard/messages/{thread.pk}/"))
+    else:
+        notify("message_received", recipient=thread.buyer, context={**context, "sender_name": thread.vendor.name},
+               link=platform_url(f"/messages/{thread.pk}/"))
+
+
+def thread_mark_read(*, thread: Thread, role: str) -> None:
+    """The party (`buyer`, or the vendor's team) has seen every message up to now."""
+    field = "buyer_read_at" if role == Message.Role.BUYER else "vendor_read_at"
+    Thread.objects.filter(pk=thread.pk).update(**{field: timezone.now()})
+
+
+@transaction.atomic
+def message_report(*, thread: Thread, message_id: Any, reporter: Any, role: str, reason: Any = "") -> MessageReport:
+    """A party reports a message of the other party in its own thread."""
+    try:
+        message = Message.objects.get(pk=int(message_id), thread=thread)
+    except (Message.DoesNotExist, TypeError, ValueError):
+        raise ThreadNotFound(_("Message not found.")) from None
+    if message.role == role:
+        raise ThreadNotAllowed(_("You can only report the other party's messages."))
+    try:
+        with transaction.atomic():
+            return MessageReport.objects.create(message=message, reporter=reporter,
+                                                reason=_CONTROL.sub("", str(reason or "")).strip()[:500])
+    except IntegrityError:
+        raise AlreadyReported(_("You already reported this message.")) from None
+
+
+@transaction.atomic
+def buyer_block(*, vendor: Any, buyer: Any, actor: Any) -> Block:
+    block, _created = Block.objects.get_or_create(vendor=vendor, buyer=buyer, defaults={"created_by": actor})
+    return block
+
+
+@transaction.atomic
+def buyer_unblock(*, vendor: Any, buyer: Any) -> int:
+    deleted, _rows = Block.objects.filter(vendor=vendor, buyer=buyer).delete()
+    return deleted
