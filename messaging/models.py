@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from vendors.storage import private_storage
@@ -64,7 +66,7 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=["buyer", "vendor"]), name="message_role_valid"),
-            models.CheckConstraint(condition=Q(body__length__lte=10240), name="message_body_le_10kb"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("body"), 10240), name="message_body_le_10kb"),
         ]
 
     def __str__(self) -> str:
