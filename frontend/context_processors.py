@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +10,6 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts import roles
 from frontend import urls
-from messaging.selectors import unread_for_vendor
-from notifications.selectors import unread_count
 from vendors.selectors import vendors_for_user
 
 
@@ -31,9 +28,6 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "can_issue_refunds": roles.can_issue_refunds(user, vendor) if vendor is not None else False,
         # Read only by headers that show it (one query, for signed-in people only).
         "dashboard_links": SimpleLazyObject(lambda: dashboard_links(request, user, vendor)),
-        # Callables: templates call them only where a header shows them (one count query each).
-        "unread_notifications": partial(unread_count, user=user),
-        "vendor_unread_messages": partial(unread_for_vendor, vendor=vendor) if vendor is not None else 0,
     }
 
 

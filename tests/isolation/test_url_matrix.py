@@ -39,6 +39,10 @@ from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
 from marketplace.models import Category as MarketCategory
 from marketplace.models import Listing
 from marketplace.services import category_create
+from messaging import services as messaging_services
+from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
+from notifications.models import Notification, NotificationPreference
+from notifications.services import notify, unsubscribe_token
 from orders import services as order_services
 from orders.addresses import Address
 from orders.models import CartItem, Order, SubOrder
@@ -240,6 +244,24 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-claim-detail"): Expect(OWN),
     (PUBLIC, "api-claim-message"): Expect(OWN),
     (PUBLIC, "api-claim-escalate"): Expect(OWN),
+    # platform host: buyer-vendor messages and notifications
+    (PUBLIC, "buyer-thread-list"): Expect(SELF),
+    (PUBLIC, "buyer-thread-detail"): Expect(OWN),
+    (PUBLIC, "buyer-thread-attachment"): Expect(OWN, values={"attachment_id": "message_attachment_id"}),
+    (PUBLIC, "buyer-message-report"): Expect(OWN),
+    (PUBLIC, "buyer-question-new"): Expect(SELF, reason=(
+        "the listing id is public (its page links here); asking opens the actor's own thread with the vendor")),
+    (PUBLIC, "buyer-order-thread"): Expect(OWN),
+    (PUBLIC, "notification-bell"): Expect(SELF),
+    (PUBLIC, "notification-list"): Expect(SELF),
+    (PUBLIC, "notification-read"): Expect(OWN),
+    (PUBLIC, "notification-preferences"): Expect(SELF),
+    (PUBLIC, "notification-unsubscribe"): Expect(Category.SECRET_LINK, values={"token": "unsubscribe_tampered"}, reason=(
+        "the signed link in an email is the credential (one click, no sign-in, RFC 8058): whoever holds the "
+        "victim's link may stop that kind of email by design; the matrix sends it altered, which is refused (400), "
+        "and tests/notifications prove the real link works and altered ones change nothing")),
+    (PUBLIC, "ops-thread-detail"): Expect(OPS),
+    (PUBLIC, "ops-thread-attachment"): Expect(OPS, values={"attachment_id": "message_attachment_id"}),
     # platform host: seller applications and invitations
     (PUBLIC, "sell-start"): Expect(SELF),
     (PUBLIC, "sell-step"): Expect(SELF, values={"step": "sell_step"}),
@@ -359,6 +381,12 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-chargeback-list"): Expect(VEN),
     (TENANT, "vendor-chargeback-detail"): Expect(VEN),
     (TENANT, "vendor-evidence-file"): Expect(VEN),
+    (TENANT, "vendor-thread-list"): Expect(VEN),
+    (TENANT, "vendor-thread-detail"): Expect(VEN),
+    (TENANT, "vendor-thread-attachment"): Expect(VEN, values={"attachment_id": "message_attachment_id"}),
+    (TENANT, "vendor-message-report"): Expect(VEN),
+    (TENANT, "vendor-thread-block"): Expect(VEN),
+    (TENANT, "notification-bell"): Expect(SELF),
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
@@ -419,6 +447,7 @@ SECRETS = (
     "Bravo Hidden Draft Lantern", "matrix-secret-import.csv", "victim-buyer@example.com",
     "Victoria Victimbuyer", "Geheimweg 42", "Victim secret claim text", "dp_matrix_secret",
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
+    "Victim secret question text", "victim-secret-photo.png", "Victim secret notice",
 )
 
 
@@ -490,6 +519,15 @@ def _world_build() -> dict[str, Any]:
     vendor_services.application_logo_set(application=application, actor=victim,
                                          upload=SimpleUploadedFile("logo.png", _png(), content_type="image/png"))
 
+    thread = messaging_services.question_ask(
+        buyer=victim, listing_id=listing.pk, body="Victim secret question text",
+        attachments=[SimpleUploadedFile("victim-secret-photo.png", _png(), content_type="image/png")])
+    vendor_message = messaging_services.message_post(thread=thread, author=owner_b, role="vendor", body="Answer")
+    notice = notify("message_received", recipient=victim, link="http://marketplace.localhost/messages/",
+                    context={"sender_name": "Victim secret notice", "subject": "S"})
+    assert notice is not None
+    unsubscribe = unsubscribe_token(user_id=victim.pk, kind="message_received")
+
     token, _secret = api_token_issue(user=victim, device="victim phone")
     category = category_create(name="Matrix Category")
     rule = CommissionRule.objects.create(scope="vendor", vendor=vendor_b, rate_bp=700, valid_from=timezone.now())
@@ -528,6 +566,10 @@ def _world_build() -> dict[str, Any]:
         # not objects: fixed words the routes take
         "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
         "vendor_action": "suspend",
+        # messages and notifications (public schema): the victim's thread with B, its file, a notice
+        "thread_id": thread.pk, "message_id": vendor_message.pk, "notification_id": notice.pk,
+        "message_attachment_id": MessageAttachment.objects.get(message__thread=thread).pk,
+        "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -539,7 +581,8 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
+    "notification_id",
 })
 
 
@@ -578,6 +621,13 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
+        "threads": rows(Thread.objects.filter(buyer=victim)),
+        "messages": rows(Message.objects.filter(thread__buyer=victim)),
+        "message_attachments": rows(MessageAttachment.objects.filter(message__thread__buyer=victim)),
+        "message_reports": rows(MessageReport.objects.all()),
+        "blocks": rows(Block.objects.all()),
+        "notifications": rows(Notification.objects.filter(recipient=victim)),
+        "notification_preferences": rows(NotificationPreference.objects.filter(user=victim)),
     })
     return state
 
