@@ -11,6 +11,7 @@ from frontend import views as frontend_views
 from marketplace import urls as marketplace_urls
 from marketplace import views as marketplace_views
 from messaging import urls as messaging_urls
+from messaging import urls_api as messaging_urls_api
 from payments import views as payments_views
 from vendors import urls as vendor_urls
 
@@ -22,6 +23,7 @@ api_patterns = [
     path("ops/", include("payouts.urls_api")),
     path("", include(disputes_urls_api.buyer_patterns)),
     path("ops/", include(disputes_urls_api.ops_patterns)),
+    path("", include(messaging_urls_api.buyer_patterns)),
 ]
 
 urlpatterns = [

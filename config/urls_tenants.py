@@ -11,6 +11,7 @@ from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 from frontend import views_dashboard as frontend_views_dashboard
 from messaging import urls as messaging_urls
+from messaging import urls_api as messaging_urls_api
 from notifications import urls as notifications_urls
 
 vendor_api_patterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("api/v1/vendor/", include("fulfillment.urls_api")),
     path("api/v1/vendor/", include("payouts.urls_vendor_api")),
     path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
+    path("api/v1/vendor/", include(messaging_urls_api.vendor_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

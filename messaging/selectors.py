@@ -27,12 +27,12 @@ _VENDOR_UNREAD = Q(messages__role=Message.Role.BUYER) & (
 
 def threads_for_buyer(*, user: Any) -> QuerySet[Thread]:
     return (Thread.objects.filter(buyer=user).select_related("vendor", "listing", "sub_order__order")
-            .annotate(unread=Count("messages", filter=_BUYER_UNREAD)))
+            .annotate(unread=Count("messages", filter=_BUYER_UNREAD)).order_by("-last_message_at", "-id"))
 
 
 def threads_for_vendor(*, vendor: Any) -> QuerySet[Thread]:
     return (Thread.objects.filter(vendor=vendor).select_related("buyer", "listing", "sub_order__order")
-            .annotate(unread=Count("messages", filter=_VENDOR_UNREAD)))
+            .annotate(unread=Count("messages", filter=_VENDOR_UNREAD)).order_by("-last_message_at", "-id"))
 
 
 def _one(queryset: QuerySet[Thread], thread_id: Any) -> Thread:

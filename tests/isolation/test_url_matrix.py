@@ -246,6 +246,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-claim-escalate"): Expect(OWN),
     # platform host: buyer-vendor messages and notifications
     (PUBLIC, "buyer-thread-list"): Expect(SELF),
+    (PUBLIC, "api-threads"): Expect(SELF),
+    (PUBLIC, "api-thread-messages"): Expect(OWN, body='{"body": "Hijack"}'),
     (PUBLIC, "buyer-thread-detail"): Expect(OWN),
     (PUBLIC, "buyer-thread-attachment"): Expect(OWN, values={"attachment_id": "message_attachment_id"}),
     (PUBLIC, "buyer-message-report"): Expect(OWN),
@@ -382,6 +384,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-chargeback-detail"): Expect(VEN),
     (TENANT, "vendor-evidence-file"): Expect(VEN),
     (TENANT, "vendor-thread-list"): Expect(VEN),
+    (TENANT, "api-vendor-threads"): Expect(VEN),
+    (TENANT, "api-vendor-thread-messages"): Expect(VEN, body='{"body": "Hijack"}'),
     (TENANT, "vendor-thread-detail"): Expect(VEN),
     (TENANT, "vendor-thread-attachment"): Expect(VEN, values={"attachment_id": "message_attachment_id"}),
     (TENANT, "vendor-message-report"): Expect(VEN),
