@@ -10,6 +10,8 @@ from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 from frontend import views_dashboard as frontend_views_dashboard
+from reviews import urls as reviews_urls
+from reviews import urls_api as reviews_urls_api
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -36,6 +38,7 @@ urlpatterns = [
     path("dashboard/", include("storefront.urls_dashboard")),
     path("dashboard/orders/", include("fulfillment.urls")),
     path("dashboard/", include(disputes_urls.dashboard_patterns)),
+    path("dashboard/", include(reviews_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
@@ -44,6 +47,7 @@ urlpatterns = [
     path("api/v1/vendor/", include("fulfillment.urls_api")),
     path("api/v1/vendor/", include("payouts.urls_vendor_api")),
     path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
+    path("api/v1/vendor/", include(reviews_urls_api.vendor_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

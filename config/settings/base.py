@@ -60,6 +60,7 @@ LOCAL_SHARED_APPS = [
     "payments",
     "payouts",
     "disputes",
+    "reviews",
     "frontend",
     "orders",
     "support",
