@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationDocumentKindEnum": "vendors.models.ApplicationDocument.Kind",
         "JournalEntryKindEnum": "payouts.models.JournalEntry.Kind",
         "ChargebackOutcomeEnum": "disputes.models.Chargeback.Outcome",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
         "ClaimDecisionOutcomeEnum": [("refund_full", "refund_full"), ("refund_partial", "refund_partial"),
                                      ("deny", "deny")],
     },

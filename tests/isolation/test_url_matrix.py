@@ -45,6 +45,7 @@ from orders.models import CartItem, Order, SubOrder
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
 from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
+from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter
 from tenants.services import public_tenant_ensure
@@ -240,6 +241,16 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-claim-detail"): Expect(OWN),
     (PUBLIC, "api-claim-message"): Expect(OWN),
     (PUBLIC, "api-claim-escalate"): Expect(OWN),
+    # platform host: reviews (the victim's review is held for moderation: only its author and ops see it)
+    (PUBLIC, "buyer-reviews"): Expect(SELF),
+    (PUBLIC, "review-new"): Expect(OWN, values={"line_id": "order_line_id"}),
+    (PUBLIC, "review-helpful"): Expect(OWN),
+    (PUBLIC, "review-report"): Expect(OWN),
+    (PUBLIC, "listing-reviews"): Expect(PUB),
+    (PUBLIC, "api-listing-reviews"): Expect(PUB),
+    (PUBLIC, "api-reviews"): Expect(SELF),
+    (PUBLIC, "api-review-helpful"): Expect(OWN),
+    (PUBLIC, "api-review-reports"): Expect(OWN, body='{"reason": "Spam"}'),
     # platform host: seller applications and invitations
     (PUBLIC, "sell-start"): Expect(SELF),
     (PUBLIC, "sell-step"): Expect(SELF, values={"step": "sell_step"}),
@@ -273,6 +284,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-claim-message"): Expect(OPS),
     (PUBLIC, "ops-claim-attachment"): Expect(OPS),
     (PUBLIC, "ops-dispute-list"): Expect(OPS),
+    (PUBLIC, "ops-moderation"): Expect(OPS),
+    (PUBLIC, "ops-moderation-detail"): Expect(OPS),
+    (PUBLIC, "api-ops-reviews"): Expect(OPS),
+    (PUBLIC, "api-ops-review-moderation"): Expect(OPS, body='{"action": "approve"}'),
     (PUBLIC, "ops-dispute-detail"): Expect(OPS),
     (PUBLIC, "ops-evidence-file"): Expect(OPS),
     (PUBLIC, "ops-applications"): Expect(OPS),
@@ -359,6 +374,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-chargeback-list"): Expect(VEN),
     (TENANT, "vendor-chargeback-detail"): Expect(VEN),
     (TENANT, "vendor-evidence-file"): Expect(VEN),
+    (TENANT, "vendor-reviews"): Expect(VEN),
+    (TENANT, "vendor-review-reply"): Expect(VEN),
+    (TENANT, "api-vendor-reviews"): Expect(VEN),
+    (TENANT, "api-vendor-review-reply"): Expect(VEN, body='{"text": "Thanks"}'),
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
@@ -419,6 +438,7 @@ SECRETS = (
     "Bravo Hidden Draft Lantern", "matrix-secret-import.csv", "victim-buyer@example.com",
     "Victoria Victimbuyer", "Geheimweg 42", "Victim secret claim text", "dp_matrix_secret",
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
+    "Victim held review words",
 )
 
 
@@ -471,6 +491,12 @@ def _world_build() -> dict[str, Any]:
     claim = ClaimFactory(sub_order=sub, description="Victim secret claim text",
                          attachments=[SimpleUploadedFile("c.png", _png(), content_type="image/png")])
     transfer = TransferFactory(sub_order=sub)
+    order_line = sub.lines.get()
+    # Held for moderation (a link): no one but its author and ops may see or act on it.
+    review = Review.objects.create(order_line=order_line, buyer=victim, vendor=vendor_b,
+                                   product_id=order_line.product_id, product_name=order_line.name, rating=2,
+                                   text="Victim held review words www.example.com", flags=["links"],
+                                   status=Review.Status.PENDING)
     chargeback = Chargeback.objects.create(stripe_dispute_id="dp_matrix_secret", order=order, amount=500,
                                            currency="EUR", stripe_status="needs_response")
     ChargebackShare.objects.create(chargeback=chargeback, sub_order=sub, vendor=vendor_b, amount=500)
@@ -518,6 +544,7 @@ def _world_build() -> dict[str, Any]:
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
         "attachment_id": ClaimAttachment.objects.filter(claim=claim).values_list("pk", flat=True).first(),
         "chargeback_id": chargeback.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
+        "review_id": review.pk, "order_line_id": order_line.pk,
         "membership_id": manager.pk, "invitation_id": invitation.pk, "secret": invitation_secret,
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
@@ -539,7 +566,7 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
 })
 
 
@@ -578,6 +605,9 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
+        "reviews": rows(Review.objects.filter(buyer=victim)),
+        "review_votes": rows(ReviewVote.objects.all()),
+        "review_reports": rows(ReviewReport.objects.all()),
     })
     return state
 
