@@ -93,7 +93,7 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         "facet_links": facet_links, "sorts": [
             ("relevance", _("Relevance")), ("price_asc", _("Price: low to high")),
             ("price_desc", _("Price: high to low")), ("newest", _("Newest")),
-            ("rating", _("Rating: high to low")),
+            ("rating", _("Best rated")),
         ],
         "clear_url": "?" + urlencode({"q": params.q}) if params.q else "?",
         "first_url": f"?{base.urlencode()}",

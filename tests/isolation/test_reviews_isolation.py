@@ -54,6 +54,19 @@ def test_vendor_b_cannot_reply_to_vendor_a_reviews_by_page_or_api(client_for, re
     assert rows(Review, ReviewEvent) == before
 
 
+def test_vendor_selectors_are_scoped_without_the_database_policy(review_of_a, vendor_a, vendor_b):
+    """The selectors filter by vendor themselves: unbound (platform code, where row-level security
+    does not apply) vendor B's lists and lookups find nothing of A's."""
+    from reviews import selectors
+    from reviews.errors import ReviewNotFound
+
+    published, _held = review_of_a
+    assert list(selectors.reviews_of_vendor_published(vendor=vendor_a)) == [published]
+    assert not selectors.reviews_of_vendor_published(vendor=vendor_b).exists()
+    with pytest.raises(ReviewNotFound):
+        selectors.review_for_vendor(vendor=vendor_b, review_id=published.pk)
+
+
 def test_vendor_b_owner_is_refused_on_vendor_a_host(client_for, review_of_a, vendor_a, owner_b):
     published, _held = review_of_a
     on_a = client_for(vendor_a, owner_b)
