@@ -64,6 +64,7 @@ IsVendorStaff = vendor_permission(VendorRole.STAFF)
 IsVendorManager = vendor_permission(VendorRole.MANAGER)
 IsVendorOwner = vendor_permission(VendorRole.OWNER)
 CanIssueRefunds = vendor_permission(roles.REFUNDS_MINIMUM_ROLE)
+CanReplyToReviews = vendor_permission(roles.REVIEW_REPLY_MINIMUM_ROLE)
 
 ViewFunc = Callable[..., HttpResponse]
 

@@ -109,6 +109,19 @@ def can_issue_refunds(user: Any, vendor: Vendor | None) -> bool:
     return has_vendor_role(user, vendor, REFUNDS_MINIMUM_ROLE)
 
 
+# A reply to a review is published on the marketplace in the store's name, like its settings.
+REVIEW_REPLY_MINIMUM_ROLE = VendorRole.MANAGER
+
+
+def can_reply_to_reviews(user: Any, vendor: Vendor | None) -> bool:
+    return has_vendor_role(user, vendor, REVIEW_REPLY_MINIMUM_ROLE)
+
+
+def can_moderate_reviews(user: Any) -> bool:
+    """Publish or hide reviews held for moderation or reported (reviews app)."""
+    return acts_as_platform_admin(user)
+
+
 # --- onboarding (vendors app) -----------------------------------------------------------------
 
 

@@ -75,9 +75,9 @@ def storefront_home(request: HttpRequest) -> HttpResponse:
 def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]) -> list[SimpleNamespace]:
     """The page's products in the listing card's shape, each linking to its marketplace page
     (where it is bought), when the marketplace lists it already."""
-    from marketplace.selectors import listing_paths
+    from marketplace.selectors import listed_products
 
-    paths = listing_paths(vendor=vendor, product_ids=[product.pk for product in products])
+    listed = listed_products(vendor=vendor, product_ids=[product.pk for product in products])
     cards = []
     for product in products:
         image = next(iter(product.images.all()), None)
@@ -89,7 +89,9 @@ def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]
             compare_at_amount=max(compare, default=None), in_stock=bool(getattr(product, "stock_total", 0)),
             image_url=image.image.url if image else "",
             thumbnail_url=image.thumbnail.url if image and image.thumbnail else "",
-            url=platform_url(paths[product.pk], request) if product.pk in paths else "",
+            url=platform_url(listed[product.pk].path, request) if product.pk in listed else "",
+            rating=listed[product.pk].rating if product.pk in listed else 0,
+            rating_count=listed[product.pk].rating_count if product.pk in listed else 0,
         ))
     return cards
 

@@ -13,6 +13,8 @@ from marketplace import views as marketplace_views
 from messaging import urls as messaging_urls
 from messaging import urls_api as messaging_urls_api
 from payments import views as payments_views
+from reviews import urls as reviews_urls
+from reviews import urls_api as reviews_urls_api
 from vendors import urls as vendor_urls
 
 api_patterns = [
@@ -24,6 +26,8 @@ api_patterns = [
     path("", include(disputes_urls_api.buyer_patterns)),
     path("ops/", include(disputes_urls_api.ops_patterns)),
     path("", include(messaging_urls_api.buyer_patterns)),
+    path("", include(reviews_urls_api.buyer_patterns)),
+    path("ops/", include(reviews_urls_api.ops_patterns)),
 ]
 
 urlpatterns = [
@@ -31,6 +35,8 @@ urlpatterns = [
     path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
     path("favicon.ico", frontend_views.favicon, name="favicon"),
     path("styleguide/", frontend_views.styleguide, name="styleguide"),
+    # Before the marketplace's: `p/<id>/reviews/` would read as a product handle there.
+    path("", include(reviews_urls.buyer_patterns)),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
     path("", include(disputes_urls.buyer_patterns)),
@@ -38,6 +44,7 @@ urlpatterns = [
     path("", include(messaging_urls.buyer_patterns)),
     path("ops/", include(messaging_urls.ops_patterns)),
     path("", include("notifications.urls")),
+    path("ops/", include(reviews_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.

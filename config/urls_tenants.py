@@ -13,6 +13,8 @@ from frontend import views_dashboard as frontend_views_dashboard
 from messaging import urls as messaging_urls
 from messaging import urls_api as messaging_urls_api
 from notifications import urls as notifications_urls
+from reviews import urls as reviews_urls
+from reviews import urls_api as reviews_urls_api
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("dashboard/", include(disputes_urls.dashboard_patterns)),
     path("dashboard/", include(messaging_urls.dashboard_patterns)),
     path("", include(notifications_urls.bell_patterns)),
+    path("dashboard/", include(reviews_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("api/v1/vendor/", include("payouts.urls_vendor_api")),
     path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
     path("api/v1/vendor/", include(messaging_urls_api.vendor_patterns)),
+    path("api/v1/vendor/", include(reviews_urls_api.vendor_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

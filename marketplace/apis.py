@@ -24,7 +24,7 @@ class ListingOutputSerializer(serializers.ModelSerializer):
         model = Listing
         fields = ["id", "title", "handle", "vendor", "category", "currency", "price_min", "price_max",
                   "compare_at_amount", "in_stock", "stock_total", "image_url", "thumbnail_url",
-                  "attributes", "option_types", "product_created_at"]
+                  "attributes", "option_types", "product_created_at", "rating", "rating_count"]
 
     def get_vendor(self, obj: Listing) -> dict[str, Any]:
         return {"id": obj.vendor_id, "slug": obj.vendor.slug, "name": obj.vendor.name}
@@ -83,6 +83,8 @@ _SEARCH_PARAMETERS = [
     OpenApiParameter("in_stock", {"type": "string", "enum": ["", "1", "true", "on", "yes", "0", "false"]}),
     OpenApiParameter("attr", {"type": "string", "pattern": "^([A-Za-z0-9_-]([A-Za-z0-9_ -]{0,28}[A-Za-z0-9_-])?:.*[^\\s\\x00-\\x1f\\x7f].*)?$"},
                      description="`name:value`, e.g. `color:red` (repeat for more); empty: no filter."),
+    OpenApiParameter("rating_min", {"type": "string", "enum": ["", *(str(n) for n in search.RATING_THRESHOLDS)]},
+                     description="Listings rated at least this many stars (reviewed ones only)."),
     OpenApiParameter("sort", {"type": "string", "enum": ["", *search.SORTS]}, description="Default relevance."),
     OpenApiParameter("cursor", str, description=(
         "Opaque: the `next_cursor` of the previous page (same query and sort); any other value "

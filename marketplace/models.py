@@ -83,6 +83,11 @@ class Listing(models.Model):
     # Hand-picked for the home page by the platform (1 first); never written by the projection,
     # so a vendor's edit or a rebuild keeps the pick.
     featured_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Published reviews of the product (the reviews app, through `listing_rating_set`): the mean of
+    # their stars to two decimals (0 while there are none) and how many. Product events and
+    # rebuilds from the catalog never write them, so a vendor's edit keeps the rating.
+    rating = models.DecimalField(max_digits=3, decimal_places=2, default=0, db_default=0)
+    rating_count = models.PositiveIntegerField(default=0, db_default=0)
     product_created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = models.GeneratedField(
@@ -107,6 +112,11 @@ class Listing(models.Model):
                 condition=models.Q(status__in=["active", "archived", "draft", "deleted"]),
                 name="listing_status_valid",
             ),
+            models.CheckConstraint(
+                condition=(models.Q(rating_count=0, rating=0)
+                           | models.Q(rating_count__gt=0, rating__gte=1, rating__lte=5)),
+                name="listing_rating_valid",
+            ),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="listing_search_vector"),
@@ -123,6 +133,10 @@ class Listing(models.Model):
                 condition=models.Q(status="active", vendor_visible=True),
             ),
             models.Index(fields=["category", "status"], name="listing_category_status"),
+            models.Index(
+                fields=["rating", "id"], name="listing_visible_rating",
+                condition=models.Q(status="active", vendor_visible=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
@@ -40,7 +41,9 @@ GENERATION_KEY = "marketplace:listings:generation"
 MAX_QUERY_CHARS = 200
 MAX_PAGE_SIZE = 60
 DEFAULT_PAGE_SIZE = 24
-SORTS = ("relevance", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "rating")
+# The rating facet: "n stars and up" for each n (a listing counts once per threshold it reaches).
+RATING_THRESHOLDS = (4, 3, 2, 1)
 PRICE_BUCKETS = ((0, 10), (10, 25), (25, 50), (50, 100), (100, None))  # major units
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -64,6 +67,7 @@ class SearchParams:
     currency: str = "EUR"
     in_stock: bool = False
     attributes: tuple[tuple[str, str], ...] = ()
+    rating_min: int | None = None  # whole stars: listings rated at least this (reviewed ones only)
     sort: str = "relevance"
     cursor: str = ""
     limit: int = DEFAULT_PAGE_SIZE
@@ -137,6 +141,13 @@ def params_from_query(data: Mapping[str, Any]) -> tuple[SearchParams, dict[str, 
             errors["attr"] = ["invalid"]
             continue
         attributes.append((name.strip().lower(), value.strip()[:60]))
+    rating_min: int | None = None
+    raw_rating = get("rating_min")
+    if raw_rating:
+        if raw_rating in {str(n) for n in RATING_THRESHOLDS}:
+            rating_min = int(raw_rating)
+        else:
+            errors["rating_min"] = ["invalid"]
     cursor = get("cursor")
     if cursor and _cursor_decode(cursor, sort) is None:
         errors["cursor"] = ["invalid"]
@@ -145,7 +156,7 @@ def params_from_query(data: Mapping[str, Any]) -> tuple[SearchParams, dict[str, 
         q=get("q"), category=get("category").strip("/")[:1000], vendor=get("vendor")[:40],
         price_min=prices["price_min"], price_max=prices["price_max"], currency=currency,
         in_stock=get("in_stock") in {"1", "true", "on", "yes"}, attributes=tuple(attributes),
-        sort=sort, cursor=cursor, limit=max(1, min(limit, MAX_PAGE_SIZE)),
+        rating_min=rating_min, sort=sort, cursor=cursor, limit=max(1, min(limit, MAX_PAGE_SIZE)),
     )
     return params, errors
 
@@ -171,6 +182,8 @@ def _cursor_decode(cursor: str, sort: str) -> tuple[Any, int] | None:
     if sort in {"price_asc", "price_desc"} and not isinstance(key, int):
         return None
     if sort == "newest" and not isinstance(key, str):
+        return None
+    if sort == "rating" and not (isinstance(key, str) and re.fullmatch(r"[0-5]\.[0-9]{2}", key)):
         return None
     return key, pk
 
@@ -265,6 +278,8 @@ class PostgresSearchBackend:
                 qs = qs.filter(currency=params.currency)
         if params.in_stock and skip != "in_stock":
             qs = qs.filter(in_stock=True)
+        if params.rating_min is not None and skip != "rating":
+            qs = qs.filter(rating_count__gt=0, rating__gte=params.rating_min)
         for name, value in params.attributes:
             if skip != f"attr:{name}":
                 qs = qs.filter(attributes__contains={name: value})
@@ -321,7 +336,7 @@ class PostgresSearchBackend:
         effective = replace(params, q=text) if text != params.q else params
         sort = _sort_used(params)
         key_field = {"relevance": "score", "price_asc": "price_min", "price_desc": "price_min",
-                     "newest": "product_created_at"}[sort]
+                     "newest": "product_created_at", "rating": "rating"}[sort]
         next_cursor = None
         if len(rows) > params.limit:
             rows = rows[: params.limit]
@@ -329,6 +344,8 @@ class PostgresSearchBackend:
             value = getattr(last, key_field)
             if sort == "newest":
                 value = value.isoformat()
+            elif sort == "rating":
+                value = f"{value:.2f}"
             next_cursor = _cursor_encode(params.sort, value, last.pk)
         facets, total, capped = self._facets_cached(effective, mode)
         return SearchPage(params=params, results=rows, total=total, next_cursor=next_cursor, facets=facets,
@@ -356,6 +373,7 @@ class PostgresSearchBackend:
             "price_asc": ("price_min", False),
             "price_desc": ("price_min", True),
             "newest": ("product_created_at", True),
+            "rating": ("rating", True),
         }[sort]
         # Score is not a sort key here: ts_rank is not computed for rows sorted by price or date.
         ranked = base.annotate(score=Value(0.0, output_field=FloatField()))
@@ -366,6 +384,8 @@ class PostgresSearchBackend:
                 from django.utils.dateparse import parse_datetime
 
                 key = parse_datetime(key) if isinstance(key, str) else None
+            elif sort == "rating":
+                key = Decimal(key)
             if key is not None:
                 if descending:
                     ranked = ranked.filter(Q(**{f"{key_field}__lt": key}) | Q(**{key_field: key, "id__lt": pk}))
@@ -409,10 +429,11 @@ class PostgresSearchBackend:
         active = {
             "category": bool(params.category), "vendor": bool(params.vendor),
             "price": params.price_min is not None or params.price_max is not None, "in_stock": params.in_stock,
+            "rating": params.rating_min is not None,
         }
         groups: dict[str, list[str]] = {}
         for name, skip in (("total", ""), ("attributes", ""), ("category", "category"), ("vendor", "vendor"),
-                           ("price", "price"), ("in_stock", "in_stock")):
+                           ("price", "price"), ("in_stock", "in_stock"), ("rating", "rating")):
             groups.setdefault(skip if active.get(skip) else "", []).append(name)
         rows: dict[str, list[tuple[str, str | None, str | None, int]]] = {}
         sampled: dict[str, bool] = {}
@@ -431,6 +452,7 @@ class PostgresSearchBackend:
             "in_stock": [Facet(value="1", label=gettext("In stock"), selected=params.in_stock,
                                count=sum(count for *_rest, count in rows["in_stock"]), capped=sampled["in_stock"])],
             "attributes": self._attribute_facet(params, rows["attributes"], sampled["attributes"]),
+            "rating": self._rating_facet(params, rows["rating"], sampled["rating"]),
         }
         return facets, min(total, TOTAL_CAP), capped
 
@@ -438,7 +460,8 @@ class PostgresSearchBackend:
                        ) -> list[tuple[str, str | None, str | None, int]]:
         """(kind, key, value, count) rows over one capped sample: kind is the facet's initial."""
         sample = self._filtered(params, skip=skip, mode=mode).order_by().values(
-            "category_id", "vendor_id", "price_min", "currency", "in_stock", "attributes")[: TOTAL_CAP + 1]
+            "category_id", "vendor_id", "price_min", "currency", "in_stock", "attributes", "rating",
+            "rating_count")[: TOTAL_CAP + 1]
         inner, inner_params = sample.query.sql_with_params()
         parts = ["SELECT 'n', NULL, NULL, count(*) FROM s"]
         extra: list[Any] = []
@@ -463,6 +486,10 @@ class PostgresSearchBackend:
                 else:
                     extra.append(f"{low}-")
             extra += [params.currency, PRICE_BUCKETS[0][0] * scale]
+        if "rating" in names:
+            # The whole stars each reviewed listing reaches (4.5 → 4); `_rating_facet` sums them up.
+            parts.append("SELECT 'r', floor(s.rating)::int::text, NULL, count(*) FROM s "
+                         "WHERE s.rating_count > 0 GROUP BY 2")
         if "attributes" in names:
             parts.append("(SELECT 'a', kv.key, kv.value, count(*) FROM s CROSS JOIN LATERAL "
                          "jsonb_each_text(s.attributes) kv GROUP BY kv.key, kv.value "
@@ -509,6 +536,18 @@ class PostgresSearchBackend:
                                and params.price_max == (high * scale - 1 if high else None)))
         return price
 
+    def _rating_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
+                      capped: bool) -> list[Facet]:
+        """"n stars and up" for n = 4…1: the listings whose rating reaches n, fewest first."""
+        reached = {int(key): n for _kind, key, _b, n in rows if key is not None}
+        facets = []
+        for threshold in RATING_THRESHOLDS:
+            count = sum(n for stars, n in reached.items() if stars >= threshold)
+            facets.append(Facet(value=str(threshold), count=count, capped=capped,
+                                label=gettext("%(n)s stars and up") % {"n": threshold} if threshold > 1
+                                else gettext("1 star and up"), selected=params.rating_min == threshold))
+        return facets
+
     def _attribute_facet(self, params: SearchParams, rows: list[tuple[str, str | None, str | None, int]],
                          capped: bool) -> list[Facet]:
         selected = set(params.attributes)
@@ -554,7 +593,8 @@ class PostgresSearchBackend:
 
 # Result rows feed cards and the list API: these columns (large in real catalogs) are not read there.
 _NOT_ON_CARDS = ("search_vector", "description_html", "description_text", "variants")
-_FACET_KINDS = {"total": "n", "category": "c", "vendor": "v", "price": "p", "in_stock": "i", "attributes": "a"}
+_FACET_KINDS = {"total": "n", "category": "c", "vendor": "v", "price": "p", "in_stock": "i", "attributes": "a",
+                "rating": "r"}
 
 
 def _edit_distance(a: str, b: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -39,11 +41,22 @@ def category_by_path(*, path: str) -> Category:
     return category
 
 
-def listing_paths(*, vendor: Any, product_ids: list[int]) -> dict[int, str]:
-    """product id → the path of its marketplace page, for the vendor's products listed there."""
-    rows = listings_visible().filter(vendor=vendor, product_id__in=product_ids).values_list("product_id", "pk", "handle")
-    return {product_id: reverse("listing", args=[pk, handle], urlconf="config.urls_public")
-            for product_id, pk, handle in rows}
+@dataclass(frozen=True)
+class ListedProduct:
+    """What a storefront card shows of a product's marketplace listing."""
+
+    path: str
+    rating: Decimal
+    rating_count: int
+
+
+def listed_products(*, vendor: Any, product_ids: list[int]) -> dict[int, ListedProduct]:
+    """product id → its marketplace page and rating, for the vendor's products listed there."""
+    rows = listings_visible().filter(vendor=vendor, product_id__in=product_ids).values_list(
+        "product_id", "pk", "handle", "rating", "rating_count")
+    return {product_id: ListedProduct(path=reverse("listing", args=[pk, handle], urlconf="config.urls_public"),
+                                      rating=rating, rating_count=count)
+            for product_id, pk, handle, rating, count in rows}
 
 
 def category_by_path_or_none(*, path: str) -> Category | None:

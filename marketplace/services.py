@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -327,6 +329,47 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
     return applied
 
 
+# --- ratings (written by the reviews app, which sits above marketplace) -----------------------
+
+# Called with a vendor id after `listings_rebuild` rebuilt that vendor's listings, so ratings kept
+# elsewhere are written back onto rows the rebuild created (`ReviewsConfig.ready` subscribes).
+_rebuild_followers: list[Callable[[int], None]] = []
+
+
+def listings_rebuild_follow(follower: Callable[[int], None]) -> None:
+    if follower not in _rebuild_followers:
+        _rebuild_followers.append(follower)
+
+
+@transaction.atomic
+def listing_rating_set(*, vendor_id: int, product_id: int,
+                       summarize: Callable[[], tuple[int, int]]) -> Listing | None:
+    """Write the rating of one product's listing: `summarize()` returns (count, sum of stars) of
+    its published reviews and is called with the listing row locked, so two reviews published at
+    once are both counted (the second waits, then reads the first's committed review).
+
+    None when the product has no listing (not projected yet: the rebuild's follower fills it in).
+    """
+    listing = Listing.objects.select_for_update().filter(vendor_id=vendor_id, product_id=product_id).first()
+    if listing is None:
+        return None
+    count, total = summarize()
+    if count < 0 or (count and not count <= total <= 5 * count) or (not count and total):
+        raise InvalidListing(_("A rating summary must have 1 to 5 stars per review."), fields={"rating": ["invalid"]})
+    listing.rating_count = count
+    listing.rating = rating_mean(count=count, total=total)
+    listing.save(update_fields=["rating", "rating_count", "updated_at"])
+    _changed()
+    return listing
+
+
+def rating_mean(*, count: int, total: int) -> Decimal:
+    """The mean of `count` ratings summing to `total`, to two decimals, halves up (0 for none)."""
+    if not count:
+        return Decimal("0.00")
+    return (Decimal(total) / Decimal(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 @transaction.atomic
 def listing_feature_set(*, listing_id: int, position: int | None) -> Listing:
     """Hand-pick a listing for the home page at `position` (1 first), or drop it (None)."""
@@ -405,4 +448,6 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
                 status=Listing.Status.DELETED)
             counts["removed"] += gone.update(status=Listing.Status.DELETED, updated_at=timezone.now())
             Listing.objects.filter(vendor=vendor).update(vendor_visible=vendor.is_selling)
+            for follower in _rebuild_followers:
+                follower(vendor.pk)
     return counts

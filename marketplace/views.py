@@ -74,6 +74,11 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
                     qs["price_max"] = str(to_major(int(high) * scale - 1, params.currency))
                 else:
                     qs.pop("price_max", None)
+            elif name == "rating":
+                if facet.selected:
+                    qs.pop("rating_min", None)
+                else:
+                    qs["rating_min"] = facet.value
             elif name == "attributes":
                 values = qs.getlist("attr")
                 if facet.value in values:
@@ -88,6 +93,7 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         "facet_links": facet_links, "sorts": [
             ("relevance", _("Relevance")), ("price_asc", _("Price: low to high")),
             ("price_desc", _("Price: high to low")), ("newest", _("Newest")),
+            ("rating", _("Best rated")),
         ],
         "clear_url": "?" + urlencode({"q": params.q}) if params.q else "?",
         "first_url": f"?{base.urlencode()}",

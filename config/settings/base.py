@@ -63,6 +63,7 @@ LOCAL_SHARED_APPS = [
     # After payouts, vendors and disputes: their webhook handlers and signals run before ours.
     "notifications",
     "messaging",
+    "reviews",
     "frontend",
     "orders",
     "support",
@@ -297,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationDocumentKindEnum": "vendors.models.ApplicationDocument.Kind",
         "JournalEntryKindEnum": "payouts.models.JournalEntry.Kind",
         "ChargebackOutcomeEnum": "disputes.models.Chargeback.Outcome",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
         "ClaimDecisionOutcomeEnum": [("refund_full", "refund_full"), ("refund_partial", "refund_partial"),
                                      ("deny", "deny")],
     },

@@ -24,6 +24,7 @@ from disputes.models import VendorClaimPolicy
 from payouts.models import HoldPolicy, Payout, VendorPayoutPolicy
 from payouts.payouts import payout_record_apply
 from payouts.transfers import transfers_create_for_order
+from reviews.models import Review
 from tests.factories import ChargebackFactory, ClaimFactory, OrderFactory
 from tests.factories.orders import sellable_variant
 from tests.isolation.urls_row_security import PROTECTED_TABLES, public_urls, tenant_urls
@@ -56,6 +57,10 @@ def rows_of_both(shopper: Any, emulator: Any, connected: dict[str, str], vendor_
     transfers_create_for_order(order_id=order.pk)
     for sub in order.sub_orders.all():
         ClaimFactory(sub_order=sub)
+        line = sub.lines.get()
+        # A review row straight in the table: the probe needs one per vendor, not a shipment.
+        Review.objects.create(order_line=line, buyer=shopper, vendor=sub.vendor, product_id=line.product_id,
+                              product_name=line.name, rating=4, status=Review.Status.PUBLISHED)
     ChargebackFactory(order=order)
     for key, vendor, owner in (("a", vendor_a, owner_a), ("b", vendor_b, owner_b)):
         payout_record_apply(data={"id": f"po_rls_{key}", "amount": 500, "currency": "eur", "status": "paid"},

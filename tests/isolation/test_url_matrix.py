@@ -49,6 +49,7 @@ from orders.models import CartItem, Order, SubOrder
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
 from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
+from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter
 from tenants.services import public_tenant_ensure
@@ -264,6 +265,16 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
         "and tests/notifications prove the real link works and altered ones change nothing")),
     (PUBLIC, "ops-thread-detail"): Expect(OPS),
     (PUBLIC, "ops-thread-attachment"): Expect(OPS, values={"attachment_id": "message_attachment_id"}),
+    # platform host: reviews (the victim's review is held for moderation: only its author and ops see it)
+    (PUBLIC, "buyer-reviews"): Expect(SELF),
+    (PUBLIC, "review-new"): Expect(OWN, values={"line_id": "order_line_id"}),
+    (PUBLIC, "review-helpful"): Expect(OWN),
+    (PUBLIC, "review-report"): Expect(OWN),
+    (PUBLIC, "listing-reviews"): Expect(PUB),
+    (PUBLIC, "api-listing-reviews"): Expect(PUB),
+    (PUBLIC, "api-reviews"): Expect(SELF),
+    (PUBLIC, "api-review-helpful"): Expect(OWN),
+    (PUBLIC, "api-review-reports"): Expect(OWN, body='{"reason": "Spam"}'),
     # platform host: seller applications and invitations
     (PUBLIC, "sell-start"): Expect(SELF),
     (PUBLIC, "sell-step"): Expect(SELF, values={"step": "sell_step"}),
@@ -297,6 +308,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-claim-message"): Expect(OPS),
     (PUBLIC, "ops-claim-attachment"): Expect(OPS),
     (PUBLIC, "ops-dispute-list"): Expect(OPS),
+    (PUBLIC, "ops-moderation"): Expect(OPS),
+    (PUBLIC, "ops-moderation-detail"): Expect(OPS),
+    (PUBLIC, "api-ops-reviews"): Expect(OPS),
+    (PUBLIC, "api-ops-review-moderation"): Expect(OPS, body='{"action": "approve"}'),
     (PUBLIC, "ops-dispute-detail"): Expect(OPS),
     (PUBLIC, "ops-evidence-file"): Expect(OPS),
     (PUBLIC, "ops-applications"): Expect(OPS),
@@ -391,6 +406,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-message-report"): Expect(VEN),
     (TENANT, "vendor-thread-block"): Expect(VEN),
     (TENANT, "notification-bell"): Expect(SELF),
+    (TENANT, "vendor-reviews"): Expect(VEN),
+    (TENANT, "vendor-review-reply"): Expect(VEN),
+    (TENANT, "api-vendor-reviews"): Expect(VEN),
+    (TENANT, "api-vendor-review-reply"): Expect(VEN, body='{"text": "Thanks"}'),
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
@@ -452,6 +471,7 @@ SECRETS = (
     "Victoria Victimbuyer", "Geheimweg 42", "Victim secret claim text", "dp_matrix_secret",
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
     "Victim secret question text", "victim-secret-photo.png", "Victim secret notice",
+    "Victim held review words",
 )
 
 
@@ -504,6 +524,12 @@ def _world_build() -> dict[str, Any]:
     claim = ClaimFactory(sub_order=sub, description="Victim secret claim text",
                          attachments=[SimpleUploadedFile("c.png", _png(), content_type="image/png")])
     transfer = TransferFactory(sub_order=sub)
+    order_line = sub.lines.get()
+    # Held for moderation (a link): no one but its author and ops may see or act on it.
+    review = Review.objects.create(order_line=order_line, buyer=victim, vendor=vendor_b,
+                                   product_id=order_line.product_id, product_name=order_line.name, rating=2,
+                                   text="Victim held review words www.example.com", flags=["links"],
+                                   status=Review.Status.PENDING)
     chargeback = Chargeback.objects.create(stripe_dispute_id="dp_matrix_secret", order=order, amount=500,
                                            currency="EUR", stripe_status="needs_response")
     ChargebackShare.objects.create(chargeback=chargeback, sub_order=sub, vendor=vendor_b, amount=500)
@@ -560,6 +586,7 @@ def _world_build() -> dict[str, Any]:
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
         "attachment_id": ClaimAttachment.objects.filter(claim=claim).values_list("pk", flat=True).first(),
         "chargeback_id": chargeback.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
+        "review_id": review.pk, "order_line_id": order_line.pk,
         "membership_id": manager.pk, "invitation_id": invitation.pk, "secret": invitation_secret,
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
@@ -587,6 +614,7 @@ OBJECT_IDS = frozenset({
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
     "notification_id",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
 })
 
 
@@ -632,6 +660,9 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "blocks": rows(Block.objects.all()),
         "notifications": rows(Notification.objects.filter(recipient=victim)),
         "notification_preferences": rows(NotificationPreference.objects.filter(user=victim)),
+        "reviews": rows(Review.objects.filter(buyer=victim)),
+        "review_votes": rows(ReviewVote.objects.all()),
+        "review_reports": rows(ReviewReport.objects.all()),
     })
     return state
 

@@ -11,7 +11,7 @@ from django.urls import path
 PROTECTED_TABLES = (
     "vendors_membership", "vendors_invitation", "orders_suborder", "orders_orderline",
     "payouts_transfer", "payouts_payout", "payouts_vendorpayoutpolicy", "disputes_claim",
-    "disputes_chargebackshare", "disputes_vendorclaimpolicy",
+    "disputes_chargebackshare", "disputes_vendorclaimpolicy", "reviews_review",
 )
 
 
