@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -23,3 +24,17 @@ def api_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponse("")  # the row goes away
     return redirect("account-api-tokens")
+
+
+@require_POST
+def impersonation_stop(request: HttpRequest) -> HttpResponse:
+    """End an impersonation (django-hijack's session) and go back to the user's page in ops."""
+    from accounts.errors import ImpersonationRefused
+    from accounts.impersonation import impersonation_stop as stop
+
+    impersonated = request.user
+    try:
+        stop(request=request)
+    except ImpersonationRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    return redirect(f"/ops/users/{impersonated.pk}/")

@@ -10,6 +10,7 @@ from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
 from frontend import views_dashboard as frontend_views_dashboard
+from support import urls_audit as support_urls_audit
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("dashboard/orders/", include("fulfillment.urls")),
     path("dashboard/", include(disputes_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
+    path("dashboard/", include(support_urls_audit.dashboard_patterns)),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
     path("api/v1/vendor/", include("catalog.urls_api")),
@@ -44,6 +46,7 @@ urlpatterns = [
     path("api/v1/vendor/", include("fulfillment.urls_api")),
     path("api/v1/vendor/", include("payouts.urls_vendor_api")),
     path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
+    path("api/v1/vendor/", include(support_urls_audit.vendor_api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

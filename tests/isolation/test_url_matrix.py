@@ -11,6 +11,7 @@ from string import Template
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +23,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from accounts.models import ApiToken
+from accounts.audit import audit_action
+from accounts.models import ApiToken, AuditLogEntry
 from accounts.tokens import api_token_issue
 from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
 from catalog.services import outbox_publish_pending, product_image_add
@@ -173,6 +175,8 @@ _SHARED: dict[str, Expect] = {
     **{name: _auth() for name in _ALLAUTH},
     "mfa_activate_totp#2": _auth(SHADOWED),
     "account-api-tokens": Expect(SELF),
+    "impersonation-stop": Expect(SELF, allow={"*": frozenset({403})}, reason=(
+        "ends the caller's own impersonation (no id); refused 403 for anyone not impersonating")),
     "account-api-token-revoke": Expect(OWN, allow={"*": frozenset({302})}, reason=(
         "revoking a key that is not the user's is a silent no-op that redirects to the user's own list; "
         "the snapshot proves the other buyer's token survives")),
@@ -288,6 +292,12 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-webhook-detail"): Expect(OPS),
     (PUBLIC, "ops-webhook-replay"): Expect(OPS),
     (PUBLIC, "ops-dead-letters"): Expect(OPS),
+    (PUBLIC, "ops-audit"): Expect(OPS),
+    (PUBLIC, "ops-audit-csv"): Expect(OPS),
+    (PUBLIC, "ops-users"): Expect(OPS),
+    (PUBLIC, "ops-user-detail"): Expect(OPS),
+    (PUBLIC, "ops-user-impersonate"): Expect(OPS),
+    (PUBLIC, "ops-user-action"): Expect(OPS, values={"action": "user_action"}),
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-discard"): Expect(OPS),
@@ -360,6 +370,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-chargeback-detail"): Expect(VEN),
     (TENANT, "vendor-evidence-file"): Expect(VEN),
     (TENANT, "dashboard-money"): Expect(VEN),
+    (TENANT, "dashboard-audit"): Expect(VEN),
+    (TENANT, "dashboard-audit-csv"): Expect(VEN),
+    (TENANT, "api-vendor-audit"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -419,6 +432,7 @@ SECRETS = (
     "Bravo Hidden Draft Lantern", "matrix-secret-import.csv", "victim-buyer@example.com",
     "Victoria Victimbuyer", "Geheimweg 42", "Victim secret claim text", "dp_matrix_secret",
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
+    "Bravo secret audit reason",
 )
 
 
@@ -509,6 +523,9 @@ def _world_build() -> dict[str, Any]:
         assert not CsvImport.objects.filter(pk=csv_import.pk).exists()
         assert not VendorOrder.objects.filter(pk=vendor_order.pk).exists()
 
+    # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
+    audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
+
     values = {
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
@@ -527,7 +544,7 @@ def _world_build() -> dict[str, Any]:
         "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
         "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
-        "vendor_action": "suspend",
+        "vendor_action": "suspend", "user_id": victim.pk, "user_action": "disable",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -539,7 +556,7 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "user_id",
 })
 
 
@@ -578,6 +595,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
+        "audit_of_b": AuditLogEntry.objects.filter(vendor_id=vendor_b.pk).count(),
+        "victim_mfa": Authenticator.objects.filter(user=victim).count(),
     })
     return state
 
