@@ -42,7 +42,9 @@ def attention_list(*, now: dt.datetime | None = None) -> list[Attention]:
                   "/ops/transfers/?status=failed"),
         Attention("dead_letters", DeadLetter.objects.filter(status=DeadLetter.Status.OPEN).count(),
                   "/ops/dead-letters/"),
-        Attention("negative_balances", len(vendors_with_negative_balance()), "/ops/ledger/"),
+        # Vendors, not (vendor, currency) pairs: one owing in two currencies is one to chase.
+        Attention("negative_balances", len({vendor for vendor, _c, _b in vendors_with_negative_balance()}),
+                  "/ops/ledger/"),
     ]
 
 
@@ -64,18 +66,25 @@ class Sales:
     orders: int
 
 
-def sales_since(since: dt.datetime) -> list[Sales]:
-    """Paid orders (by when they were paid) since `since`, per currency; amounts never mixed."""
-    rows = (Order.objects.filter(paid_at__gte=since).values("currency")
+# What "sales" means here (also said on the page): an order counts when its payment succeeded
+# (`paid_at`) inside the period, at its total (goods, shipping, tax) in its own currency. Orders
+# refunded or cancelled later still count: GMV is gross, refunds are finance's figures. Orders
+# never paid (awaiting payment, payment failed, expired) have no `paid_at` and never count.
+
+
+def sales_between(since: dt.datetime, until: dt.datetime) -> list[Sales]:
+    """Orders paid from `since` to `until` (both included), per currency; amounts never mixed."""
+    rows = (Order.objects.filter(paid_at__gte=since, paid_at__lte=until).values("currency")
             .annotate(gmv=Sum("total_amount"), n=Count("id")).order_by("currency"))
     return [Sales(row["currency"], int(row["gmv"]), int(row["n"])) for row in rows]
 
 
 def sales_summary(*, now: dt.datetime | None = None) -> dict[str, list[Sales]]:
-    """Today (since midnight, platform time) and the last 7 days (today and the 6 before)."""
+    """Today (since midnight, platform time, UTC) and the last 7 days (today and the 6 days
+    before it, from their midnight); both up to `now`."""
     now = now or timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return {"today": sales_since(midnight), "week": sales_since(midnight - dt.timedelta(days=6))}
+    return {"today": sales_between(midnight, now), "week": sales_between(midnight - dt.timedelta(days=6), now)}
 
 
 __all__ = ["Attention", "Sales", "attention_list", "sales_summary", "vendors_with_negative_balance"]
