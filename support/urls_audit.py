@@ -10,6 +10,8 @@ urlpatterns = [
     path("users/", views_audit.ops_user_list, name="ops-users"),
     path("users/<int:user_id>/", views_audit.ops_user_detail, name="ops-user-detail"),
     path("users/<int:user_id>/impersonate/", views_audit.ops_user_impersonate, name="ops-user-impersonate"),
+    path("users/<int:user_id>/impersonate/vendor/<int:vendor_id>/", views_audit.ops_user_impersonate_vendor,
+         name="ops-user-impersonate-vendor"),
     path("users/<int:user_id>/<slug:action>/", views_audit.ops_user_action, name="ops-user-action"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,6 +35,8 @@ from accounts.permissions import (
     vendor_member_required,
 )
 from common.exceptions import ApplicationError
+from common.hosts import vendor_url
+from vendors.models import Membership
 
 PAGE_SIZE = 50
 CSV_MAX_ROWS = 50_000
@@ -185,3 +188,23 @@ def ops_user_impersonate(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("/")
 
 
+
+
+@ops_required(roles.is_platform_admin)
+@require_POST
+def ops_user_impersonate_vendor(request: HttpRequest, user_id: int, vendor_id: int) -> HttpResponse:
+    """See a vendor's dashboard as one of its members: sessions are per host, so the start is
+    handed to the vendor's host by a one-time signed token (accounts.impersonation)."""
+    target = _user_or_404(user_id)
+    membership = (Membership.objects.select_related("vendor__store")
+                  .filter(user=target, vendor_id=vendor_id, is_active=True).first())
+    if membership is None or membership.vendor.store is None:
+        raise Http404
+    vendor = membership.vendor
+    try:
+        token = impersonation.impersonation_handoff_issue(
+            request=request, target=target, schema_name=vendor.store.schema_name, vendor_id=vendor.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("ops-user-detail", user_id=user_id)
+    return redirect(vendor_url(vendor, f"/accounts/impersonation/handoff/?{urlencode({'token': token})}", request))
