@@ -93,3 +93,14 @@ def test_a_vendor_never_sees_another_vendors_entries(client_for: Any, vendor_a: 
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert response.status_code == 200, url
         assert b"Alpha own reason" in body and b"Bravo only reason" not in body, url
+
+
+def test_a_disabled_account_cannot_be_impersonated(client_for: Any, admin_user: Any) -> None:
+    target = UserFactory(is_active=False)
+    client = client_for("marketplace.localhost", admin_user)
+
+    response = client.post(f"/ops/users/{target.pk}/impersonate/")
+
+    assert response.status_code == 302 and response["Location"] == f"/ops/users/{target.pk}/"
+    assert client.get("/api/v1/me/").json()["email"] == admin_user.email
+    assert not AuditLogEntry.objects.filter(verb="impersonation.start").exists()
