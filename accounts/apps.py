@@ -9,8 +9,10 @@ class AccountsConfig(AppConfig):
         from allauth.account import signals as account_signals
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth.signals import user_logged_in
+        from hijack import signals as hijack_signals
 
         from accounts.guests import guest_ends_with_a_password
+        from accounts.impersonation import hijack_ended_audit, hijack_started_audit
         from accounts.language import user_signed_up_remember_language
         from accounts.staff_sessions import user_logged_in_reset_staff_deadline
         from accounts.tokens import api_tokens_revoke_on_credential_change
@@ -25,3 +27,5 @@ class AccountsConfig(AppConfig):
                            dispatch_uid="accounts_tokens_revoke_on_credential_change")
         for signal in (account_signals.password_reset, account_signals.password_set):
             signal.connect(guest_ends_with_a_password, dispatch_uid="accounts_guest_ends_with_a_password")
+        hijack_signals.hijack_started.connect(hijack_started_audit, dispatch_uid="accounts_impersonation_start_audit")
+        hijack_signals.hijack_ended.connect(hijack_ended_audit, dispatch_uid="accounts_impersonation_stop_audit")

@@ -1,15 +1,19 @@
-"""The one user model of the platform (public schema), logging in by email."""
+"""The one user model of the platform (public schema), logging in by email; API tokens; the audit log."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
+
+from accounts.audit_capture import AuditLogEntryManager
 
 
 class UserManager(BaseUserManager["User"]):
@@ -91,3 +95,42 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.device}"
+
+
+class AuditLogEntry(AbstractLogEntry):
+    """One line of the platform audit log (django-auditlog's entry, docs/adr/0073): a change of a
+    registered model or a staff action, with who, from where, before and after. Append-only: the
+    database refuses UPDATE and DELETE (migration 0006)."""
+
+    class Action(AbstractLogEntry.Action):
+        # django-auditlog's create / update / delete / access, and an explicit action (`audit_action`).
+        STAFF = 4
+        choices = (*AbstractLogEntry.Action.choices, (STAFF, _("action")))
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    action = models.PositiveSmallIntegerField(choices=Action.choices, db_index=True)
+    # The people outlive nothing here: no constraint, so a user's removal never touches the log.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+                              null=True, blank=True, related_name="+")
+    # Whom the actor was impersonating (django-hijack) when the change was made.
+    acting_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  null=True, blank=True, related_name="+")
+    # "vendors.vendor.update", "user.disable", "impersonation.start": what the filters offer.
+    verb = models.CharField(max_length=64, db_index=True)
+    # "app_label.model" of the target, also for targets without a content type.
+    target_type = models.CharField(max_length=100, blank=True, db_index=True)
+    # The vendor the entry concerns (its dashboard shows it); no foreign key: accounts sits below vendors.
+    vendor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # False for what only staff may read (an order event for staff only, an internal note).
+    vendor_visible = models.BooleanField(default=True)
+    schema_name = models.CharField(max_length=63, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = AuditLogEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        indexes = [models.Index(fields=["vendor_id", "-timestamp"], name="auditlog_vendor_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target_type}:{self.object_pk}"

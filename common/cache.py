@@ -10,8 +10,9 @@ from django_tenants.cache import reverse_key as tenant_reverse_key
 # Sign-in limits and used 2FA codes (allauth), and the platform's own rate limits
 # (common.ratelimit): a counter kept per vendor schema would give every vendor host fresh tries,
 # and a 2FA code used on one host could be replayed on another. They name an account or a client
-# address, never a vendor's data, so sharing them crosses no tenant boundary.
-SHARED_KEY_PREFIXES = ("allauth:rl:", "allauth.mfa.totp.used", "ratelimit:")
+# address, never a vendor's data, so sharing them crosses no tenant boundary. The same for the
+# used impersonation hand-off tokens (accounts.impersonation): used once, on any host.
+SHARED_KEY_PREFIXES = ("allauth:rl:", "allauth.mfa.totp.used", "ratelimit:", "impersonation:handoff:")
 SHARED_NAMESPACE = "shared"
 
 

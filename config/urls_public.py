@@ -56,6 +56,7 @@ urlpatterns = [
     path("sell/", include(vendor_urls.sell_patterns)),
     path("ops/webhooks/", include("payments.urls")),
     path("ops/dead-letters/", include("support.urls")),
+    path("ops/", include("support.urls_audit")),
     path("ops/", include("payouts.urls")),
     path("ops/", include("orders.urls_ops")),
     path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),

@@ -15,6 +15,7 @@ from messaging import urls_api as messaging_urls_api
 from notifications import urls as notifications_urls
 from reviews import urls as reviews_urls
 from reviews import urls_api as reviews_urls_api
+from support import urls_audit as support_urls_audit
 
 vendor_api_patterns = [
     path("products/", catalog_apis.ProductListApi.as_view(), name="vendor-products"),
@@ -45,6 +46,7 @@ urlpatterns = [
     path("", include(notifications_urls.bell_patterns)),
     path("dashboard/", include(reviews_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
+    path("dashboard/", include(support_urls_audit.dashboard_patterns)),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
     path("api/v1/vendor/", include("catalog.urls_api")),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("api/v1/vendor/", include(disputes_urls_api.vendor_patterns)),
     path("api/v1/vendor/", include(messaging_urls_api.vendor_patterns)),
     path("api/v1/vendor/", include(reviews_urls_api.vendor_patterns)),
+    path("api/v1/vendor/", include(support_urls_audit.vendor_api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]
 

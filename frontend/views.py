@@ -32,6 +32,7 @@ from common.outage import is_transient_outage, retry_after_seconds
 from common.ratelimit import rate_limited_page
 from frontend import design_tokens
 from frontend.templatetags.ui import STATUS_TONES, TONES
+from support.attention import attention_list, sales_summary
 from tenants.db import current_schema_name
 from vendors.models import Vendor
 
@@ -118,6 +119,8 @@ def ops_home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "vendor_count": Vendor.objects.count(),
         "active_vendor_count": Vendor.objects.filter(status=Vendor.Status.ACTIVE).count(),
+        "attention": attention_list(),
+        "sales": sales_summary(),
     }
     return render(request, "ops/home.html", context)
 

@@ -50,6 +50,8 @@ THIRD_PARTY_SHARED_APPS = [
     "allauth.mfa",
     "django_countries",
     "csp",
+    "auditlog",  # the platform audit log's capture (entries in accounts.AuditLogEntry, ADR 0073)
+    "hijack",  # impersonation for support (ADR 0074)
 ]
 LOCAL_SHARED_APPS = [
     "common",
@@ -107,6 +109,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.UserLanguageMiddleware",
     "accounts.staff_sessions.StaffSessionMiddleware",
+    # Impersonation (ADR 0074): marks request.user as impersonated, then refuses writes while it is.
+    "hijack.middleware.HijackUserMiddleware",
+    "accounts.impersonation.ImpersonationReadOnlyMiddleware",
+    # Who and from where, for the audit entries written during the request (ADR 0073).
+    "accounts.audit_capture.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -190,6 +197,37 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "queue-depth-publish": {"task": "common.tasks.queue_depth_publish", "schedule": 60.0},
 }
 
+# --- audit log and impersonation (ADR 0073, 0074) ----------------------------------------------
+AUDITLOG_LOGENTRY_MODEL = "accounts.AuditLogEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Every change of these models is logged with who, from where, before and after; add a model here
+# (by label: accounts may not import the apps above it) and its changes are in the log. The
+# per-app audit rows (the last five) feed it: each one written is one entry.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "accounts.User",
+     "include_fields": ["email", "full_name", "is_active", "is_staff", "is_superuser", "platform_role"]},
+    "vendors.Vendor",
+    "vendors.VendorApplication",
+    {"model": "vendors.Membership", "exclude_fields": ["updated_at"]},
+    "marketplace.Category",
+    "payouts.CommissionRule",
+    {"model": "disputes.Claim", "include_fields": ["status", "return_status", "accepted_amount", "respond_by"]},
+    {"model": "catalog.Product", "exclude_fields": ["updated_at", "version"]},
+    "support.DeadLetter",
+    "vendors.AuditEntry",
+    "support.DeadLetterEvent",
+    "disputes.ClaimEvent",
+    "orders.OrderEvent",
+    "payouts.TransferEvent",
+)
+# Support staff see the site as a buyer or vendor user, read-only (accounts.impersonation).
+HIJACK_PERMISSION_CHECK = "accounts.impersonation.impersonation_allowed"
+HIJACK_INSERT_BEFORE = None  # our own banner, in the base layouts
+# Off by default: while impersonating, every unsafe method is refused. On: writes are allowed and
+# each one is logged with the impersonating admin as its actor.
+IMPERSONATION_ALLOW_WRITES = env.bool("IMPERSONATION_ALLOW_WRITES", default=False)
+
 # --- auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -250,7 +288,8 @@ KNOX_TOKEN_MODEL = "accounts.ApiToken"
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
 # knox's own model is swapped for ours; its migrations would still create its unused table.
-MIGRATION_MODULES = {"knox": None}
+# The same for django-auditlog's entry model (ours: accounts.AuditLogEntry).
+MIGRATION_MODULES = {"knox": None, "auditlog": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # what clients of the previous tokens already send

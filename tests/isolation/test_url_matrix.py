@@ -11,6 +11,7 @@ from string import Template
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +23,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from accounts.models import ApiToken
+from accounts.audit import audit_action
+from accounts.models import ApiToken, AuditLogEntry
 from accounts.tokens import api_token_issue
 from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
 from catalog.services import outbox_publish_pending, product_image_add
@@ -178,6 +180,8 @@ _SHARED: dict[str, Expect] = {
     **{name: _auth() for name in _ALLAUTH},
     "mfa_activate_totp#2": _auth(SHADOWED),
     "account-api-tokens": Expect(SELF),
+    "impersonation-stop": Expect(SELF, allow={"*": frozenset({403})}, reason=(
+        "ends the caller's own impersonation (no id); refused 403 for anyone not impersonating")),
     "account-api-token-revoke": Expect(OWN, allow={"*": frozenset({302})}, reason=(
         "revoking a key that is not the user's is a silent no-op that redirects to the user's own list; "
         "the snapshot proves the other buyer's token survives")),
@@ -327,6 +331,12 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-webhook-detail"): Expect(OPS),
     (PUBLIC, "ops-webhook-replay"): Expect(OPS),
     (PUBLIC, "ops-dead-letters"): Expect(OPS),
+    (PUBLIC, "ops-audit"): Expect(OPS),
+    (PUBLIC, "ops-audit-csv"): Expect(OPS),
+    (PUBLIC, "ops-users"): Expect(OPS),
+    (PUBLIC, "ops-user-detail"): Expect(OPS),
+    (PUBLIC, "ops-user-impersonate"): Expect(OPS),
+    (PUBLIC, "ops-user-action"): Expect(OPS, values={"action": "user_action"}),
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-discard"): Expect(OPS),
@@ -411,6 +421,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "api-vendor-reviews"): Expect(VEN),
     (TENANT, "api-vendor-review-reply"): Expect(VEN, body='{"text": "Thanks"}'),
     (TENANT, "dashboard-money"): Expect(VEN),
+    (TENANT, "dashboard-audit"): Expect(VEN),
+    (TENANT, "dashboard-audit-csv"): Expect(VEN),
+    (TENANT, "api-vendor-audit"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -472,6 +485,7 @@ SECRETS = (
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
     "Victim secret question text", "victim-secret-photo.png", "Victim secret notice",
     "Victim held review words",
+    "Bravo secret audit reason",
 )
 
 
@@ -577,6 +591,9 @@ def _world_build() -> dict[str, Any]:
         assert not CsvImport.objects.filter(pk=csv_import.pk).exists()
         assert not VendorOrder.objects.filter(pk=vendor_order.pk).exists()
 
+    # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
+    audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
+
     values = {
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
@@ -601,6 +618,7 @@ def _world_build() -> dict[str, Any]:
         "thread_id": thread.pk, "message_id": vendor_message.pk, "notification_id": notice.pk,
         "message_attachment_id": MessageAttachment.objects.get(message__thread=thread).pk,
         "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
+        "user_id": victim.pk, "user_action": "disable",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -615,6 +633,7 @@ OBJECT_IDS = frozenset({
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
     "notification_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "user_id",
 })
 
 
@@ -663,6 +682,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "reviews": rows(Review.objects.filter(buyer=victim)),
         "review_votes": rows(ReviewVote.objects.all()),
         "review_reports": rows(ReviewReport.objects.all()),
+        "audit_of_b": AuditLogEntry.objects.filter(vendor_id=vendor_b.pk).count(),
+        "victim_mfa": Authenticator.objects.filter(user=victim).count(),
     })
     return state
 
