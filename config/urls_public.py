@@ -43,6 +43,7 @@ urlpatterns = [
     path("sell/", include(vendor_urls.sell_patterns)),
     path("ops/webhooks/", include("payments.urls")),
     path("ops/dead-letters/", include("support.urls")),
+    path("ops/support/", include("support.urls_console")),
     path("ops/", include("payouts.urls")),
     path("ops/", include("orders.urls_ops")),
     path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),
