@@ -34,6 +34,7 @@ urlpatterns = [
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("accounts/privacy/", include("support.urls_privacy")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.
     path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),

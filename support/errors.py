@@ -58,3 +58,13 @@ class TakedownStateConflict(Conflict):
     """The takedown is not in a state that allows the action (appealed twice, decided already)."""
 
     code = "takedown_state_conflict"
+
+
+class ErasureRefused(Conflict):
+    """The buyer has an open claim or an unpaid order: erasing now would break them."""
+
+    code = "erasure_refused"
+
+
+class PrivacyExportNotFound(NotFound):
+    code = "privacy_export_not_found"

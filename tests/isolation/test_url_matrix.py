@@ -37,7 +37,7 @@ from disputes.models import (
 )
 from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
 from marketplace.models import Category as MarketCategory
-from marketplace.models import Listing
+from marketplace.models import Listing, ListingTakedown
 from marketplace.services import category_create
 from orders import services as order_services
 from orders.addresses import Address
@@ -46,7 +46,8 @@ from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
 from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
 from storefront.models import StorefrontSettings
-from support.models import DeadLetter
+from support.models import DeadLetter, PrivacyRequest
+from support.services.takedowns import listing_take_down
 from tenants.services import public_tenant_ensure
 from tests.factories import (
     ClaimFactory,
@@ -291,6 +292,20 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-discard"): Expect(OPS),
+    (PUBLIC, "account-privacy"): Expect(SELF),
+    (PUBLIC, "account-privacy-export"): Expect(SELF, allow={"*": frozenset({302})}, reason=(
+        "queues an export of the signed-in user's own data (no object id); the snapshot proves the victim "
+        "gets no request")),
+    (PUBLIC, "account-privacy-erase"): Expect(SELF, skip_writes=True, reason=(
+        "erases the signed-in actor's own account (no object id): a POST would erase the actor, not the "
+        "victim; tested in tests/support/test_privacy.py")),
+    (PUBLIC, "account-privacy-download"): Expect(OWN, values={"request_id": "privacy_request_id"}),
+    (PUBLIC, "ops-support"): Expect(OPS),
+    (PUBLIC, "ops-support-order"): Expect(OPS),
+    (PUBLIC, "ops-support-refund"): Expect(OPS),
+    (PUBLIC, "ops-support-takedown"): Expect(OPS),
+    (PUBLIC, "ops-takedowns"): Expect(OPS),
+    (PUBLIC, "ops-takedown-decide"): Expect(OPS, values={"decision": "takedown_decision"}),
     (PUBLIC, "payouts:commission-rules"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-create"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-edit"): Expect(OPS),
@@ -360,6 +375,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-chargeback-detail"): Expect(VEN),
     (TENANT, "vendor-evidence-file"): Expect(VEN),
     (TENANT, "dashboard-money"): Expect(VEN),
+    (TENANT, "dashboard-takedowns"): Expect(VEN),
+    (TENANT, "dashboard-takedown"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -419,6 +436,7 @@ SECRETS = (
     "Bravo Hidden Draft Lantern", "matrix-secret-import.csv", "victim-buyer@example.com",
     "Victoria Victimbuyer", "Geheimweg 42", "Victim secret claim text", "dp_matrix_secret",
     "Bravo secret evidence note", "secret-manager@bravo.example.com", "Victim Secret Trading",
+    "Bravo secret takedown reason",
 )
 
 
@@ -458,6 +476,13 @@ def _world_build() -> dict[str, Any]:
         outbox_publish_pending()
         media_image = product_image_add(product=listed, upload=SimpleUploadedFile("k.png", _png()))
     listing = Listing.objects.get(vendor=vendor_b, product_id=listed.pk)
+    with schema_context(schema_b):
+        taken = ProductFactory(name="Bravo Taken Down Jug", sku="BRAVO-TAKEN", stock=3)
+        outbox_publish_pending()
+    privacy_request = PrivacyRequest.objects.create(user=victim, kind="export", status="ready", origin="buyer",
+                                                    file_name="privacy-exports/matrix.zip")
+    takedown = listing_take_down(listing_id=Listing.objects.get(vendor=vendor_b, product_id=taken.pk).pk,
+                                 actor=None, reason="Bravo secret takedown reason")
     draft_variant = sellable_variant(vendor_b, name="Bravo Hidden Draft Lantern", status="draft")
     with schema_context(schema_b):
         draft = Product.objects.get(pk=draft_variant.product_id)
@@ -522,12 +547,12 @@ def _world_build() -> dict[str, Any]:
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
         "category_id": category.pk, "category_path": category.path, "rule_id": rule.pk, "event_id": event.pk,
-        "job_id": job.pk, "dead_letter_id": dead_letter.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
+        "job_id": job.pk, "dead_letter_id": dead_letter.pk, "takedown_id": takedown.pk, "privacy_request_id": privacy_request.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
         # the signed link of the victim's (account) order: it asks to sign in, never shows the order
         "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
         "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
-        "vendor_action": "suspend",
+        "vendor_action": "suspend", "takedown_decision": "restore",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -539,7 +564,7 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "takedown_id", "privacy_request_id",
 })
 
 
@@ -578,6 +603,9 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
+        "takedowns": rows(ListingTakedown.objects.all()),
+        "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
+        "listings": rows(Listing.objects.filter(vendor=vendor_b)),
     })
     return state
 
