@@ -134,9 +134,10 @@ def order_timeline(*, order: Any) -> list[TimelineEntry]:
     for reversal in TransferReversal.objects.filter(transfer__order_id=order.pk):
         entries.append(TimelineEntry(reversal.created_at, "transfer", "transfer reversed", "", reversal.reason,
                                      f"{reversal.amount} {reversal.stripe_reversal_id}"))
-    for event in ClaimEvent.objects.filter(claim__order=order).select_related("claim", "actor"):
-        entries.append(TimelineEntry(event.created_at, "claim", f"claim {event.claim.number}: {event.action}",
-                                     _who(event.actor), detail=_data(event.data)))
+    for claim_event in ClaimEvent.objects.filter(claim__order=order).select_related("claim", "actor"):
+        entries.append(TimelineEntry(claim_event.created_at, "claim",
+                                     f"claim {claim_event.claim.number}: {claim_event.action}",
+                                     _who(claim_event.actor), detail=_data(claim_event.data)))
     for message in ClaimMessage.objects.filter(claim__order=order).select_related("claim", "author"):
         entries.append(TimelineEntry(message.created_at, "claim", f"claim {message.claim.number}: message",
                                      _who(message.author, message.role), detail=message.body[:500]))

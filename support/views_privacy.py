@@ -18,7 +18,7 @@ from support.services import privacy
 
 def _page(request: HttpRequest, *, error: ApplicationError | None = None, status: int = 200) -> HttpResponse:
     return render(request, "support/privacy.html", {
-        "requests": PrivacyRequest.objects.filter(user=request.user)[:20],
+        "requests": PrivacyRequest.objects.filter(user_id=int(request.user.pk or 0))[:20],
         "blockers": privacy.erasure_blockers(user=request.user), "retention": privacy.RETENTION_NOTICE,
         "error": error,
     }, status=status)
@@ -44,7 +44,7 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "ERASE":
         return _page(request, error=ApplicationError(_("Type ERASE to confirm.")), status=400)
     try:
-        privacy.buyer_erase(user_id=request.user.pk, actor=request.user)
+        privacy.buyer_erase(user_id=int(request.user.pk or 0), actor=request.user)
     except ApplicationError as exc:
         return _page(request, error=exc, status=exc.status_code)
     logout(request)

@@ -158,7 +158,7 @@ def privacy_export_open(*, request_id: Any, token: str, user: Any) -> tuple[Priv
     except signing.BadSignature:
         raise PrivacyExportNotFound(_("This download link is not valid or has expired.")) from None
     request = PrivacyRequest.objects.filter(pk=_int(request_id), kind=PrivacyRequest.Kind.EXPORT,
-                                            status=PrivacyRequest.Status.READY, user_id=getattr(user, "pk", None)).first()
+                                            status=PrivacyRequest.Status.READY, user_id=int(getattr(user, "pk", 0) or 0)).first()
     if request is None or value != f"{request.pk}:{request.user_id}" or (
             request.expires_at and request.expires_at <= timezone.now()):
         raise PrivacyExportNotFound(_("This download link is not valid or has expired."))
@@ -220,6 +220,7 @@ def _vendor_copies_erase(order_ids: list[int], pseudonym: str, anonymous: dict[s
 
     vendors = Vendor.objects.filter(sub_orders__order_id__in=order_ids, store__isnull=False).distinct()
     for vendor in vendors.select_related("store"):
+        assert vendor.store is not None
         with schema_context(vendor.store.schema_name):
             VendorOrder.objects.filter(order_id__in=order_ids).update(buyer_email=pseudonym, **anonymous)
 
