@@ -16,3 +16,11 @@ def privacy_export_build(request_id: int) -> bool:
 def privacy_retention_run() -> dict[str, int]:
     """Beat: expire old export files, erase buyers inactive past PRIVACY_BUYER_RETENTION_DAYS."""
     return privacy.privacy_retention_run()
+
+
+@shared_task(name="support.tasks.offboardings_advance")
+def offboardings_advance() -> dict[str, int]:
+    """Beat: settle, export and archive closed stores whose work is done; drop archived schemas."""
+    from support.services.offboarding import offboardings_advance as advance
+
+    return advance()

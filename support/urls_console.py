@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from support import views_console
+from support import views_console, views_offboarding
 
 urlpatterns = [
     path("", views_console.support_search, name="ops-support"),
@@ -12,4 +12,8 @@ urlpatterns = [
     path("takedowns/", views_console.support_takedowns, name="ops-takedowns"),
     path("takedowns/<int:takedown_id>/<str:decision>/", views_console.support_takedown_decide,
          name="ops-takedown-decide"),
+    path("vendors/<int:vendor_id>/offboarding/", views_offboarding.ops_vendor_offboarding,
+         name="ops-vendor-offboarding"),
+    path("vendors/<int:vendor_id>/offboarding/<str:action>/", views_offboarding.ops_vendor_offboarding_action,
+         name="ops-vendor-offboarding-action"),
 ]

@@ -60,7 +60,14 @@ from tests.factories import (
 from tests.factories.orders import sellable_variant
 from tests.factories.vendors import live_vendor
 from vendors import services as vendor_services
-from vendors.models import ApplicationDocument, Invitation, Membership, Vendor, VendorApplication
+from vendors.models import (
+    ApplicationDocument,
+    Invitation,
+    Membership,
+    Vendor,
+    VendorApplication,
+    VendorOffboarding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -305,6 +312,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-support-refund"): Expect(OPS),
     (PUBLIC, "ops-support-takedown"): Expect(OPS),
     (PUBLIC, "ops-takedowns"): Expect(OPS),
+    (PUBLIC, "ops-vendor-offboarding"): Expect(OPS),
+    (PUBLIC, "ops-vendor-offboarding-action"): Expect(OPS, values={"action": "offboarding_action"}),
     (PUBLIC, "ops-takedown-decide"): Expect(OPS, values={"decision": "takedown_decision"}),
     (PUBLIC, "payouts:commission-rules"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-create"): Expect(OPS),
@@ -377,6 +386,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-takedowns"): Expect(VEN),
     (TENANT, "dashboard-takedown"): Expect(VEN),
+    (TENANT, "dashboard-close"): Expect(VEN),
+    (TENANT, "dashboard-close-export"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -552,7 +563,7 @@ def _world_build() -> dict[str, Any]:
         "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
         "sell_step": "business", "application_decision": "approve", "review_decision": "approve",
-        "vendor_action": "suspend", "takedown_decision": "restore",
+        "vendor_action": "suspend", "takedown_decision": "restore", "offboarding_action": "close",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -605,6 +616,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "dead_letters": rows(DeadLetter.objects.all()),
         "takedowns": rows(ListingTakedown.objects.all()),
         "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
+        "offboardings": rows(VendorOffboarding.objects.filter(vendor=vendor_b)),
         "listings": rows(Listing.objects.filter(vendor=vendor_b)),
     })
     return state
