@@ -424,5 +424,7 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
             gone = Listing.objects.filter(vendor=vendor).exclude(product_id__in=seen).exclude(
                 status=Listing.Status.DELETED)
             counts["removed"] += gone.update(status=Listing.Status.DELETED, updated_at=timezone.now())
-            Listing.objects.filter(vendor=vendor).update(vendor_visible=vendor.is_selling)
+            taken_down = ListingTakedown.objects.filter(vendor=vendor, status__in=ListingTakedown.ACTIVE)
+            Listing.objects.filter(vendor=vendor).exclude(pk__in=taken_down.values("listing_id")).update(
+                vendor_visible=vendor.is_selling)
     return counts

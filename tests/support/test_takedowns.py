@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from catalog.services import outbox_publish_pending
 from marketplace.models import Listing, ListingTakedown, ListingTakedownEvent
-from marketplace.services import listings_show_for_vendor
+from marketplace.services import listings_rebuild, listings_show_for_vendor
 from support.errors import (
     InvalidSupportRequest,
     ListingAlreadyGone,
@@ -69,6 +69,9 @@ def test_a_takedown_hides_the_listing_at_once_and_tells_the_vendor(
     listings_show_for_vendor(vendor_id=vendor_a.pk)
     listing.refresh_from_db()
     assert listing.title == "Brass Candle Holder v2" and listing.vendor_visible is False
+    listings_rebuild(vendor_ids=[vendor_a.pk])  # nor a rebuild of the projection
+    listing.refresh_from_db()
+    assert listing.vendor_visible is False
 
 
 def test_taking_down_a_listing_already_gone_is_refused_and_changes_nothing(vendor_a, admin_user, client_for):
