@@ -47,6 +47,7 @@ urlpatterns = [
     path("ops/", include(reviews_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("accounts/privacy/", include("support.urls_privacy")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.
     path("accounts/2fa/totp/activate/", enrolment.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("ops/webhooks/", include("payments.urls")),
     path("ops/dead-letters/", include("support.urls")),
     path("ops/", include("support.urls_audit")),
+    path("ops/support/", include("support.urls_console")),
     path("ops/", include("payouts.urls")),
     path("ops/", include("orders.urls_ops")),
     path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),

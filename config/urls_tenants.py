@@ -47,6 +47,7 @@ urlpatterns = [
     path("dashboard/", include(reviews_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("dashboard/", include(support_urls_audit.dashboard_patterns)),
+    path("dashboard/", include("support.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
     path("api/v1/vendor/", include(vendor_api_patterns)),
     path("api/v1/vendor/", include("catalog.urls_api")),

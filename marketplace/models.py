@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -164,3 +165,66 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class ListingTakedown(TimeStampedModel):
+    """A listing taken down by the platform (a reason given), its vendor's appeal and the decision.
+
+    While a takedown is `taken_down` or `appealed` the listing stays hidden, also when its vendor
+    edits the product (the projection keeps `vendor_visible` off for it). Keyed by the vendor and
+    product id like the listing, so a rebuilt projection still knows it.
+    """
+
+    class Status(models.TextChoices):
+        TAKEN_DOWN = "taken_down", _("Taken down")
+        APPEALED = "appealed", _("Appealed")
+        RESTORED = "restored", _("Restored after appeal")
+        UPHELD = "upheld", _("Appeal rejected")
+
+    ACTIVE = (Status.TAKEN_DOWN, Status.APPEALED, Status.UPHELD)
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="takedowns")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="takedowns")
+    product_id = models.BigIntegerField()
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.TAKEN_DOWN)
+    reason = models.TextField()
+    appeal_text = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["taken_down", "appealed", "upheld"]),
+                                    name="takedown_one_active_per_listing"),
+            models.CheckConstraint(condition=models.Q(status__in=["taken_down", "appealed", "restored", "upheld"]),
+                                   name="takedown_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"takedown of listing {self.listing_id} ({self.status})"
+
+
+class ListingTakedownEvent(models.Model):
+    """Audit row (append-only) of a takedown: taken down, appealed, restored or upheld, by whom, why."""
+
+    class Action(models.TextChoices):
+        TAKEN_DOWN = "taken_down", _("Taken down")
+        APPEALED = "appealed", _("Appealed")
+        RESTORED = "restored", _("Restored")
+        UPHELD = "upheld", _("Appeal rejected")
+
+    takedown = models.ForeignKey(ListingTakedown, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"takedown {self.takedown_id}: {self.action}"

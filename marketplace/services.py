@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
 from marketplace.errors import InvalidCategory, InvalidListing
-from marketplace.models import Category, Listing
+from marketplace.models import Category, Listing, ListingTakedown
 from marketplace.search import projection_changed
 
 MAX_CATEGORY_DEPTH_PATH = 1000
@@ -307,6 +307,8 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
     if not latest:
         return 0
     categories = _CategoryCache()
+    # A listing the platform took down stays hidden whatever its vendor changes.
+    taken_down = listings_taken_down(vendor_id=vendor.pk, product_ids=list(latest))
     changed_rows: list[dict[str, Any]] = []
     deleted_rows: list[dict[str, Any]] = []
     for product_id, event in latest.items():
@@ -315,6 +317,8 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
                                              fields=_tombstone_fields(vendor)))
         else:
             fields = _listing_fields(vendor=vendor, payload=event["payload"] or {}, categories=categories)
+            if product_id in taken_down:
+                fields["vendor_visible"] = False
             changed_rows.append(_listing_row(product_id=product_id, version=event["version"],
                                              fields=fields))
     now = timezone.now()
@@ -386,6 +390,20 @@ def listing_feature_set(*, listing_id: int, position: int | None) -> Listing:
     return listing
 
 
+def listings_taken_down(*, vendor_id: int, product_ids: list[int]) -> set[int]:
+    """Which of these products of the vendor the platform has taken down (and not restored)."""
+    return set(ListingTakedown.objects.filter(vendor_id=vendor_id, product_id__in=product_ids,
+                                              status__in=ListingTakedown.ACTIVE).values_list("product_id", flat=True))
+
+
+def listing_visibility_set(*, listing_id: int, visible: bool) -> None:
+    """Hide a listing at once (a takedown) or show it again if its vendor is selling (restored)."""
+    listing = Listing.objects.select_related("vendor").get(pk=listing_id)
+    Listing.objects.filter(pk=listing_id).update(vendor_visible=visible and listing.vendor.is_selling,
+                                                 updated_at=timezone.now())
+    _changed()
+
+
 def listings_hide_for_vendor(*, vendor_id: int) -> int:
     """Hide every listing of the vendor at once (suspension, lost ability to sell)."""
     hidden = Listing.objects.filter(vendor_id=vendor_id, vendor_visible=True).update(
@@ -411,7 +429,9 @@ def listings_show_for_vendor(*, vendor_id: int) -> int:
     vendor = Vendor.objects.filter(pk=vendor_id).first()
     if vendor is None or not vendor.is_selling:
         return 0
-    shown = Listing.objects.filter(vendor_id=vendor_id, vendor_visible=False).update(
+    shown = Listing.objects.filter(vendor_id=vendor_id, vendor_visible=False).exclude(
+        pk__in=ListingTakedown.objects.filter(vendor_id=vendor_id, status__in=ListingTakedown.ACTIVE)
+        .values("listing_id")).update(
         vendor_visible=True, updated_at=timezone.now()
     )
     _changed()
@@ -447,7 +467,9 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
             gone = Listing.objects.filter(vendor=vendor).exclude(product_id__in=seen).exclude(
                 status=Listing.Status.DELETED)
             counts["removed"] += gone.update(status=Listing.Status.DELETED, updated_at=timezone.now())
-            Listing.objects.filter(vendor=vendor).update(vendor_visible=vendor.is_selling)
+            taken_down = ListingTakedown.objects.filter(vendor=vendor, status__in=ListingTakedown.ACTIVE)
+            Listing.objects.filter(vendor=vendor).exclude(pk__in=taken_down.values("listing_id")).update(
+                vendor_visible=vendor.is_selling)
             for follower in _rebuild_followers:
                 follower(vendor.pk)
     return counts

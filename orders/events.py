@@ -58,7 +58,7 @@ _BUYER_KINDS = frozenset({
 # The fraud review's steps are for staff only: why an order was held (risk, velocity) is not the
 # vendor's or the buyer's to read; the vendor sees the hold itself on its copy.
 _STAFF_KINDS = frozenset({"order.review_held", "order.review_approved", "order.review_refused",
-                          "order.confirmation_sent"})
+                          "order.confirmation_sent", "support.refund"})
 
 
 @dataclass(frozen=True)

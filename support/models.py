@@ -1,4 +1,4 @@
-"""Dead letters: background tasks that failed for good, kept until ops retry or discard them."""
+"""Support records: dead letters of background work, and buyers' privacy requests (export, erasure)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,46 @@ class DeadLetterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"dead letter {self.dead_letter_id}: {self.action}"
+
+
+class PrivacyRequest(models.Model):
+    """A buyer's data export or erasure (GDPR arts. 15, 17, 20): who asked, who acted, what came of
+    it. The audit record of the action; kept after the erasure (it names the user by id only)."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "export"
+        ERASURE = "erasure", "erasure"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        READY = "ready", "ready"
+        DONE = "done", "done"
+        EXPIRED = "expired", "expired"
+
+    class Origin(models.TextChoices):
+        BUYER = "buyer", "buyer"
+        STAFF = "staff", "staff"
+        RETENTION = "retention", "retention"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="privacy_requests")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    file_name = models.CharField(max_length=300, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["export", "erasure"]), name="privacy_kind_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=["queued", "ready", "done", "expired"]),
+                                   name="privacy_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of user {self.user_id} ({self.status})"

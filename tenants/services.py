@@ -195,6 +195,14 @@ def _schema_drop(schema_name: str, *, allow: str = "") -> None:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema_name}" CASCADE')
 
 
+def store_schema_drop(*, store: Store) -> None:
+    """Drop a closed store's schema and its hosts (its archive is kept elsewhere, ADR 0078)."""
+    from tenants.models import Domain
+
+    Domain.objects.filter(tenant=store).delete()
+    _schema_drop(store.schema_name)
+
+
 def store_provision_async(*, store_id: int) -> None:
     """Queue provisioning after the current transaction commits."""
     from tenants.tasks import store_provision_task

@@ -38,3 +38,9 @@ class InvitationInvalid(NotFound):
 class InvitationEmailMismatch(ApplicationError):
     code = "invitation_email_mismatch"
     status_code = 403
+
+
+class OffboardingConflict(Conflict):
+    """A second offboarding while one runs, or a reopening after the schema was dropped."""
+
+    code = "offboarding_conflict"

@@ -18,6 +18,7 @@ class Vendor(TimeStampedModel):
         ONBOARDING = "onboarding", _("Onboarding")
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
@@ -50,7 +51,7 @@ class Vendor(TimeStampedModel):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["onboarding", "active", "suspended"]),
+                condition=models.Q(status__in=["onboarding", "active", "suspended", "closed"]),
                 name="vendor_status_valid",
             )
         ]
@@ -204,6 +205,11 @@ class AuditEntry(models.Model):
         VENDOR_REINSTATE = "vendor.reinstate", _("Vendor reinstated")
         VENDOR_ACTIVATE = "vendor.activate", _("Vendor activated")
         VENDOR_ONBOARDING_RETRY = "vendor.onboarding_retry", _("Onboarding retried")
+        VENDOR_CLOSE = "vendor.close", _("Store closed")
+        VENDOR_REOPEN = "vendor.reopen", _("Store reopened")
+        VENDOR_SETTLED = "vendor.settled", _("Store settled and exported")
+        VENDOR_ARCHIVED = "vendor.archived", _("Store schema archived")
+        VENDOR_DROPPED = "vendor.dropped", _("Store schema dropped")
         MEMBER_INVITE = "member.invite", _("Member invited")
         MEMBER_JOIN = "member.join", _("Member joined")
         MEMBER_REMOVE = "member.remove", _("Member removed")
@@ -274,3 +280,43 @@ class Invitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.vendor} ({self.role})"
+
+
+class VendorOffboarding(TimeStampedModel):
+    """A store leaving the marketplace: closed at once (listings hidden, no new orders), settled
+    when its open orders, claims and transfers are done (final statement and export ZIP), its
+    schema archived (`pg_dump`) and dropped after VENDORS_SCHEMA_RETENTION_DAYS; reopened before
+    the drop if the vendor comes back. Every step is a vendor `AuditEntry` (who, why)."""
+
+    class Status(models.TextChoices):
+        CLOSING = "closing", _("Closing: open orders and claims finish")
+        ARCHIVED = "archived", _("Settled, exported and archived")
+        DROPPED = "dropped", _("Schema dropped")
+        REOPENED = "reopened", _("Reopened")
+
+    ACTIVE = (Status.CLOSING, Status.ARCHIVED, Status.DROPPED)
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="offboardings")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLOSING)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    # Private storage names of the vendor's export ZIP and of the schema's archive.
+    export_file = models.CharField(max_length=300, blank=True)
+    archive_file = models.CharField(max_length=300, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    drop_after = models.DateTimeField(null=True, blank=True)
+    dropped_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor"], condition=models.Q(status__in=["closing", "archived", "dropped"]),
+                                    name="offboarding_one_active_per_vendor"),
+            models.CheckConstraint(condition=models.Q(status__in=["closing", "archived", "dropped", "reopened"]),
+                                   name="offboarding_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offboarding of vendor {self.vendor_id} ({self.status})"

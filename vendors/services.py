@@ -29,6 +29,7 @@ from vendors.errors import (
     InvalidTransition,
     InvitationEmailMismatch,
     InvitationInvalid,
+    OffboardingConflict,
     ReasonRequired,
     SlugUnavailable,
 )
@@ -39,6 +40,7 @@ from vendors.models import (
     Membership,
     Vendor,
     VendorApplication,
+    VendorOffboarding,
 )
 from vendors.selectors import Audience, vendor_audience_emails
 from vendors.stripe_requirements import (
@@ -73,6 +75,9 @@ VENDOR_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "activate": (frozenset({VendorStatus.ONBOARDING}), VendorStatus.ACTIVE),
     "suspend": (frozenset({VendorStatus.ONBOARDING, VendorStatus.ACTIVE}), VendorStatus.SUSPENDED),
     "reinstate": (frozenset({VendorStatus.SUSPENDED}), VendorStatus.ACTIVE),
+    "close": (frozenset({VendorStatus.ONBOARDING, VendorStatus.ACTIVE, VendorStatus.SUSPENDED}),
+              VendorStatus.CLOSED),
+    "reopen": (frozenset({VendorStatus.CLOSED}), VendorStatus.ACTIVE),
 }
 
 EDITABLE_FIELDS = (
@@ -816,3 +821,50 @@ def invitation_revoke(*, invitation: Invitation, actor: Any) -> Invitation:
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status", "updated_at"])
     return invitation
+
+
+# --- offboarding: close a store, reopen it before its schema is dropped -------------------------
+@transaction.atomic
+def vendor_close(*, vendor: Vendor, actor: Any, reason: str) -> VendorOffboarding:
+    """Close the store: its listings are hidden and it takes no new order at once; its open orders
+    and claims finish; `support`'s sweep settles, exports, archives and later drops it. A second
+    request while one runs is refused, changing nothing."""
+    reason = _clean_reason(reason, required=True)
+    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    running = VendorOffboarding.objects.filter(vendor=vendor, status__in=VendorOffboarding.ACTIVE).first()
+    if running is not None:
+        raise OffboardingConflict(
+            _("This store is already being closed (since %(date)s); there is nothing more to request.")
+            % {"date": running.created_at.date().isoformat()}, extra={"offboarding": running.pk})
+    previous = vendor.status
+    vendor.status = _transition(VENDOR_TRANSITIONS, "close", vendor.status)
+    vendor.save(update_fields=["status", "updated_at"])
+    offboarding = VendorOffboarding.objects.create(vendor=vendor, reason=reason,
+                                                   requested_by=actor if getattr(actor, "pk", None) else None)
+    _audit(actor=actor, action=AuditEntry.Action.VENDOR_CLOSE, vendor=vendor, from_status=previous,
+           to_status=vendor.status, reason=reason)
+    _visibility_changed(vendor_id=vendor.pk, visible=False)
+    return offboarding
+
+
+@transaction.atomic
+def vendor_reopen(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
+    """Open a closed store again, any time before its schema is dropped."""
+    reason = _clean_reason(reason, required=False)
+    vendor = Vendor.objects.select_for_update(of=("self",)).select_related("store").get(pk=vendor.pk)
+    offboarding = VendorOffboarding.objects.select_for_update().filter(
+        vendor=vendor, status__in=VendorOffboarding.ACTIVE).first()
+    if offboarding is None or offboarding.status == VendorOffboarding.Status.DROPPED:
+        raise OffboardingConflict(_("This store cannot be reopened: it is not closing, or its data is gone."))
+    previous = vendor.status
+    target = _transition(VENDOR_TRANSITIONS, "reopen", vendor.status)
+    if vendor.store is None or vendor.store.status != Store.Status.READY:
+        target = VendorStatus.ONBOARDING
+    vendor.status = target
+    vendor.save(update_fields=["status", "updated_at"])
+    offboarding.status, offboarding.reopened_at = VendorOffboarding.Status.REOPENED, timezone.now()
+    offboarding.save(update_fields=["status", "reopened_at", "updated_at"])
+    _audit(actor=actor, action=AuditEntry.Action.VENDOR_REOPEN, vendor=vendor, from_status=previous,
+           to_status=target, reason=reason)
+    _visibility_changed(vendor_id=vendor.pk, visible=True)
+    return vendor

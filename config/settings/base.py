@@ -502,6 +502,20 @@ CELERY_BEAT_SCHEDULE["disputes-claims-escalate-overdue"] = {
     "task": "disputes.tasks.claims_escalate_overdue", "schedule": 900.0,
 }
 
+# --- support: buyers' privacy requests ---------------------------------------------------------
+# How long an export's signed link (and its file) lives; after how long without a login or an
+# order a buyer's personal data is erased by the daily retention job (docs/privacy.md).
+PRIVACY_EXPORT_LINK_SECONDS = env.int("PRIVACY_EXPORT_LINK_SECONDS", default=7 * 24 * 3600)
+PRIVACY_BUYER_RETENTION_DAYS = env.int("PRIVACY_BUYER_RETENTION_DAYS", default=3 * 365)
+# How long a closed store's schema is kept (reopening possible) after it is settled and archived.
+VENDORS_SCHEMA_RETENTION_DAYS = env.int("VENDORS_SCHEMA_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["support-offboardings-advance"] = {
+    "task": "support.tasks.offboardings_advance", "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["support-privacy-retention"] = {
+    "task": "support.tasks.privacy_retention_run", "schedule": 24 * 3600.0,
+}
+
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -39,7 +39,7 @@ from disputes.models import (
 )
 from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
 from marketplace.models import Category as MarketCategory
-from marketplace.models import Listing
+from marketplace.models import Listing, ListingTakedown
 from marketplace.services import category_create
 from messaging import services as messaging_services
 from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
@@ -53,7 +53,8 @@ from payouts.exports import SIGNER_SALT
 from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
 from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
-from support.models import DeadLetter
+from support.models import DeadLetter, PrivacyRequest
+from support.services.takedowns import listing_take_down
 from tenants.services import public_tenant_ensure
 from tests.factories import (
     ClaimFactory,
@@ -66,7 +67,14 @@ from tests.factories import (
 from tests.factories.orders import sellable_variant
 from tests.factories.vendors import live_vendor
 from vendors import services as vendor_services
-from vendors.models import ApplicationDocument, Invitation, Membership, Vendor, VendorApplication
+from vendors.models import (
+    ApplicationDocument,
+    Invitation,
+    Membership,
+    Vendor,
+    VendorApplication,
+    VendorOffboarding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -340,6 +348,22 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-discard"): Expect(OPS),
+    (PUBLIC, "account-privacy"): Expect(SELF),
+    (PUBLIC, "account-privacy-export"): Expect(SELF, allow={"*": frozenset({302})}, reason=(
+        "queues an export of the signed-in user's own data (no object id); the snapshot proves the victim "
+        "gets no request")),
+    (PUBLIC, "account-privacy-erase"): Expect(SELF, skip_writes=True, reason=(
+        "erases the signed-in actor's own account (no object id): a POST would erase the actor, not the "
+        "victim; tested in tests/support/test_privacy.py")),
+    (PUBLIC, "account-privacy-download"): Expect(OWN, values={"request_id": "privacy_request_id"}),
+    (PUBLIC, "ops-support"): Expect(OPS),
+    (PUBLIC, "ops-support-order"): Expect(OPS),
+    (PUBLIC, "ops-support-refund"): Expect(OPS),
+    (PUBLIC, "ops-support-takedown"): Expect(OPS),
+    (PUBLIC, "ops-takedowns"): Expect(OPS),
+    (PUBLIC, "ops-vendor-offboarding"): Expect(OPS),
+    (PUBLIC, "ops-vendor-offboarding-action"): Expect(OPS, values={"action": "offboarding_action"}),
+    (PUBLIC, "ops-takedown-decide"): Expect(OPS, values={"decision": "takedown_decision"}),
     (PUBLIC, "payouts:commission-rules"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-create"): Expect(OPS),
     (PUBLIC, "payouts:commission-rule-edit"): Expect(OPS),
@@ -424,6 +448,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-audit"): Expect(VEN),
     (TENANT, "dashboard-audit-csv"): Expect(VEN),
     (TENANT, "api-vendor-audit"): Expect(VEN),
+    (TENANT, "dashboard-takedowns"): Expect(VEN),
+    (TENANT, "dashboard-takedown"): Expect(VEN),
+    (TENANT, "dashboard-close"): Expect(VEN),
+    (TENANT, "dashboard-close-export"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -486,6 +514,7 @@ SECRETS = (
     "Victim secret question text", "victim-secret-photo.png", "Victim secret notice",
     "Victim held review words",
     "Bravo secret audit reason",
+    "Bravo secret takedown reason",
 )
 
 
@@ -525,6 +554,13 @@ def _world_build() -> dict[str, Any]:
         outbox_publish_pending()
         media_image = product_image_add(product=listed, upload=SimpleUploadedFile("k.png", _png()))
     listing = Listing.objects.get(vendor=vendor_b, product_id=listed.pk)
+    with schema_context(schema_b):
+        taken = ProductFactory(name="Bravo Taken Down Jug", sku="BRAVO-TAKEN", stock=3)
+        outbox_publish_pending()
+    privacy_request = PrivacyRequest.objects.create(user=victim, kind="export", status="ready", origin="buyer",
+                                                    file_name="privacy-exports/matrix.zip")
+    takedown = listing_take_down(listing_id=Listing.objects.get(vendor=vendor_b, product_id=taken.pk).pk,
+                                 actor=None, reason="Bravo secret takedown reason")
     draft_variant = sellable_variant(vendor_b, name="Bravo Hidden Draft Lantern", status="draft")
     with schema_context(schema_b):
         draft = Product.objects.get(pk=draft_variant.product_id)
@@ -608,7 +644,7 @@ def _world_build() -> dict[str, Any]:
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
         "category_id": category.pk, "category_path": category.path, "rule_id": rule.pk, "event_id": event.pk,
-        "job_id": job.pk, "dead_letter_id": dead_letter.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
+        "job_id": job.pk, "dead_letter_id": dead_letter.pk, "takedown_id": takedown.pk, "privacy_request_id": privacy_request.pk, "token": signing.TimestampSigner(salt=SIGNER_SALT).sign(str(job.pk)),
         # the signed link of the victim's (account) order: it asks to sign in, never shows the order
         "order_link": order_services.order_link_token(order=order),
         # not objects: fixed words the routes take
@@ -619,6 +655,7 @@ def _world_build() -> dict[str, Any]:
         "message_attachment_id": MessageAttachment.objects.get(message__thread=thread).pk,
         "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
         "user_id": victim.pk, "user_action": "disable",
+        "takedown_decision": "restore", "offboarding_action": "close",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
         "key": "matrix-key", "uidb36": "1",
     }
@@ -634,6 +671,7 @@ OBJECT_IDS = frozenset({
     "notification_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "user_id",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "takedown_id", "privacy_request_id",
 })
 
 
@@ -684,6 +722,10 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "review_reports": rows(ReviewReport.objects.all()),
         "audit_of_b": AuditLogEntry.objects.filter(vendor_id=vendor_b.pk).count(),
         "victim_mfa": Authenticator.objects.filter(user=victim).count(),
+        "takedowns": rows(ListingTakedown.objects.all()),
+        "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
+        "offboardings": rows(VendorOffboarding.objects.filter(vendor=vendor_b)),
+        "listings": rows(Listing.objects.filter(vendor=vendor_b)),
     })
     return state
 

@@ -1,4 +1,4 @@
-"""Vendor services: suspension and reinstatement table, audit, emails, Connect sync ordering."""
+"""Vendor services: the suspension, reinstatement, close and reopen table, audit, emails, Connect sync ordering."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from common.exceptions import ApplicationError
 from tests.factories import VendorFactory
 from vendors import services
 from vendors.errors import InvalidTransition
-from vendors.models import AuditEntry, Vendor
+from vendors.models import AuditEntry, Vendor, VendorOffboarding
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,11 @@ ACTIONS = {
     "suspend": lambda vendor, admin: services.vendor_suspend(vendor=vendor, actor=admin,
                                                              reason="Fraud check"),
     "reinstate": lambda vendor, admin: services.vendor_reinstate(vendor=vendor, actor=admin),
+    # Closing returns the offboarding it starts; the table is about the vendor's status.
+    "close": lambda vendor, admin: services.vendor_close(vendor=vendor, actor=admin, reason="Leaving").vendor,
+    # Reopening needs the store's running offboarding: one is there, so only the table decides.
+    "reopen": lambda vendor, admin: (VendorOffboarding.objects.get_or_create(vendor=vendor, reason="Leaving"),
+                                     services.vendor_reopen(vendor=vendor, actor=admin))[1],
 }
 
 
@@ -28,7 +33,7 @@ def test_vendor_transition_table_covers_every_action():
     assert set(services.VENDOR_TRANSITIONS) == set(ACTIONS)
 
 
-@pytest.mark.parametrize("action", ["suspend", "reinstate"])
+@pytest.mark.parametrize("action", ["suspend", "reinstate", "close", "reopen"])
 @pytest.mark.parametrize("start", VStatus.values)
 def test_walk_the_vendor_transition_table(vendor_a, admin_user, action, start):
     Vendor.objects.filter(pk=vendor_a.pk).update(status=start)
