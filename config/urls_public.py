@@ -30,6 +30,7 @@ urlpatterns = [
     path("styleguide/", frontend_views.styleguide, name="styleguide"),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
+    path("", include("payouts.urls_buyer")),
     path("", include(disputes_urls.buyer_patterns)),
     path("ops/", include(disputes_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),

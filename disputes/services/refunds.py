@@ -133,6 +133,9 @@ def _ledger_refund(*, claim: Claim, refund: ClaimRefund, platform_part: int) -> 
         vendor_shares=[(claim.vendor_id, refund.amount, platform_part)], refund_commission=True,
         key=f"refund:claim:{claim.pk}:{refund.key}",
     )
+    from payouts.invoices import credit_note_issue
+
+    credit_note_issue(sub_order=claim.sub_order, amount=refund.amount, key=f"claim:{claim.pk}:{refund.key}")
 
 
 def _recover_later(refund_id: int) -> None:
