@@ -44,7 +44,7 @@ from orders.addresses import Address
 from orders.models import CartItem, Order, SubOrder
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
-from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
+from payouts.models import CommissionRule, ExportJob, Invoice, InvoiceCounter, JournalEntry, Transfer
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter
 from tenants.services import public_tenant_ensure
@@ -217,6 +217,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "order-track"): Expect(Category.SECRET_LINK, values={"token": "order_link"}),
     (PUBLIC, "order-list"): Expect(SELF),
     (PUBLIC, "order-detail"): Expect(OWN),
+    (PUBLIC, "invoice-download"): Expect(OWN),
     (PUBLIC, "order-status"): Expect(OWN),
     (PUBLIC, "order-pay"): Expect(OWN),
     (PUBLIC, "sub-order-cancel"): Expect(OWN),
@@ -303,6 +304,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "payouts:finance"): Expect(OPS),
     (PUBLIC, "payouts:reconciliation"): Expect(OPS),
     (PUBLIC, "payouts:exports"): Expect(OPS),
+    (PUBLIC, "payouts:invoices"): Expect(OPS),
+    (PUBLIC, "payouts:invoice-download"): Expect(OPS),
     (PUBLIC, "payouts:export-progress"): Expect(OPS),
     (PUBLIC, "payouts:export-download"): Expect(OPS),
     (PUBLIC, "api-commission-rules"): Expect(OPS),
@@ -361,6 +364,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-evidence-file"): Expect(VEN),
     (TENANT, "dashboard-money"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
+    (TENANT, "dashboard-invoices"): Expect(VEN),
+    (TENANT, "dashboard-invoice-download"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
     (TENANT, "vendor-product-detail"): Expect(VEN),
@@ -468,6 +473,7 @@ def _world_build() -> dict[str, Any]:
                       postal_code="10115", country="DE")
     order = OrderFactory(buyer=victim, items=[(vendor_b, listed_variant, 2)], address=address, vendor_copies=True)
     sub = order.sub_orders.get()
+    invoice = Invoice.objects.get(sub_order=sub, kind="invoice")
     claim = ClaimFactory(sub_order=sub, description="Victim secret claim text",
                          attachments=[SimpleUploadedFile("c.png", _png(), content_type="image/png")])
     transfer = TransferFactory(sub_order=sub)
@@ -517,7 +523,7 @@ def _world_build() -> dict[str, Any]:
         # public schema, B's or the victim buyer's
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
         "attachment_id": ClaimAttachment.objects.filter(claim=claim).values_list("pk", flat=True).first(),
-        "chargeback_id": chargeback.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
+        "chargeback_id": chargeback.pk, "invoice_id": invoice.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
         "membership_id": manager.pk, "invitation_id": invitation.pk, "secret": invitation_secret,
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
@@ -539,7 +545,7 @@ OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "invoice_id",
 })
 
 
@@ -578,6 +584,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "webhooks": rows(WebhookEvent.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
+        "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
+        "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
     })
     return state
 
