@@ -44,7 +44,14 @@ from orders.addresses import Address
 from orders.models import CartItem, Order, SubOrder
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
-from payouts.models import CommissionRule, ExportJob, Invoice, InvoiceCounter, JournalEntry, Transfer
+from payouts.models import (
+    CommissionRule,
+    ExportJob,
+    Invoice,
+    InvoiceCounter,
+    JournalEntry,
+    Transfer,
+)
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter
 from tenants.services import public_tenant_ensure
