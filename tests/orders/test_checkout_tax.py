@@ -4,20 +4,34 @@ the order, its sub-orders and the ledger."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from orders import services
 from orders.addresses import Address
 from orders.errors import InvalidVatId, TaxDestinationUnsupported, TaxServiceUnavailable
 from orders.models import Order
+from orders.tax import RATES_FILE
 from payouts.models import AccountCode, JournalEntry, Posting
 from tests.factories.orders import order_pay, sellable_variant, variant_stock
 from tests.support.addresses import ADDRESS_DE
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS_CA = Address(name="Bea Buyer", line1="1 Main St", line2="", city="Ottawa", region="ON",
-                     postal_code="K1A 0B1", country="CA")
+ADDRESS_NO = Address(name="Bea Buyer", line1="Karl Johans gate 1", line2="", city="Oslo", region="",
+                     postal_code="0150", country="NO")
+
+
+@pytest.fixture
+def rates_without_norway(settings, tmp_path):
+    """Norway is a shipping country; a rate file without it must make checkout refuse it."""
+    with open(RATES_FILE, encoding="utf-8") as fh:
+        data = json.load(fh)
+    del data["countries"]["NO"]
+    path = tmp_path / "tax_rates.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    settings.ORDERS_TAX_RATES_FILE = str(path)
 
 
 def _cart_with(shopper, vendor, variant, quantity=1):
@@ -26,23 +40,23 @@ def _cart_with(shopper, vendor, variant, quantity=1):
     return cart
 
 
-def test_an_untaxable_destination_is_refused_and_nothing_is_made(shopper, vendor_a):
+def test_an_untaxable_destination_is_refused_and_nothing_is_made(shopper, vendor_a, rates_without_norway):
     variant = sellable_variant(vendor_a, price=5000, stock=5)
     _cart_with(shopper, vendor_a, variant)
-    with pytest.raises(TaxDestinationUnsupported, match="CA-ON"):
-        services.checkout_submit(user=shopper, address=ADDRESS_CA, shipping_choice={}, checkout_token="t-ca")
+    with pytest.raises(TaxDestinationUnsupported, match="deliveries to NO"):
+        services.checkout_submit(user=shopper, address=ADDRESS_NO, shipping_choice={}, checkout_token="t-no")
     assert not Order.objects.filter(buyer=shopper).exists()
     assert variant_stock(vendor_a, variant.pk) == 5
     assert services.cart_for(user=shopper).items.count() == 1
 
 
-def test_the_api_answers_422_json_for_an_untaxable_destination(shopper, vendor_a, client):
+def test_the_api_answers_422_json_for_an_untaxable_destination(shopper, vendor_a, client, rates_without_norway):
     variant = sellable_variant(vendor_a, price=5000, stock=5)
     _cart_with(shopper, vendor_a, variant)
     client.force_login(shopper)
     response = client.post("/api/v1/checkout/", {
-        "address": {"name": "Bea", "line1": "1 Main St", "city": "Ottawa", "region": "ON",
-                    "postal_code": "K1A 0B1", "country": "CA"}, "checkout_token": "api-ca",
+        "address": {"name": "Bea", "line1": "Karl Johans gate 1", "city": "Oslo",
+                    "postal_code": "0150", "country": "NO"}, "checkout_token": "api-no",
     }, content_type="application/json", HTTP_HOST="marketplace.localhost")
     assert response.status_code == 422, response.content
     body = response.json()
@@ -50,12 +64,12 @@ def test_the_api_answers_422_json_for_an_untaxable_destination(shopper, vendor_a
     assert not Order.objects.filter(buyer=shopper).exists()
 
 
-def test_the_checkout_form_shows_the_refusal(shopper, vendor_a, client):
+def test_the_checkout_form_shows_the_refusal(shopper, vendor_a, client, rates_without_norway):
     variant = sellable_variant(vendor_a, price=5000, stock=5)
     _cart_with(shopper, vendor_a, variant)
     client.force_login(shopper)
-    response = client.post("/checkout/", {"name": "Bea", "line1": "1 Main St", "city": "Ottawa", "region": "ON",
-                                          "postal_code": "K1A 0B1", "country": "CA", "checkout_token": "form-ca"},
+    response = client.post("/checkout/", {"name": "Bea", "line1": "Karl Johans gate 1", "city": "Oslo",
+                                          "postal_code": "0150", "country": "NO", "checkout_token": "form-no"},
                            HTTP_HOST="marketplace.localhost")
     assert response.status_code == 422
     assert "cannot calculate the tax" in response.content.decode()

@@ -60,7 +60,7 @@ def test_shipping_options_follow_countries_and_currency():
 
 @pytest.mark.parametrize(("country", "postal_code", "region"), [
     ("DE", "10115", ""), ("NL", "1012 ab", ""), ("GB", "sw1a 1aa", ""), ("US", "94103-1234", "ca"),
-    ("PL", "00-001", ""), ("CA", "K1A 0B1", "ON"),
+    ("PL", "00-001", ""), ("FI", "00100", ""), ("IE", "d02 x285", ""), ("PT", "1000-001", ""), ("NO", "0150", ""),
 ])
 def test_valid_addresses(country, postal_code, region):
     address = address_validate({"name": "  Bea  Buyer ", "line1": "Main 1", "city": "X", "country": country.lower(),
@@ -73,6 +73,9 @@ def test_valid_addresses(country, postal_code, region):
     ({"country": "DE", "postal_code": "1011"}, {"postal_code"}),
     ({"country": "US", "postal_code": "94103"}, {"region"}),
     ({"country": "XX", "postal_code": "1"}, {"country"}),
+    # No tax rates for Canada: not a shipping country (never an order charged 0 %).
+    ({"country": "CA", "postal_code": "K1A 0B1", "region": "ON"}, {"country"}),
+    ({"country": "PT", "postal_code": "1000001"}, {"postal_code"}),
     ({"country": "", "postal_code": ""}, {"country", "postal_code"}),
 ])
 def test_invalid_addresses_report_every_field(data, fields):
