@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from common.money import allocate
 from orders.events import order_event_subscriber
 from orders.models import OrderEvent, SubOrder
-from payouts.ledger.postings import post_payment_captured, post_refund
+from payouts.ledger.postings import platform_tax_in_refund, post_payment_captured, post_refund
 
 
 @order_event_subscriber("order.paid")
@@ -36,7 +35,10 @@ def refund_post(event: OrderEvent) -> None:
     vendor_id, amount = int(data["vendor_id"]), int(data["amount"])
     sub = SubOrder.objects.get(pk=event.sub_order_id) if event.sub_order_id is not None else None
     # The deemed-supplier tax in the refunded part, in the sub-order's proportion: no longer owed.
-    tax = _platform_tax_part(sub, amount, int(data["commission"]) if data["refund_commission"] else 0)
+    tax = platform_tax_in_refund(
+        platform_tax=sub.platform_tax_amount if sub else 0, total=sub.total_amount if sub else 0, amount=amount,
+        commission=int(data["commission"]) if data["refund_commission"] else 0,
+    )
     post_refund(
         order_id=event.order_id, refund_id=data["refund_id"], currency=data["currency"],
         vendor_shares=[(vendor_id, amount, int(data["commission"]))],
@@ -53,13 +55,6 @@ def refund_post(event: OrderEvent) -> None:
 
         sub_order_id, refund_id = event.sub_order_id, str(data["refund_id"])
         transaction.on_commit(lambda: transfer_recover_refund.delay(sub_order_id, vendor_part, refund_id))
-
-
-def _platform_tax_part(sub: SubOrder | None, amount: int, commission: int) -> int:
-    if sub is None or not sub.platform_tax_amount or not sub.total_amount:
-        return 0
-    part = allocate(amount, [sub.platform_tax_amount, sub.total_amount - sub.platform_tax_amount])[0]
-    return min(part, amount - commission)
 
 
 @order_event_subscriber("order.review_held")

@@ -46,6 +46,16 @@ def _platform_tax(platform_tax: Mapping[int, int] | None, vendor_id: int, gross:
     return tax
 
 
+def platform_tax_in_refund(*, platform_tax: int, total: int, amount: int, commission: int = 0) -> int:
+    """The deemed-supplier tax in `amount` refunded of a vendor part that charged `total` with
+    `platform_tax` in it: the same proportion (rounded half up), at most what the refund leaves
+    after `commission`, so the vendor's share never turns negative."""
+    if platform_tax <= 0 or total <= 0 or amount <= 0:
+        return 0
+    part = (2 * amount * platform_tax + total) // (2 * total)
+    return max(0, min(part, amount - commission))
+
+
 def post_payment_captured(
     *, order_id: int | str, amount: int, currency: str,
     vendor_shares: Sequence[tuple[int, int, int]], stripe_fee: int, key: str,
