@@ -182,18 +182,20 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             row(_("Buyer VAT ID: %(vat_id)s") % {"vat_id": data["buyer"]["vat_id"]})
         pdf.ln(2)
         for line in data["lines"]:
-            row(f"{line['quantity']} x {line['name']} ({line['sku']})  {money(line['amount'], c)}  "
-                f"{_('VAT')} {_percent(line['rate_bp'])}")
+            row(_("%(quantity)s x %(name)s (%(sku)s)  %(amount)s  VAT %(rate)s") % {
+                "quantity": line["quantity"], "name": line["name"], "sku": line["sku"],
+                "amount": money(line["amount"], c), "rate": _percent(line["rate_bp"])})
         if data.get("shipping"):
-            row(f"{_('Shipping')}  {money(data['shipping'], c)}")
+            row(_("Shipping: %(amount)s") % {"amount": money(data["shipping"], c)})
         pdf.ln(2)
         row(_("VAT breakdown"), 11, "B")
         for vat in data["vat"]:
-            row(f"{_percent(vat['rate_bp'])}: {_('net')} {money(vat['net'], c)}  {_('VAT')} {money(vat['tax'], c)}")
+            row(_("%(rate)s: net %(net)s  VAT %(tax)s") % {
+                "rate": _percent(vat["rate_bp"]), "net": money(vat["net"], c), "tax": money(vat["tax"], c)})
         pdf.ln(2)
-        row(f"{_('Net total')}: {money(invoice.net_amount, c)}", style="B")
-        row(f"{_('VAT total')}: {money(invoice.tax_amount, c)}", style="B")
-        row(f"{_('Total')}: {money(invoice.total_amount, c)}", 12, "B")
+        row(_("Net total: %(amount)s") % {"amount": money(invoice.net_amount, c)}, style="B")
+        row(_("VAT total: %(amount)s") % {"amount": money(invoice.tax_amount, c)}, style="B")
+        row(_("Total: %(amount)s") % {"amount": money(invoice.total_amount, c)}, 12, "B")
         if data.get("reverse_charge"):
             row(_("Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)."))
         if data.get("deemed_supplier"):
