@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include(reviews_urls.buyer_patterns)),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
+    path("", include("payouts.urls_buyer")),
     path("", include(disputes_urls.buyer_patterns)),
     path("ops/", include(disputes_urls.ops_patterns)),
     path("", include(messaging_urls.buyer_patterns)),

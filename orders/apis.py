@@ -61,6 +61,9 @@ class CheckoutInputSerializer(serializers.Serializer):
                                      help_text="{vendor_id: shipping_rate_id}; the cheapest option when left out.")
     checkout_token = serializers.CharField(max_length=64, required=False,
                                            help_text="Idempotency key: the same token never makes a second order.")
+    vat_id = serializers.CharField(max_length=20, required=False, default="", allow_blank=True,
+                                   help_text="A business buyer's EU VAT ID of the delivery country: checked "
+                                             "(format and registry); cross-border sales are then reverse-charged.")
 
 
 class CartLineOutput(serializers.Serializer):
@@ -362,7 +365,8 @@ class CheckoutApi(APIView):
             buyer = request.user
             known = Order.objects.filter(buyer_id=buyer.pk, checkout_token=token).exists() if token else False
             order = services.checkout_submit(user=buyer, address=address, shipping_choice=shipping,
-                                             checkout_token=token, client_ip=client_address(request))
+                                             checkout_token=token, client_ip=client_address(request),
+                                             vat_id=data.validated_data["vat_id"])
         else:
             email = data.validated_data.get("email")
             if not email or not _cart_token(request):
@@ -372,7 +376,8 @@ class CheckoutApi(APIView):
                 buyer__email=str(email).lower(), buyer__is_guest=True, checkout_token=token).exists()
             order = services.guest_checkout_submit(email=email, cart_token=_cart_token(request), address=address,
                                                    shipping_choice=shipping, checkout_token=token,
-                                                   client_ip=client_address(request))
+                                                   client_ip=client_address(request),
+                                                   vat_id=data.validated_data["vat_id"])
             buyer = order.buyer
         payment = None
         payment_error = None

@@ -83,3 +83,23 @@ class ClaimNeedsEmailedLink(PermissionDenied):
     """Only the confirmation email's link may turn a guest into an account (it proves the mailbox)."""
 
     code = "claim_needs_emailed_link"
+
+
+class TaxDestinationUnsupported(ApplicationError):
+    """The tax engine has no rates for the delivery address: the order is refused, never taxed
+    at 0 % (docs/adr/0070)."""
+
+    code = "tax_destination_unsupported"
+    status_code = 422
+
+
+class TaxServiceUnavailable(ApplicationError):
+    """The tax service did not answer in time; nothing was created."""
+
+    code = "tax_service_unavailable"
+    status_code = 503
+    retry_after = 5
+
+
+class InvalidVatId(ApplicationError):
+    code = "invalid_vat_id"

@@ -16,6 +16,8 @@ class CheckoutForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100)
     region = forms.CharField(label=_("State or region"), max_length=100, required=False)
     country = forms.ChoiceField(label=_("Country"), choices=())
+    vat_id = forms.CharField(label=_("EU VAT ID (businesses)"), max_length=20, required=False,
+                             help_text=_("Cross-border purchases of a registered business are reverse-charged."))
     checkout_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -130,6 +130,8 @@ class Order(TimeStampedModel):
     ship_region = models.CharField(max_length=100, blank=True)
     ship_postal_code = models.CharField(max_length=20)
     ship_country = models.CharField(max_length=2)
+    # A business buyer's EU VAT ID, checked at checkout (reverse charge); "" for consumers.
+    buyer_vat_id = models.CharField(max_length=20, blank=True, default="", db_default="")
     # The buyer's address at checkout (through the trusted proxy count): velocity rules per address.
     client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
 
@@ -208,7 +210,10 @@ class SubOrder(TimeStampedModel):
     # What the buyer pays for this vendor's part (lines, shipping, and exclusive tax).
     total_amount = models.BigIntegerField()
     commission_amount = models.BigIntegerField()
-    # Owed to the vendor: total − commission (the payouts work transfers this).
+    # Tax the platform owes as deemed supplier (a seller established outside the EU selling to an
+    # EU consumer, docs/adr/0071): collected with the order, never part of the vendor's money.
+    platform_tax_amount = models.BigIntegerField(default=0, db_default=0)
+    # Owed to the vendor: total − commission − platform tax (the payouts work transfers this).
     net_amount = models.BigIntegerField()
     refunded_amount = models.BigIntegerField(default=0)
     # [{"carrier": "DHL", "tracking_number": "…", "shipped_at": "…"}], synced from the vendor.
@@ -227,12 +232,13 @@ class SubOrder(TimeStampedModel):
                 name="suborder_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(net_amount=F("total_amount") - F("commission_amount")),
-                name="suborder_net_is_total_minus_commission",
+                condition=Q(net_amount=F("total_amount") - F("commission_amount") - F("platform_tax_amount")),
+                name="suborder_net_is_total_minus_commission_and_platform_tax",
             ),
             models.CheckConstraint(
                 condition=Q(commission_amount__gte=0, shipping_amount__gte=0, tax_amount__gte=0,
-                            refunded_amount__gte=0, refunded_amount__lte=F("total_amount")),
+                            refunded_amount__gte=0, refunded_amount__lte=F("total_amount"),
+                            platform_tax_amount__gte=0, platform_tax_amount__lte=F("tax_amount")),
                 name="suborder_amounts_valid",
             ),
         ]
@@ -256,6 +262,8 @@ class OrderLine(models.Model):
     tax_category = models.CharField(max_length=32, default="standard")
     tax_rate_bp = models.PositiveIntegerField(default=0)
     tax_amount = models.BigIntegerField(default=0)
+    # Who owes the line's tax: the vendor, the platform (deemed supplier) or the buyer (reverse charge).
+    tax_collector = models.CharField(max_length=8, default="vendor", db_default="vendor")
     commission_rule_id = models.BigIntegerField(null=True, blank=True)
     commission_amount = models.BigIntegerField(default=0)
     shipped_quantity = models.PositiveIntegerField(default=0)

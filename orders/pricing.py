@@ -1,7 +1,8 @@
 """Pricing a cart: lines, tax, shipping per vendor and the commission split, all in minor units.
 
 Pure functions over plain inputs (no database), so the money invariant is property-tested:
-Σ lines + Σ shipping (+ Σ tax when tax is added) = total = Σ vendor totals = Σ commissions + Σ nets.
+Σ lines + Σ shipping (+ Σ tax when tax is added) = total = Σ vendor totals
+= Σ commissions + Σ tax the platform owes as deemed supplier + Σ nets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class LineInput:
     weight_grams: int = 0
     tax_category: str = "standard"
     category_id: int | None = None
+    # Where the vendor is established (decides deemed-supplier and reverse-charge rules).
+    seller_country: str = ""
 
 
 @dataclass
@@ -37,6 +40,7 @@ class PricedLine:
     line_amount: int
     tax_rate_bp: int = 0
     tax_amount: int = 0
+    tax_collector: str = "vendor"
     commission_rule_id: int | None = None
     commission_amount: int = 0
 
@@ -54,8 +58,13 @@ class PricedGroup:
     commission: int = 0
 
     @property
+    def platform_tax(self) -> int:
+        """Tax the platform owes as deemed supplier: collected from the buyer, never the vendor's."""
+        return sum(line.tax_amount for line in self.lines if line.tax_collector == "platform")
+
+    @property
     def net(self) -> int:
-        return self.total - self.commission
+        return self.total - self.commission - self.platform_tax
 
 
 @dataclass
@@ -90,17 +99,21 @@ def cart_price(
     options_for: OptionsFn,
     commission_for: CommissionFn,
     tax: TaxCalculator,
+    buyer_vat_id: str = "",
 ) -> PricedCart:
     """Price lines grouped by vendor (in first-seen order); unchosen shipping takes the cheapest."""
     priced = [PricedLine(line, line.quantity * line.unit_price) for line in lines]
     quote = tax.quote(
         country=country, region=region, currency=currency,
-        lines=[TaxLine(p.source.key, p.line_amount, p.source.tax_category) for p in priced],
+        lines=[TaxLine(p.source.key, p.line_amount, p.source.tax_category, p.source.seller_country)
+               for p in priced],
+        buyer_vat_id=buyer_vat_id,
     )
     by_key = {result.key: result for result in quote.lines}
     for line in priced:
         result = by_key[line.source.key]
         line.tax_rate_bp, line.tax_amount = result.rate_bp, result.tax_amount
+        line.tax_collector = result.collector
     cart = PricedCart(currency=currency, inclusive=quote.inclusive)
     groups: dict[int, list[PricedLine]] = {}
     for line in priced:
@@ -118,8 +131,10 @@ def cart_price(
         for line, (rule_id, amount) in zip(
             group_lines, commission_for(vendor_id, group_lines, currency), strict=True
         ):
-            # Never more than the line itself: the vendor's net stays non-negative.
-            line.commission_rule_id, line.commission_amount = rule_id, min(amount, line.line_amount)
+            # Never more than the line less the tax the platform owes on it: the vendor's net stays
+            # non-negative.
+            cap = line.line_amount - (line.tax_amount if line.tax_collector == "platform" and quote.inclusive else 0)
+            line.commission_rule_id, line.commission_amount = rule_id, min(amount, cap)
         group.commission = sum(line.commission_amount for line in group_lines)
         group.total = subtotal + (chosen.amount if chosen else 0) + (0 if quote.inclusive else tax_total)
         cart.groups.append(group)

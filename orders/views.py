@@ -193,11 +193,13 @@ def _checkout_order(request: HttpRequest, form: CheckoutForm, choice: dict[int, 
     if guest_email:
         order = services.guest_checkout_submit(
             email=guest_email, cart_token=request.session.get(SESSION_CART_KEY) or "", address=address,
-            shipping_choice=choice, checkout_token=token, client_ip=client_address(request))
+            shipping_choice=choice, checkout_token=token, client_ip=client_address(request),
+            vat_id=form.cleaned_data.get("vat_id", ""))
         _guest_order_remember(request, order)
     else:
         order = services.checkout_submit(user=request.user, address=address, shipping_choice=choice,
-                                         checkout_token=token, client_ip=client_address(request))
+                                         checkout_token=token, client_ip=client_address(request),
+                                         vat_id=form.cleaned_data.get("vat_id", ""))
     request.session["orders_country"] = address.country
     return order
 

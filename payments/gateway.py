@@ -1039,3 +1039,80 @@ __all__ = [
     "refund_create", "stripe_js_csp", "stripe_js_url", "transfer_create", "transfer_retrieve",
     "transfer_reverse", "webhook_payload_verify", "webhook_secrets",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stripe Tax (docs/adr/0070)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TaxCalculationLine:
+    reference: str
+    amount: int
+    tax_code: str
+    # Reverse charge: the buyer accounts for the tax (Stripe's `taxability_override` per line is
+    # not in the API; the platform sends the line as exempt instead).
+    exempt: bool = False
+
+
+@dataclass(frozen=True)
+class TaxCalculationItem:
+    reference: str
+    amount: int
+    amount_tax: int
+    rate_bp: int
+    # Stripe's `taxability_reason` ("standard_rated", "not_collecting", ...).
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TaxCalculation:
+    id: str
+    inclusive: bool
+    amount_total: int
+    lines: list[TaxCalculationItem]
+
+
+def _tax_rate_bp(breakdown: list[dict[str, Any]]) -> int:
+    for row in breakdown or []:
+        details = row.get("tax_rate_details") or {}
+        if details.get("percentage_decimal") is not None:
+            return int((float(details["percentage_decimal"]) * 100) + 0.5)
+    return 0
+
+
+def tax_calculation_create(
+    *, currency: str, country: str, region: str, lines: list[TaxCalculationLine], inclusive: bool | None = None,
+) -> TaxCalculation:
+    """One Stripe Tax calculation for a cart (read-only: no idempotency key needed)."""
+    behaviour = "exclusive" if country == "US" else "inclusive"
+    if inclusive is not None:
+        behaviour = "inclusive" if inclusive else "exclusive"
+    params: dict[str, Any] = {
+        "currency": currency.lower(),
+        "customer_details": {"address": {"country": country, "state": region or None},
+                             "address_source": "shipping"},
+        "line_items": [{"amount": line.amount, "reference": line.reference,
+                        "tax_code": "txcd_00000000" if line.exempt else line.tax_code,
+                        "tax_behavior": behaviour} for line in lines],
+        "expand": ["line_items.data.tax_breakdown"],
+    }
+    result = _call("tax_calculation_create",
+                   lambda options: _client().v1.tax.calculations.create(params=params, options=options))  # type: ignore[arg-type]
+    data = _plain(result)
+    items = [TaxCalculationItem(reference=item["reference"], amount=item["amount"], amount_tax=item["amount_tax"],
+                                rate_bp=_tax_rate_bp(item.get("tax_breakdown") or []),
+                                reason=str(((item.get("tax_breakdown") or [{}])[0]).get("taxability_reason") or ""))
+             for item in (data.get("line_items") or {}).get("data", [])]
+    return TaxCalculation(id=data["id"], inclusive=behaviour == "inclusive", amount_total=data["amount_total"],
+                          lines=items)
+
+
+def tax_transaction_create(*, calculation_id: str, reference: str) -> str:
+    """Record a calculation as a tax transaction (when the order is paid); its id."""
+    result = _call(
+        "tax_transaction_create",
+        lambda options: _client().v1.tax.transactions.create_from_calculation(
+            params={"calculation": calculation_id, "reference": reference}, options=options),
+        idempotency_key=_key("tax_transaction", reference),
+    )
+    return str(_plain(result)["id"])

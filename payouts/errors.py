@@ -83,3 +83,7 @@ class ExportRequestInvalid(ApplicationError):
 
 class ExportNotReady(Conflict):
     code = "export_not_ready"
+
+
+class InvoiceNotFound(NotFound):
+    code = "invoice_not_found"

@@ -128,6 +128,8 @@ class AccountCode(models.TextChoices):
     VENDOR_AVAILABLE = "vendor_available", _("Vendor funds in its connected account")
     VENDOR_CONNECTED_CASH = "vendor_connected_cash", _("Cash in the vendor's connected account")
     VENDOR_DISPUTE_RESERVE = "vendor_dispute_reserve", _("Vendor funds held for a dispute")
+    # VAT the platform owes as deemed supplier (docs/adr/0071); the tax reports read it.
+    TAX_PAYABLE = "tax_payable", _("Tax owed by the platform as deemed supplier")
 
 
 # The chart of accounts: each code's type and whether it is kept per vendor (docs/ledger.md).
@@ -143,6 +145,7 @@ CHART: dict[str, tuple[str, bool]] = {
     AccountCode.VENDOR_AVAILABLE: (AccountType.LIABILITY, True),
     AccountCode.VENDOR_CONNECTED_CASH: (AccountType.ASSET, True),
     AccountCode.VENDOR_DISPUTE_RESERVE: (AccountType.LIABILITY, True),
+    AccountCode.TAX_PAYABLE: (AccountType.LIABILITY, False),
 }
 
 
@@ -517,3 +520,61 @@ class ExportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"export {self.pk} {self.kind} ({self.status})"
+
+
+class InvoiceCounter(models.Model):
+    """The last number a vendor issued in a year: locked (`select_for_update`) in the transaction
+    that issues the next document, so a rolled-back issue leaves no gap (docs/adr/0072)."""
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vendor", "year"], name="invoicecounter_one_per_vendor_year")]
+
+    def __str__(self) -> str:
+        return f"vendor {self.vendor_id} · {self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """A legal invoice (or credit note) of one vendor part of an order: a frozen snapshot of what
+    was sold, to whom, and the tax per rate; its PDF is rendered from this snapshot."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="invoices")
+    sub_order = models.ForeignKey("orders.SubOrder", on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=32)
+    # What the document answers to: the sub-order for an invoice, the refund for a credit note.
+    key = models.CharField(max_length=200, unique=True)
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes")
+    issued_at = models.DateTimeField()
+    language = models.CharField(max_length=8)
+    currency = models.CharField(max_length=3)
+    # Amounts of a credit note are positive: what is credited back.
+    net_amount = models.BigIntegerField()
+    tax_amount = models.BigIntegerField()
+    total_amount = models.BigIntegerField()
+    # {"seller": {...}, "buyer": {...}, "lines": [...], "vat": [{"rate_bp", "net", "tax"}], "notes": [...]}
+    content = models.JSONField()
+
+    class Meta:
+        ordering = ["vendor_id", "year", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "year", "sequence"], name="invoice_number_unique_per_vendor_year"),
+            models.UniqueConstraint(fields=["sub_order"], condition=Q(kind="invoice"), name="invoice_one_per_sub_order"),
+            models.CheckConstraint(condition=Q(kind__in=["invoice", "credit_note"]), name="invoice_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(net_amount__gte=0, tax_amount__gte=0, total_amount=F("net_amount") + F("tax_amount")),
+                name="invoice_amounts_sum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

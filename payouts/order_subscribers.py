@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from orders.events import order_event_subscriber
-from orders.models import OrderEvent
-from payouts.ledger.postings import post_payment_captured, post_refund
+from orders.models import OrderEvent, SubOrder
+from payouts.ledger.postings import platform_tax_in_refund, post_payment_captured, post_refund
 
 
 @order_event_subscriber("order.paid")
@@ -14,12 +14,16 @@ def payment_captured_post(event: OrderEvent) -> None:
     """Buyer payment in, each vendor's payable, the platform's commission, Stripe's fee: in the
     transaction that marks the order paid, so the order is never paid without its ledger entry."""
     order = event.order
+    subs = list(order.sub_orders.order_by("vendor_id"))
     post_payment_captured(
         order_id=order.pk, amount=order.total_amount, currency=order.currency,
-        vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount)
-                       for sub in order.sub_orders.order_by("vendor_id")],
+        vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount) for sub in subs],
         stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
+        platform_tax={sub.vendor_id: sub.platform_tax_amount for sub in subs if sub.platform_tax_amount},
     )
+    from payouts.invoices import invoices_issue_for_order
+
+    invoices_issue_for_order(order=order)
 
 
 @order_event_subscriber("sub_order.refund")
@@ -28,12 +32,24 @@ def refund_post(event: OrderEvent) -> None:
     ledger entry in the refund's transaction, then the vendor's part taken back from its transfer
     by a retried task after commit."""
     data = event.data
+    vendor_id, amount = int(data["vendor_id"]), int(data["amount"])
+    sub = SubOrder.objects.get(pk=event.sub_order_id) if event.sub_order_id is not None else None
+    # The deemed-supplier tax in the refunded part, in the sub-order's proportion: no longer owed.
+    tax = platform_tax_in_refund(
+        platform_tax=sub.platform_tax_amount if sub else 0, total=sub.total_amount if sub else 0, amount=amount,
+        commission=int(data["commission"]) if data["refund_commission"] else 0,
+    )
     post_refund(
         order_id=event.order_id, refund_id=data["refund_id"], currency=data["currency"],
-        vendor_shares=[(int(data["vendor_id"]), int(data["amount"]), int(data["commission"]))],
+        vendor_shares=[(vendor_id, amount, int(data["commission"]))],
         refund_commission=bool(data["refund_commission"]), key=f"refund:{data['refund_id']}",
+        platform_tax={vendor_id: tax} if tax else None,
     )
-    vendor_part = int(data["vendor_part"])
+    if sub is not None:
+        from payouts.invoices import credit_note_issue
+
+        credit_note_issue(sub_order=sub, amount=amount, key=f"refund:{data['refund_id']}")
+    vendor_part = int(data["vendor_part"]) - tax
     if vendor_part > 0 and event.sub_order_id is not None:
         from payouts.tasks import transfer_recover_refund
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payouts import views, views_finance
+from payouts import views, views_finance, views_invoices
 
 app_name = "payouts"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("finance/", views_finance.finance_overview, name="finance"),
     path("finance/reconciliation/", views_finance.reconciliation, name="reconciliation"),
     path("finance/exports/", views_finance.export_list, name="exports"),
+    path("finance/invoices/", views_invoices.ops_invoice_list, name="invoices"),
+    path("finance/invoices/<int:invoice_id>.pdf", views_invoices.ops_invoice_download, name="invoice-download"),
     path("finance/exports/<int:job_id>/progress/", views_finance.export_progress, name="export-progress"),
     path("finance/exports/download/<str:token>/", views_finance.export_download, name="export-download"),
 ]

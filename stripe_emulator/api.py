@@ -17,6 +17,7 @@ from .resources import (
     files,
     payment_intents,
     payouts,
+    tax,
     transfers,
 )
 from .resources.accounts import AccountsResource
@@ -27,6 +28,7 @@ from .resources.events import EventsResource
 from .resources.files import FilesResource
 from .resources.payment_intents import PaymentIntentsResource
 from .resources.payouts import PayoutsResource
+from .resources.tax import TaxResource
 from .resources.transfers import TransfersResource
 from .state import Store
 from .webhooks import WebhookDispatcher
@@ -48,6 +50,7 @@ _ROUTE_TABLES = (
     disputes.ROUTES,
     events.ROUTES,
     files.ROUTES,
+    tax.ROUTES,
 )
 
 
@@ -60,6 +63,7 @@ class StripeApi(
     PayoutsResource,
     EventsResource,
     FilesResource,
+    TaxResource,
 ):
     """Every resource's handlers on one object, and the router from method and path to them."""
 

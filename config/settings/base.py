@@ -449,7 +449,12 @@ ORDERS_VELOCITY_LIMITS = {
     "new_buyer": {"orders": (2, 4), "cards": (1, 3), "failed_payments": (2, 4)},
     "address": {"orders": (10, 20), "cards": (5, 10), "failed_payments": (6, 15)},
 }
-ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.RateTableTaxCalculator")
+# The tax engine (docs/adr/0070): rates as data (orders/data/tax_rates.json) or Stripe Tax
+# ("orders.tax.StripeTaxCalculator", served by the emulator when no Stripe key is set).
+ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.DataRateTaxCalculator")
+# The VAT-number registry checked for reverse charge: the local one (no network) or VIES.
+ORDERS_VAT_REGISTRY = env("ORDERS_VAT_REGISTRY", default="orders.vat.LocalVatRegistry")
+ORDERS_VAT_UNREGISTERED = env.list("ORDERS_VAT_UNREGISTERED", default=[])
 CELERY_BEAT_SCHEDULE["orders-expire-reservations"] = {
     "task": "orders.tasks.orders_expire_reservations", "schedule": 60.0,
 }

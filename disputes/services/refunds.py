@@ -98,13 +98,15 @@ def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amou
     claim.refunded_amount = F("refunded_amount") + amount
     claim.save(update_fields=["refunded_amount", "updated_at"])
     claim.refresh_from_db(fields=["refunded_amount"])
-    _ledger_refund(claim=claim, refund=refund, platform_part=platform_part + commission_back)
+    vendor_net = amount - platform_part - commission_back
+    tax, vendor_tax = claim_refund_tax(sub, amount=amount, vendor_net=vendor_net)
+    _ledger_refund(claim=claim, refund=refund, platform_part=platform_part + commission_back, tax=tax,
+                   vendor_tax=vendor_tax)
     ClaimEvent.objects.create(claim=claim, actor=_user(actor), action="refund", data={
         "refund_id": refund.pk, "stripe_refund_id": result.id, "amount": amount, "vendor_amount": vendor_amount,
         "platform_amount": platform_part, "commission_refunded": commission_back, "key": key,
     })
-    vendor_net = amount - platform_part - commission_back
-    if vendor_net > 0:
+    if vendor_net - vendor_tax > 0:
         refund_id = refund.pk
         transaction.on_commit(lambda: _recover_later(refund_id))
     return refund
@@ -124,15 +126,31 @@ def _vendor_copy_refunded(claim: Claim, parts: dict[int, int], amount: int) -> N
         VendorOrder.objects.filter(pk=copy.pk).update(refunded_amount=F("refunded_amount") + amount)
 
 
-def _ledger_refund(*, claim: Claim, refund: ClaimRefund, platform_part: int) -> None:
-    """One refund entry: the vendor's payable drops by its part; the platform expenses the rest."""
+def claim_refund_tax(sub: SubOrder, *, amount: int, vendor_net: int) -> tuple[int, int]:
+    """The deemed-supplier tax in a claim refund (no longer owed: it comes off `tax_payable`) and
+    the part of it in what the vendor bears; the rest lightens what the platform bears."""
+    from payouts.ledger.postings import platform_tax_in_refund
+
+    tax = platform_tax_in_refund(platform_tax=sub.platform_tax_amount, total=sub.total_amount, amount=amount)
+    if not tax:
+        return 0, 0
+    return tax, allocate(tax, [vendor_net, amount - vendor_net])[0]
+
+
+def _ledger_refund(*, claim: Claim, refund: ClaimRefund, platform_part: int, tax: int = 0,
+                   vendor_tax: int = 0) -> None:
+    """One refund entry: the vendor's payable drops by its part, the platform expenses the rest;
+    the deemed-supplier tax in the refund comes off `tax_payable`, each side bearing that much less."""
     from payouts.ledger.postings import post_refund
 
     post_refund(
         order_id=claim.order_id, refund_id=refund.stripe_refund_id, currency=refund.currency,
-        vendor_shares=[(claim.vendor_id, refund.amount, platform_part)], refund_commission=True,
-        key=f"refund:claim:{claim.pk}:{refund.key}",
+        vendor_shares=[(claim.vendor_id, refund.amount, platform_part - (tax - vendor_tax))], refund_commission=True,
+        key=f"refund:claim:{claim.pk}:{refund.key}", platform_tax={claim.vendor_id: tax} if tax else None,
     )
+    from payouts.invoices import credit_note_issue
+
+    credit_note_issue(sub_order=claim.sub_order, amount=refund.amount, key=f"claim:{claim.pk}:{refund.key}")
 
 
 def _recover_later(refund_id: int) -> None:
@@ -146,7 +164,9 @@ def claim_refund_recover(*, refund_id: int) -> bool:
     refund = ClaimRefund.objects.select_related("claim").filter(pk=refund_id).first()
     if refund is None:
         return False
-    amount = refund.amount - refund.platform_amount - refund.commission_refunded
+    vendor_net = refund.amount - refund.platform_amount - refund.commission_refunded
+    # The tax in the vendor's part was not the vendor's (the platform owed it): not taken back.
+    amount = vendor_net - claim_refund_tax(refund.claim.sub_order, amount=refund.amount, vendor_net=vendor_net)[1]
     key = f"claimrefund:{refund.pk}"
     if _reversal_done(key):
         return True

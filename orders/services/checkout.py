@@ -26,11 +26,12 @@ from orders.services.cart import cart_for, cart_prices_accept
 from orders.services.reservations import _stock_reserve, reservation_minutes
 from orders.services.review import cart_review
 from orders.services.velocity import velocity_checkout_check
+from orders.vat import vat_id_validate
 
 
 def checkout_submit(
     *, user: Any, address: Address, shipping_choice: dict[int, int | None], checkout_token: str,
-    client_ip: str | None = None,
+    client_ip: str | None = None, vat_id: str = "",
 ) -> Order:
     """Create the order (or return the one this token already made); see the module docstring.
 
@@ -44,9 +45,11 @@ def checkout_submit(
     existing = Order.objects.filter(buyer=user, checkout_token=token).first()
     if existing is not None:
         return existing
+    # Before the transaction: the registry check may take a moment and changes nothing.
+    buyer_vat_id = vat_id_validate(vat_id, destination=address.country)
     try:
         return _checkout(user=user, address=address, shipping_choice=shipping_choice, token=token,
-                         client_ip=client_ip or None)
+                         client_ip=client_ip or None, buyer_vat_id=buyer_vat_id)
     except PriceChanged:
         cart = cart_for(user=user)
         if cart is not None:
@@ -61,16 +64,19 @@ def checkout_submit(
 
 @transaction.atomic
 def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | None], token: str,
-              client_ip: str | None = None) -> Order:
+              client_ip: str | None = None, buyer_vat_id: str = "") -> Order:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     # The cart lock serialises this buyer's concurrent submits: the second one finds the order.
     existing = Order.objects.filter(buyer=user, checkout_token=token).first()
     if existing is not None:
         return existing
     review = cart_review(cart=cart, country=address.country, region=address.region,
-                         shipping_choice=shipping_choice)
+                         shipping_choice=shipping_choice, buyer_vat_id=buyer_vat_id)
     if review.is_empty:
         raise CartEmpty(_("Your cart is empty."))
+    if review.tax_error is not None:
+        # An untaxable destination or a tax service that did not answer: nothing is created.
+        raise review.tax_error
     for notice in review.notices:
         error = {
             VendorNotSelling.code: VendorNotSelling, ProductUnavailable.code: ProductUnavailable,
@@ -101,7 +107,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         reserved_until=now + timedelta(minutes=reservation_minutes()),
         ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
         ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
-        ship_country=address.country, client_ip=client_ip,
+        ship_country=address.country, client_ip=client_ip, buyer_vat_id=buyer_vat_id,
     )
     order.transfer_group = f"order_{order.pk}"
     order.save(update_fields=["transfer_group"])
@@ -110,7 +116,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             order=order, vendor_id=group.vendor_id, shipping_rate_id=group.shipping.rate_id,
             shipping_name=group.shipping.name, shipping_amount=group.shipping.amount,
             subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
-            commission_amount=group.commission, net_amount=group.net,
+            commission_amount=group.commission, platform_tax_amount=group.platform_tax, net_amount=group.net,
         )
         for group in priced.groups if group.shipping is not None
     ])
@@ -122,7 +128,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             sku=line.source.sku, name=line.source.name, quantity=line.source.quantity,
             unit_price_amount=line.source.unit_price, line_amount=line.line_amount,
             tax_category=line.source.tax_category, tax_rate_bp=line.tax_rate_bp,
-            tax_amount=line.tax_amount, commission_rule_id=line.commission_rule_id,
+            tax_amount=line.tax_amount, tax_collector=line.tax_collector,
+            commission_rule_id=line.commission_rule_id,
             commission_amount=line.commission_amount,
         )
         for group, sub in zip(priced.groups, subs, strict=True)

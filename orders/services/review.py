@@ -9,12 +9,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.exceptions import ApplicationError
 from common.money import format_money_localized
 from orders.commission import commission_for_cart
 from orders.errors import (
     OutOfStock,
     PriceChanged,
     ProductUnavailable,
+    TaxDestinationUnsupported,
+    TaxServiceUnavailable,
     VendorNotSelling,
 )
 from orders.models import Cart, CartItem, ShippingRate
@@ -22,7 +25,7 @@ from orders.pricing import LineInput, PricedCart, cart_price
 from orders.services.cart import _items_by_vendor
 from orders.services.variants import VariantState, variant_states
 from orders.shipping import ShippingOption, shipping_options
-from orders.tax import tax_calculator
+from orders.tax import TaxLine, TaxQuote, TaxResult, tax_calculator
 from vendors.models import Vendor
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,8 @@ class CartReview:
     vendors: dict[int, Vendor]
     priced: PricedCart | None
     notices: list[ItemNotice] = field(default_factory=list)
+    # The tax engine refused the destination or did not answer: shown, and checkout is refused.
+    tax_error: ApplicationError | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -50,6 +55,7 @@ class CartReview:
 
     @property
     def can_checkout(self) -> bool:
+        # A tax refusal does not block the way to checkout: the buyer may pick another address there.
         return bool(self.items) and not self.blocking and self.priced is not None and self.priced.shipping_complete
 
     @property
@@ -76,7 +82,7 @@ class CartReview:
 
 def cart_review(
     *, cart: Cart | None, country: str = "", region: str = "",
-    shipping_choice: dict[int, int | None] | None = None,
+    shipping_choice: dict[int, int | None] | None = None, buyer_vat_id: str = "",
 ) -> CartReview:
     items = list(cart.items.select_related("vendor__store")) if cart is not None else []
     states: dict[int, VariantState] = {}
@@ -101,10 +107,25 @@ def cart_review(
                 notices.append(ItemNotice(item.pk, PriceChanged.code, _("The price changed from %(old)s to %(new)s.") % {
                     "old": _fmt(item.unit_price_amount, item.currency), "new": _fmt(state.price, state.currency)}))
     priced = None
+    tax_error: ApplicationError | None = None
     if items:
-        priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
-                        shipping_choice=shipping_choice or {})
-    return CartReview(cart, items, states, vendors, priced, notices)
+        try:
+            priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
+                            shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id)
+        except (TaxDestinationUnsupported, TaxServiceUnavailable) as exc:
+            # The cart still shows its lines (without tax) and the reason; checkout refuses it.
+            tax_error = exc
+            priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
+                            shipping_choice=shipping_choice or {}, untaxed=True)
+    return CartReview(cart, items, states, vendors, priced, notices, tax_error)
+
+
+class _Untaxed:
+    """Stands in for the tax engine once it has refused: lines priced, no tax claimed."""
+
+    def quote(self, *, country: str, region: str, currency: str, lines: list[TaxLine],
+              buyer_vat_id: str = "") -> TaxQuote:
+        return TaxQuote(inclusive=False, lines=[TaxResult(line.key, 0, 0) for line in lines])
 
 
 def _fmt(amount: int, currency: str) -> str:
@@ -112,7 +133,8 @@ def _fmt(amount: int, currency: str) -> str:
 
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
-           country: str, region: str, shipping_choice: dict[int, int | None]) -> PricedCart:
+           country: str, region: str, shipping_choice: dict[int, int | None], buyer_vat_id: str = "",
+           untaxed: bool = False) -> PricedCart:
     currency = items[0].currency
     rates: dict[int, list[ShippingRate]] = defaultdict(list)
     for rate in ShippingRate.objects.filter(vendor_id__in=list(vendors)):
@@ -132,11 +154,12 @@ def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: d
             weight_grams=state.weight_grams if state else item.weight_grams,
             tax_category=state.tax_category if state else "standard",
             category_id=state.category_id if state else None,
+            seller_country=vendors[item.vendor_id].country if item.vendor_id in vendors else "",
         ))
     return cart_price(
         currency=currency, lines=lines, country=country, region=region,
         shipping_choice=shipping_choice, options_for=options_for,
         commission_for=commission_for_cart({line.category_id for line in lines if line.category_id},
                                       {line.vendor_id for line in lines}),
-        tax=tax_calculator(),
+        tax=_Untaxed() if untaxed else tax_calculator(), buyer_vat_id=buyer_vat_id,
     )

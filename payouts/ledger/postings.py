@@ -6,7 +6,7 @@ Checkout, transfers, payouts and disputes call these with a key derived from the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from payouts.errors import LedgerEntryInvalid
 from payouts.ledger.services import account_for, entry_post
@@ -38,11 +38,31 @@ def _positive(name: str, value: int, *, allow_zero: bool = False) -> None:
         raise LedgerEntryInvalid(f"{name} must be a positive integer amount.", fields={name: [str(value)]})
 
 
+def _platform_tax(platform_tax: Mapping[int, int] | None, vendor_id: int, gross: int, commission: int) -> int:
+    tax = (platform_tax or {}).get(vendor_id, 0)
+    _positive("platform_tax", tax, allow_zero=True)
+    if tax + commission > gross:
+        raise LedgerEntryInvalid(f"Vendor {vendor_id}: commission and platform tax exceed the gross amount.")
+    return tax
+
+
+def platform_tax_in_refund(*, platform_tax: int, total: int, amount: int, commission: int = 0) -> int:
+    """The deemed-supplier tax in `amount` refunded of a vendor part that charged `total` with
+    `platform_tax` in it: the same proportion (rounded half up), at most what the refund leaves
+    after `commission`, so the vendor's share never turns negative."""
+    if platform_tax <= 0 or total <= 0 or amount <= 0:
+        return 0
+    part = (2 * amount * platform_tax + total) // (2 * total)
+    return max(0, min(part, amount - commission))
+
+
 def post_payment_captured(
     *, order_id: int | str, amount: int, currency: str,
     vendor_shares: Sequence[tuple[int, int, int]], stripe_fee: int, key: str,
+    platform_tax: Mapping[int, int] | None = None,
 ) -> JournalEntry:
-    """The buyer's payment reached the platform: vendors are owed gross − commission.
+    """The buyer's payment reached the platform: vendors are owed gross − commission − the tax
+    the platform owes as deemed supplier on their sales (`platform_tax`, {vendor_id: tax}).
 
     `vendor_shares` is `[(vendor_id, gross, commission), ...]` and must sum to `amount`.
     """
@@ -59,8 +79,12 @@ def post_payment_captured(
         raise LedgerEntryInvalid("The vendor shares do not add up to the captured amount.")
     lines = _Lines(currency)
     lines.add(C.PLATFORM_CASH, amount)
+    owed_tax = 0
     for vendor_id, gross, commission in vendor_shares:
-        lines.add(C.VENDOR_PENDING, -(gross - commission), vendor_id)
+        tax = _platform_tax(platform_tax, vendor_id, gross, commission)
+        owed_tax += tax
+        lines.add(C.VENDOR_PENDING, -(gross - commission - tax), vendor_id)
+    lines.add(C.TAX_PAYABLE, -owed_tax)
     lines.add(C.COMMISSION_REVENUE, -sum(commission for _, _, commission in vendor_shares))
     lines.add(C.STRIPE_FEES, stripe_fee)
     lines.add(C.PLATFORM_CASH, -stripe_fee)
@@ -100,11 +124,14 @@ def post_transfer_reversed(
 def post_refund(
     *, order_id: int | str, refund_id: str, currency: str,
     vendor_shares: Sequence[tuple[int, int, int]], refund_commission: bool, key: str,
+    platform_tax: Mapping[int, int] | None = None,
 ) -> JournalEntry:
     """Money back to the buyer. `vendor_shares` is `[(vendor_id, gross_refunded, commission_part)]`.
 
     With `refund_commission` the platform gives up its commission on the refunded part (an
     expense on `refunds`); otherwise the vendor bears the whole refund and the platform keeps it.
+    The deemed-supplier tax in the refunded part (`platform_tax`) is no longer owed: it comes off
+    `tax_payable`, not the vendor.
     """
     if not vendor_shares:
         raise LedgerEntryInvalid("A refund needs at least one vendor share.")
@@ -116,11 +143,13 @@ def post_refund(
         if commission > gross:
             raise LedgerEntryInvalid(f"Vendor {vendor_id}: commission exceeds the refunded amount.")
         total += gross
+        tax = _platform_tax(platform_tax, vendor_id, gross, commission if refund_commission else 0)
+        lines.add(C.TAX_PAYABLE, tax)
         if refund_commission:
-            lines.add(C.VENDOR_PENDING, gross - commission, vendor_id)
+            lines.add(C.VENDOR_PENDING, gross - commission - tax, vendor_id)
             lines.add(C.REFUNDS, commission)
         else:
-            lines.add(C.VENDOR_PENDING, gross, vendor_id)
+            lines.add(C.VENDOR_PENDING, gross - tax, vendor_id)
     lines.add(C.PLATFORM_CASH, -total)
     return entry_post(key=key, kind=Kind.REFUND, reference=("refund", refund_id),
                       postings=lines.items, memo=f"order {order_id}")

@@ -50,7 +50,14 @@ from orders.addresses import Address
 from orders.models import CartItem, Order, SubOrder
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
-from payouts.models import CommissionRule, ExportJob, JournalEntry, Transfer
+from payouts.models import (
+    CommissionRule,
+    ExportJob,
+    Invoice,
+    InvoiceCounter,
+    JournalEntry,
+    Transfer,
+)
 from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter, PrivacyRequest
@@ -234,6 +241,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "order-track"): Expect(Category.SECRET_LINK, values={"token": "order_link"}),
     (PUBLIC, "order-list"): Expect(SELF),
     (PUBLIC, "order-detail"): Expect(OWN),
+    (PUBLIC, "invoice-download"): Expect(OWN),
     (PUBLIC, "order-status"): Expect(OWN),
     (PUBLIC, "order-pay"): Expect(OWN),
     (PUBLIC, "sub-order-cancel"): Expect(OWN),
@@ -376,6 +384,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "payouts:finance"): Expect(OPS),
     (PUBLIC, "payouts:reconciliation"): Expect(OPS),
     (PUBLIC, "payouts:exports"): Expect(OPS),
+    (PUBLIC, "payouts:invoices"): Expect(OPS),
+    (PUBLIC, "payouts:invoice-download"): Expect(OPS),
     (PUBLIC, "payouts:export-progress"): Expect(OPS),
     (PUBLIC, "payouts:export-download"): Expect(OPS),
     (PUBLIC, "api-commission-rules"): Expect(OPS),
@@ -453,6 +463,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-close"): Expect(VEN),
     (TENANT, "dashboard-close-export"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
+    (TENANT, "dashboard-invoices"): Expect(VEN),
+    (TENANT, "dashboard-invoice-download"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
     (TENANT, "vendor-product-detail"): Expect(VEN),
@@ -571,6 +583,7 @@ def _world_build() -> dict[str, Any]:
                       postal_code="10115", country="DE")
     order = OrderFactory(buyer=victim, items=[(vendor_b, listed_variant, 2)], address=address, vendor_copies=True)
     sub = order.sub_orders.get()
+    invoice = Invoice.objects.get(sub_order=sub, kind="invoice")
     claim = ClaimFactory(sub_order=sub, description="Victim secret claim text",
                          attachments=[SimpleUploadedFile("c.png", _png(), content_type="image/png")])
     transfer = TransferFactory(sub_order=sub)
@@ -638,7 +651,7 @@ def _world_build() -> dict[str, Any]:
         # public schema, B's or the victim buyer's
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
         "attachment_id": ClaimAttachment.objects.filter(claim=claim).values_list("pk", flat=True).first(),
-        "chargeback_id": chargeback.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
+        "chargeback_id": chargeback.pk, "invoice_id": invoice.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
         "review_id": review.pk, "order_line_id": order_line.pk,
         "membership_id": manager.pk, "invitation_id": invitation.pk, "secret": invitation_secret,
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
@@ -672,6 +685,7 @@ OBJECT_IDS = frozenset({
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "user_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "takedown_id", "privacy_request_id",
+    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "invoice_id",
 })
 
 
@@ -726,6 +740,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
         "offboardings": rows(VendorOffboarding.objects.filter(vendor=vendor_b)),
         "listings": rows(Listing.objects.filter(vendor=vendor_b)),
+        "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
+        "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
     })
     return state
 

@@ -10,7 +10,7 @@ import pytest
 
 from orders.pricing import LineInput, PricedLine, cart_price, fallback_commission
 from orders.shipping import ShippingOption
-from orders.tax import RateTableTaxCalculator
+from orders.tax import DataRateTaxCalculator
 
 OPTIONS = [ShippingOption(1, "Cheap", 300), ShippingOption(2, "Fast", 900), ShippingOption(3, "Air", 2500)]
 
@@ -29,7 +29,7 @@ def _price(lines, *, country="US", region="CA", choice=None, options=None, commi
 
     cart = cart_price(currency="USD", lines=lines, country=country, region=region,
                       shipping_choice=choice or {}, options_for=options_for,
-                      commission_for=commission or fallback_commission, tax=RateTableTaxCalculator())
+                      commission_for=commission or fallback_commission, tax=DataRateTaxCalculator())
     return cart, seen
 
 

@@ -1,5 +1,5 @@
 """Tax arithmetic at the edges the rate-table tests miss: one basis point, one cent, large amounts,
-unknown destinations (each case kills a surviving mutant of orders/tax.py; docs/mutation.md)."""
+unknown destinations refused (each case kills a surviving mutant of orders/tax.py; docs/mutation.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from orders.tax import RateTableTaxCalculator, TaxLine, TaxQuote, TaxResult, tax_of
+from orders.errors import TaxDestinationUnsupported
+from orders.tax import DataRateTaxCalculator, TaxLine, TaxQuote, TaxResult, tax_of
 
 
 @pytest.mark.parametrize(("amount", "rate", "inclusive", "tax"), [
@@ -24,16 +25,16 @@ def test_tax_of_exact_at_the_edges(amount, rate, inclusive, tax):
     assert tax_of(amount, rate, inclusive=inclusive) == tax
 
 
-def test_unknown_destinations_pay_no_tax_even_on_large_amounts():
-    calc = RateTableTaxCalculator()
-    lines = [TaxLine("a", 100_000_000, "standard")]
-    for country, region in (("JP", ""), ("US", "ZZ"), ("US", "")):
-        quote = calc.quote(country=country, region=region, currency="USD", lines=lines)
-        assert [(r.rate_bp, r.tax_amount) for r in quote.lines] == [(0, 0)], (country, region)
+@pytest.mark.parametrize(("country", "region"), [("JP", ""), ("US", "ZZ"), ("US", ""), ("", ""), ("CA", "ON")])
+def test_unknown_destinations_are_refused_never_taxed_at_zero(country, region):
+    calc = DataRateTaxCalculator()
+    with pytest.raises(TaxDestinationUnsupported) as refused:
+        calc.quote(country=country, region=region, currency="USD", lines=[TaxLine("a", 100_000_000, "standard")])
+    assert refused.value.status_code == 422 and "country" in refused.value.fields
 
 
 def test_every_line_of_a_quote_is_taxed_in_order():
-    calc = RateTableTaxCalculator()
+    calc = DataRateTaxCalculator()
     lines = [TaxLine("a", 1190, "standard"), TaxLine("b", 1070, "books")]
     quote = calc.quote(country="de", region="", currency="EUR", lines=lines)
     assert quote.lines == [TaxResult("a", 1900, 190), TaxResult("b", 700, 70)]

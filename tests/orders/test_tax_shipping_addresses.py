@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from orders.addresses import address_validate
-from orders.errors import InvalidAddress
+from orders.errors import InvalidAddress, TaxDestinationUnsupported
 from orders.models import ShippingRate
 from orders.shipping import shipping_amount, shipping_options
-from orders.tax import RateTableTaxCalculator, TaxLine, tax_calculator, tax_of
+from orders.tax import DataRateTaxCalculator, TaxLine, tax_calculator, tax_of
 
 
 @pytest.mark.parametrize(("amount", "rate", "inclusive", "tax"), [
@@ -20,18 +20,19 @@ def test_tax_of(amount, rate, inclusive, tax):
 
 
 def test_rates_by_destination_region_and_category():
-    calc = RateTableTaxCalculator()
+    calc = DataRateTaxCalculator()
     lines = [TaxLine("a", 1070, "books"), TaxLine("b", 1190, "standard"), TaxLine("c", 500, "exempt")]
     de = calc.quote(country="DE", region="", currency="EUR", lines=lines)
     assert de.inclusive and [r.rate_bp for r in de.lines] == [700, 1900, 0] and de.total == 70 + 190
     us = calc.quote(country="US", region="NY", currency="USD", lines=lines)
     assert not us.inclusive and [r.rate_bp for r in us.lines] == [400, 400, 0]
-    assert calc.quote(country="JP", region="", currency="JPY", lines=lines).total == 0
+    with pytest.raises(TaxDestinationUnsupported):
+        calc.quote(country="JP", region="", currency="JPY", lines=lines)
 
 
 def test_tax_calculator_is_swappable(settings):
-    settings.ORDERS_TAX_CALCULATOR = "orders.tax.RateTableTaxCalculator"
-    assert isinstance(tax_calculator(), RateTableTaxCalculator)
+    settings.ORDERS_TAX_CALCULATOR = "orders.tax.DataRateTaxCalculator"
+    assert isinstance(tax_calculator(), DataRateTaxCalculator)
 
 
 def test_shipping_flat_weight_and_free_threshold():
@@ -59,7 +60,7 @@ def test_shipping_options_follow_countries_and_currency():
 
 @pytest.mark.parametrize(("country", "postal_code", "region"), [
     ("DE", "10115", ""), ("NL", "1012 ab", ""), ("GB", "sw1a 1aa", ""), ("US", "94103-1234", "ca"),
-    ("PL", "00-001", ""), ("CA", "K1A 0B1", "ON"),
+    ("PL", "00-001", ""), ("FI", "00100", ""), ("IE", "d02 x285", ""), ("PT", "1000-001", ""), ("NO", "0150", ""),
 ])
 def test_valid_addresses(country, postal_code, region):
     address = address_validate({"name": "  Bea  Buyer ", "line1": "Main 1", "city": "X", "country": country.lower(),
@@ -72,6 +73,9 @@ def test_valid_addresses(country, postal_code, region):
     ({"country": "DE", "postal_code": "1011"}, {"postal_code"}),
     ({"country": "US", "postal_code": "94103"}, {"region"}),
     ({"country": "XX", "postal_code": "1"}, {"country"}),
+    # No tax rates for Canada: not a shipping country (never an order charged 0 %).
+    ({"country": "CA", "postal_code": "K1A 0B1", "region": "ON"}, {"country"}),
+    ({"country": "PT", "postal_code": "1000001"}, {"postal_code"}),
     ({"country": "", "postal_code": ""}, {"country", "postal_code"}),
 ])
 def test_invalid_addresses_report_every_field(data, fields):

@@ -28,12 +28,17 @@ DOCUMENTED_EXTRAS: dict[str, set[str]] = {
     # Stripe sets `account` on events that concern a connected account (Connect webhooks);
     # the fixture is a platform event.
     "event": {"account"},
+    # Includable fields (Stripe's fixtures leave them out): `expand[]=line_items` on a tax
+    # calculation, and `...tax_breakdown` on its lines.
+    "tax.calculation": {"line_items"},
+    "tax.calculation_line_item": {"tax_breakdown"},
 }
 LIST_KEYS = {"object", "data", "has_more", "url"}
 EXPECTED_TYPES = {
     "account", "account_link", "login_link", "bank_account", "customer", "payment_method",
     "payment_intent", "charge", "refund", "balance", "balance_transaction", "transfer",
-    "transfer_reversal", "payout", "dispute", "event", "file",
+    "transfer_reversal", "payout", "dispute", "event", "file", "tax.calculation",
+    "tax.calculation_line_item", "tax.transaction", "tax.transaction_line_item",
 }  # fmt: skip
 FREE_FORM = {"metadata", "capabilities", "previous_attributes", "source_types"}
 
@@ -161,8 +166,25 @@ def _exercise_everything(client: stripe.StripeClient, ctl: Any) -> list[Any]:
     ]
     out.append(client.v1.customers.delete(client.v1.customers.create().id))
     out.append(client.v1.charges.list(params={"expand": ["data.balance_transaction"]}))
+    out += _exercise_tax(client)
     assert urlsplit(link.url).path.startswith("/_emulator/connect/onboarding/")
     return [o.to_dict() if hasattr(o, "to_dict") else o for o in out]
+
+
+def _exercise_tax(client: stripe.StripeClient) -> list[Any]:
+    """Stripe Tax: a calculation (plain and with its lines expanded), its lines, a transaction."""
+    calculation = client.v1.tax.calculations.create(params={
+        "currency": "eur", "customer_details": {"address": {"country": "DE"}, "address_source": "shipping"},
+        "line_items": [{"amount": 11_900, "reference": "shirt", "tax_behavior": "inclusive"},
+                       {"amount": 10_700, "reference": "novel", "tax_code": "txcd_35010000",
+                        "tax_behavior": "inclusive"}],
+    })
+    expanded = client.v1.tax.calculations.retrieve(
+        calculation.id, params={"expand": ["line_items.data.tax_breakdown"]})
+    lines = client.v1.tax.calculations.line_items.list(calculation.id)
+    transaction = client.v1.tax.transactions.create_from_calculation(
+        params={"calculation": calculation.id, "reference": "order-1"})
+    return [calculation, expanded, lines, transaction, client.v1.tax.transactions.retrieve(transaction.id)]
 
 
 def test_every_emitted_object_has_its_fixture_shape(client: stripe.StripeClient, ctl: Any) -> None:
