@@ -64,7 +64,13 @@ def _fingerprint(entries: Iterable[str]) -> str:
 
 
 def code_migrations() -> tuple[list[str], str]:
-    """The apps with migrations and the fingerprint of every migration on disk (loaded once)."""
+    """The apps with migrations and the fingerprint of every migration on disk (loaded once per
+    process: the files do not change under a running process)."""
+    return _code_migrations(repr(getattr(settings, "MIGRATION_MODULES", {})))
+
+
+@functools.lru_cache(maxsize=4)
+def _code_migrations(modules: str) -> tuple[list[str], str]:
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
     apps = sorted({app for app, _ in graph.nodes})
     return apps, _fingerprint(f"{app}.{name}" for app, name in graph.nodes)
