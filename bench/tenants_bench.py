@@ -86,12 +86,12 @@ def _standard_per_schema(schemas: list[str]) -> float:
 def _new_migration_modules() -> tuple[Path, dict[str, str]]:
     """A copy of catalog's migrations plus one new migration (a column on products), as the next
     deploy would bring; MIGRATION_MODULES points the loader at it."""
-    import catalog
-
     from django.db.migrations.loader import MigrationLoader
 
+    import catalog
+
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
-    leaf = [name for app, name in graph.leaf_nodes() if app == "catalog"][0]
+    leaf = next(name for app, name in graph.leaf_nodes() if app == "catalog")
     root = Path(tempfile.mkdtemp(prefix="tnbench-migrations-"))
     package = root / "tnbench_catalog_migrations"
     shutil.copytree(Path(catalog.__file__).parent / "migrations", package,
