@@ -83,7 +83,7 @@ def _standard_per_schema(schemas: list[str]) -> float:
     return (time.perf_counter() - started) / max(1, len(schemas))
 
 
-def _new_migration_modules() -> tuple[Path, dict[str, str]]:
+def _new_migration_modules() -> tuple[Path, dict[str, str | None]]:
     """A copy of catalog's migrations plus one new migration (a column on products), as the next
     deploy would bring; MIGRATION_MODULES points the loader at it."""
     from django.db.migrations.loader import MigrationLoader
