@@ -9,7 +9,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages"]
+BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages", "pooling"]
 
 
 def _forget_orphan_stores() -> None:
