@@ -28,7 +28,9 @@ import django
 django.setup()
 from django.db import close_old_connections, connection
 from django_tenants.utils import schema_context
-schemas, stop_at = sys.argv[1].split(","), float(sys.argv[2])
+schemas = sys.argv[1].split(",")
+print("ready", flush=True)
+stop_at = float(sys.stdin.readline())  # every process starts its loop once all are ready
 done = 0
 while time.time() < stop_at:
     with schema_context(schemas[done % len(schemas)]):
@@ -61,13 +63,18 @@ def _run(database_url: str, count: Callable[[], int], application: str, *, secon
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", str(WEB), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning"], cwd=REPO, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers: list[subprocess.Popen[str]] = []
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, ",".join(schemas)], cwd=REPO, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+               for _ in range(WORKERS)]
     try:
-        _wait_ready(port, timeout=180)
+        _wait_ready(port, timeout=300)
+        for worker in workers:
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
         stop_at = time.time() + seconds
-        workers = [subprocess.Popen([sys.executable, "-c", WORKER, ",".join(schemas), str(stop_at)], cwd=REPO,
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-                   for _ in range(WORKERS)]
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write(f"{stop_at}\n")
+            worker.stdin.flush()
         samples: list[float] = []
         errors = [0]
         held: list[int] = []
