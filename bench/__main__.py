@@ -29,6 +29,25 @@ def _forget_orphan_stores() -> None:
             cursor.execute("DELETE FROM tenants_store WHERE id = ANY(%s)", [ids])
 
 
+_RUN_LOCK: list[object] = []
+
+
+def _run_lock() -> bool:
+    """One run per database at a time: a second one would take the first's half-provisioned
+    stores for orphans (and both runs' figures would measure each other). A connection of its own
+    holds the lock for the life of the process; benchmarks close Django's connections at will."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    conn = psycopg.connect(**params, autocommit=True)
+    row = conn.execute("SELECT pg_try_advisory_lock(7100000001)").fetchone()
+    _RUN_LOCK.append(conn)
+    return bool(row and row[0])
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -62,6 +81,9 @@ def main(argv: list[str]) -> int:
 
     from bench.common import write_results
 
+    if not _run_lock():
+        print("[bench] another benchmark run is using this database; wait for it to finish", file=sys.stderr)
+        return 2
     call_command("migrate_schemas", "--shared", verbosity=0)
     _forget_orphan_stores()
     call_command("migrate", verbosity=0)

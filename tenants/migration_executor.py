@@ -76,6 +76,12 @@ def _code_migrations(modules: str) -> tuple[list[str], str]:
     return apps, _fingerprint(f"{app}.{name}" for app, name in graph.nodes)
 
 
+def existing_schemas(schemas: Sequence[str], *, alias: str) -> set[str]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [list(schemas)])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def schema_fingerprints(schemas: Sequence[str], apps: Sequence[str], *, alias: str) -> dict[str, str]:
     """Each schema's fingerprint of the migrations it records as applied (of the apps that still
     have migrations), computed by the database; schemas without a migrations table are left out."""
@@ -133,11 +139,16 @@ class FingerprintExecutor(MigrationExecutor):
         started = time.perf_counter()
         apps, expected = code_migrations()
         alias = self.options.get("database") or self.TENANT_DB_ALIAS
+        existing = existing_schemas(tenants, alias=alias)
+        # A store registered but not provisioned yet (its task is queued) has no schema: its
+        # provisioning clones the migrated template, so there is nothing to migrate.
+        missing = [schema for schema in tenants if schema not in existing]
+        tenants = [schema for schema in tenants if schema in existing]
         recorded = schema_fingerprints(tenants, apps, alias=alias)
         behind = [schema for schema in tenants if recorded.get(schema) != expected]
         outcomes = self._migrate(behind)
         failed = [outcome for outcome in outcomes if outcome.error]
-        self._report(len(tenants), behind, failed, time.perf_counter() - started)
+        self._report(len(tenants), behind, failed, time.perf_counter() - started, missing=len(missing))
         if failed:
             names = ", ".join(outcome.schema for outcome in failed[:20])
             more = f" and {len(failed) - 20} more" if len(failed) > 20 else ""
@@ -166,14 +177,17 @@ class FingerprintExecutor(MigrationExecutor):
             chunk = max(1, min(16, len(behind) // (workers * 4)))
             return list(pool.imap_unordered(schema_migrate, behind, chunksize=chunk))
 
-    def _report(self, total: int, behind: list[str], failed: list[SchemaOutcome], seconds: float) -> None:
+    def _report(self, total: int, behind: list[str], failed: list[SchemaOutcome], seconds: float, *,
+                missing: int) -> None:
         for outcome in failed:
             sys.stderr.write(f"[{self.codename}:{outcome.schema}] FAILED: {outcome.error}\n")
         if int(self.options.get("verbosity", 1)) >= 1:
             sys.stdout.write(
                 f"[{self.codename}] {total - len(behind)} of {total} vendor schemas up to date (skipped), "
                 f"{len(behind) - len(failed)} migrated, {len(failed)} failed, in {seconds:.1f} s "
-                f"with up to {migration_workers()} workers\n"
+                f"with up to {migration_workers()} workers"
+                + (f"; {missing} registered stores have no schema yet (not provisioned)" if missing else "")
+                + "\n"
             )
 
 
