@@ -8,7 +8,7 @@ ASSETS_STAMP := frontend/static/vendor/.installed
 PYTEST_ARGS ?=
 DRILL_ARGS ?=
 
-.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps stop-services bench bench-quick clean messages backup restore-drill faults soak mutation mutation-survivors
+.PHONY: install assets run test test-fast lint audit typecheck infra-check e2e-deps pgbouncer-deps stop-services bench bench-quick clean messages backup restore-drill faults soak mutation mutation-survivors
 
 install: $(STAMP) $(ASSETS_STAMP)
 
@@ -33,10 +33,14 @@ assets: $(ASSETS_STAMP)
 e2e-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# Debian's PgBouncer for the pooling test and benchmark (devservices/pgbouncer.py starts it).
+pgbouncer-deps:
+	@test -x /usr/sbin/pgbouncer || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)
+
 run: install
 	$(PY) -m devservices.run
 
-test: install e2e-deps
+test: install e2e-deps pgbouncer-deps
 	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 	$(MAKE) lint
 	$(MAKE) typecheck
@@ -97,10 +101,10 @@ restore-drill: install
 clean:
 	rm -rf .local/media .local/private .local/staticfiles
 
-bench: install
+bench: install pgbouncer-deps
 	$(PY) -m bench
 
-bench-quick: install
+bench-quick: install pgbouncer-deps
 	$(PY) -m bench --quick
 
 # The fault suite in its long version (docs/reliability.md): every test of tests/faults/ with 100

@@ -9,7 +9,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages"]
+BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages", "pooling"]
 
 
 def _forget_orphan_stores() -> None:
@@ -27,6 +27,25 @@ def _forget_orphan_stores() -> None:
             cursor.execute("UPDATE vendors_vendor SET store_id = NULL WHERE store_id = ANY(%s)", [ids])
             cursor.execute("DELETE FROM tenants_domain WHERE tenant_id = ANY(%s)", [ids])
             cursor.execute("DELETE FROM tenants_store WHERE id = ANY(%s)", [ids])
+
+
+_RUN_LOCK: list[object] = []
+
+
+def _run_lock() -> bool:
+    """One run per database at a time: a second one would take the first's half-provisioned
+    stores for orphans (and both runs' figures would measure each other). A connection of its own
+    holds the lock for the life of the process; benchmarks close Django's connections at will."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    conn = psycopg.connect(**params, autocommit=True)
+    row = conn.execute("SELECT pg_try_advisory_lock(7100000001)").fetchone()
+    _RUN_LOCK.append(conn)
+    return bool(row and row[0])
 
 
 def main(argv: list[str]) -> int:
@@ -50,6 +69,11 @@ def main(argv: list[str]) -> int:
     broker = urlsplit(embedded.redis_url())._replace(path="/56").geturl()
     os.environ.setdefault("CELERY_BROKER_URL", broker)
     os.environ.setdefault("CELERY_RESULT_BACKEND", broker)
+    wanted = [name for name in (args.only.split(",") if args.only else BENCHMARKS) if name]
+    if "search" in wanted:
+        from bench import replica_lag
+
+        replica_lag.configure()  # search reads through a real streaming replica (ADR 0062)
     import django
 
     django.setup()
@@ -57,10 +81,12 @@ def main(argv: list[str]) -> int:
 
     from bench.common import write_results
 
+    if not _run_lock():
+        print("[bench] another benchmark run is using this database; wait for it to finish", file=sys.stderr)
+        return 2
     call_command("migrate_schemas", "--shared", verbosity=0)
     _forget_orphan_stores()
     call_command("migrate", verbosity=0)
-    wanted = [name for name in (args.only.split(",") if args.only else BENCHMARKS) if name]
     results = []
     failures = 0
     for name in wanted:

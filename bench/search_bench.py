@@ -25,6 +25,7 @@ from typing import Any, cast
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import replica_lag
 from bench.common import BenchResult, peak_rss_mb, summary_ms
 
 PREFIX = "sbench"
@@ -127,9 +128,11 @@ def seed(*, rows: int, vendors: int) -> dict[str, Any]:
 
 
 def _explain(sql: str) -> str:
-    from django.db import connection
+    from django.db import connections
 
-    with connection.cursor() as cursor:
+    from common.databases import replica_alias
+
+    with connections[replica_alias()].cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         lines = [row[0] for row in cursor.fetchall()]
     return "\n".join(lines[:40])
@@ -139,14 +142,16 @@ def _explain(sql: str) -> str:
 # mypy cannot infer against `Callable[[], Any]`; `call` is always called with no arguments.
 def _time_search(call: Callable[..., Any], *, cold: bool, out: list[Any] | None = None
                  ) -> tuple[float, list[dict[str, Any]]]:
-    from django.db import connection
+    from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
+    from common.databases import replica_alias
     from marketplace import search
 
     if cold:
         search.projection_changed()
-    with CaptureQueriesContext(connection) as ctx:
+    # The search reads go to the replica when one is configured (ADR 0062).
+    with CaptureQueriesContext(connections[replica_alias()]) as ctx:
         started = time.perf_counter()
         value = call()
         elapsed = time.perf_counter() - started
@@ -265,6 +270,7 @@ def run(*, quick: bool, rows: int | None = None, vendors: int | None = None, kee
     )
     seeded = seed(rows=rows, vendors=vendors)
     result.add("seed by COPY (incl. GIN/trigram index maintenance)", round(rows / seeded["seconds"]), "rows/s")
+    replica_lag.after_bulk_load(result)
     try:
         ours, naive, slowest = measure(repeat=repeat, seeded=seeded)
         profiles: dict[str, str] = {}
@@ -282,6 +288,7 @@ def run(*, quick: bool, rows: int | None = None, vendors: int | None = None, kee
                        note=note)
             result.add(f"{kind} p99", stats["p99_ms"], "ms")
             result.add(f"{kind} ILIKE baseline p95", base["p95_ms"], "ms")
+        replica_lag.lag(result)
         result.add("peak RSS (bench process)", peak_rss_mb(), "MB")
         result.details["profiles"] = profiles
         result.details["notes"] = [

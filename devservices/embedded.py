@@ -189,6 +189,9 @@ def stop() -> None:
         user = "embedded_postgres" if os.geteuid() == 0 else None
         with contextlib.suppress(subprocess.CalledProcessError):
             _pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata.resolve(), user=user)
+    from devservices.replica import replica_stop
+
+    replica_stop()
     port_file = LOCAL_DIR / "valkey" / "port"
     if port_file.exists():
         port = int(port_file.read_text())

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
+from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.clone import CLONE_SCHEMA_FUNCTION, CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from common.exceptions import Conflict
@@ -161,7 +165,7 @@ def _store_provision_locked(store_id: int) -> Store:
         tenant_connection().set_schema_to_public()
         # A schema left by a crashed attempt may be half-migrated: start again from nothing.
         _schema_drop(store.schema_name)
-        store.create_schema(check_if_exists=False, verbosity=0)
+        _schema_create(store)
         tenant_connection().set_schema_to_public()
         with transaction.atomic():
             host = vendor_host(store_slug(store))
@@ -183,6 +187,50 @@ def _store_provision_locked(store_id: int) -> Store:
         )
         raise
     return store
+
+
+def _schema_create(store: Store) -> None:
+    """Clone the template schema, then apply what the template lacked (normally nothing: the
+    fingerprint executor skips the schema, ADR 0060). Without a template, run every migration."""
+    base = getattr(settings, "TENANT_BASE_SCHEMA", "")
+    if not (base and schema_exists(base)):
+        store.create_schema(check_if_exists=False, verbosity=0)
+        return
+    tenant_connection().set_schema_to_public()
+    with connection.cursor() as cursor:
+        _clone_function_ensure(cursor)
+        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [base, store.schema_name])
+    # Not --fake, as django-tenants' create_schema does: a template behind the code would leave
+    # its clone behind while recording it as complete.
+    call_command("migrate_schemas", tenant=True, schema_name=store.schema_name, interactive=False, verbosity=0)
+
+
+# The clone function django-tenants installs (pg-clone-schema): several thousand lines of
+# PL/pgSQL that its `clone_schema()` re-creates on every call (about 40 ms). It is installed once
+# per version of its text here, the version kept in the function's comment.
+_CLONE_FUNCTION_VERSION = hashlib.md5(CLONE_SCHEMA_FUNCTION.encode(), usedforsecurity=False).hexdigest()
+
+
+def _clone_function_version(cursor: Any) -> list[str]:
+    cursor.execute(
+        "SELECT obj_description(p.oid, 'pg_proc') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.proname = 'clone_schema'"
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _clone_function_ensure(cursor: Any) -> None:
+    if _clone_function_version(cursor) == [_CLONE_FUNCTION_VERSION]:
+        return
+    with transaction.atomic():
+        # Installing it drops and re-creates its type: one installer at a time.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISION_LOCK_BASE - 1])
+        if _clone_function_version(cursor) == [_CLONE_FUNCTION_VERSION]:
+            return
+        CloneSchema()._create_clone_schema_function()
+        cursor.execute(
+            f"COMMENT ON FUNCTION public.clone_schema(text, text, public.cloneparms[]) IS '{_CLONE_FUNCTION_VERSION}'"
+        )
 
 
 def _schema_drop(schema_name: str, *, allow: str = "") -> None:

@@ -92,6 +92,10 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_BASE_SCHEMA = env("TENANT_BASE_SCHEMA", default="tenant_template")
 # django-tenants clones only when this is set as well (otherwise it runs the migrations).
 TENANT_CREATION_FAKES_MIGRATIONS = bool(TENANT_BASE_SCHEMA)
+# `migrate_schemas` skips vendor schemas whose applied migrations match the code's and migrates
+# the others in parallel (ADR 0060); `--executor standard` runs django-tenants' own loop.
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.executor_for"
+TENANT_MIGRATION_WORKERS = env.int("TENANT_MIGRATION_WORKERS", default=0)  # 0: min(4, cores)
 
 MIDDLEWARE = [
     "common.middleware.RequestBodyLimitMiddleware",

@@ -2,7 +2,9 @@
 product page) go to the replica and nothing of them to the primary.
 
 The suite itself runs on one connection, so this runs a process of its own with the replica
-configured: a second, read-only connection to the test database (a write through it would fail).
+configured: a real streaming hot standby of the embedded PostgreSQL (devservices/replica.py, ADR
+0062), read-only by nature (a write through it would fail), waited on until it has replayed the
+test's data.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from devservices import replica
 from tests.factories import VendorFactory
 from tests.marketplace.helpers import make_listing
 
@@ -43,6 +46,8 @@ with CaptureQueriesContext(connections["default"]) as primary, \\
 with connections["replica"].cursor() as cursor:
     cursor.execute("SHOW transaction_read_only")
     read_only = cursor.fetchone()[0]
+    cursor.execute("SELECT pg_is_in_recovery()")
+    in_recovery = cursor.fetchone()[0]
 from common.health import health_report
 
 health = health_report()
@@ -51,6 +56,7 @@ print(json.dumps({
     "suggestions": suggestions, "listing": listing.title, "featured": featured,
     "primary_queries": [q["sql"] for q in primary.captured_queries],
     "replica_queries": len(replica.captured_queries), "replica_read_only": read_only, "health": health,
+    "replica_in_recovery": in_recovery,
 }))
 """
 
@@ -70,13 +76,14 @@ def test_listing_reads_go_to_the_replica_and_none_to_the_primary():
     acme = VendorFactory(slug="acme", name="Acme Outdoor")
     make_listing(acme, "Trail Backpack 30L", price=8900)
     make_listing(acme, "Merino Hiking Socks", price=1900)
+    replica_url = replica.replica_url(connection.settings_dict["NAME"])
+    replica.replica_catch_up(_url(connection.settings_dict), replica_url)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _url(connection.settings_dict),
-        # A read-only session: were anything written through the replica alias, it would fail.
-        "DATABASE_REPLICA_URL": _url(connection.settings_dict,
-                                     options="-c%20default_transaction_read_only%3Don"),
+        # A hot standby: were anything written through the replica alias, it would fail.
+        "DATABASE_REPLICA_URL": replica_url,
         "TEST_READ_REPLICA": "1",
     }
     run = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True,
@@ -87,7 +94,7 @@ def test_listing_reads_go_to_the_replica_and_none_to_the_primary():
     assert out["suggestions"] == ["Trail Backpack 30L"]
     assert out["listing"] == "Trail Backpack 30L"
     assert set(out["featured"]) == {"Trail Backpack 30L", "Merino Hiking Socks"}
-    assert out["replica_read_only"] == "on"
+    assert out["replica_read_only"] == "on" and out["replica_in_recovery"] is True
     assert out["replica_queries"] > 0
     assert out["primary_queries"] == []
     # /healthz checks the replica too: search depends on it.
