@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0004_listing_featured_position'),
+        ('marketplace', '0005_listing_rating'),
         ('vendors', '0004_vendor_stripe_requirements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
