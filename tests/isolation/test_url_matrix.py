@@ -682,10 +682,10 @@ OBJECT_IDS = frozenset({
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
     "notification_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "review_id", "order_line_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "user_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "takedown_id", "privacy_request_id",
-    "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "invoice_id",
+    "review_id", "order_line_id",
+    "user_id",
+    "takedown_id", "privacy_request_id",
+    "invoice_id",
 })
 
 
