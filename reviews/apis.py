@@ -32,7 +32,8 @@ from reviews.models import Review
 class ReviewCreateInput(serializers.Serializer):
     order_line_id = serializers.IntegerField(min_value=1)
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    seller_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    seller_rating = serializers.IntegerField(min_value=1, max_value=5, required=False,
+                                             help_text="The seller's stars (packing, shipping, answers); omit for none.")
     text = serializers.CharField(max_length=services.TEXT_MAX, required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=services.PHOTOS_MAX,
                                    help_text="JPEG, PNG or WebP images (multipart).")

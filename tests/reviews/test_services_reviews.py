@@ -35,15 +35,18 @@ def _listing(lamp):
     return Listing.objects.get(pk=listing.pk)
 
 
-def _media_files(settings) -> list[str]:
-    """Review photos in the default storage (the public schema's media) made by this test."""
+def _photo_names() -> set[str]:
     from django.core.files.storage import default_storage
 
     try:
-        names = default_storage.listdir("reviews")[1]
+        return set(default_storage.listdir("reviews")[1])
     except FileNotFoundError:
-        names = []
-    return sorted(set(names) - _BEFORE)
+        return set()
+
+
+def _media_files(settings) -> list[str]:
+    """Review photos in the default storage (the public schema's media) made by this test."""
+    return sorted(_photo_names() - _BEFORE)
 
 
 _BEFORE: set[str] = set()
@@ -52,13 +55,8 @@ _BEFORE: set[str] = set()
 @pytest.fixture(autouse=True)
 def _photos_before():
     """Photos left by earlier runs do not count (django-tenants' storage keeps its first MEDIA_ROOT)."""
-    from django.core.files.storage import default_storage
-
     _BEFORE.clear()
-    try:
-        _BEFORE.update(default_storage.listdir("reviews")[1])
-    except FileNotFoundError:
-        pass
+    _BEFORE.update(_photo_names())
 
 
 # --- eligibility ---------------------------------------------------------------------------------
