@@ -33,22 +33,22 @@ class ThreadOutput(serializers.ModelSerializer):
                   "last_message_at", "unread"]
 
 
-class AttachmentOutput(serializers.Serializer):
+class ThreadAttachmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     original_name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
 
 
-class MessageOutput(serializers.ModelSerializer):
-    attachments = AttachmentOutput(many=True, read_only=True)
+class ThreadMessageOutput(serializers.ModelSerializer):
+    attachments = ThreadAttachmentOutput(many=True, read_only=True)
 
     class Meta:
         model = Message
         fields = ["id", "role", "body", "created_at", "attachments"]
 
 
-class MessageInput(serializers.Serializer):
+class ThreadMessageInput(serializers.Serializer):
     body = serializers.CharField(help_text="Plain text, at most 10 KB (UTF-8).")
 
 
@@ -59,10 +59,10 @@ def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers
 
 
 def _post(request: Request, thread: Thread, role: str) -> Response:
-    data = MessageInput(data=request.data)
+    data = ThreadMessageInput(data=request.data)
     data.is_valid(raise_exception=True)
     message = services.message_post(thread=thread, author=request.user, role=role, body=data.validated_data["body"])
-    return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
+    return Response(ThreadMessageOutput(message).data, status=status.HTTP_201_CREATED)
 
 
 class BuyerThreadListApi(APIView):
@@ -77,13 +77,13 @@ class BuyerThreadMessagesApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser]
 
-    @extend_schema(tags=["messages"], responses=MessageOutput(many=True), operation_id="threads_messages_list")
+    @extend_schema(tags=["messages"], responses=ThreadMessageOutput(many=True), operation_id="threads_messages_list")
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.thread_for_buyer(user=request.user, thread_id=thread_id)
         services.thread_mark_read(thread=thread, role=Message.Role.BUYER)
-        return _page(self, request, selectors.thread_messages(thread=thread), MessageOutput)
+        return _page(self, request, selectors.thread_messages(thread=thread), ThreadMessageOutput)
 
-    @extend_schema(tags=["messages"], request=MessageInput, responses={201: MessageOutput},
+    @extend_schema(tags=["messages"], request=ThreadMessageInput, responses={201: ThreadMessageOutput},
                    operation_id="threads_messages_create")
     def post(self, request: Request, thread_id: int) -> Response:
         return _post(request, selectors.thread_for_buyer(user=request.user, thread_id=thread_id), Message.Role.BUYER)
@@ -101,14 +101,14 @@ class VendorThreadMessagesApi(APIView):
     permission_classes = [IsVendorStaff]
     parser_classes = [JSONParser]
 
-    @extend_schema(tags=["vendor messages"], responses=MessageOutput(many=True),
+    @extend_schema(tags=["vendor messages"], responses=ThreadMessageOutput(many=True),
                    operation_id="vendor_threads_messages_list")
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.thread_for_vendor(vendor=current_vendor(request), thread_id=thread_id)
         services.thread_mark_read(thread=thread, role=Message.Role.VENDOR)
-        return _page(self, request, selectors.thread_messages(thread=thread), MessageOutput)
+        return _page(self, request, selectors.thread_messages(thread=thread), ThreadMessageOutput)
 
-    @extend_schema(tags=["vendor messages"], request=MessageInput, responses={201: MessageOutput},
+    @extend_schema(tags=["vendor messages"], request=ThreadMessageInput, responses={201: ThreadMessageOutput},
                    operation_id="vendor_threads_messages_create")
     def post(self, request: Request, thread_id: int) -> Response:
         thread = selectors.thread_for_vendor(vendor=current_vendor(request), thread_id=thread_id)
