@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from common.hosts import vendor_url
 from marketplace.services import listing_rating_set
+from notifications.services import vendor_team_notify
 from orders.models import OrderLine
 from reviews import checks
 from reviews.eligibility import line_received
@@ -226,7 +228,20 @@ def _review_create(*, buyer: Any, line_id: int, rating: int, seller_rating: int 
     _event(review, "created", actor=buyer, data={"flags": flags})
     if review.status == S.PUBLISHED:
         _rating_refresh(vendor_id=review.vendor_id, product_id=review.product_id)
+        _vendor_told(review)
     return review
+
+
+def _vendor_told(review: Review) -> None:
+    """The vendor's team hears of a review once it is public (at once, or when moderation lets it
+    through): never of one held or hidden. One notice per review, however often it is approved."""
+    vendor = review.vendor
+    vendor_team_notify(
+        "review_received", vendor=vendor, roles=("owner", "manager"),
+        link=vendor_url(vendor, "/dashboard/reviews/"),
+        context={"product_name": review.product_name, "rating": review.rating,
+                 "author_name": review.reviewer_name},
+        dedupe_key=f"review_received:{review.pk}")
 
 
 # --- the vendor's reply -------------------------------------------------------------------------
@@ -312,4 +327,6 @@ def review_moderate(*, admin: Any, review_id: Any, action: Any, reason: Any = ""
     _event(review, f"moderated.{action}", actor=admin, from_status=before, reason=note)
     if (before == S.PUBLISHED) != (review.status == S.PUBLISHED):
         _rating_refresh(vendor_id=review.vendor_id, product_id=review.product_id)
+    if before == S.PENDING and review.status == S.PUBLISHED:
+        _vendor_told(review)
     return review
