@@ -254,13 +254,20 @@ def _upsert_sql(update_fields: tuple[str, ...]) -> str:
     fields: list[Any] = [Listing._meta.get_field(name) for name in ("product_id", "version", *_LISTING_FIELDS)]
     record = ", ".join(f"{field.column} {_record_type(field)}" for field in fields)
     columns = ", ".join(field.column for field in fields)
+    # A listing the platform took down stays hidden whatever its vendor changes (ADR 0077).
+    takedowns = ListingTakedown._meta.db_table
+    active = ", ".join(f"'{status}'" for status in ListingTakedown.ACTIVE)
+    selected = columns.replace(
+        "vendor_visible",
+        f"(event.vendor_visible AND NOT EXISTS (SELECT 1 FROM {takedowns} t WHERE t.vendor_id = %s "  # noqa: S608  # nosec B608  # table name and fixed statuses only
+        f"AND t.product_id = event.product_id AND t.status IN ({active}))) AS vendor_visible", 1)
     updates = ", ".join(
         f"{field.column} = EXCLUDED.{field.column}"  # type: ignore[union-attr]  # concrete columns, as above
         for field in (Listing._meta.get_field(name) for name in ("version", *update_fields, "updated_at"))
     )
     return (
         f"INSERT INTO {Listing._meta.db_table} AS listing (vendor_id, {columns}, updated_at) "  # noqa: S608  # nosec B608  # model and column names only; values are parameters
-        f"SELECT %s::bigint, {columns}, %s::timestamptz "
+        f"SELECT %s::bigint, {selected}, %s::timestamptz "
         f"FROM jsonb_to_recordset(%s::jsonb) AS event({record}) ORDER BY product_id "
         f"ON CONFLICT (vendor_id, product_id) DO UPDATE SET {updates} "
         "WHERE listing.version < EXCLUDED.version "
@@ -307,8 +314,6 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
     if not latest:
         return 0
     categories = _CategoryCache()
-    # A listing the platform took down stays hidden whatever its vendor changes.
-    taken_down = listings_taken_down(vendor_id=vendor.pk, product_ids=list(latest))
     changed_rows: list[dict[str, Any]] = []
     deleted_rows: list[dict[str, Any]] = []
     for product_id, event in latest.items():
@@ -317,8 +322,6 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
                                              fields=_tombstone_fields(vendor)))
         else:
             fields = _listing_fields(vendor=vendor, payload=event["payload"] or {}, categories=categories)
-            if product_id in taken_down:
-                fields["vendor_visible"] = False
             changed_rows.append(_listing_row(product_id=product_id, version=event["version"],
                                              fields=fields))
     now = timezone.now()
@@ -326,7 +329,8 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
     with connection.cursor() as cursor:
         for rows, update_fields in ((changed_rows, _LISTING_FIELDS), (deleted_rows, _TOMBSTONE_FIELDS)):
             if rows:
-                cursor.execute(_upsert_sql(update_fields), [vendor.pk, now, json.dumps(rows, cls=DjangoJSONEncoder)])
+                cursor.execute(_upsert_sql(update_fields),
+                               [vendor.pk, vendor.pk, now, json.dumps(rows, cls=DjangoJSONEncoder)])
                 applied += len(cursor.fetchall())
     if applied:
         _changed()
@@ -388,12 +392,6 @@ def listing_feature_set(*, listing_id: int, position: int | None) -> Listing:
     listing.save(update_fields=["featured_position", "updated_at"])
     _changed()
     return listing
-
-
-def listings_taken_down(*, vendor_id: int, product_ids: list[int]) -> set[int]:
-    """Which of these products of the vendor the platform has taken down (and not restored)."""
-    return set(ListingTakedown.objects.filter(vendor_id=vendor_id, product_id__in=product_ids,
-                                              status__in=ListingTakedown.ACTIVE).values_list("product_id", flat=True))
 
 
 def listing_visibility_set(*, listing_id: int, visible: bool) -> None:
