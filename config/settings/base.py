@@ -385,6 +385,8 @@ STRIPE_RETRY_DEADLINE_SECONDS = env.float("STRIPE_RETRY_DEADLINE_SECONDS", defau
 CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
     "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,
 }
+# Waiting events of one account applied by one task in one transaction (1: one at a time; ADR 0063).
+PAYMENTS_WEBHOOK_APPLY_BATCH = env.int("PAYMENTS_WEBHOOK_APPLY_BATCH", default=50)
 
 # --- orders (cart, checkout) -----------------------------------------------------------------
 ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)
