@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.platform",
+                # Last: a page rendered for the shared cache gets a CSRF placeholder (ADR 0065).
+                "common.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -308,6 +310,10 @@ FORMAT_MODULE_PATH = ["frontend.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# Anonymous pages and public API answers cached per host and language until the listing
+# projection changes (ADR 0065); 0 turns the cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # --- static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
