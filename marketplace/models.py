@@ -123,6 +123,14 @@ class Listing(models.Model):
                 condition=models.Q(status="active", vendor_visible=True),
             ),
             models.Index(fields=["category", "status"], name="listing_category_status"),
+            # Facet counts (marketplace.search, ADR 0064): every column a facet groups or filters on,
+            # so a facet sample is an index-only scan of a category's price range. A new facet adds
+            # its column to `include`.
+            models.Index(
+                fields=["category", "price_min"], name="listing_facet_cover",
+                include=["vendor", "currency", "in_stock", "attributes"],
+                condition=models.Q(status="active", vendor_visible=True),
+            ),
         ]
 
     def __str__(self) -> str:
