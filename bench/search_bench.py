@@ -18,7 +18,8 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,8 @@ SYLLABLES = ["ka", "ro", "ven", "tal", "mir", "zu", "pel", "dor", "qui", "sen", 
              "tre", "nov", "har", "wim"]
 MATERIALS = ["wool", "steel", "cotton", "iron", "bamboo", "leather"]
 COLOURS = ["red", "green", "blue", "black", "white", "grey"]
-TARGETS = {"selective": 50.0, "ranked common": 150.0, "autocomplete": 100.0}
+TARGETS = {"selective": 50.0, "ranked common": 150.0, "autocomplete": 100.0, "facets (filtered)": 100.0,
+           "facets (filtered, no words)": 100.0, "facets (filtered, words)": 100.0}
 
 
 def _brands(count: int = 2000) -> list[str]:
@@ -127,6 +129,20 @@ def seed(*, rows: int, vendors: int) -> dict[str, Any]:
             "tops": [top.path for top in tops]}
 
 
+def _reused(rows: int) -> dict[str, Any] | None:
+    """The rows a kept earlier seed left (`--keep`, BENCH_SEARCH_REUSE=1), when there are as many."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM marketplace_listing WHERE vendor_id IN "
+                       "(SELECT id FROM vendors_vendor WHERE slug LIKE %s)", [f"{PREFIX}%"])
+        if cursor.fetchone()[0] != rows:
+            return None
+        cursor.execute("SELECT path, depth FROM marketplace_category WHERE path LIKE %s ORDER BY id", [f"{PREFIX}/%"])
+        paths = cursor.fetchall()
+    return {"seconds": 0.0, "leaves": [p for p, d in paths if d == 2], "tops": [p for p, d in paths if d == 1]}
+
+
 def _explain(sql: str) -> str:
     from django.db import connections
 
@@ -181,10 +197,12 @@ def measure(*, repeat: int, seeded: dict[str, Any]) -> tuple[dict[str, list[floa
 
     rng = random.Random(3)
     brands = rng.sample(BRANDS, 12)
+    facet_kinds = ("facets (filtered, no words)", "facets (filtered, no words), before ADR 0064",
+                   "facets (filtered, words)", "facets (filtered, words), before ADR 0064")
     ours: dict[str, list[float]] = {k: [] for k in (
-        "selective", "ranked common", "typo", "autocomplete", "facets (filtered)", "deep page")}
+        "selective", "ranked common", "typo", "autocomplete", "facets (filtered)", *facet_kinds, "deep page")}
     naive: dict[str, list[float]] = {k: [] for k in ("selective", "ranked common", "typo", "autocomplete",
-                                                      "facets (filtered)", "deep page")}
+                                                      "facets (filtered)", *facet_kinds, "deep page")}
     slowest: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def keep(kind: str, elapsed: float, queries: list[dict[str, Any]]) -> None:
@@ -221,7 +239,13 @@ def measure(*, repeat: int, seeded: dict[str, Any]) -> tuple[dict[str, list[floa
         for category, q in ((leaf, ""), (top, "wool"), (top, "")):
             params = search.SearchParams(q=q, category=category, price_min=1000, price_max=20_000,
                                          in_stock=True, attributes=(("material", "wool"),), sort="price_asc")
-            keep("facets (filtered)", *_time_search(lambda p=params: cast(search.PostgresSearchBackend, search.backend).facets(p), cold=True))
+            backend = cast(search.PostgresSearchBackend, search.backend)
+            kind = "facets (filtered, words)" if q else "facets (filtered, no words)"
+            keep(kind, *_time_search(lambda p=params, b=backend: b.facets(p), cold=True))
+            with _facets_as_before():
+                before = _time_search(lambda p=params, b=backend: b.facets(p), cold=True)[0]
+            ours[f"{kind}, before ADR 0064"].append(before)
+            keep("facets (filtered)", *_time_search(lambda p=params, b=backend: b.facets(p), cold=True))
             naive["facets (filtered)"].append(_time_sql(
                 "SELECT c.path, count(*) FROM marketplace_listing l JOIN marketplace_category c "
                 "ON c.id = l.category_id WHERE l.status = 'active' AND l.vendor_visible AND c.path LIKE %s "
@@ -246,6 +270,36 @@ def measure(*, repeat: int, seeded: dict[str, Any]) -> tuple[dict[str, list[floa
     return ours, naive, slowest
 
 
+@contextmanager
+def _facets_as_before() -> Iterator[None]:
+    """The facet samples as they were before ADR 0064, on the same rows: without the covering facet
+    index (dropped inside a transaction that is rolled back) and with the indexable attribute filter."""
+    from django.db import connection, transaction
+
+    from marketplace.search import PostgresSearchBackend
+
+    real = PostgresSearchBackend._filtered
+
+    def indexable(self: Any, params: Any, *, skip: str = "", mode: str = "", sample: bool = False) -> Any:
+        return real(self, params, skip=skip, mode=mode)
+
+    class _Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX listing_facet_cover")
+            PostgresSearchBackend._filtered = indexable  # type: ignore[method-assign]
+            try:
+                yield
+            finally:
+                PostgresSearchBackend._filtered = real  # type: ignore[method-assign]
+            raise _Undo
+    except _Undo:
+        pass
+
+
 def _slowest_plan(queries: list[dict[str, Any]]) -> str:
     query = max(queries, key=lambda q: float(q.get("time") or 0))
     sql = query["sql"]
@@ -268,8 +322,12 @@ def run(*, quick: bool, rows: int | None = None, vendors: int | None = None, kee
         size={"listings": rows, "vendors": vendors, "repeat": repeat,
               **({"scaled_down_from": "1,000,000 listings / 1,000 vendors"} if scaled else {})},
     )
-    seeded = seed(rows=rows, vendors=vendors)
-    result.add("seed by COPY (incl. GIN/trigram index maintenance)", round(rows / seeded["seconds"]), "rows/s")
+    seeded = _reused(rows) if os.environ.get("BENCH_SEARCH_REUSE") else None
+    if seeded is None:
+        seeded = seed(rows=rows, vendors=vendors)
+        result.add("seed by COPY (incl. GIN/trigram index maintenance)", round(rows / seeded["seconds"]), "rows/s")
+    else:
+        result.details.setdefault("notes_pre", []).append("rows of an earlier seed reused (BENCH_SEARCH_REUSE=1)")
     replica_lag.after_bulk_load(result)
     try:
         ours, naive, slowest = measure(repeat=repeat, seeded=seeded)
@@ -287,7 +345,8 @@ def run(*, quick: bool, rows: int | None = None, vendors: int | None = None, kee
             result.add(f"{kind} p95", stats["p95_ms"], "ms", target=f"≤ {limit:g} ms" if limit else "", met=met,
                        note=note)
             result.add(f"{kind} p99", stats["p99_ms"], "ms")
-            result.add(f"{kind} ILIKE baseline p95", base["p95_ms"], "ms")
+            if naive[kind]:
+                result.add(f"{kind} ILIKE baseline p95", base["p95_ms"], "ms")
         replica_lag.lag(result)
         result.add("peak RSS (bench process)", peak_rss_mb(), "MB")
         result.details["profiles"] = profiles
@@ -299,9 +358,16 @@ def run(*, quick: bool, rows: int | None = None, vendors: int | None = None, kee
             "Zipf-frequent words ranked top-20; typo: misspelled words (trigram fallback); "
             "autocomplete: `suggest()` on 3-4 letter prefixes.",
             "The ILIKE baseline answers the same intents with `%word%` scans (no ranking, OFFSET pages).",
+            "facets (filtered): a category (leaf, or a top one with 8 leaves), a price range, in stock and "
+            "`material: wool`, without words (2 of 3 cases) or with `wool`; split by words below. "
+            "`before ADR 0064`: the same calls in the same run without the covering facet index (dropped "
+            "in a rolled-back transaction) and with the indexable attribute filter.",
+            f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2-core machine "
+            "shared with other engineers' test runs: measured under load).",
+            *result.details.pop("notes_pre", []),
         ]
     finally:
-        if not keep:
+        if not keep and not os.environ.get("BENCH_SEARCH_REUSE"):
             _cleanup()
     return result
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import page_cache
 from common.ratelimit import RateLimitThrottle
 from marketplace import search, selectors
 from marketplace.models import Listing
@@ -70,6 +71,28 @@ def _facets(page: search.SearchPage) -> dict[str, Any]:
     }
 
 
+def _search_payload(params: search.SearchParams) -> dict[str, Any]:
+    page = search.search(params)
+    return {
+        "count": page.total,
+        "count_capped": page.total_capped,
+        "corrected_q": page.corrected_q,
+        "next_cursor": page.next_cursor,
+        "results": ListingOutputSerializer(page.results, many=True).data,
+        "facets": _facets(page),
+    }
+
+
+def _cached_response(request: Request, build: Any) -> Response:
+    """Anonymous answers come from the cache of this host and language while the listing
+    projection is unchanged, with ETag/Last-Modified; a current copy gets 304 (ADR 0065)."""
+    data, validators = page_cache.cached_data(request._request, generation=search.projection_generation,
+                                              build=build)
+    if page_cache.not_modified(request._request, validators):
+        return page_cache.validator_headers(Response(status=304), validators)
+    return page_cache.validator_headers(Response(data), validators)
+
+
 _TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
 _SEARCH_PARAMETERS = [
     OpenApiParameter("q", _TEXT, description="Search words; a typo is corrected when nothing matches."),
@@ -109,15 +132,7 @@ class ListingSearchApi(APIView):
         params, errors = search.params_from_query(request.query_params)
         if errors:
             raise serializers.ValidationError(errors)
-        page = search.search(params)
-        return Response({
-            "count": page.total,
-            "count_capped": page.total_capped,
-            "corrected_q": page.corrected_q,
-            "next_cursor": page.next_cursor,
-            "results": ListingOutputSerializer(page.results, many=True).data,
-            "facets": _facets(page),
-        })
+        return _cached_response(request, lambda: _search_payload(params))
 
 
 class ListingDetailApi(APIView):
@@ -128,7 +143,8 @@ class ListingDetailApi(APIView):
 
     @extend_schema(operation_id="listings_retrieve", responses=ListingDetailSerializer)
     def get(self, request: Request, listing_id: int) -> Response:
-        return Response(ListingDetailSerializer(selectors.listing_visible(listing_id=listing_id)).data)
+        return _cached_response(
+            request, lambda: ListingDetailSerializer(selectors.listing_visible(listing_id=listing_id)).data)
 
 
 class SuggestApi(APIView):

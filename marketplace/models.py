@@ -138,6 +138,14 @@ class Listing(models.Model):
                 fields=["rating", "id"], name="listing_visible_rating",
                 condition=models.Q(status="active", vendor_visible=True),
             ),
+            # Facet counts (marketplace.search, ADR 0064): every column a facet groups or filters on,
+            # so a facet sample is an index-only scan of a category's price range. A new facet adds
+            # its column to `include`.
+            models.Index(
+                fields=["category", "price_min"], name="listing_facet_cover",
+                include=["vendor", "currency", "in_stock", "attributes", "rating", "rating_count"],
+                condition=models.Q(status="active", vendor_visible=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.permissions import ops_required
+from common import page_cache
 from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
 from common.money import exponent, to_major
@@ -20,7 +21,12 @@ from marketplace import search, selectors, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
 
+# Anonymous views of these pages come from the cache of their host and language until the listing
+# projection changes (its generation is in the key), with ETag/Last-Modified (ADR 0065).
+_cached = page_cache.cached_page(generation=search.projection_generation)
 
+
+@_cached
 def home(request: HttpRequest) -> HttpResponse:
     from vendors.selectors import vendors_selling
 
@@ -117,6 +123,7 @@ def _link_base(query: QueryDict, *, on_category_page: bool) -> QueryDict:
     return base
 
 
+@_cached
 def search_page(request: HttpRequest) -> HttpResponse:
     context = _search_context(request)
     # Filtered to a category: the breadcrumb shows where in the tree the results are.
@@ -127,6 +134,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@_cached
 def category_page(request: HttpRequest, path: str) -> HttpResponse:
     try:
         category = selectors.category_by_path(path=path)
@@ -141,6 +149,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/_suggest.html", {"suggestions": search.suggest(request.GET.get("q", ""))})
 
 
+@_cached
 def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> HttpResponse:
     try:
         listing = selectors.listing_visible(listing_id=listing_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from payments import gateway
 from payments.models import PaymentAttempt, PaymentRecord, WebhookEvent
@@ -39,21 +40,11 @@ def payment_record_apply_event(*, event: WebhookEvent) -> PaymentRecord:
     marker = (event.created, event.stripe_id)
     record = PaymentRecord.objects.select_for_update().filter(payment_intent_id=pi_id).first()
     if record is None:
-        PaymentRecord.objects.bulk_create(
-            [
-                PaymentRecord(
-                    payment_intent_id=pi_id,
-                    account=event.account,
-                    last_event_created=event.created,
-                    last_event_id=event.stripe_id,
-                    **_state_from(data),
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        record = PaymentRecord(payment_intent_id=pi_id, account=event.account, last_event_created=event.created,
+                               last_event_id=event.stripe_id, **_state_from(data))
+        if _record_insert(record):
+            return record  # the first event of this PaymentIntent: its state is the event's
         record = PaymentRecord.objects.select_for_update().get(payment_intent_id=pi_id)
-        if record.last_event_id == event.stripe_id:
-            return record
     held = (record.last_event_created, record.last_event_id)
     if marker == held:
         return record
@@ -77,6 +68,35 @@ def payment_record_apply_event(*, event: WebhookEvent) -> PaymentRecord:
         update_fields=[*state.keys(), "last_event_created", "last_event_id", "refetched", "updated_at"]
     )
     return record
+
+
+_RECORD_INSERT_SQL = """
+INSERT INTO payments_paymentrecord (
+    payment_intent_id, account, status, amount, currency, latest_charge, last_error_code,
+    last_event_created, last_event_id, refetched, updated_at
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s)
+ON CONFLICT (payment_intent_id) DO NOTHING
+RETURNING id, updated_at
+"""
+
+
+def _record_insert(record: PaymentRecord) -> bool:
+    """Insert a new record (the row stays locked by this transaction); False when a concurrent
+    event's transaction inserted it first. One statement, where `bulk_create(ignore_conflicts)`
+    needs a second to learn whether it inserted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_INSERT_SQL, [
+            record.payment_intent_id, record.account, record.status, record.amount, record.currency,
+            record.latest_charge, record.last_error_code, record.last_event_created, record.last_event_id,
+            timezone.now(),
+        ])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record.pk, record.updated_at = row
+    record.refetched = 0
+    record._state.adding = False
+    return True
 
 
 def _aware(epoch: int) -> Any:

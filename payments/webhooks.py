@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from payments import gateway
@@ -179,6 +181,115 @@ def webhook_event_apply(*, event_id: int) -> WebhookEvent:
             return event
     except _HandlerFailed as failure:
         return _event_failed(event_id, failure.cause)
+
+
+# Events of one connected account applied together by one task (see webhook_event_apply_batched);
+# `PAYMENTS_WEBHOOK_APPLY_BATCH` overrides it (1: one event per transaction).
+APPLY_BATCH_SIZE = 50
+
+
+class _BatchAbandoned(Exception):
+    """A batch that cannot commit as a whole: its events are applied one by one instead."""
+
+
+class _BatchEventFailed(Exception):
+    def __init__(self, event_id: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.event_id = event_id
+        self.cause = cause
+
+
+@contextmanager
+def _savepoints_off() -> Iterator[None]:
+    """Nested `atomic` blocks (the handlers' services) open no savepoint while this holds.
+
+    Only for a batch that is abandoned whole on any error: a savepoint could not save anything
+    there, and each one costs two round trips. A handler that swallowed a database error leaves
+    `needs_rollback` set, which the batch checks before committing.
+    """
+    features = connection.features
+    features.uses_savepoints = False
+    try:
+        yield
+    finally:
+        del features.uses_savepoints  # back to the backend class's value
+
+
+def webhook_event_apply_batched(*, event_id: int, limit: int | None = None) -> WebhookEvent:
+    """Apply this event together with up to `limit - 1` other waiting events of its account.
+
+    One transaction for the batch: waiting events are locked with `FOR UPDATE SKIP LOCKED` (this
+    one first), so workers take disjoint batches and never wait for each other; the handlers run
+    in Stripe order (`created`, then id) without savepoints, and one UPDATE marks them applied.
+    Every event keeps its own task: the others' tasks find them applied after one read.
+
+    When this event's handler fails, the batch is rolled back and the event recorded `failed` (its
+    task retries it alone, with backoff), as when applied alone. Otherwise the one-by-one path
+    decides this event when the batch does not settle it: when another event of the batch fails
+    (rolled back whole; that event's own task deals with it), or when another worker's batch holds
+    this one (this worker applies a batch of other waiting events first, then waits for that
+    lock). `webhook_event_apply` then applies it alone or finds it applied: the guarantees of
+    applying one at a time. See
+    docs/adr/0063-webhook-batch-application.md.
+    """
+    if limit is None:
+        limit = int(getattr(settings, "PAYMENTS_WEBHOOK_APPLY_BATCH", APPLY_BATCH_SIZE))
+    if limit <= 1:
+        return webhook_event_apply(event_id=event_id)
+    current = WebhookEvent.objects.defer("payload", "raw_body").get(pk=event_id)
+    if current.status in _DONE:
+        return current
+    try:
+        own = _apply_batch(event_id=event_id, account=current.account, limit=limit)
+    except _BatchEventFailed as failure:
+        if failure.event_id == event_id:  # this task's event: its attempt failed, as alone
+            return _event_failed(event_id, failure.cause)
+        logger.info("webhook batch with event %s rolled back (event %s failed); applying it alone",
+                    event_id, failure.event_id)
+        own = None
+    except Exception:
+        logger.info("webhook batch with event %s rolled back; applying it alone", event_id, exc_info=True)
+        own = None
+    return own if own is not None else webhook_event_apply(event_id=event_id)
+
+
+def _apply_batch(*, event_id: int, account: str, limit: int) -> WebhookEvent | None:
+    """Apply a batch of waiting events of `account`; this event (if it was free to take) or None."""
+    with transaction.atomic():
+        batch = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(account=account, status=WebhookEvent.Status.RECEIVED)
+            .order_by(Case(When(pk=event_id, then=Value(0)), default=Value(1)), "created", "id")[:limit]
+        )
+        batch.sort(key=lambda event: (event.created, event.stripe_id))
+        with _savepoints_off():
+            for event in batch:
+                event.attempts += 1
+                try:
+                    for handler in handlers_for(event.type):
+                        handler(event)
+                except DatabaseError:
+                    raise  # maybe the echo of an error another handler swallowed: no one to blame
+                except Exception as exc:  # the batch is rolled back; who failed decides what next
+                    raise _BatchEventFailed(event.pk, exc) from exc
+        if connection.needs_rollback:  # a handler swallowed a database error
+            raise _BatchAbandoned(f"a handler left the transaction of event {event_id}'s batch broken")
+        now = timezone.now()
+        handled = {event.pk for event in batch if handlers_for(event.type)}
+        if handled:
+            WebhookEvent.objects.filter(pk__in=handled).update(
+                status=WebhookEvent.Status.APPLIED, applied_at=now, last_error="", attempts=F("attempts") + 1)
+        unhandled = [event.pk for event in batch if event.pk not in handled]
+        if unhandled:  # no handler any more (the registry changed since intake)
+            WebhookEvent.objects.filter(pk__in=unhandled).update(status=WebhookEvent.Status.IGNORED)
+    own = next((event for event in batch if event.pk == event_id), None)
+    if own is None:
+        return None
+    if own.pk in handled:
+        own.status, own.applied_at, own.last_error = WebhookEvent.Status.APPLIED, now, ""
+    else:
+        own.status, own.attempts = WebhookEvent.Status.IGNORED, own.attempts - 1
+    return own
 
 
 def _event_failed(event_id: int, exc: BaseException) -> WebhookEvent:

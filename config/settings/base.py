@@ -137,6 +137,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.platform",
+                # Last: a page rendered for the shared cache gets a CSRF placeholder (ADR 0065).
+                "common.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -357,6 +359,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Anonymous pages and public API answers cached per host and language until the listing
+# projection changes (ADR 0065); 0 turns the cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+
 # --- static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".local" / "staticfiles"
@@ -433,6 +439,8 @@ STRIPE_RETRY_DEADLINE_SECONDS = env.float("STRIPE_RETRY_DEADLINE_SECONDS", defau
 CELERY_BEAT_SCHEDULE["payments-webhook-events-requeue-stuck"] = {
     "task": "payments.tasks.webhook_events_requeue_stuck", "schedule": 120.0,
 }
+# Waiting events of one account applied by one task in one transaction (1: one at a time; ADR 0063).
+PAYMENTS_WEBHOOK_APPLY_BATCH = env.int("PAYMENTS_WEBHOOK_APPLY_BATCH", default=50)
 
 # --- orders (cart, checkout) -----------------------------------------------------------------
 ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=15)

@@ -44,6 +44,9 @@ if not env.bool("TEST_READ_REPLICA", default=False):
     DATABASES.pop("replica", None)  # noqa: F405
 
 WHITENOISE_USE_FINDERS = True
+# Off: a test's rolled-back data would meet pages an earlier test cached (the cache outlives the
+# test database's transactions); tests/marketplace/test_page_cache.py turns it on.
+PAGE_CACHE_SECONDS = 0
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 

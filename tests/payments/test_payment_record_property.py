@@ -22,7 +22,10 @@ class _Rollback(Exception):
 
 
 @pytest.mark.django_db
-def test_any_order_and_duplication_converges_to_the_gateway_state() -> None:
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
+def test_any_order_and_duplication_converges_to_the_gateway_state(batched: bool) -> None:
+    """One by one: each delivery applied as it arrives. Batched: every delivery stored first, then
+    the tasks run in the delivery order, the first applying a batch of all (Stripe order)."""
     intent = gateway.payment_intent_create(order_id=5000, amount=4321, currency="EUR",
                                            transfer_group="order_5000", metadata={})
     with pytest.raises(CardDeclined):
@@ -52,11 +55,17 @@ def test_any_order_and_duplication_converges_to_the_gateway_state() -> None:
         chosen = [dict(events[i], created=(100 + i if spread else 100)) for i in order]
         try:
             with transaction.atomic():
+                stored_ids = []
                 for event in chosen:
                     body = json.dumps(event)
                     stored, _ = webhooks.webhook_event_receive(
                         payload=body.encode(), signature=signed_headers(body)["HTTP_STRIPE_SIGNATURE"])
-                    webhooks.webhook_event_apply(event_id=stored.pk)
+                    stored_ids.append(stored.pk)
+                    if not batched:
+                        webhooks.webhook_event_apply(event_id=stored.pk)
+                for pk in stored_ids if batched else ():
+                    webhooks.webhook_event_apply_batched(event_id=pk, limit=50)
+                assert not WebhookEvent.objects.exclude(status=WebhookEvent.Status.APPLIED).exists()
                 record = PaymentRecord.objects.get()
                 newest = max((e["created"], e["id"]) for e in chosen)
                 assert (record.last_event_created, record.last_event_id) == newest
