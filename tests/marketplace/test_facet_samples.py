@@ -63,5 +63,5 @@ def test_the_covering_facet_index_holds_every_column_a_sample_reads() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_indexdef('listing_facet_cover'::regclass)")
         definition = cursor.fetchone()[0]
-    assert "(category_id, price_min) INCLUDE (vendor_id, currency, in_stock, attributes)" in definition
+    assert "(category_id, price_min) INCLUDE (vendor_id, currency, in_stock, attributes, rating, rating_count)" in definition
     assert "WHERE (((status)::text = 'active'::text) AND vendor_visible)" in definition
