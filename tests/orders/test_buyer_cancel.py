@@ -11,10 +11,12 @@ import pytest
 
 from fulfillment import services as fulfillment_services
 from fulfillment.models import VendorOrder
-from orders.models import Order, SubOrder
+from orders.models import Order, OrderEvent, SubOrder
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
+from payouts.models import JournalEntry, Transfer
 from tests.factories import UserFactory
 from tests.factories.orders import paid_orders, sellable_variant, shipping_rate, variant_stock
+from tests.support.state import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -131,12 +133,23 @@ def test_the_api_cancels_even_before_the_vendor_copy_exists(paid_order, shopper,
     assert sum(r["amount"] for r in _refunds(emulator, order.payment_intent_id)) == order.total_amount
 
 
-def test_another_buyer_cannot_cancel(two_vendor_order, vendor_a, client_for, emulator):
-    order, *_ = two_vendor_order
+def test_another_buyer_cannot_cancel(two_vendor_order, vendor_a, client_for, emulator, in_schema):
+    order, va, _vb, _before = two_vendor_order
     sub_a = order.sub_orders.get(vendor=vendor_a)
     stranger = client_for(HOST, UserFactory(email="stranger@example.com"))
+
+    def state():
+        with in_schema(vendor_a):
+            vendor_side = rows(VendorOrder.objects.filter(order_id=order.pk))
+        return (rows(Order.objects.filter(pk=order.pk), SubOrder.objects.filter(order=order),
+                     OrderEvent.objects.filter(order=order), JournalEntry, Transfer),
+                vendor_side, variant_stock(vendor_a, va.pk))
+
+    before = state()
     assert stranger.post(f"/orders/{order.pk}/parts/{sub_a.pk}/cancel/").status_code == 404
+    assert state() == before
     assert stranger.post(f"/api/v1/orders/{order.pk}/parts/{sub_a.pk}/cancel/").status_code == 404
+    assert state() == before
     # Nor can a sub-order of another order be reached through one's own order.
     assert _refunds(emulator, order.payment_intent_id) == []
     assert SubOrder.objects.get(pk=sub_a.pk).status == SubOrder.Status.PAID

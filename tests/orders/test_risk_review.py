@@ -15,10 +15,11 @@ from orders.models import Order, OrderEvent, OrderReview, SubOrder
 from orders.services import risk
 from payments.models import PaymentAttempt
 from payouts.ledger.selectors import unbalanced_entries, vendor_balances
-from payouts.models import Transfer
+from payouts.models import JournalEntry, Transfer
 from tests.factories import UserFactory
 from tests.factories.orders import order_pay, sellable_variant, variant_stock, vendor_order_copies
 from tests.support.addresses import ADDRESS_DE
+from tests.support.state import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -170,10 +171,13 @@ def test_only_platform_admins_with_two_factor_decide(held, vendor_a, owner_a, cl
     order, *_ = held
     admin_without_2fa = UserFactory(email="admin-no-2fa@example.com", platform_role="admin", totp=False)
     buyer = UserFactory(email="someone@example.com")
+    before = _review_state(order)
     for user in (buyer, owner_a, finance_user):
         client = client_for(HOST, user)
         assert client.get("/ops/reviews/").status_code == 403
-        assert client.post(f"/ops/reviews/{order.pk}/approve/", {"reason": "x"}).status_code == 403
+        for decision in ("approve", "refuse"):
+            assert client.post(f"/ops/reviews/{order.pk}/{decision}/", {"reason": "x"}).status_code == 403
+            assert _review_state(order) == before, (user.email, decision)
     no_2fa = client_for(HOST, admin_without_2fa)
     response = no_2fa.post(f"/ops/reviews/{order.pk}/approve/", {"reason": "x"})
     assert response.status_code == 302 and "/2fa/" in response["Location"]  # sent to set up 2FA
@@ -183,6 +187,14 @@ def test_only_platform_admins_with_two_factor_decide(held, vendor_a, owner_a, cl
         risk.order_review_approve(order_id=order.pk, actor=admin_without_2fa, reason="")
     assert OrderReview.objects.get(order=order).status == "pending"
     assert not OrderEvent.objects.filter(order=order, kind__startswith="order.review_a").exists()
+    assert _review_state(order) == before
+
+
+def _review_state(order):
+    """What a decision writes: the review, the order and its parts, their events, the money."""
+    return rows(OrderReview.objects.filter(order=order), Order.objects.filter(pk=order.pk),
+                SubOrder.objects.filter(order=order), OrderEvent.objects.filter(order=order),
+                Transfer, JournalEntry, PaymentAttempt)
 
 
 def test_a_vendor_cannot_see_another_vendors_held_order(shopper, vendor_a, vendor_b, owner_b, client_for, emulator):

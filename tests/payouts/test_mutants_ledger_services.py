@@ -4,7 +4,10 @@ payouts/ledger/services.py; docs/mutation.md)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from payouts.errors import (
     LedgerEntryAlreadyReversed,
@@ -22,6 +25,7 @@ from payouts.ledger.services import (
 )
 from payouts.models import AccountCode, JournalEntry, LedgerAccount
 from tests.factories import UserFactory
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +126,74 @@ def test_adjustments_record_who_why_and_the_key_as_reference(cash, revenue):
     assert (entry.kind, entry.memo, entry.reference_type, entry.reference_id) == (
         "adjustment", "bank rounding", "adjustment", "adj")
     assert account_balance(cash) == 5
+
+
+# --- outside the test's transaction: a racing writer, a reversal in autocommit ------------------
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND query ILIKE '%%payouts_journalentry%%'")
+        return cursor.fetchone()[0]
+
+
+def _in_thread(target, results: dict, name: str) -> threading.Thread:
+    def run() -> None:
+        try:
+            results[name] = target()
+        except Exception as exc:  # the test asserts on what happened
+            results[name] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("racer_amount", [100, 250])
+def test_a_writer_racing_for_the_same_key_gets_the_winners_entry_or_a_conflict(racer_amount):
+    """The first writer has inserted its entry but not committed; the second passed the "already
+    posted?" read and waits on the key's unique index. When the first commits, the second's insert
+    fails, and it answers with the first's entry (same postings) or a key conflict (others)."""
+    cash = account_for(code=AccountCode.PLATFORM_CASH, currency="EUR")
+    revenue = account_for(code=AccountCode.COMMISSION_REVENUE, currency="EUR")
+    inserted, release, results = threading.Event(), threading.Event(), {}
+
+    def first() -> JournalEntry:
+        with transaction.atomic():
+            entry = _post(cash, revenue, key="race")
+            inserted.set()
+            assert release.wait(60)
+        return entry
+
+    holder = _in_thread(first, results, "first")
+    assert inserted.wait(60)
+    racer = _in_thread(lambda: _post(cash, revenue, key="race", amount=racer_amount), results, "second")
+    try:
+        wait_until(_lock_waiters, message="the second writer waiting on the key")
+    finally:
+        release.set()
+        holder.join(60)
+        racer.join(60)
+    assert isinstance(results["first"], JournalEntry)
+    if racer_amount == 100:
+        assert isinstance(results["second"], JournalEntry)
+        assert results["second"].pk == results["first"].pk
+    else:
+        assert isinstance(results["second"], LedgerKeyConflict)
+        assert results["second"].extra == {"entry_id": results["first"].pk}
+    assert JournalEntry.objects.filter(key="race").count() == 1
+    assert account_balance(cash) == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reversal_outside_any_transaction_locks_and_writes_in_its_own():
+    cash = account_for(code=AccountCode.PLATFORM_CASH, currency="EUR")
+    revenue = account_for(code=AccountCode.COMMISSION_REVENUE, currency="EUR")
+    entry = _post(cash, revenue, key="to-reverse")
+    assert connection.get_autocommit()
+    reversal = entry_reverse(entry=entry, key="to-reverse:undo", reason="posted twice")
+    assert reversal.reverses_id == entry.pk
+    assert account_balance(cash) == 0
+    assert account_balance(revenue) == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import UserFactory
+from tests.support.state import rows
 from tests.support.uploads import pdf_upload
-from vendors.models import AuditEntry, Vendor, VendorApplication
+from vendors.models import AuditEntry, Invitation, Membership, Vendor, VendorApplication
 
 pytestmark = pytest.mark.django_db
 HOST = "marketplace.localhost"
@@ -176,9 +177,11 @@ def test_vendor_profile_and_members_api(client_for, vendor_a, owner_a):
                         {"email": "new@example.com", "role": "manager"},
                         content_type="application/json")
     assert invite.status_code == 201
+    before = rows(Invitation, Membership, AuditEntry)
     assert staff_client.post("/api/v1/vendor/members/invitations/",
                              {"email": "n2@example.com", "role": "staff"},
                              content_type="application/json").status_code == 403
+    assert rows(Invitation, Membership, AuditEntry) == before
     bad_role = owner.post("/api/v1/vendor/members/invitations/",
                           {"email": "n3@example.com", "role": "owner"},
                           content_type="application/json")

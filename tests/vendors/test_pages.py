@@ -7,6 +7,7 @@ from django.core import mail
 
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.vendors import MembershipFactory
+from tests.support.state import rows
 from tests.support.uploads import pdf_upload, png_upload
 from vendors.models import AuditEntry, Invitation, Membership, Vendor, VendorApplication
 
@@ -224,7 +225,9 @@ def test_team_invitation_and_acceptance(client_for, vendor_a, owner_a, django_ca
     path = link[link.index("/sell/invitations/"):].strip()
     # Someone else cannot use the link.
     stranger = client_for(HOST, UserFactory(email="eve@example.com"))
+    before = rows(Invitation, Membership, AuditEntry)
     assert stranger.post(path).status_code == 403
+    assert rows(Invitation, Membership, AuditEntry) == before
     mia = UserFactory(email="mia@example.com")
     accepted = client_for(HOST, mia).post(path)
     assert accepted.status_code == 302
@@ -241,8 +244,11 @@ def test_staff_sees_team_but_cannot_invite(client_for, vendor_a):
     page = client.get("/dashboard/team/")
     assert page.status_code == 200
     assert b"Send invitation" not in page.content
+    before, sent = rows(Invitation, Membership, AuditEntry), len(mail.outbox)
     assert client.post("/dashboard/team/", {"email": "x@example.com", "role": "staff"}).status_code == 403
+    assert rows(Invitation, Membership, AuditEntry) == before
     assert not Invitation.objects.exists()
+    assert len(mail.outbox) == sent
 
 
 def test_invitation_errors_are_form_errors(client_for, vendor_a, owner_a):
