@@ -101,3 +101,45 @@ def test_line_inputs_cannot_be_changed():
 def test_fallback_commission_is_ten_percent_of_each_line():
     lines = [PricedLine(_line("1", 7, 1000), 1000), PricedLine(_line("2", 7, 5), 5)]
     assert fallback_commission(7, lines, "USD") == [(None, 100), (None, 1)]
+
+
+def _flat_commission(amount_of):
+    def commission(vendor_id, lines, currency):
+        return [(None, amount_of(line)) for line in lines]
+
+    return commission
+
+
+def _price_de(lines, *, commission, vat_id=""):
+    cart = cart_price(currency="EUR", lines=lines, country="DE", region="", shipping_choice={},
+                      options_for=lambda *_: list(OPTIONS), commission_for=commission,
+                      tax=DataRateTaxCalculator(), buyer_vat_id=vat_id)
+    return cart
+
+
+def test_deemed_supplier_tax_is_the_platforms_and_comes_off_the_vendors_net():
+    # Two 119.00 lines with 19.00 German VAT in each; the first seller is established in the US.
+    lines = [_line("1", 7, 11_900, seller_country="US"), _line("2", 7, 11_900, seller_country="DE")]
+    cart = _price_de(lines, commission=_flat_commission(lambda line: 1000))
+    group = cart.groups[0]
+    assert [(p.tax_amount, p.tax_collector) for p in group.lines] == [(1900, "platform"), (1900, "vendor")]
+    assert (group.tax, group.platform_tax, group.commission) == (3800, 1900, 2000)
+    # Prices include the VAT: 238.00 + 3.00 shipping; the vendor gets that less commission and
+    # less the tax the platform pays over.
+    assert group.total == 24_100 and group.net == 24_100 - 2000 - 1900
+
+
+def test_a_commission_never_takes_the_tax_the_platform_owes():
+    lines = [_line("1", 7, 11_900, seller_country="US"), _line("2", 7, 11_900, seller_country="DE")]
+    cart = _price_de(lines, commission=_flat_commission(lambda line: line.line_amount))
+    # The deemed-supplier line keeps its 19.00 for the tax office; the other line may give all.
+    assert [p.commission_amount for p in cart.groups[0].lines] == [10_000, 11_900]
+    assert cart.groups[0].net == 300  # only the shipping is left for the vendor
+
+
+def test_a_business_buyer_with_a_vat_id_is_reverse_charged_across_a_border():
+    lines = [_line("1", 7, 10_000, seller_country="FR"), _line("2", 8, 11_900, seller_country="DE")]
+    cart = _price_de(lines, commission=_flat_commission(lambda line: 0), vat_id="DE136695976")
+    assert [(p.tax_rate_bp, p.tax_amount, p.tax_collector) for g in cart.groups for p in g.lines] == [
+        (0, 0, "buyer"), (1900, 1900, "vendor")]
+    assert cart.tax == 1900 and [g.platform_tax for g in cart.groups] == [0, 0]

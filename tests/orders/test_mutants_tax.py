@@ -4,11 +4,13 @@ unknown destinations refused (each case kills a surviving mutant of orders/tax.p
 from __future__ import annotations
 
 import dataclasses
+import json
+from decimal import Decimal
 
 import pytest
 
 from orders.errors import TaxDestinationUnsupported
-from orders.tax import DataRateTaxCalculator, TaxLine, TaxQuote, TaxResult, tax_of
+from orders.tax import DataRateTaxCalculator, TaxLine, TaxQuote, TaxResult, rate_table, tax_of
 
 
 @pytest.mark.parametrize(("amount", "rate", "inclusive", "tax"), [
@@ -46,3 +48,56 @@ def test_a_quote_cannot_be_changed_after_it_is_made():
     with pytest.raises(dataclasses.FrozenInstanceError):
         quote.inclusive = True  # type: ignore[misc]
     assert quote.total == 725
+
+
+@pytest.mark.parametrize(("collectors", "reverse_charge"), [
+    (["vendor", "platform"], False), (["buyer"], True), (["vendor", "buyer"], True), ([], False),
+])
+def test_a_quote_is_reverse_charged_only_when_a_line_is_the_buyers(collectors, reverse_charge):
+    quote = TaxQuote(inclusive=True, lines=[TaxResult(str(i), 0, 0, c) for i, c in enumerate(collectors)])
+    assert quote.reverse_charge is reverse_charge
+
+
+def test_a_cached_jurisdiction_cannot_be_changed():
+    # rate_table() is cached for the process: a changeable entry would leak one quote's edits to all.
+    germany = DataRateTaxCalculator().jurisdiction(country="DE", region="")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        germany.inclusive = False  # type: ignore[misc]
+    assert DataRateTaxCalculator().jurisdiction(country="de", region="").inclusive
+
+
+def _rates_file(tmp_path):
+    rate = {"source": "test", "date": "2026-01-01"}
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps({"countries": {
+        "XA": {"union": "EU", "inclusive": True, "rates": {"standard": {"bp": 1750, **rate}}},
+        "XB": {"union": "", "inclusive": False, "regions": {
+            "R1": {"rates": {"standard": {"bp": 512.5, **rate}, "food": {"bp": 0, **rate}}},
+            "R2": {"rates": {"standard": {"bp": 300, **rate}}},
+        }},
+    }}), encoding="utf-8")
+    return str(path)
+
+
+def test_the_table_holds_every_country_and_every_region_of_the_file(tmp_path):
+    table = rate_table(_rates_file(tmp_path))
+    assert sorted(table) == [("XA", ""), ("XB", "R1"), ("XB", "R2")]
+    assert table[("XA", "")].inclusive and table[("XA", "")].union == "EU"
+    r1 = table[("XB", "R1")]
+    assert (r1.country, r1.region, r1.inclusive) == ("XB", "R1", False)
+    assert (r1.rate("standard").bp, r1.rate("food").bp, r1.rate("books").bp) == (
+        Decimal("512.5"), Decimal(0), Decimal("512.5"))
+
+
+def test_the_rates_file_named_in_settings_is_the_one_used(tmp_path, settings):
+    settings.ORDERS_TAX_RATES_FILE = _rates_file(tmp_path)
+    quote = DataRateTaxCalculator().quote(country="xb", region="r1", currency="USD",
+                                          lines=[TaxLine("a", 10_000), TaxLine("b", 10_000, "food")])
+    assert [(r.rate_bp, r.tax_amount) for r in quote.lines] == [(513, 513), (0, 0)]
+    with pytest.raises(TaxDestinationUnsupported):
+        DataRateTaxCalculator().quote(country="DE", region="", currency="EUR", lines=[TaxLine("a", 100)])
+
+
+def test_the_rates_file_is_read_once_per_process(tmp_path):
+    path = _rates_file(tmp_path)
+    assert rate_table(path) is rate_table(path)
