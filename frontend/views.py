@@ -32,7 +32,7 @@ from common.outage import is_transient_outage, retry_after_seconds
 from common.ratelimit import rate_limited_page
 from frontend import design_tokens
 from frontend.templatetags.ui import STATUS_TONES, TONES
-from support.attention import attention_list, sales_summary
+from support.attention import attention_for, sales_summary
 from tenants.db import current_schema_name
 from vendors.models import Vendor
 
@@ -119,7 +119,7 @@ def ops_home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "vendor_count": Vendor.objects.count(),
         "active_vendor_count": Vendor.objects.filter(status=Vendor.Status.ACTIVE).count(),
-        "attention": attention_list(),
+        "attention": attention_for(request.user),
         "sales": sales_summary(),
     }
     return render(request, "ops/home.html", context)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from accounts import roles
 from disputes.models import Chargeback, Claim
 from orders.models import Order, OrderReview
 from payments.models import WebhookEvent
@@ -21,6 +23,14 @@ class Attention:
     key: str
     count: int
     url: str
+    finance: bool = False  # finance staff work this queue too (their pages); else admins only
+
+
+def attention_for(user: Any) -> list[Attention]:
+    """The queues this person may open: admins all of them, finance staff theirs (the ops nav's rule)."""
+    if roles.is_platform_admin(user):
+        return attention_list()
+    return [item for item in attention_list() if item.finance and roles.is_finance(user)]
 
 
 def attention_list(*, now: dt.datetime | None = None) -> list[Attention]:
@@ -39,12 +49,12 @@ def attention_list(*, now: dt.datetime | None = None) -> list[Attention]:
         Attention("webhooks_failed", WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED).count(),
                   "/ops/webhooks/?status=failed"),
         Attention("transfers_failed", Transfer.objects.filter(status=Transfer.Status.FAILED).count(),
-                  "/ops/transfers/?status=failed"),
+                  "/ops/transfers/?status=failed", finance=True),
         Attention("dead_letters", DeadLetter.objects.filter(status=DeadLetter.Status.OPEN).count(),
                   "/ops/dead-letters/"),
         # Vendors, not (vendor, currency) pairs: one owing in two currencies is one to chase.
         Attention("negative_balances", len({vendor for vendor, _c, _b in vendors_with_negative_balance()}),
-                  "/ops/ledger/"),
+                  "/ops/ledger/", finance=True),
     ]
 
 
@@ -87,4 +97,4 @@ def sales_summary(*, now: dt.datetime | None = None) -> dict[str, list[Sales]]:
     return {"today": sales_between(midnight, now), "week": sales_between(midnight - dt.timedelta(days=6), now)}
 
 
-__all__ = ["Attention", "Sales", "attention_list", "sales_summary", "vendors_with_negative_balance"]
+__all__ = ["Attention", "Sales", "attention_for", "attention_list", "sales_summary", "vendors_with_negative_balance"]

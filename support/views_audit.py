@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -100,11 +102,25 @@ def dashboard_audit_csv(request: HttpRequest) -> HttpResponse:
                 "audit-log.csv")  # type: ignore[return-value]  # streamed
 
 
+class VendorAuditEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]  # output only
+    id = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+    actor = serializers.CharField()
+    verb = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    target = serializers.CharField()
+    reason = serializers.CharField()
+    changes = serializers.JSONField()
+
+
 class VendorAuditLogApi(APIView):
     """GET: the vendor's own audit entries, newest first (the same filters as the page)."""
 
     permission_classes = [IsVendorManager]
 
+    @extend_schema(responses=inline_serializer("VendorAuditLog", {"results": VendorAuditEntrySerializer(many=True)}),
+                   operation_id="vendor_audit_list")
     def get(self, request: Request) -> Response:
         vendor = current_vendor(request)
         entries = audit_entries_of_vendor(vendor_id=vendor.pk, filters=audit_filter_from(request.query_params))
@@ -198,12 +214,13 @@ def ops_user_impersonate_vendor(request: HttpRequest, user_id: int, vendor_id: i
     target = _user_or_404(user_id)
     membership = (Membership.objects.select_related("vendor__store")
                   .filter(user=target, vendor_id=vendor_id, is_active=True).first())
-    if membership is None or membership.vendor.store is None:
+    store = membership.vendor.store if membership is not None else None
+    if membership is None or store is None:
         raise Http404
     vendor = membership.vendor
     try:
         token = impersonation.impersonation_handoff_issue(
-            request=request, target=target, schema_name=vendor.store.schema_name, vendor_id=vendor.pk)
+            request=request, target=target, schema_name=store.schema_name, vendor_id=vendor.pk)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("ops-user-detail", user_id=user_id)

@@ -197,6 +197,9 @@ _SHARED: dict[str, Expect] = {
     "account-api-tokens": Expect(SELF),
     "impersonation-stop": Expect(SELF, allow={"*": frozenset({403})}, reason=(
         "ends the caller's own impersonation (no id); refused 403 for anyone not impersonating")),
+    "impersonation-handoff": Expect(SELF, allow={"*": frozenset({403})}, reason=(
+        "a vendor host's end of an impersonation started in ops: no id; without a valid one-time token "
+        "for this host it signs nobody in (403); tests/support/test_impersonation_vendor_host.py")),
     "account-api-token-revoke": Expect(OWN, allow={"*": frozenset({302})}, reason=(
         "revoking a key that is not the user's is a silent no-op that redirects to the user's own list; "
         "the snapshot proves the other buyer's token survives")),
@@ -352,6 +355,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-users"): Expect(OPS),
     (PUBLIC, "ops-user-detail"): Expect(OPS),
     (PUBLIC, "ops-user-impersonate"): Expect(OPS),
+    (PUBLIC, "ops-user-impersonate-vendor"): Expect(OPS),
     (PUBLIC, "ops-user-action"): Expect(OPS, values={"action": "user_action"}),
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
@@ -742,6 +746,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "listings": rows(Listing.objects.filter(vendor=vendor_b)),
         "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
         "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
+        "impersonations": AuditLogEntry.objects.filter(verb="impersonation.start").count(),
     })
     return state
 

@@ -179,3 +179,10 @@ def test_the_ops_home_says_so_when_nothing_was_sold(today: dt.date, client_for: 
     html = client_for("marketplace.localhost", admin_user).get("/ops/").content.decode()
     assert _page_sales(html) == {"today": {}, "week": {}}
     assert html.count("No paid orders.") == 2
+
+
+def test_finance_staff_see_only_the_queues_they_can_open(client_for: Any, finance_user: Any) -> None:
+    html = client_for("marketplace.localhost", finance_user).get("/ops/").content.decode()
+    assert set(_page_counts(html)) == {"transfers_failed", "negative_balances"}
+    assert 'href="/ops/dead-letters/"' not in html and 'href="/ops/applications/"' not in html
+    assert 'data-sales="today"' in html

@@ -104,3 +104,18 @@ def test_a_disabled_account_cannot_be_impersonated(client_for: Any, admin_user: 
     assert response.status_code == 302 and response["Location"] == f"/ops/users/{target.pk}/"
     assert client.get("/api/v1/me/").json()["email"] == admin_user.email
     assert not AuditLogEntry.objects.filter(verb="impersonation.start").exists()
+
+
+def test_re_enabling_an_account_does_not_revive_its_old_tokens_or_sessions(client_for: Any, admin_user: Any) -> None:
+    victim = UserFactory()
+    _token, secret = api_token_issue(user=victim, device="phone")
+    session = client_for("marketplace.localhost", victim)
+    admin = client_for("marketplace.localhost", admin_user)
+
+    admin.post(f"/ops/users/{victim.pk}/disable/", {"reason": "account takeover"})
+    admin.post(f"/ops/users/{victim.pk}/enable/", {"reason": "owner verified"})
+
+    victim.refresh_from_db()
+    assert victim.is_active
+    assert client_for("marketplace.localhost").get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {secret}").status_code == 401
+    assert session.get("/api/v1/me/").status_code in (401, 403)
