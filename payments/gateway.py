@@ -58,6 +58,8 @@ if TYPE_CHECKING:
         TransferCreateParams,
         TransferCreateReversalParams,
     )
+    from stripe.params.tax import CalculationCreateParams as TaxCalculationCreateParams
+    from stripe.params.tax import CalculationCreateParamsCustomerDetailsAddress as TaxAddressParams
 
 logger = logging.getLogger(__name__)
 
@@ -1087,17 +1089,19 @@ def tax_calculation_create(
     behaviour = "exclusive" if country == "US" else "inclusive"
     if inclusive is not None:
         behaviour = "inclusive" if inclusive else "exclusive"
-    params: dict[str, Any] = {
+    address: TaxAddressParams = {"country": country}
+    if region:
+        address["state"] = region
+    params: TaxCalculationCreateParams = {
         "currency": currency.lower(),
-        "customer_details": {"address": {"country": country, "state": region or None},
-                             "address_source": "shipping"},
+        "customer_details": {"address": address, "address_source": "shipping"},
         "line_items": [{"amount": line.amount, "reference": line.reference,
                         "tax_code": "txcd_00000000" if line.exempt else line.tax_code,
                         "tax_behavior": behaviour} for line in lines],
         "expand": ["line_items.data.tax_breakdown"],
     }
     result = _call("tax_calculation_create",
-                   lambda options: _client().v1.tax.calculations.create(params=params, options=options))  # type: ignore[arg-type]
+                   lambda options: _client().v1.tax.calculations.create(params=params, options=options))
     data = _plain(result)
     items = [TaxCalculationItem(reference=item["reference"], amount=item["amount"], amount_tax=item["amount_tax"],
                                 rate_bp=_tax_rate_bp(item.get("tax_breakdown") or []),

@@ -117,12 +117,16 @@ AXE_BINDING = "__axeReport"
 # Evaluated in the page once axe is loaded: `audit()` checks the document as it is now.
 _AXE_RUNNER = """
   const impacts = %(impacts)s;
-  const audit = () => axe.run(document, {resultTypes: ['violations'], iframes: false}).then(
+  const run = () => axe.run(document, {resultTypes: ['violations'], iframes: false}).then(
     (results) => results.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
     })),
     (error) => [{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]);
+  // axe allows one run at a time: an audit asked for while another runs (a polled htmx swap, such
+  // as the notification bell, beside an explicit check) waits for it instead of failing.
+  let running = Promise.resolve([]);
+  const audit = () => (running = running.then(run, run));
   window.__axeAudit = audit;
   // An address this tab audited already (a page reloaded while waiting for background work) is
   // not audited again on load; an explicit check audits it afresh. The tab's sessionStorage

@@ -58,7 +58,7 @@ def test_ops_retries_and_discards_dead_letters(page, site, shot, live_server, ta
 
     login(page, site.platform, admin_user.email, PASSWORD)
     page.goto(f"{site.platform}/ops/")
-    follow(page, page.get_by_role("link", name="Dead letters"))
+    follow(page, page.get_by_role("navigation", name="Operations").get_by_role("link", name="Dead letters"))
     expect(page.locator(f'tr[data-dead-letter="{first.pk}"]')).to_contain_text("tests.e2e.shipping_labels_print")
     expect(page.locator(f'tr[data-dead-letter="{first.pk}"]')).to_contain_text(schema)
     expect(page.locator('[data-status-count="open"]')).to_contain_text("2")

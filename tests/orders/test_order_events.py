@@ -132,11 +132,13 @@ def test_subscribers_hear_their_kind_in_the_transaction_or_after_commit(
 
 
 def test_higher_apps_subscribe_at_startup() -> None:
-    """payouts posts the captured payment in the move's transaction; fulfilment copies after commit."""
+    """payouts posts the captured payment in the move's transaction; fulfilment copies and notifications tell after commit."""
     paid = {(fn.__module__, later) for fn, later in subscribers_for("order.paid")}
     assert ("payouts.order_subscribers", False) in paid
     assert ("fulfillment.order_subscribers", True) in paid
-    assert {fn.__module__ for fn, _later in subscribers_for("sub_order.refund")} == {"payouts.order_subscribers"}
+    # The ledger records a refund in its transaction; the buyer is told only once it committed.
+    assert {(fn.__module__, later) for fn, later in subscribers_for("sub_order.refund")} == {
+        ("payouts.order_subscribers", False), ("notifications.subscribers", True)}
 
 
 @pytest.mark.parametrize("kind", ["order.paid", "sub_order.refund"])
