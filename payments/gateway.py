@@ -58,8 +58,7 @@ if TYPE_CHECKING:
         TransferCreateParams,
         TransferCreateReversalParams,
     )
-    from stripe.params.tax import CalculationCreateParams as TaxCalculationCreateParams
-    from stripe.params.tax import CalculationCreateParamsCustomerDetailsAddress as TaxAddressParams
+    from stripe.params import tax as tax_params
 
 logger = logging.getLogger(__name__)
 
@@ -1089,10 +1088,10 @@ def tax_calculation_create(
     behaviour = "exclusive" if country == "US" else "inclusive"
     if inclusive is not None:
         behaviour = "inclusive" if inclusive else "exclusive"
-    address: TaxAddressParams = {"country": country}
+    address: tax_params.CalculationCreateParamsCustomerDetailsAddress = {"country": country}
     if region:
         address["state"] = region
-    params: TaxCalculationCreateParams = {
+    params: tax_params.CalculationCreateParams = {
         "currency": currency.lower(),
         "customer_details": {"address": address, "address_source": "shipping"},
         "line_items": [{"amount": line.amount, "reference": line.reference,

@@ -19,12 +19,15 @@ GATEWAY = Path(gateway.__file__).read_text(encoding="utf-8")
 def test_no_request_escapes_the_type_check() -> None:
     assert "type: ignore[arg-type]" not in GATEWAY
     # Every SDK call with params passes a variable annotated with the SDK's params type.
-    annotated = set(re.findall(r"params: (\w+Params) = ", GATEWAY))
+    annotated = set(re.findall(r"params: ([\w.]+Params) = ", GATEWAY))
     assert {"PaymentIntentCreateParams", "PaymentIntentConfirmParams", "CustomerCreateParams",
             "CustomerSessionCreateParams", "AccountCreateParams", "TransferCreateParams",
             "RefundCreateParams", "PayoutCreateParams", "DisputeUpdateParams"} <= annotated
+    assert "tax_params.CalculationCreateParams" in annotated
     for name in annotated:
-        assert hasattr(stripe.params, name), name
+        # `tax_params.X` is stripe.params.tax.X (the SDK's Stripe Tax namespace).
+        holder = stripe.params.tax if name.startswith("tax_params.") else stripe.params
+        assert hasattr(holder, name.rsplit(".", 1)[-1]), name
 
 
 def test_list_queries_use_declared_parameters() -> None:
