@@ -276,6 +276,17 @@ def first_failure(log: Path) -> str:
     return "(see log)"
 
 
+def start_failure(log: Path, path: str) -> str | None:
+    """A child that crashed before any test ran, with the mutated file raising (a mutant in code
+    run at import: a registering decorator, a module constant): every test of the suite fails the
+    same way, so the mutant is caught. None when the crash ends anywhere else (a real error)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    frames = re.findall(r'^  File "([^"]+)", line \d+', text, re.MULTILINE)
+    if not frames or not frames[-1].endswith("/" + path):
+        return None
+    return f"(the project fails to start: {text.strip().splitlines()[-1][:120]})"
+
+
 def slot() -> int:
     return int(os.environ.get("MUTATION_SLOT", "0"))
 
@@ -292,7 +303,7 @@ def child_env(local_dir: Path) -> dict[str, str]:
 def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
                survivors_only: bool = False) -> dict[str, Any]:
     """Run every mutant of the module, or (`survivors_only`) only those that survived its last
-    run or were not run by it (interrupted), keeping the last run's results for the others."""
+    run, ended in an error or were not run by it (interrupted), keeping the last run's results for the others."""
     from mutation import sql_mutants
 
     previous_path = RESULTS / f"{spec.name}.json"
@@ -325,7 +336,7 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
     kept: dict[str, dict[str, Any]] = {}
     if survivors_only and previous is not None:
         current = {mutant.key for mutant in mutants}
-        kept = {m["key"]: m for m in previous["mutants"] if m["status"] not in ("survived", "pending")
+        kept = {m["key"]: m for m in previous["mutants"] if m["status"] not in ("survived", "pending", "error")
                 and m["key"] in current}
         mutants = [mutant for mutant in mutants if mutant.key not in kept]
     print(f"mutation: {spec.name}: {len(mutants)} mutants, baseline {baseline_s:.1f} s", flush=True)
@@ -364,6 +375,8 @@ def module_run(spec: ModuleSpec, *, src: Path, work: Path, env: dict[str, str],
                 mutant.status = "survived"
             elif code in (1, 2, 3):
                 mutant.status, mutant.killed_by = "killed", first_failure(mutant_log)
+            elif code == 70 and spec.path and (crash := start_failure(mutant_log, spec.path)):
+                mutant.status, mutant.killed_by = "killed", crash
             else:
                 mutant.status, mutant.killed_by = "error", f"pytest exit {code}"
             print(f"  [{index}/{len(mutants)}] {mutant.status:8} {mutant.key} {mutant.killed_by}", flush=True)
