@@ -138,7 +138,7 @@ def impersonation_handoff_redeem(*, request: HttpRequest, token: str, vendor: An
         claim = signing.loads(token or "", salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
         raise refused from None
-    if claim.get("schema") != connection.schema_name or vendor is None or claim.get("vendor") != vendor.pk:
+    if claim.get("schema") != getattr(connection, "schema_name", None) or vendor is None or claim.get("vendor") != vendor.pk:
         raise refused
     if not cache.add(f"{HANDOFF_USED_KEY}{claim['nonce']}", 1, timeout=HANDOFF_MAX_AGE * 2):
         raise refused

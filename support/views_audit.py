@@ -198,12 +198,13 @@ def ops_user_impersonate_vendor(request: HttpRequest, user_id: int, vendor_id: i
     target = _user_or_404(user_id)
     membership = (Membership.objects.select_related("vendor__store")
                   .filter(user=target, vendor_id=vendor_id, is_active=True).first())
-    if membership is None or membership.vendor.store is None:
+    store = membership.vendor.store if membership is not None else None
+    if membership is None or store is None:
         raise Http404
     vendor = membership.vendor
     try:
         token = impersonation.impersonation_handoff_issue(
-            request=request, target=target, schema_name=vendor.store.schema_name, vendor_id=vendor.pk)
+            request=request, target=target, schema_name=store.schema_name, vendor_id=vendor.pk)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("ops-user-detail", user_id=user_id)

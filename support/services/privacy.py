@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.personal_data import ERASED_TEXT, personal_data_sections
 from disputes.models import Claim, ClaimAttachment, ClaimMessage
 from orders.models import Cart, Order
 from support.errors import ErasureRefused, PrivacyExportNotFound
@@ -35,7 +36,6 @@ from vendors.storage import private_storage
 
 SIGNER_SALT = "support.privacy.export"
 ERASED_DOMAIN = "erased.invalid"
-ERASED_TEXT = "[erased]"
 CLOSED_CLAIMS = (Claim.Status.RESOLVED_REFUND_FULL, Claim.Status.RESOLVED_REFUND_PARTIAL,
                  Claim.Status.RESOLVED_DENIED, Claim.Status.CLOSED)
 # Said to the buyer on the privacy page, in the export and in docs/privacy.md.
@@ -72,7 +72,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        # Nested values (a notification's context) as JSON, not as Python's repr.
+        writer.writerows({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                          for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -100,6 +102,8 @@ def buyer_data(*, user: Any) -> dict[str, Any]:
             "messages": [{"role": m.role, "body": m.body, "created_at": m.created_at.isoformat()}
                          for m in claim.messages.all() if m.role == ClaimMessage.Role.BUYER],
         } for claim in claims],
+        # Reviews, messages, notifications: what the apps above support hold (accounts.personal_data).
+        **{name: section.export(user) for name, section in personal_data_sections().items()},
         "retention": RETENTION_NOTICE,
     }
 
@@ -116,6 +120,9 @@ def _zip(data: dict[str, Any]) -> bytes:
         archive.writestr("claims.csv", _csv([{k: v for k, v in c.items() if k != "messages"} for c in data["claims"]]))
         archive.writestr("claim_messages.csv", _csv([{"claim": c["number"], **m} for c in data["claims"]
                                                     for m in c["messages"]]))
+        for name in personal_data_sections():
+            for table, rows in data[name].items():
+                archive.writestr(f"{table}.csv", _csv(rows))
         archive.writestr("README.txt", RETENTION_NOTICE + "\n")
     return buffer.getvalue()
 
@@ -186,7 +193,8 @@ def erasure_blockers(*, user: Any) -> list[str]:
 
 @transaction.atomic
 def buyer_erase(*, user_id: int, actor: Any, origin: str = PrivacyRequest.Origin.BUYER) -> PrivacyRequest:
-    """Pseudonymise the buyer: account, orders (and each vendor's copy), claim texts and files.
+    """Pseudonymise the buyer: account, orders (and each vendor's copy), claim texts and files, and
+    what the registered sections hold (reviews' words and photos, their messages, notifications).
     Refused whole, with the reasons, while a claim is open or an order unpaid."""
     user = get_user_model().objects.select_for_update().get(pk=user_id)
     reasons = erasure_blockers(user=user)
@@ -208,11 +216,14 @@ def buyer_erase(*, user_id: int, actor: Any, origin: str = PrivacyRequest.Origin
         ClaimAttachment.objects.filter(pk=attachment.pk).update(file="", original_name=ERASED_TEXT)
         files += 1
     Cart.objects.filter(user=user).delete()
+    erased: dict[str, int] = {}
+    for section in personal_data_sections().values():
+        erased |= section.erase(user)
     _account_erase(user, pseudonym)
     return PrivacyRequest.objects.create(
         user=user, kind=PrivacyRequest.Kind.ERASURE, status=PrivacyRequest.Status.DONE, origin=origin,
         actor=actor if getattr(actor, "pk", None) != user.pk else None, completed_at=timezone.now(),
-        summary={"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files})
+        summary={"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files, **erased})
 
 
 def _vendor_copies_erase(order_ids: list[int], pseudonym: str, anonymous: dict[str, str]) -> None:
