@@ -16,6 +16,7 @@ import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.audit import audit_action
 from accounts.personal_data import ERASED_TEXT, personal_data_sections
 from disputes.models import Claim, ClaimAttachment, ClaimMessage
 from orders.models import Cart, Order
@@ -56,6 +58,10 @@ def buyer_retention_days() -> int:
 @transaction.atomic
 def privacy_export_request(*, user: Any, actor: Any, origin: str = PrivacyRequest.Origin.BUYER) -> PrivacyRequest:
     request = PrivacyRequest.objects.create(user=user, kind=PrivacyRequest.Kind.EXPORT, origin=origin, actor=actor)
+    # Staff only: a buyer's privacy requests are nobody's business at the vendors.
+    audit_action(actor=actor, action="buyer.export", target=user, vendor_visible=False, vendor_id=None,
+                 reason=f"privacy export requested ({origin})", before={"export": None},
+                 after={"export": request.pk, "status": request.status})
     request_id = request.pk
     transaction.on_commit(lambda: _build_later(request_id))
     return request
@@ -219,11 +225,17 @@ def buyer_erase(*, user_id: int, actor: Any, origin: str = PrivacyRequest.Origin
     erased: dict[str, int] = {}
     for section in personal_data_sections().values():
         erased |= section.erase(user)
+    before = {"email": user.email, "full_name": user.full_name, "is_active": user.is_active}
     _account_erase(user, pseudonym)
+    summary = {"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files, **erased}
+    audit_action(actor=actor, action="buyer.erase", target=user, vendor_visible=False, reason=f"erasure ({origin})",
+                 before={"email": "[personal]", "full_name": "[personal]" if before["full_name"] else "",
+                         "is_active": before["is_active"]},
+                 after={"email": user.email, "full_name": user.full_name, "is_active": user.is_active, **summary})
     return PrivacyRequest.objects.create(
         user=user, kind=PrivacyRequest.Kind.ERASURE, status=PrivacyRequest.Status.DONE, origin=origin,
         actor=actor if getattr(actor, "pk", None) != user.pk else None, completed_at=timezone.now(),
-        summary={"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files, **erased})
+        summary=summary)
 
 
 def _vendor_copies_erase(order_ids: list[int], pseudonym: str, anonymous: dict[str, str]) -> None:
@@ -247,7 +259,10 @@ def _account_erase(user: Any, pseudonym: str) -> None:
     ApiToken.objects.filter(user=user).delete()
     user.email, user.full_name, user.is_active, user.stripe_customer_id = pseudonym, "", False, ""
     user.set_unusable_password()
-    user.save(update_fields=["email", "full_name", "is_active", "stripe_customer_id", "password"])
+    # Not as a model change: django-auditlog would copy the old email and name into the append-only
+    # log; the `buyer.erase` entry records the erasure instead.
+    with disable_auditlog():
+        user.save(update_fields=["email", "full_name", "is_active", "stripe_customer_id", "password"])
 
 
 # --- retention -----------------------------------------------------------------------------------
