@@ -197,6 +197,9 @@ _SHARED: dict[str, Expect] = {
     "account-api-tokens": Expect(SELF),
     "impersonation-stop": Expect(SELF, allow={"*": frozenset({403})}, reason=(
         "ends the caller's own impersonation (no id); refused 403 for anyone not impersonating")),
+    "impersonation-handoff": Expect(SELF, allow={"*": frozenset({403})}, reason=(
+        "redeems a one-time token signed for this host's schema and vendor (no id in the URL); without a "
+        "valid, unused token it is refused 403 for anyone (tests/support/test_impersonation_vendor_host.py)")),
     "account-api-token-revoke": Expect(OWN, allow={"*": frozenset({302})}, reason=(
         "revoking a key that is not the user's is a silent no-op that redirects to the user's own list; "
         "the snapshot proves the other buyer's token survives")),
@@ -352,6 +355,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-users"): Expect(OPS),
     (PUBLIC, "ops-user-detail"): Expect(OPS),
     (PUBLIC, "ops-user-impersonate"): Expect(OPS),
+    (PUBLIC, "ops-user-impersonate-vendor"): Expect(OPS),
     (PUBLIC, "ops-user-action"): Expect(OPS, values={"action": "user_action"}),
     (PUBLIC, "ops-dead-letter-detail"): Expect(OPS),
     (PUBLIC, "ops-dead-letter-retry"): Expect(OPS),
