@@ -26,6 +26,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied, server_error
 
+from accounts import roles
 from accounts.permissions import ops_required
 from common.api import error_body
 from common.outage import is_transient_outage, retry_after_seconds
@@ -119,7 +120,9 @@ def ops_home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "vendor_count": Vendor.objects.count(),
         "active_vendor_count": Vendor.objects.filter(status=Vendor.Status.ACTIVE).count(),
-        "attention": attention_list(),
+        # The dead-letter queue is for platform admins only: the others get no link they cannot open.
+        "attention": [item for item in attention_list()
+                      if item.key != "dead_letters" or roles.is_platform_admin(request.user)],
         "sales": sales_summary(),
     }
     return render(request, "ops/home.html", context)
