@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -105,6 +107,13 @@ class VendorAuditLogApi(APIView):
 
     permission_classes = [IsVendorManager]
 
+    @extend_schema(responses=inline_serializer("VendorAuditLogPage", {"results": inline_serializer(
+        "VendorAuditLogEntry", {
+            "id": serializers.IntegerField(), "timestamp": serializers.DateTimeField(),
+            "actor": serializers.CharField(), "verb": serializers.CharField(),
+            "target_type": serializers.CharField(), "target_id": serializers.CharField(),
+            "target": serializers.CharField(), "reason": serializers.CharField(),
+            "changes": serializers.DictField()}, many=True)}))
     def get(self, request: Request) -> Response:
         vendor = current_vendor(request)
         entries = audit_entries_of_vendor(vendor_id=vendor.pk, filters=audit_filter_from(request.query_params))
