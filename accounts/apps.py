@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
         from allauth.account import signals as account_signals
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth.signals import user_logged_in
+        from django.utils.module_loading import autodiscover_modules
         from hijack import signals as hijack_signals
 
         from accounts.guests import guest_ends_with_a_password
@@ -29,3 +30,5 @@ class AccountsConfig(AppConfig):
             signal.connect(guest_ends_with_a_password, dispatch_uid="accounts_guest_ends_with_a_password")
         hijack_signals.hijack_started.connect(hijack_started_audit, dispatch_uid="accounts_impersonation_start_audit")
         hijack_signals.hijack_ended.connect(hijack_ended_audit, dispatch_uid="accounts_impersonation_stop_audit")
+        # Each app's `personal_data.py` registers what it holds of a person (accounts.personal_data).
+        autodiscover_modules("personal_data")

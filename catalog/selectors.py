@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import nh3
@@ -62,9 +63,12 @@ def product_detail(*, product_id: Any) -> Product:
     return Product.objects.prefetch_related("variants", "images").get(pk=product.pk)
 
 
-def products_on_storefront() -> QuerySet[Product]:
+def products_on_storefront(*, hidden_product_ids: Collection[int] = ()) -> QuerySet[Product]:
+    """The vendor's active products, less those the platform has taken down (`hidden_product_ids`,
+    read from the public schema by the caller: the storefront reads this schema directly, not the
+    projection, so it must be told)."""
     return (
-        Product.objects.filter(status=Product.Status.ACTIVE)
+        Product.objects.filter(status=Product.Status.ACTIVE).exclude(pk__in=list(hidden_product_ids))
         .annotate(price_low=Min("variants__price_amount"), stock_total=Sum("variants__stock"))
         .order_by("-created_at", "-id")
         .prefetch_related(

@@ -62,7 +62,9 @@ def storefront_home(request: HttpRequest) -> HttpResponse:
     if vendor is None or vendor.status != vendor.Status.ACTIVE:
         raise Http404
     q = (request.GET.get("q") or "").replace("\x00", "")[:200]
-    products = selectors.products_on_storefront()
+    from marketplace.selectors import taken_down_product_ids
+
+    products = selectors.products_on_storefront(hidden_product_ids=taken_down_product_ids(vendor_id=vendor.pk))
     if q:
         products = products.filter(name__icontains=q)
     page = Paginator(products, 24).get_page(request.GET.get("page"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.databases import replica_alias
 from common.exceptions import NotFound
-from marketplace.models import Category, Listing
+from marketplace.models import Category, Listing, ListingTakedown
 
 
 def categories_tree() -> list[dict[str, Any]]:
@@ -57,6 +57,12 @@ def listed_products(*, vendor: Any, product_ids: list[int]) -> dict[int, ListedP
     return {product_id: ListedProduct(path=reverse("listing", args=[pk, handle], urlconf="config.urls_public"),
                                       rating=rating, rating_count=count)
             for product_id, pk, handle, rating, count in rows}
+
+
+def taken_down_product_ids(*, vendor_id: int) -> set[int]:
+    """The vendor's products under an active takedown: hidden on its own storefront too."""
+    return set(ListingTakedown.objects.filter(vendor_id=vendor_id, status__in=ListingTakedown.ACTIVE)
+               .values_list("product_id", flat=True))
 
 
 def category_by_path_or_none(*, path: str) -> Category | None:

@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.audit import audit_action
 from common.hosts import platform_url, vendor_url
 from marketplace.models import Listing
 from messaging.errors import (
@@ -177,19 +178,28 @@ def message_report(*, thread: Thread, message_id: Any, reporter: Any, role: str,
         raise ThreadNotAllowed(_("You can only report the other party's messages."))
     try:
         with transaction.atomic():
-            return MessageReport.objects.create(message=message, reporter=reporter,
-                                                reason=_CONTROL.sub("", str(reason or "")).strip()[:500])
+            report = MessageReport.objects.create(message=message, reporter=reporter,
+                                                  reason=_CONTROL.sub("", str(reason or "")).strip()[:500])
     except IntegrityError:
         raise AlreadyReported(_("You already reported this message.")) from None
+    audit_action(actor=reporter, action="message.report", target=message, vendor_id=thread.vendor_id,
+                 reason=report.reason, before={"reported": False}, after={"reported": True, "by": role})
+    return report
 
 
 @transaction.atomic
 def buyer_block(*, vendor: Any, buyer: Any, actor: Any) -> Block:
-    block, _created = Block.objects.get_or_create(vendor=vendor, buyer=buyer, defaults={"created_by": actor})
+    block, created = Block.objects.get_or_create(vendor=vendor, buyer=buyer, defaults={"created_by": actor})
+    if created:
+        audit_action(actor=actor, action="message.block", target=block, vendor_id=vendor.pk,
+                     before={"blocked": False}, after={"blocked": True, "buyer": buyer.pk})
     return block
 
 
 @transaction.atomic
-def buyer_unblock(*, vendor: Any, buyer: Any) -> int:
+def buyer_unblock(*, vendor: Any, buyer: Any, actor: Any = None) -> int:
     deleted, _rows = Block.objects.filter(vendor=vendor, buyer=buyer).delete()
+    if deleted:
+        audit_action(actor=actor, action="message.unblock", target_type="messaging.block", target_id=buyer.pk,
+                     vendor_id=vendor.pk, before={"blocked": True, "buyer": buyer.pk}, after={"blocked": False})
     return deleted

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from accounts.audit import audit_action
 from common.hosts import vendor_url
 from marketplace.services import listing_rating_set
 from notifications.services import vendor_team_notify
@@ -325,6 +326,8 @@ def review_moderate(*, admin: Any, review_id: Any, action: Any, reason: Any = ""
                                "updated_at"])
     review.reports.filter(resolved_at__isnull=True).update(resolved_at=review.moderated_at)
     _event(review, f"moderated.{action}", actor=admin, from_status=before, reason=note)
+    audit_action(actor=admin, action="review.moderate", target=review, reason=note,
+                 before={"status": before}, after={"status": review.status, "decision": str(action)})
     if (before == S.PUBLISHED) != (review.status == S.PUBLISHED):
         _rating_refresh(vendor_id=review.vendor_id, product_id=review.product_id)
     if before == S.PENDING and review.status == S.PUBLISHED:

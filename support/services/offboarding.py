@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.audit import audit_action
 from catalog.csv_io import csv_export_rows
 from disputes.models import ChargebackShare, Claim
 from orders.models import SubOrder
@@ -126,9 +127,12 @@ def schema_archive(*, vendor: Vendor) -> str:
                                           File(handle))
 
 
-def _audit(vendor: Vendor, action: str, reason: str) -> None:
+def _audit(vendor: Vendor, action: str, reason: str, *, verb: str, before: str, after: str) -> None:
+    """The vendor's own audit row, and the platform log's entry (done by the system: no actor)."""
     AuditEntry.objects.create(vendor=vendor, action=action, reason=reason, from_status=vendor.status,
                               to_status=vendor.status)
+    audit_action(action=verb, target=vendor, reason=reason, before={"offboarding": before},
+                 after={"offboarding": after})
 
 
 def offboarding_settle(*, offboarding_id: int, now: datetime | None = None) -> bool:
@@ -147,8 +151,10 @@ def offboarding_settle(*, offboarding_id: int, now: datetime | None = None) -> b
         offboarding.drop_after = now + timedelta(days=schema_retention_days())
         offboarding.save(update_fields=["export_file", "archive_file", "status", "settled_at", "drop_after",
                                         "updated_at"])
-        _audit(vendor, AuditEntry.Action.VENDOR_SETTLED, offboarding.export_file)
-        _audit(vendor, AuditEntry.Action.VENDOR_ARCHIVED, offboarding.archive_file)
+        _audit(vendor, AuditEntry.Action.VENDOR_SETTLED, offboarding.export_file, verb="vendor.settled",
+               before=VendorOffboarding.Status.CLOSING, after="settled")
+        _audit(vendor, AuditEntry.Action.VENDOR_ARCHIVED, offboarding.archive_file, verb="vendor.archived",
+               before="settled", after=VendorOffboarding.Status.ARCHIVED)
     return True
 
 
@@ -163,7 +169,8 @@ def offboarding_drop(*, offboarding_id: int, now: datetime | None = None) -> boo
     store_schema_drop(store=offboarding.vendor.store)
     offboarding.status, offboarding.dropped_at = VendorOffboarding.Status.DROPPED, now
     offboarding.save(update_fields=["status", "dropped_at", "updated_at"])
-    _audit(offboarding.vendor, AuditEntry.Action.VENDOR_DROPPED, offboarding.vendor.store.schema_name)
+    _audit(offboarding.vendor, AuditEntry.Action.VENDOR_DROPPED, offboarding.vendor.store.schema_name,
+           verb="vendor.dropped", before=VendorOffboarding.Status.ARCHIVED, after=VendorOffboarding.Status.DROPPED)
     return True
 
 

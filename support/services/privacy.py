@@ -16,6 +16,7 @@ import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -26,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.audit import audit_action
+from accounts.personal_data import ERASED_TEXT, personal_data_sections
 from disputes.models import Claim, ClaimAttachment, ClaimMessage
 from orders.models import Cart, Order
 from support.errors import ErasureRefused, PrivacyExportNotFound
@@ -35,7 +38,6 @@ from vendors.storage import private_storage
 
 SIGNER_SALT = "support.privacy.export"
 ERASED_DOMAIN = "erased.invalid"
-ERASED_TEXT = "[erased]"
 CLOSED_CLAIMS = (Claim.Status.RESOLVED_REFUND_FULL, Claim.Status.RESOLVED_REFUND_PARTIAL,
                  Claim.Status.RESOLVED_DENIED, Claim.Status.CLOSED)
 # Said to the buyer on the privacy page, in the export and in docs/privacy.md.
@@ -56,6 +58,10 @@ def buyer_retention_days() -> int:
 @transaction.atomic
 def privacy_export_request(*, user: Any, actor: Any, origin: str = PrivacyRequest.Origin.BUYER) -> PrivacyRequest:
     request = PrivacyRequest.objects.create(user=user, kind=PrivacyRequest.Kind.EXPORT, origin=origin, actor=actor)
+    # Staff only: a buyer's privacy requests are nobody's business at the vendors.
+    audit_action(actor=actor, action="buyer.export", target=user, vendor_visible=False, vendor_id=None,
+                 reason=f"privacy export requested ({origin})", before={"export": None},
+                 after={"export": request.pk, "status": request.status})
     request_id = request.pk
     transaction.on_commit(lambda: _build_later(request_id))
     return request
@@ -72,7 +78,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        # Nested values (a notification's context) as JSON, not as Python's repr.
+        writer.writerows({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                          for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -100,6 +108,8 @@ def buyer_data(*, user: Any) -> dict[str, Any]:
             "messages": [{"role": m.role, "body": m.body, "created_at": m.created_at.isoformat()}
                          for m in claim.messages.all() if m.role == ClaimMessage.Role.BUYER],
         } for claim in claims],
+        # Reviews, messages, notifications: what the apps above support hold (accounts.personal_data).
+        **{name: section.export(user) for name, section in personal_data_sections().items()},
         "retention": RETENTION_NOTICE,
     }
 
@@ -116,6 +126,9 @@ def _zip(data: dict[str, Any]) -> bytes:
         archive.writestr("claims.csv", _csv([{k: v for k, v in c.items() if k != "messages"} for c in data["claims"]]))
         archive.writestr("claim_messages.csv", _csv([{"claim": c["number"], **m} for c in data["claims"]
                                                     for m in c["messages"]]))
+        for name in personal_data_sections():
+            for table, rows in data[name].items():
+                archive.writestr(f"{table}.csv", _csv(rows))
         archive.writestr("README.txt", RETENTION_NOTICE + "\n")
     return buffer.getvalue()
 
@@ -186,7 +199,8 @@ def erasure_blockers(*, user: Any) -> list[str]:
 
 @transaction.atomic
 def buyer_erase(*, user_id: int, actor: Any, origin: str = PrivacyRequest.Origin.BUYER) -> PrivacyRequest:
-    """Pseudonymise the buyer: account, orders (and each vendor's copy), claim texts and files.
+    """Pseudonymise the buyer: account, orders (and each vendor's copy), claim texts and files, and
+    what the registered sections hold (reviews' words and photos, their messages, notifications).
     Refused whole, with the reasons, while a claim is open or an order unpaid."""
     user = get_user_model().objects.select_for_update().get(pk=user_id)
     reasons = erasure_blockers(user=user)
@@ -208,11 +222,20 @@ def buyer_erase(*, user_id: int, actor: Any, origin: str = PrivacyRequest.Origin
         ClaimAttachment.objects.filter(pk=attachment.pk).update(file="", original_name=ERASED_TEXT)
         files += 1
     Cart.objects.filter(user=user).delete()
+    erased: dict[str, int] = {}
+    for section in personal_data_sections().values():
+        erased |= section.erase(user)
+    before = {"email": user.email, "full_name": user.full_name, "is_active": user.is_active}
     _account_erase(user, pseudonym)
+    summary = {"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files, **erased}
+    audit_action(actor=actor, action="buyer.erase", target=user, vendor_visible=False, reason=f"erasure ({origin})",
+                 before={"email": "[personal]", "full_name": "[personal]" if before["full_name"] else "",
+                         "is_active": before["is_active"]},
+                 after={"email": user.email, "full_name": user.full_name, "is_active": user.is_active, **summary})
     return PrivacyRequest.objects.create(
         user=user, kind=PrivacyRequest.Kind.ERASURE, status=PrivacyRequest.Status.DONE, origin=origin,
         actor=actor if getattr(actor, "pk", None) != user.pk else None, completed_at=timezone.now(),
-        summary={"orders": len(order_ids), "claims": claims.count(), "messages": messages, "files": files})
+        summary=summary)
 
 
 def _vendor_copies_erase(order_ids: list[int], pseudonym: str, anonymous: dict[str, str]) -> None:
@@ -236,7 +259,10 @@ def _account_erase(user: Any, pseudonym: str) -> None:
     ApiToken.objects.filter(user=user).delete()
     user.email, user.full_name, user.is_active, user.stripe_customer_id = pseudonym, "", False, ""
     user.set_unusable_password()
-    user.save(update_fields=["email", "full_name", "is_active", "stripe_customer_id", "password"])
+    # Not as a model change: django-auditlog would copy the old email and name into the append-only
+    # log; the `buyer.erase` entry records the erasure instead.
+    with disable_auditlog():
+        user.save(update_fields=["email", "full_name", "is_active", "stripe_customer_id", "password"])
 
 
 # --- retention -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.audit import audit_action
 from common.money import format_money_localized
 from disputes.services.amounts import line_charge
 from disputes.services.policy import refund_commission_policy
@@ -105,10 +106,18 @@ def order_refund_manual(*, order_id: int, actor: Any, reason: Any, sub_order_id:
             fields={"amount": [_("More than what is left to refund.")]}, extra={"refundable": left},
         )
     done = []
+    before = {sub.pk: sub.refunded_amount for sub in parts}
     for sub in parts:
         part_amount = sub_order_refundable(sub) if wanted is None else wanted
         if part_amount > 0:
             done.append(_part_refund(order, sub, amount=part_amount, reason=text, actor=actor))
+    for refund in done:
+        # One entry per vendor part: each vendor's log shows its own part, never another's.
+        sub = next(part for part in parts if part.pk == refund.sub_order_id)
+        audit_action(actor=actor, action="order.refund_manual", target=order, vendor_id=sub.vendor_id, reason=text,
+                     before={"sub_order": sub.pk, "refunded_amount": before[sub.pk]},
+                     after={"sub_order": sub.pk, "refunded_amount": before[sub.pk] + refund.amount,
+                            "amount": refund.amount, "currency": order.currency, "mode": refund.mode})
     return done
 
 

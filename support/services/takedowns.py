@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_action
 from common.hosts import vendor_url
 from common.mail import send_mail_localized
 from marketplace.models import Listing, ListingTakedown, ListingTakedownEvent
@@ -68,6 +69,9 @@ def listing_take_down(*, listing_id: Any, actor: Any, reason: Any) -> ListingTak
     ListingTakedownEvent.objects.create(takedown=takedown, action=ListingTakedownEvent.Action.TAKEN_DOWN,
                                         actor=actor, reason=text)
     listing_visibility_set(listing_id=listing.pk, visible=False)
+    audit_action(actor=actor, action="listing.takedown", target=takedown, reason=text,
+                 before={"listing": listing.pk, "visible": True},
+                 after={"listing": listing.pk, "visible": False, "status": takedown.status})
     takedown_id = takedown.pk
     transaction.on_commit(lambda: _vendor_told(takedown_id))
     return takedown
@@ -104,11 +108,14 @@ def takedown_appeal(*, takedown_id: Any, vendor: Any, actor: Any, text: Any) -> 
     """The vendor (only the listing's own) asks the platform to put the listing back."""
     takedown = _locked(takedown_id, vendor=vendor)
     appeal = _text(text, "appeal_text", _("Say why the listing should be restored."))
+    before = takedown.status
     _move(takedown, S.APPEALED)
     takedown.appeal_text, takedown.appealed_at = appeal, timezone.now()
     takedown.save(update_fields=["status", "appeal_text", "appealed_at", "updated_at"])
     ListingTakedownEvent.objects.create(takedown=takedown, action=ListingTakedownEvent.Action.APPEALED,
                                         actor=actor, reason=appeal)
+    audit_action(actor=actor, action="listing.takedown_appeal", target=takedown, reason=appeal,
+                 before={"status": before}, after={"status": takedown.status})
     return takedown
 
 
@@ -120,6 +127,7 @@ def takedown_decide(*, takedown_id: Any, actor: Any, accept: bool, note: Any = "
     if not accept and not text:
         raise InvalidSupportRequest(_("Say why the appeal is rejected; the vendor reads it."),
                                     fields={"note": [_("This field is required.")]})
+    before = takedown.status
     _move(takedown, S.RESTORED if accept else S.UPHELD)
     takedown.decision_note, takedown.decided_at = text, timezone.now()
     takedown.save(update_fields=["status", "decision_note", "decided_at", "updated_at"])
@@ -128,4 +136,7 @@ def takedown_decide(*, takedown_id: Any, actor: Any, accept: bool, note: Any = "
         action=ListingTakedownEvent.Action.RESTORED if accept else ListingTakedownEvent.Action.UPHELD)
     if accept:
         listing_visibility_set(listing_id=takedown.listing_id, visible=True)
+    audit_action(actor=actor, action="listing.takedown_restore" if accept else "listing.takedown_reject",
+                 target=takedown, reason=text, before={"status": before, "visible": False},
+                 after={"status": takedown.status, "visible": accept})
     return takedown

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.models import AuditLogEntry
 from catalog.services import outbox_publish_pending
 from marketplace.models import Listing
 from orders.errors import VendorNotSelling
@@ -111,6 +112,14 @@ def test_a_settled_store_is_exported_archived_and_dropped_after_its_retention(ve
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert offboarding.offboardings_advance(now=later) == {"settled": 0, "dropped": 1}
     assert not _schema_exists(schema) and private_storage().exists(record.archive_file)
+    # Each step is in the platform log, done by the system (no actor), for vendor A.
+    logged = {e.verb: e for e in AuditLogEntry.objects.filter(verb__in=["vendor.settled", "vendor.archived",
+                                                                       "vendor.dropped"])}
+    assert set(logged) == {"vendor.settled", "vendor.archived", "vendor.dropped"}
+    assert {(e.actor_id, e.vendor_id) for e in logged.values()} == {(None, vendor_a.pk)}
+    assert logged["vendor.settled"].changes == {"offboarding": ["closing", "settled"]}
+    assert logged["vendor.archived"].reason == record.archive_file
+    assert logged["vendor.dropped"].changes == {"offboarding": ["archived", "dropped"]}
     with pytest.raises(OffboardingConflict):
         vendor_services.vendor_reopen(vendor=vendor_a, actor=owner_a)
 

@@ -11,19 +11,25 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from disputes.models import Claim, ClaimMessage
 from fulfillment.models import VendorOrder
+from messaging.models import Message, MessageAttachment, MessageReport, Thread
+from notifications.models import Notification, NotificationPreference
 from orders.models import Order
 from payouts.models import JournalEntry, Posting
+from reviews.models import Review, ReviewPhoto
 from support.errors import ErasureRefused
 from support.models import PrivacyRequest
 from support.services import privacy
 from tests.factories import ClaimFactory, OrderFactory, UserFactory
 from tests.factories.orders import sellable_variant
 from tests.support.state import rows
+from vendors.storage import private_storage
 
 pytestmark = pytest.mark.django_db
 PLATFORM = "marketplace.localhost"
@@ -32,6 +38,7 @@ PLATFORM = "marketplace.localhost"
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "public"
 
 
 def _order(buyer, vendor, **kwargs):
@@ -139,3 +146,112 @@ def test_the_retention_job_erases_inactive_buyers_and_expired_exports_only(vendo
     assert f"erased-{old.pk}@erased.invalid" in emails
     assert {"still-here@example.com", "ordered-lately@example.com"} <= emails
     assert PrivacyRequest.objects.get(user=old).origin == "retention"
+
+
+def _trust_data(buyer, vendor, tag):
+    """A review with a photo, a thread with the buyer's message (and its attachment) and the
+    vendor's answer, the vendor's notices of both, and the buyer's own notification and choice."""
+    owner = vendor.memberships.get(role="owner").user
+    line = _order(buyer, vendor, status=Order.Status.FULFILLED).lines.get()
+    review = Review.objects.create(order_line=line, buyer=buyer, vendor=vendor, product_id=1, product_name="Lamp",
+                                   rating=4, seller_rating=5, text=f"{tag} loved it", text_fingerprint="f" * 64,
+                                   status=Review.Status.PUBLISHED, reply_text="Thank you")
+    photo = ReviewPhoto(review=review, width=4, height=4)
+    photo.image.save(f"{tag}.png", ContentFile(b"png"), save=True)
+    thread = Thread.objects.create(kind=Thread.Kind.ORDER, vendor=vendor, buyer=buyer, sub_order=line.sub_order,
+                                   subject=f"Order {line.order.number}", last_message_at=timezone.now())
+    question = Message.objects.create(thread=thread, author=buyer, role="buyer", body=f"{tag}: ring me on 0151")
+    attachment = MessageAttachment(message=question, content_type="image/png", size=3, original_name=f"{tag}.png")
+    attachment.file.save(f"{tag}.png", ContentFile(b"png"), save=True)
+    answer = Message.objects.create(thread=thread, author=owner, role="vendor", body="Will do")
+    MessageReport.objects.create(message=answer, reporter=buyer, reason=f"{tag} rude")
+    Notification.objects.create(recipient=buyer, kind="message_received", context={"thread_id": thread.pk},
+                                link=f"/messages/{thread.pk}/")
+    NotificationPreference.objects.create(user=buyer, kind="order_shipped", channel="email", enabled=False)
+    Notification.objects.create(recipient=owner, vendor=vendor, kind="message_received",
+                                context={"thread_id": thread.pk, "excerpt": question.body, "sender_name": tag})
+    Notification.objects.create(recipient=owner, vendor=vendor, kind="review_received",
+                                dedupe_key=f"review_received:{review.pk}",
+                                context={"product_name": "Lamp", "rating": 4, "author_name": tag})
+    return review, photo, thread, attachment
+
+
+def _trust_rows(buyer):
+    return rows(Review.objects.filter(buyer=buyer), ReviewPhoto.objects.filter(review__buyer=buyer),
+                Thread.objects.filter(buyer=buyer), Message.objects.filter(thread__buyer=buyer),
+                MessageAttachment.objects.filter(message__thread__buyer=buyer),
+                MessageReport.objects.filter(reporter=buyer), Notification.objects.filter(recipient=buyer),
+                NotificationPreference.objects.filter(user=buyer),
+                Notification.objects.filter(vendor__isnull=False, kind="message_received",
+                                            context__thread_id__in=list(Thread.objects.filter(buyer=buyer)
+                                                                        .values_list("pk", flat=True))),
+                Notification.objects.filter(dedupe_key__in=[f"review_received:{pk}" for pk in
+                                                            Review.objects.filter(buyer=buyer).values_list("pk",
+                                                                                                           flat=True)]))
+
+
+def test_the_export_holds_reviews_messages_and_notifications_of_its_buyer_only(vendor_a, vendor_b):
+    buyer = UserFactory(email="trusting@example.com", full_name="Tina Trust")
+    other = UserFactory(email="someone@example.com", full_name="Otto Other")
+    review, photo, thread, _attachment = _trust_data(buyer, vendor_a, "Tina")
+    _trust_data(other, vendor_b, "Otto")
+    request = privacy.privacy_export_request(user=buyer, actor=buyer)
+    assert privacy.privacy_export_build(request_id=request.pk) is True
+    request.refresh_from_db()
+    archive = zipfile.ZipFile(private_storage().open(request.file_name, "rb"))
+    data = json.loads(archive.read("data.json"))
+    assert data["reviews"]["reviews"] == [{
+        "id": review.pk, "created_at": review.created_at.isoformat(), "vendor": vendor_a.pk, "product_id": 1,
+        "product_name": "Lamp", "rating": 4, "seller_rating": 5, "text": "Tina loved it", "status": "published",
+        "reviewer_name": "Tina T.", "reply_text": "Thank you"}]
+    assert data["reviews"]["review_photos"] == [{"review": review.pk, "file": photo.image.name, "width": 4,
+                                                 "height": 4}]
+    assert [t["id"] for t in data["messages"]["message_threads"]] == [thread.pk]
+    assert [(m["role"], m["body"]) for m in data["messages"]["messages"]] == [
+        ("buyer", "Tina: ring me on 0151"), ("vendor", "Will do")]
+    assert [a["original_name"] for a in data["messages"]["message_attachments"]] == ["Tina.png"]
+    assert [n["context"] for n in data["notifications"]["notifications"]] == [{"thread_id": thread.pk}]
+    assert data["notifications"]["notification_preferences"] == [
+        {"kind": "order_shipped", "channel": "email", "enabled": False}]
+    assert "review_reports.csv" in archive.namelist()  # none written by this buyer: an empty file
+    for name in ("reviews.csv", "review_photos.csv", "message_threads.csv", "messages.csv", "message_reports.csv",
+                 "message_attachments.csv", "notifications.csv", "notification_preferences.csv"):
+        text = archive.read(name).decode()
+        assert "Otto" not in text and len(text.splitlines()) >= 2, name
+    assert "Tina loved it" in archive.read("reviews.csv").decode()
+    assert f'{{""thread_id"": {thread.pk}}}' in archive.read("notifications.csv").decode()  # JSON, not repr
+    assert "Otto" not in archive.read("data.json").decode()
+
+
+def test_erasure_removes_review_words_and_photos_keeps_the_stars_and_erases_messages_and_notices(
+    vendor_a, vendor_b,
+):
+    buyer = UserFactory(email="forget-trust@example.com", full_name="Fiona Forget")
+    other = UserFactory(email="keep-trust@example.com", full_name="Karl Keep")
+    review, photo, thread, attachment = _trust_data(buyer, vendor_a, "Fiona")
+    _trust_data(other, vendor_a, "Karl")
+    before = _trust_rows(buyer)
+    others = _trust_rows(other)
+    files = [(default_storage, photo.image.name), (private_storage(), attachment.file.name)]
+    assert all(storage.exists(name) for storage, name in files)
+    record = privacy.buyer_erase(user_id=buyer.pk, actor=buyer)
+    after = _trust_rows(buyer)
+    expected_review = {**before["Review"][0], "text": "", "text_fingerprint": ""}
+    assert [{k: v for k, v in r.items() if k != "updated_at"} for r in after["Review"]] == [
+        {k: v for k, v in expected_review.items() if k != "updated_at"}]  # the stars stay, the words go
+    assert after["ReviewPhoto"] == [] and after["MessageAttachment"] == []
+    assert after["Thread"] == before["Thread"]
+    assert after["Message"] == [{**before["Message"][0], "body": "[erased]"}, before["Message"][1]]
+    assert after["MessageReport"] == [{**before["MessageReport"][0], "reason": "[erased]"}]
+    assert after["Notification"] == [] and after["NotificationPreference"] == []
+    assert len(before["Notification'"] + before["Notification''"]) == 2
+    assert [n["context"] for n in after["Notification'"] + after["Notification''"]] == [
+        {"thread_id": thread.pk, "excerpt": "[erased]", "sender_name": "[erased]"},
+        {"product_name": "Lamp", "rating": 4, "author_name": "[erased]"}]
+    assert not any(storage.exists(name) for storage, name in files)
+    assert Review.objects.get(pk=review.pk).reviewer_name == "A buyer"
+    assert {k: record.summary[k] for k in ("review_texts", "review_photos", "message_bodies",
+                                           "message_attachments", "notifications", "notification_preferences")} == {
+        "review_texts": 1, "review_photos": 1, "message_bodies": 1, "message_attachments": 1, "notifications": 1,
+        "notification_preferences": 1}
+    assert _trust_rows(other) == others  # another buyer's reviews, messages and notices untouched

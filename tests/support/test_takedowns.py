@@ -151,3 +151,24 @@ def test_vendor_a_never_sees_or_appeals_vendor_bs_takedowns(vendor_a, vendor_b, 
     assert _state() == before
     assert client_for(PLATFORM, owner_a).post(f"/ops/support/listings/{listing_b.pk}/takedown/",
                                                {"reason": "x"}).status_code == 403
+
+
+def test_a_taken_down_product_is_gone_from_the_vendors_own_storefront_until_restored(
+    vendor_a, owner_a, admin_user, client_for,
+):
+    listing = _listing(vendor_a, "Brass Candle Holder")
+    _listing(vendor_a, "Pewter Jug")
+    storefront = client_for(vendor_a)
+    home = storefront.get("/").content.decode()
+    assert "Brass Candle Holder" in home and f"/p/{listing.pk}/" in home
+    takedown = listing_take_down(listing_id=listing.pk, actor=admin_user, reason="Counterfeit")
+    home = storefront.get("/").content.decode()
+    assert "Brass Candle Holder" not in home and "Pewter Jug" in home
+    assert "Brass Candle Holder" not in storefront.get("/", {"q": "Brass"}).content.decode()
+    # Its product page (the marketplace page the storefront links to) is gone, by link or by id.
+    shop = client_for(PLATFORM)
+    assert shop.get(f"/p/{listing.pk}/{listing.handle}/").status_code == 404
+    assert shop.get(f"/p/{listing.pk}/").status_code == 404
+    takedown_appeal(takedown_id=takedown.pk, vendor=vendor_a, actor=owner_a, text="Genuine")
+    takedown_decide(takedown_id=takedown.pk, actor=admin_user, accept=True)
+    assert "Brass Candle Holder" in storefront.get("/").content.decode()
