@@ -211,8 +211,9 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # (by label: accounts may not import the apps above it) and its changes are in the log. The
 # per-app audit rows (the last five) feed it: each one written is one entry.
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
-    {"model": "accounts.User",
-     "include_fields": ["email", "full_name", "is_active", "is_staff", "is_superuser", "platform_role"]},
+    # A user's email and name are personal data and the log is never edited: their changes are not
+    # tracked, so an erasure leaves no copy behind (ADR 0073).
+    {"model": "accounts.User", "include_fields": ["is_active", "is_staff", "is_superuser", "platform_role"]},
     "vendors.Vendor",
     "vendors.VendorApplication",
     {"model": "vendors.Membership", "exclude_fields": ["updated_at"]},

@@ -111,3 +111,16 @@ def test_csv_has_a_header_and_neutralises_formulas(admin_user: Any, buyer: Any) 
     lines = list(audit_csv_lines(audit_entries(filters=AuditFilter(verb="user.disable"))))
     assert lines[0].startswith("id,timestamp,actor,")
     assert "'=HYPERLINK" in lines[1]
+
+
+def test_a_users_email_and_name_never_reach_the_log(admin_user: Any) -> None:
+    """The log is append-only, so personal data an erasure removes must never be copied into it."""
+    user = UserFactory(email="first-address@example.com", full_name="Nora Name")
+    user.email, user.full_name = "second-address@example.com", "Nora Renamed"
+    user.save()
+    user.is_active = False
+    user.save()
+    logged = " ".join(str(entry.changes) for entry in AuditLogEntry.objects.all())
+    for personal in ("first-address", "second-address", "Nora"):
+        assert personal not in logged
+    assert any("is_active" in (entry.changes or {}) for entry in AuditLogEntry.objects.all())
