@@ -1,8 +1,12 @@
-"""Journey: a buyer buys, the vendor ships, the buyer reviews the product (stars, words and a
-photo) and a second one with a link (held for moderation), the vendor replies, a reader reports the
-review, ops decide in the moderation queue, and the rating shows on the search card."""
+"""Journey (issue 23's whole loop of trust): a buyer asks a question on a product page, the vendor
+answers in its dashboard, the buyer buys, is notified of the shipment (bell and notification
+centre, with the tracking number), reviews the product (stars, words and a photo) and a second one
+with a link (held for moderation); the vendor hears of the review and replies, a reader reports
+the review, ops decide in the moderation queue, and the rating shows on the search card."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -37,12 +41,33 @@ def test_buyer_reviews_vendor_replies_rating_shows_in_search(
     buyer.full_name = "Bea Buyer"
     buyer.save(update_fields=["full_name"])
 
-    # --- The buyer pays; the vendor ships from its dashboard. ---
+    # --- Before buying, the buyer asks the seller a question from the product page. ---
     login(page, site.platform, buyer.email, PASSWORD)
+    page.goto(f"{site.platform}/p/{lamp.pk}/{lamp.handle}/")
+    follow(page, page.get_by_role("link", name="Ask the seller a question"))
+    page.get_by_label("Your message").fill("Is the lamp warm white?")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(re.compile(r".*/messages/\d+/$"))
+    store = site.vendor(vendor_a)
+    answering = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US").new_page()
+    try:
+        login(answering, store, owner_a.email, PASSWORD)
+        answering.goto(f"{store}/dashboard/messages/")
+        follow(answering, answering.get_by_role("link", name="Aurora Desk Lamp"))
+        answering.get_by_label("Your reply").fill("Yes: 2,700 K, warm white.")
+        answering.get_by_role("button", name="Send").click()
+        expect(answering.get_by_text("2,700 K, warm white.")).to_be_visible()
+    finally:
+        browser.finish(answering.context)
+    page.reload()
+    expect(page.get_by_text("2,700 K, warm white.")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "r0-01-question-answered")
+
+    # --- The buyer pays; the vendor ships from its dashboard. ---
     order = buy_in_browser(page, site.platform, [lamp, shade])
     wait_until(lambda: SubOrder.objects.filter(order=order, vendor_order_id__isnull=False).exists(),
                message="the vendor's copy of the order")
-    store = site.vendor(vendor_a)
     login(page, store, owner_a.email, PASSWORD)
     page.goto(f"{store}/dashboard/orders/")
     follow(page, page.get_by_role("link", name=order.number))
@@ -53,8 +78,16 @@ def test_buyer_reviews_vendor_replies_rating_shows_in_search(
     wait_until(lambda: SubOrder.objects.get(order=order).status == SubOrder.Status.FULFILLED,
                message="the sub-order synced as shipped")
 
-    # --- The buyer reviews the lamp: stars, words (with markup that must stay text) and a photo. ---
+    # --- The buyer is told of the shipment: the notification centre names the parcel. ---
     login(page, site.platform, buyer.email, PASSWORD)
+    page.goto(f"{site.platform}/notifications/")
+    shipped = page.locator("main").get_by_text(f"Your order {order.number} has shipped")
+    expect(shipped).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Tracking number: JD014600009DE")
+    assert_accessible(page)
+    shot(page, "r0-02-shipped-notice")
+
+    # --- The buyer reviews the lamp: stars, words (with markup that must stay text) and a photo. ---
     page.goto(f"{site.platform}/reviews/")
     assert_accessible(page)
     shot(page, "r1-01-items-to-review")
@@ -89,7 +122,11 @@ def test_buyer_reviews_vendor_replies_rating_shows_in_search(
     page.get_by_role("button", name="Publish the review").click()
     page.get_by_text("will appear once a moderator has looked at it").wait_for()
 
-    # --- The vendor replies from its dashboard. ---
+    # --- The vendor hears of the published review (not of the held one) and replies. ---
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(recipient=owner_a, kind="review_received")
+    assert [n.context["product_name"] for n in told] == ["Aurora Desk Lamp"]
     login(page, store, owner_a.email, PASSWORD)
     page.goto(f"{store}/dashboard/reviews/")
     assert_accessible(page)
