@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ SCREENSHOT_DIR = (
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
     else REPO / ".local" / "screenshots"
 )
+
+
+# The TOTP period each staff email last signed in with (allauth refuses a code twice).
+_TOTP_USED: dict[str, int] = {}
 
 
 def login(page: Any, base_url: str, email: str, password: str) -> None:
@@ -30,9 +35,19 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     page.wait_for_url(lambda url: urlsplit(url).path != "/accounts/login/")
     if urlsplit(page.url).path.startswith("/accounts/2fa/authenticate/"):
         # Platform staff have two-factor authentication: type the code their app shows now.
+        # allauth refuses a code used once already: a second sign-in within the same 30 s period
+        # (a fast machine) waits for the authenticator's next code.
+        from allauth.mfa import app_settings as mfa_settings
+
         from accounts.models import User
         from tests.factories.accounts import totp_code
+        from tests.support.waiting import wait_until
 
+        period = lambda: int(time.time()) // mfa_settings.TOTP_PERIOD  # noqa: E731
+        if _TOTP_USED.get(email) == period():
+            wait_until(lambda: _TOTP_USED.get(email) != period(), timeout=mfa_settings.TOTP_PERIOD + 5,
+                       message="the authenticator's next code", interval=0.2)
+        _TOTP_USED[email] = period()
         page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(email=email)))
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(lambda url: not urlsplit(url).path.startswith("/accounts/2fa/"))
@@ -117,7 +132,15 @@ AXE_BINDING = "__axeReport"
 # Evaluated in the page once axe is loaded: `audit()` checks the document as it is now.
 _AXE_RUNNER = """
   const impacts = %(impacts)s;
-  const run = () => axe.run(document, {resultTypes: ['violations'], iframes: false}).then(
+  // A page is judged settled: not while an htmx request is in flight (htmx fades the element that
+  // asked, which is not what the reader is left with). Waits at most 5 s.
+  const settled = () => new Promise((resolve) => {
+    const deadline = Date.now() + 5000;
+    const check = () => (document.querySelector('.htmx-request') && Date.now() < deadline
+      ? setTimeout(check, 50) : resolve());
+    check();
+  });
+  const run = () => settled().then(() => axe.run(document, {resultTypes: ['violations'], iframes: false})).then(
     (results) => results.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
