@@ -41,7 +41,7 @@ run: install
 	$(PY) -m devservices.run
 
 test: install e2e-deps pgbouncer-deps
-	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile -q --durations=25 $(PYTEST_ARGS)
 	$(MAKE) lint
 	$(MAKE) typecheck
 	$(MAKE) infra-check
