@@ -16,6 +16,7 @@ from common.api import Pagination, error_body
 from common.ratelimit import RateLimitThrottle, client_address, rate_limit_hit
 from orders import selectors, services
 from orders.addresses import address_validate
+from orders.currency import currency_check
 from orders.errors import CartEmpty, CartError
 from orders.models import Cart, Order, OrderLine, SubOrder
 from orders.services import CartReview, PaymentDetails
@@ -64,6 +65,10 @@ class CheckoutInputSerializer(serializers.Serializer):
     vat_id = serializers.CharField(max_length=20, required=False, default="", allow_blank=True,
                                    help_text="A business buyer's EU VAT ID of the delivery country: checked "
                                              "(format and registry); cross-border sales are then reverse-charged.")
+    currency = serializers.CharField(max_length=3, required=False, default="", allow_blank=True,
+                                     help_text="The currency to pay in (ISO 4217, e.g. EUR); items of vendors in "
+                                               "other currencies convert at the day's reference rate, kept on the "
+                                               "order. Default: the first item's currency.")
 
 
 class CartLineOutput(serializers.Serializer):
@@ -256,18 +261,25 @@ def _order_for_request(request: Request, order_id: int) -> Order:
     return selectors.order_for_buyer(user=request.user, order_id=order_id)
 
 
+def _currency(value: str | None) -> str | None:
+    """A requested currency, checked (400 `currency_unsupported`), or None for the default."""
+    return currency_check(value) if value else None
+
+
 class CartApi(APIView):
     permission_classes = [AllowAny]  # guests use their cart token
 
     @extend_schema(tags=["cart"], summary="The buyer's (or the guest's) cart, priced now", responses=CartOutput,
                    parameters=[OpenApiParameter("country", str), OpenApiParameter("region", str),
+                               OpenApiParameter("currency", str, description="ISO 4217: price the cart in it"),
                                CART_TOKEN_HEADER])
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated and not _cart_token(request):
             raise NotAuthenticated()
         cart = _request_cart(request)
         review = services.cart_review(cart=cart, country=request.query_params.get("country", "DE").upper()[:2],
-                                      region=request.query_params.get("region", ""))
+                                      region=request.query_params.get("region", ""),
+                                      currency=_currency(request.query_params.get("currency")))
         return Response(cart_payload(review))
 
     @extend_schema(tags=["cart"], summary="Start a guest cart (its token), or the signed-in buyer's cart",
@@ -366,7 +378,8 @@ class CheckoutApi(APIView):
             known = Order.objects.filter(buyer_id=buyer.pk, checkout_token=token).exists() if token else False
             order = services.checkout_submit(user=buyer, address=address, shipping_choice=shipping,
                                              checkout_token=token, client_ip=client_address(request),
-                                             vat_id=data.validated_data["vat_id"])
+                                             vat_id=data.validated_data["vat_id"],
+                                             currency=_currency(data.validated_data["currency"]))
         else:
             email = data.validated_data.get("email")
             if not email or not _cart_token(request):
@@ -377,7 +390,8 @@ class CheckoutApi(APIView):
             order = services.guest_checkout_submit(email=email, cart_token=_cart_token(request), address=address,
                                                    shipping_choice=shipping, checkout_token=token,
                                                    client_ip=client_address(request),
-                                                   vat_id=data.validated_data["vat_id"])
+                                                   vat_id=data.validated_data["vat_id"],
+                                                   currency=_currency(data.validated_data["currency"]))
             buyer = order.buyer
         payment = None
         payment_error = None
