@@ -94,6 +94,8 @@ class CartOutput(serializers.Serializer):
     tax_amount = serializers.IntegerField()
     total_amount = serializers.IntegerField()
     can_checkout = serializers.BooleanField()
+    exchange_rates = serializers.ListField(child=serializers.DictField())
+    exchange_rate_error = serializers.DictField(allow_null=True)
 
 
 def cart_payload(review: CartReview) -> dict[str, Any]:
@@ -112,7 +114,7 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
                 "id": row["item"].pk, "vendor_id": row["item"].vendor_id, "variant_id": row["item"].variant_id,
                 "sku": row["item"].sku, "name": row["line"].source.name, "quantity": row["item"].quantity,
                 "unit_price_amount": row["line"].source.unit_price,
-                "added_price_amount": row["item"].unit_price_amount,
+                "added_price_amount": row["item"].unit_price_amount, "added_currency": row["item"].currency,
                 "line_amount": row["line"].line_amount, "tax_amount": row["line"].tax_amount,
                 "notices": [{"code": n.code, "message": n.message} for n in row["notices"]],
             } for row in entry["rows"]],
@@ -126,6 +128,12 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
         "tax_amount": priced.tax if priced else 0,
         "total_amount": priced.total if priced else 0,
         "can_checkout": review.can_checkout,
+        # The reference rates the vendors' prices were converted with (kept on the order at checkout).
+        "exchange_rates": [{"source_currency": fx.source_currency, "target_currency": fx.target_currency,
+                            "rate": str(fx.rate), "rate_date": fx.rate_date.isoformat(), "source": fx.rate_source}
+                           for fx in review.rates.values()],
+        "exchange_rate_error": ({"code": review.fx_error.code, "message": review.fx_error.message}
+                                if review.fx_error else None),
     }
 
 

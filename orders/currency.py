@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from defusedxml import ElementTree
 from django.conf import settings
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from common.money import SUPPORTED_CURRENCIES, MoneyError, convert, cross_rate, rate_normalize
 from orders.errors import CurrencyUnsupported, ExchangeRateMissing, ExchangeRateSourceInvalid
-from orders.models import ExchangeRate, OrderExchangeRate, SubOrder
+from orders.models import ExchangeRate, Order, OrderExchangeRate, SubOrder
 
 ECB = "ecb"
 ECB_BASE = "EUR"
@@ -187,6 +187,18 @@ def rate_for(*, source: str, target: str, on: dt.date) -> FxRate:
     )
 
 
+SESSION_CURRENCY = "orders_currency"
+
+
+def buyer_currency(*, session: Any, language: str = "") -> tuple[str | None, str]:
+    """(the currency the buyer chose, or None; the one to show: that, else the default from the
+    country of their last checkout, else from their language)."""
+    chosen = session.get(SESSION_CURRENCY) if session is not None else None
+    chosen = chosen if chosen in SUPPORTED_CURRENCIES else None
+    country = session.get("orders_country", "") if session is not None else ""
+    return chosen, chosen or presentment_default(country=country, language=language)
+
+
 # A country's currency when it has one the marketplace sells in; otherwise EUR.
 COUNTRY_CURRENCY = {
     "GB": "GBP", "US": "USD", "CH": "CHF", "LI": "CHF", "SE": "SEK", "DK": "DKK", "PL": "PLN", "JP": "JPY",
@@ -213,3 +225,12 @@ def settlement_of(*, sub_order: SubOrder, amount: int) -> int:
     snapshot = OrderExchangeRate.objects.get(order_id=sub_order.order_id, source_currency=target,
                                              target_currency=order_currency)
     return convert(amount, source=order_currency, target=target, rate=snapshot.inverse_rate)
+
+
+def order_amount_of(*, order: Order, amount: int, currency: str) -> int:
+    """`amount` of a vendor's settlement `currency` in the order's currency, at the order's snapshot."""
+    if currency == order.currency:
+        return amount
+    snapshot = OrderExchangeRate.objects.get(order_id=order.pk, source_currency=currency,
+                                             target_currency=order.currency)
+    return convert(amount, source=currency, target=order.currency, rate=snapshot.rate)

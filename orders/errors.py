@@ -33,10 +33,6 @@ class CartEmpty(ApplicationError):
     code = "cart_empty"
 
 
-class CurrencyMismatch(ApplicationError):
-    code = "currency_mismatch"
-
-
 class CurrencyUnsupported(ApplicationError):
     """A currency the marketplace does not sell in (400)."""
 

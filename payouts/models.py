@@ -188,7 +188,7 @@ class LedgerAccount(models.Model):
 
 _KINDS = [
     "payment_captured", "transfer", "transfer_reversed", "refund", "chargeback_opened",
-    "chargeback_won", "chargeback_lost", "payout", "adjustment", "reversal",
+    "chargeback_won", "chargeback_lost", "payout", "adjustment", "reversal", "fx_conversion",
 ]
 
 
@@ -338,6 +338,9 @@ class Transfer(TimeStampedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Reductions: before the transfer they lower what is sent; after it, Stripe reversals.
     amount_reversed = models.BigIntegerField(default=0)
+    # A transfer in the vendor's own currency (docs/adr/0086): the sum of its reductions in the
+    # order's currency. Each reduction converts the running sum, so the parts add up exactly.
+    presented_reversed = models.BigIntegerField(default=0, db_default=0)
     amount_transferred = models.BigIntegerField(default=0)
     # Bumped after a definitive gateway refusal so a retry is a new request (a network error
     # keeps the key: the first request may have gone through).

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from common.money import format_money_localized
-from orders.currency import settlement_of
+from orders.currency import order_amount_of, settlement_of
 from payments import gateway
 from payments.errors import GatewayError, GatewayUnavailable, IdempotencyConflict
 from payouts.errors import (
@@ -449,6 +449,21 @@ def transfer_retry(*, transfer_id: int, user: Any = None) -> Transfer:
     return transfer_execute(transfer_id=transfer_id, force=True, actor=user)
 
 
+def transfer_left_in_order_currency(*, sub_order_id: int) -> int:
+    """What can still be taken back from the sub-order's transfer, in the order's currency (a
+    vendor settling in another currency: its amount due converted at the order's snapshot)."""
+    transfer = Transfer.objects.select_related("order", "sub_order").filter(sub_order_id=sub_order_id).first()
+    if transfer is None:
+        return 0
+    left = max(int(transfer.amount_due), 0)
+    if transfer.currency == transfer.order.currency:
+        return left
+    # What the order's currency still covers of the net, never more than the amount due converted
+    # (a debt offset may have taken part of the transfer in the vendor's currency).
+    unreversed = max(transfer.sub_order.net_amount - transfer.presented_reversed, 0)
+    return min(unreversed, order_amount_of(order=transfer.order, amount=left, currency=transfer.currency))
+
+
 # ---------------------------------------------------------------------------------------------
 # reversals (refunds, lost claims and chargebacks; called by disputes)
 # ---------------------------------------------------------------------------------------------
@@ -476,17 +491,18 @@ def transfer_reverse_for_sub_order(
     presented = amount
     converted = transfer.currency != transfer.order.currency
     if converted:
-        amount = settlement_of(sub_order=transfer.sub_order, amount=presented)
+        # The running sum is converted, not each part: the parts always add up to the settled net.
+        amount = (settlement_of(sub_order=transfer.sub_order, amount=transfer.presented_reversed + presented)
+                  - settlement_of(sub_order=transfer.sub_order, amount=transfer.presented_reversed))
     previous = TransferReversal.objects.filter(key=key).first()
     if previous is not None:
-        # A converted reversal may have been capped at what was left when it was made.
+        # A converted reversal's part depends on the running sum when it was made.
         if previous.transfer_id != transfer.pk or (previous.amount != amount and not converted):
             raise TransferReversalInvalid(_("This key was already used for another reversal."))
         return transfer
-    # Each conversion rounds by at most half a minor unit: what that adds up to over the parts
-    # already taken back is capped, so partial parts sum to the settled net; more is refused below.
-    if converted and 0 < amount - transfer.amount_due <= 1 + transfer.reversals.count():
-        amount = transfer.amount_due
+    if converted and amount <= 0:
+        raise TransferReversalInvalid(_("This amount is less than the smallest unit of %(currency)s.")
+                                      % {"currency": transfer.currency}, fields={"amount": [str(presented)]})
     if transfer.status == S.RELEASED:
         raise TransferStateConflict(_("The transfer is being sent; try again in a moment."))
     if amount > transfer.amount_due:
@@ -519,5 +535,6 @@ def transfer_reverse_for_sub_order(
         )
     TransferReversal.objects.create(transfer=transfer, key=key, amount=amount, reason=reason[:300],
                                     stripe_reversal_id=stripe_reversal_id)
-    transfer.save(update_fields=["amount_reversed", "status", "updated_at"])
+    transfer.presented_reversed += presented if converted else 0
+    transfer.save(update_fields=["amount_reversed", "presented_reversed", "status", "updated_at"])
     return transfer

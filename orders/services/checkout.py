@@ -73,7 +73,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
     if existing is not None:
         return existing
     review = cart_review(cart=cart, country=address.country, region=address.region,
-                         shipping_choice=shipping_choice, buyer_vat_id=buyer_vat_id, currency=currency)
+                         shipping_choice=shipping_choice, buyer_vat_id=buyer_vat_id, currency=currency,
+                         strict=True)
     if review.is_empty:
         raise CartEmpty(_("Your cart is empty."))
     if review.tax_error is not None:

@@ -15,6 +15,7 @@ from common.money import convert, format_money_localized
 from orders.commission import commission_for_cart
 from orders.currency import FxRate, currency_check, rate_for
 from orders.errors import (
+    ExchangeRateMissing,
     OutOfStock,
     PriceChanged,
     ProductUnavailable,
@@ -52,6 +53,8 @@ class CartReview:
     tax_error: ApplicationError | None = None
     # The rate used for each vendor currency other than the presentment one (snapshotted at checkout).
     rates: dict[str, FxRate] = field(default_factory=dict)
+    # No rate for one of the cart's currencies within the limit: not priced, checkout refused.
+    fx_error: ApplicationError | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -92,11 +95,12 @@ class CartReview:
 def cart_review(
     *, cart: Cart | None, country: str = "", region: str = "",
     shipping_choice: dict[int, int | None] | None = None, buyer_vat_id: str = "",
-    currency: str | None = None,
+    currency: str | None = None, default_currency: str = "", strict: bool = False,
 ) -> CartReview:
-    """The cart priced in `currency` (the buyer's presentment currency; by default the first
-    item's). Items in another currency convert at today's reference rate (`ExchangeRateMissing`
-    when none is known within the limit)."""
+    """The cart priced in `currency` (the buyer's presentment currency). Without one, a cart in one
+    currency stays in it and a cart of several takes `default_currency`. Items in another currency
+    convert at today's reference rate; when none is known within the limit the review carries
+    `ExchangeRateMissing` (raised instead when `strict`: checkout) and is not priced."""
     items = list(cart.items.select_related("vendor__store")) if cart is not None else []
     states: dict[int, VariantState] = {}
     vendors: dict[int, Vendor] = {}
@@ -123,8 +127,13 @@ def cart_review(
     tax_error: ApplicationError | None = None
     rates: dict[str, FxRate] = {}
     if items:
-        presentment = currency_check(currency) if currency else items[0].currency
-        rates = _rates(items=items, states=states, presentment=presentment)
+        presentment = _presentment(items, states, currency, default_currency)
+        try:
+            rates = _rates(items=items, states=states, presentment=presentment)
+        except ExchangeRateMissing as exc:
+            if strict:
+                raise
+            return CartReview(cart, items, states, vendors, None, notices, fx_error=exc)
         try:
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
                             shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id,
@@ -136,6 +145,16 @@ def cart_review(
                             shipping_choice=shipping_choice or {}, untaxed=True,
                             currency=presentment, rates=rates)
     return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates)
+
+
+def _presentment(items: list[CartItem], states: dict[int, VariantState], currency: str | None,
+                 default_currency: str) -> str:
+    if currency:
+        return currency_check(currency)
+    currencies = {_item_currency(item, states) for item in items}
+    if len(currencies) == 1:
+        return currencies.pop()
+    return currency_check(default_currency) if default_currency else items[0].currency
 
 
 def _item_currency(item: CartItem, states: dict[int, VariantState]) -> str:
