@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from defusedxml import ElementTree
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -106,6 +107,17 @@ class EcbFileProvider:
         return ecb_parse(self.path.read_bytes())
 
 
+class SampleRatesProvider:
+    """Development and the demo only (no network): the shipped sample's newest quotes, dated
+    today and labelled `sample`, never `ecb`, so a converted price never claims to be the ECB's."""
+
+    source = "sample"
+
+    def fetch(self) -> list[RateSet]:
+        newest = max(ecb_parse(SAMPLE_FILE.read_bytes()), key=lambda rate_set: rate_set.date)
+        return [RateSet(self.source, timezone.localdate(), newest.base, dict(newest.rates))]
+
+
 class EcbHttpProvider:
     """Downloads the ECB's daily file from ORDERS_FX_ECB_URL (production; never in tests)."""
 
@@ -183,7 +195,8 @@ def rate_for(*, source: str, target: str, on: dt.date) -> FxRate:
     rate_date = min(quote.date for quote in quotes.values())
     return FxRate(
         source, target, cross_rate(base_per_from=per_source, base_per_to=per_target),
-        cross_rate(base_per_from=per_target, base_per_to=per_source), rate_date, ECB,
+        cross_rate(base_per_from=per_target, base_per_to=per_source), rate_date,
+        "+".join(sorted({quote.source for quote in quotes.values()})),
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from common.money import MoneyError, convert, cross_rate
 from orders.currency import (
     SAMPLE_FILE,
     EcbFileProvider,
+    SampleRatesProvider,
     currency_check,
     ecb_parse,
     presentment_default,
@@ -67,6 +69,15 @@ def test_refresh_stores_each_day_once():
     assert rates_refresh(provider=EcbFileProvider(SAMPLE_FILE)) == 7 + 7
     assert rates_refresh(provider=EcbFileProvider(SAMPLE_FILE)) == 0
     assert ExchangeRate.objects.get(date=SAMPLE_DAY, currency="GBP").rate == Decimal("0.83125")
+
+
+@pytest.mark.django_db
+def test_the_development_provider_dates_the_samples_rates_today_and_says_so():
+    assert rates_refresh(provider=SampleRatesProvider()) == 7
+    today = timezone.localdate()
+    rate = rate_for(source="EUR", target="GBP", on=today)
+    assert (rate.rate, rate.rate_date) == (Decimal("0.83125"), today)
+    assert set(ExchangeRate.objects.values_list("source", flat=True)) == {"sample"}
 
 
 @pytest.mark.django_db
