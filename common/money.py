@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 # Minor-unit exponents that differ from 2 (ISO 4217).
 _EXPONENTS = {
@@ -12,6 +12,10 @@ _EXPONENTS = {
     "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3,
 }
 SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "PLN", "JPY")
+# Exchange rates are kept to ten decimal places (the ECB publishes at most five significant digits;
+# cross rates between two quotes need more).
+RATE_PLACES = 10
+RATE_QUANTUM = Decimal(1).scaleb(-RATE_PLACES)
 
 
 class MoneyError(ValueError):
@@ -130,6 +134,41 @@ def allocate(amount: int, weights: list[int]) -> list[int]:
     for index in order[:leftover]:
         floors[index] += 1
     return [sign * share for share in floors]
+
+
+def rate_normalize(rate: Decimal | str | int) -> Decimal:
+    """An exchange rate as stored and used: a positive Decimal with at most `RATE_PLACES` places."""
+    try:
+        value = Decimal(str(rate))
+    except (InvalidOperation, ValueError) as exc:
+        raise MoneyError(f"{rate!r} is not an exchange rate.") from exc
+    if not value.is_finite() or value <= 0:
+        raise MoneyError(f"{rate!r} is not an exchange rate.")
+    normalized = value.quantize(RATE_QUANTUM, rounding=ROUND_HALF_EVEN)
+    if normalized <= 0:
+        raise MoneyError(f"{rate!r} is too small an exchange rate.")
+    return normalized
+
+
+def cross_rate(*, base_per_from: Decimal, base_per_to: Decimal) -> Decimal:
+    """`to` per one `from`, from two quotes against one base (ECB: units of X per 1 EUR)."""
+    with localcontext() as context:
+        context.prec = 34
+        return rate_normalize(Decimal(base_per_to) / Decimal(base_per_from))
+
+
+def convert(amount: int, *, source: str, target: str, rate: Decimal) -> int:
+    """Minor units of `source` in `target` at `rate` (`target` per one `source`, major units),
+    rounded once, half up (away from zero), across the currencies' ISO 4217 exponents."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise MoneyError("Money amounts are integers in minor units.")
+    if source == target:
+        return amount
+    rate = rate_normalize(rate)
+    with localcontext() as context:
+        context.prec = 60
+        value = Decimal(amount) * rate * Decimal(10) ** (exponent(target) - exponent(source))
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def round_half_even(value: Decimal) -> int:

@@ -120,6 +120,7 @@ def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_P
     """Users, categories and the stores' vendors now; each store's schema and catalog now, or
     with `in_background` by one task per store (`make run`: the site answers while they fill).
     `stores` and `products_per_store` make a smaller demo for tests."""
+    from orders.currency import rates_refresh
     from payouts.demo import demo_commission_rule_seed
     from vendors.demo import demo_applications_seed
 
@@ -135,6 +136,8 @@ def demo_seed(*, stores: int | None = None, products_per_store: int = PRODUCTS_P
         vendor = _vendor(store)
         logins.rows.append((f"{store.name} ({store.currency})", store.owner_email, f"{vendor.host}/dashboard/"))
     demo_commission_rule_seed()
+    # Today's rates, so a cart of several stores' currencies converts from the first start.
+    rates_refresh()
     logins.rows += demo_applications_seed(password=DEMO_PASSWORD)
     for store in chosen:
         if in_background:

@@ -7,9 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from accounts import roles
+from common.money import SUPPORTED_CURRENCIES
 from frontend import urls
+from orders.currency import buyer_currency
 from vendors.selectors import vendors_for_user
 
 
@@ -26,9 +29,17 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "is_platform_admin": roles.is_platform_admin(user),
         "can_see_money": roles.can_see_vendor_money(user, vendor) if vendor is not None else False,
         "can_issue_refunds": roles.can_issue_refunds(user, vendor) if vendor is not None else False,
+        # The header's currency switcher (orders/currency.py: the buyer's choice, else a default).
+        "buyer_currency": SimpleLazyObject(lambda: _buyer_currency(request)),
+        "currencies": SUPPORTED_CURRENCIES,
         # Read only by headers that show it (one query, for signed-in people only).
         "dashboard_links": SimpleLazyObject(lambda: dashboard_links(request, user, vendor)),
     }
+
+
+def _buyer_currency(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    return buyer_currency(session=session, language=get_language() or "")[1]
 
 
 def dashboard_links(request: HttpRequest, user: Any, vendor: Any) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from common.api import Pagination, error_body
 from common.ratelimit import RateLimitThrottle, client_address, rate_limit_hit
 from orders import selectors, services
 from orders.addresses import address_validate
+from orders.currency import currency_check
 from orders.errors import CartEmpty, CartError
 from orders.models import Cart, Order, OrderLine, SubOrder
 from orders.services import CartReview, PaymentDetails
@@ -64,6 +65,10 @@ class CheckoutInputSerializer(serializers.Serializer):
     vat_id = serializers.CharField(max_length=20, required=False, default="", allow_blank=True,
                                    help_text="A business buyer's EU VAT ID of the delivery country: checked "
                                              "(format and registry); cross-border sales are then reverse-charged.")
+    currency = serializers.CharField(max_length=3, required=False, default="", allow_blank=True,
+                                     help_text="The currency to pay in (ISO 4217, e.g. EUR); items of vendors in "
+                                               "other currencies convert at the day's reference rate, kept on the "
+                                               "order. Default: the first item's currency.")
 
 
 class CartLineOutput(serializers.Serializer):
@@ -89,6 +94,8 @@ class CartOutput(serializers.Serializer):
     tax_amount = serializers.IntegerField()
     total_amount = serializers.IntegerField()
     can_checkout = serializers.BooleanField()
+    exchange_rates = serializers.ListField(child=serializers.DictField())
+    exchange_rate_error = serializers.DictField(allow_null=True)
 
 
 def cart_payload(review: CartReview) -> dict[str, Any]:
@@ -107,7 +114,7 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
                 "id": row["item"].pk, "vendor_id": row["item"].vendor_id, "variant_id": row["item"].variant_id,
                 "sku": row["item"].sku, "name": row["line"].source.name, "quantity": row["item"].quantity,
                 "unit_price_amount": row["line"].source.unit_price,
-                "added_price_amount": row["item"].unit_price_amount,
+                "added_price_amount": row["item"].unit_price_amount, "added_currency": row["item"].currency,
                 "line_amount": row["line"].line_amount, "tax_amount": row["line"].tax_amount,
                 "notices": [{"code": n.code, "message": n.message} for n in row["notices"]],
             } for row in entry["rows"]],
@@ -121,6 +128,12 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
         "tax_amount": priced.tax if priced else 0,
         "total_amount": priced.total if priced else 0,
         "can_checkout": review.can_checkout,
+        # The reference rates the vendors' prices were converted with (kept on the order at checkout).
+        "exchange_rates": [{"source_currency": fx.source_currency, "target_currency": fx.target_currency,
+                            "rate": str(fx.rate), "rate_date": fx.rate_date.isoformat(), "source": fx.rate_source}
+                           for fx in review.rates.values()],
+        "exchange_rate_error": ({"code": review.fx_error.code, "message": review.fx_error.message}
+                                if review.fx_error else None),
     }
 
 
@@ -256,18 +269,25 @@ def _order_for_request(request: Request, order_id: int) -> Order:
     return selectors.order_for_buyer(user=request.user, order_id=order_id)
 
 
+def _currency(value: str | None) -> str | None:
+    """A requested currency, checked (400 `currency_unsupported`), or None for the default."""
+    return currency_check(value) if value else None
+
+
 class CartApi(APIView):
     permission_classes = [AllowAny]  # guests use their cart token
 
     @extend_schema(tags=["cart"], summary="The buyer's (or the guest's) cart, priced now", responses=CartOutput,
                    parameters=[OpenApiParameter("country", str), OpenApiParameter("region", str),
+                               OpenApiParameter("currency", str, description="ISO 4217: price the cart in it"),
                                CART_TOKEN_HEADER])
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated and not _cart_token(request):
             raise NotAuthenticated()
         cart = _request_cart(request)
         review = services.cart_review(cart=cart, country=request.query_params.get("country", "DE").upper()[:2],
-                                      region=request.query_params.get("region", ""))
+                                      region=request.query_params.get("region", ""),
+                                      currency=_currency(request.query_params.get("currency")))
         return Response(cart_payload(review))
 
     @extend_schema(tags=["cart"], summary="Start a guest cart (its token), or the signed-in buyer's cart",
@@ -366,7 +386,8 @@ class CheckoutApi(APIView):
             known = Order.objects.filter(buyer_id=buyer.pk, checkout_token=token).exists() if token else False
             order = services.checkout_submit(user=buyer, address=address, shipping_choice=shipping,
                                              checkout_token=token, client_ip=client_address(request),
-                                             vat_id=data.validated_data["vat_id"])
+                                             vat_id=data.validated_data["vat_id"],
+                                             currency=_currency(data.validated_data["currency"]))
         else:
             email = data.validated_data.get("email")
             if not email or not _cart_token(request):
@@ -377,7 +398,8 @@ class CheckoutApi(APIView):
             order = services.guest_checkout_submit(email=email, cart_token=_cart_token(request), address=address,
                                                    shipping_choice=shipping, checkout_token=token,
                                                    client_ip=client_address(request),
-                                                   vat_id=data.validated_data["vat_id"])
+                                                   vat_id=data.validated_data["vat_id"],
+                                                   currency=_currency(data.validated_data["currency"]))
             buyer = order.buyer
         payment = None
         payment_error = None

@@ -33,8 +33,20 @@ class CartEmpty(ApplicationError):
     code = "cart_empty"
 
 
-class CurrencyMismatch(ApplicationError):
-    code = "currency_mismatch"
+class CurrencyUnsupported(ApplicationError):
+    """A currency the marketplace does not sell in (400)."""
+
+    code = "currency_unsupported"
+
+
+class ExchangeRateMissing(Conflict):
+    """No reference rate for the pair within ORDERS_FX_MAX_AGE_DAYS: nothing is converted."""
+
+    code = "exchange_rate_missing"
+
+
+class ExchangeRateSourceInvalid(ApplicationError):
+    code = "exchange_rate_source_invalid"
 
 
 class InvalidAddress(ApplicationError):

@@ -216,6 +216,11 @@ class SubOrder(TimeStampedModel):
     # Owed to the vendor: total − commission − platform tax (the payouts work transfers this).
     net_amount = models.BigIntegerField()
     refunded_amount = models.BigIntegerField(default=0)
+    # The vendor's own currency and its net in it, converted once at checkout with the order's
+    # rate snapshot (docs/adr/0086): what its transfer carries. Equal to the order's when the
+    # vendor sells in the buyer's currency.
+    settlement_currency = models.CharField(max_length=3, blank=True, default="", db_default="")
+    settlement_net_amount = models.BigIntegerField(null=True, blank=True)
     # [{"carrier": "DHL", "tracking_number": "…", "shipped_at": "…"}], synced from the vendor.
     tracking = models.JSONField(default=list, blank=True)
     vendor_order_id = models.BigIntegerField(null=True, blank=True)
@@ -401,3 +406,52 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on order {self.order_id}"
+
+
+class ExchangeRate(models.Model):
+    """A daily reference rate: units of `currency` for one unit of `base` on `date`, from `source`
+    (the ECB publishes against EUR once a working day). Rows are written by `rates_store` only."""
+
+    source = models.CharField(max_length=16)
+    date = models.DateField()
+    base = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        indexes = [models.Index(fields=["base", "currency", "-date"], name="exchangerate_lookup_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "date", "base", "currency"], name="exchangerate_once_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchangerate_rate_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} 1 {self.base} = {self.rate} {self.currency}"
+
+
+class OrderExchangeRate(models.Model):
+    """The rate an order used for one currency pair, frozen at checkout: prices, transfers,
+    refunds and chargebacks of the order convert with it and nothing else."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="exchange_rates")
+    # `target` per one `source` (major units): vendor currency → the order's presentment currency.
+    source_currency = models.CharField(max_length=3)
+    target_currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    # The inverse, rounded once and kept: what the vendor's settlement converts back with.
+    inverse_rate = models.DecimalField(max_digits=24, decimal_places=10)
+    rate_date = models.DateField()
+    rate_source = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["order_id", "source_currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "source_currency", "target_currency"],
+                                    name="orderexchangerate_once_per_pair"),
+            models.CheckConstraint(condition=Q(rate__gt=0, inverse_rate__gt=0), name="orderexchangerate_rates_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id}: 1 {self.source_currency} = {self.rate} {self.target_currency}"

@@ -44,3 +44,11 @@ def orders_confirmations_requeue() -> int:
     for order_id in ids:
         order_confirmation_send.delay(order_id)
     return len(ids)
+
+
+# Hourly: the ECB publishes once a working day around 16:00 CET; a day already stored adds nothing.
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=5)
+def exchange_rates_refresh() -> int:
+    from orders.currency import rates_refresh
+
+    return rates_refresh()

@@ -6,6 +6,7 @@ from orders import views
 
 urlpatterns = [
     path("cart/", views.cart_page, name="cart"),
+    path("currency/", views.currency_set, name="currency-set"),
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/items/<int:item_id>/", views.cart_item_update, name="cart-item-update"),
     path("cart/prices/accept/", views.cart_prices_accept, name="cart-prices-accept"),

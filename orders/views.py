@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
 from orders import selectors, services
 from orders.addresses import address_validate
+from orders.currency import SESSION_CURRENCY, buyer_currency, currency_check
 from orders.delivery import delivery_window
 from orders.errors import AccountExists, OrderNotFound
 from orders.forms import CheckoutForm, GuestAccountForm, GuestEmailForm
@@ -62,9 +64,25 @@ def _country(request: HttpRequest) -> str:
     return request.session.get("orders_country") or DEFAULT_COUNTRY
 
 
+def _currency(request: HttpRequest) -> dict[str, Any]:
+    """The buyer's chosen currency (None: the cart's own) and the default for a mixed cart."""
+    chosen, shown = buyer_currency(session=request.session, language=get_language() or "")
+    return {"currency": chosen, "default_currency": shown}
+
+
 def _cart_context(request: HttpRequest, cart: Cart | None) -> dict[str, Any]:
-    review = services.cart_review(cart=cart, country=_country(request))
+    review = services.cart_review(cart=cart, country=_country(request), **_currency(request))
     return {"review": review, "country": _country(request)}
+
+
+@require_POST
+def currency_set(request: HttpRequest) -> HttpResponse:
+    """The header's currency switcher: prices are shown and charged in the chosen currency."""
+    try:
+        request.session[SESSION_CURRENCY] = currency_check(request.POST.get("currency"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(_local_next(request) or "cart")
 
 
 def cart_page(request: HttpRequest) -> HttpResponse:
@@ -194,14 +212,26 @@ def _checkout_order(request: HttpRequest, form: CheckoutForm, choice: dict[int, 
         order = services.guest_checkout_submit(
             email=guest_email, cart_token=request.session.get(SESSION_CART_KEY) or "", address=address,
             shipping_choice=choice, checkout_token=token, client_ip=client_address(request),
-            vat_id=form.cleaned_data.get("vat_id", ""))
+            vat_id=form.cleaned_data.get("vat_id", ""), currency=_checkout_currency(request))
         _guest_order_remember(request, order)
     else:
         order = services.checkout_submit(user=request.user, address=address, shipping_choice=choice,
                                          checkout_token=token, client_ip=client_address(request),
-                                         vat_id=form.cleaned_data.get("vat_id", ""))
+                                         vat_id=form.cleaned_data.get("vat_id", ""),
+                                         currency=_checkout_currency(request))
     request.session["orders_country"] = address.country
     return order
+
+
+def _checkout_currency(request: HttpRequest) -> str | None:
+    """What the checkout charges in: the buyer's choice; else a cart of several currencies takes
+    the default the page showed (a cart of one currency stays in it)."""
+    chosen = _currency(request)
+    if chosen["currency"]:
+        return str(chosen["currency"])
+    cart = request_cart(request)
+    mixed = cart is not None and cart.items.values("currency").distinct().count() > 1
+    return str(chosen["default_currency"]) if mixed else None
 
 
 @rate_limit("checkout", when=lambda request: not request.POST.get("refresh"))
@@ -220,7 +250,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     country = (request.POST.get("country") or _country(request)).upper()
     region = request.POST.get("region", "")
     choice = _shipping_choice(request.POST)
-    review = services.cart_review(cart=cart, country=country, region=region, shipping_choice=choice)
+    review = services.cart_review(cart=cart, country=country, region=region, shipping_choice=choice,
+                                  **_currency(request))
     context = {"form": form, "review": review, "country": country, "guest_email": guest_email}
     if _htmx(request) and request.POST.get("refresh"):
         return render(request, "orders/_checkout_summary.html", context)
@@ -242,7 +273,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             if not any(field in form.fields for field in exc.fields or {}):
                 form.add_error(None, exc.message)
             context["review"] = services.cart_review(cart=request_cart(request), country=country,
-                                                     region=region, shipping_choice=choice)
+                                                     region=region, shipping_choice=choice, **_currency(request))
             return render(request, "orders/checkout.html", context, status=422)
         return _to_payment(request, order)
     status = 422 if request.method == "POST" else 200

@@ -130,6 +130,10 @@ class AccountCode(models.TextChoices):
     VENDOR_DISPUTE_RESERVE = "vendor_dispute_reserve", _("Vendor funds held for a dispute")
     # VAT the platform owes as deemed supplier (docs/adr/0071); the tax reports read it.
     TAX_PAYABLE = "tax_payable", _("Tax owed by the platform as deemed supplier")
+    # Exchange (docs/adr/0086): a vendor's payable moved from the buyer's currency to the vendor's at
+    # the order's snapshot rate. Its balance per currency is the platform's open currency position;
+    # valued at today's rates, their sum is the exchange gain or loss.
+    FX_EXCHANGE = "fx_exchange", _("Currency exchange (gains and losses)")
 
 
 # The chart of accounts: each code's type and whether it is kept per vendor (docs/ledger.md).
@@ -146,6 +150,7 @@ CHART: dict[str, tuple[str, bool]] = {
     AccountCode.VENDOR_CONNECTED_CASH: (AccountType.ASSET, True),
     AccountCode.VENDOR_DISPUTE_RESERVE: (AccountType.LIABILITY, True),
     AccountCode.TAX_PAYABLE: (AccountType.LIABILITY, False),
+    AccountCode.FX_EXCHANGE: (AccountType.ASSET, False),
 }
 
 
@@ -183,7 +188,7 @@ class LedgerAccount(models.Model):
 
 _KINDS = [
     "payment_captured", "transfer", "transfer_reversed", "refund", "chargeback_opened",
-    "chargeback_won", "chargeback_lost", "payout", "adjustment", "reversal",
+    "chargeback_won", "chargeback_lost", "payout", "adjustment", "reversal", "fx_conversion",
 ]
 
 
@@ -199,6 +204,7 @@ class JournalEntry(models.Model):
         CHARGEBACK_WON = "chargeback_won", _("Chargeback won")
         CHARGEBACK_LOST = "chargeback_lost", _("Chargeback lost")
         PAYOUT = "payout", _("Payout to bank")
+        FX_CONVERSION = "fx_conversion", _("Currency conversion")
         ADJUSTMENT = "adjustment", _("Manual adjustment")
         REVERSAL = "reversal", _("Reversal")
 
@@ -332,6 +338,9 @@ class Transfer(TimeStampedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Reductions: before the transfer they lower what is sent; after it, Stripe reversals.
     amount_reversed = models.BigIntegerField(default=0)
+    # A transfer in the vendor's own currency (docs/adr/0086): the sum of its reductions in the
+    # order's currency. Each reduction converts the running sum, so the parts add up exactly.
+    presented_reversed = models.BigIntegerField(default=0, db_default=0)
     amount_transferred = models.BigIntegerField(default=0)
     # Bumped after a definitive gateway refusal so a retry is a new request (a network error
     # keeps the key: the first request may have gone through).

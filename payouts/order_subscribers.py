@@ -6,7 +6,12 @@ from django.db import transaction
 
 from orders.events import order_event_subscriber
 from orders.models import OrderEvent, SubOrder
-from payouts.ledger.postings import platform_tax_in_refund, post_payment_captured, post_refund
+from payouts.ledger.postings import (
+    platform_tax_in_refund,
+    post_fx_conversion,
+    post_payment_captured,
+    post_refund,
+)
 
 
 @order_event_subscriber("order.paid")
@@ -21,6 +26,14 @@ def payment_captured_post(event: OrderEvent) -> None:
         stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
         platform_tax={sub.vendor_id: sub.platform_tax_amount for sub in subs if sub.platform_tax_amount},
     )
+    for sub in subs:
+        # A vendor selling in another currency is owed its net in that currency (docs/adr/0086).
+        if sub.settlement_currency and sub.settlement_currency != order.currency and sub.net_amount:
+            post_fx_conversion(
+                vendor_id=sub.vendor_id, amount=sub.net_amount, currency=order.currency,
+                settled_amount=sub.settlement_net_amount or 0, settlement_currency=sub.settlement_currency,
+                reference=("sub_order", sub.pk), key=f"fx:payment_captured:sub_order:{sub.pk}",
+            )
     from payouts.invoices import invoices_issue_for_order
 
     invoices_issue_for_order(order=order)

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from common.money import format_money_localized
+from orders.currency import order_amount_of, settlement_of
 from payments import gateway
 from payments.errors import GatewayError, GatewayUnavailable, IdempotencyConflict
 from payouts.errors import (
@@ -27,7 +28,7 @@ from payouts.errors import (
     TransferReversalInvalid,
     TransferStateConflict,
 )
-from payouts.ledger.postings import post_transfer, post_transfer_reversed
+from payouts.ledger.postings import post_fx_conversion, post_transfer, post_transfer_reversed
 from payouts.models import HoldPolicy, Transfer, TransferEvent, TransferReversal, VendorPayoutPolicy
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,10 @@ def transfers_create_for_order(*, order_id: int) -> list[Transfer]:
             policy, days = hold_policy_for(vendor_id=sub_order.vendor_id)
             transfer = Transfer(
                 sub_order=sub_order, order=order, vendor_id=sub_order.vendor_id,
-                amount=sub_order.net_amount, currency=order.currency, hold_policy=policy,
+                # In the vendor's own currency, converted at checkout (docs/adr/0086).
+                amount=sub_order.net_amount if sub_order.settlement_net_amount is None
+                else sub_order.settlement_net_amount,
+                currency=sub_order.settlement_currency or order.currency, hold_policy=policy,
                 idempotency_key=transfer_key(order_id=order.pk, vendor_id=sub_order.vendor_id),
             )
             transfer.release_at = _release_at(transfer, policy, days)
@@ -346,7 +350,10 @@ def transfer_execute(
         order = transfer.order
         result = gateway.transfer_create(
             key=transfer.gateway_key, amount=amount, currency=transfer.currency,
-            destination=destination, source_transaction=_charge_id(order),
+            destination=destination,
+            # A charge funds only transfers in its own currency; another one is paid from the
+            # platform's balance in that currency (docs/adr/0086).
+            source_transaction=_charge_id(order) if transfer.currency == order.currency else None,
             transfer_group=order.transfer_group or f"order_{order.pk}",
             metadata={"order_id": order.pk, "sub_order_id": transfer.sub_order_id,
                       "vendor_id": transfer.vendor_id},
@@ -442,6 +449,21 @@ def transfer_retry(*, transfer_id: int, user: Any = None) -> Transfer:
     return transfer_execute(transfer_id=transfer_id, force=True, actor=user)
 
 
+def transfer_left_in_order_currency(*, sub_order_id: int) -> int:
+    """What can still be taken back from the sub-order's transfer, in the order's currency (a
+    vendor settling in another currency: its amount due converted at the order's snapshot)."""
+    transfer = Transfer.objects.select_related("order", "sub_order").filter(sub_order_id=sub_order_id).first()
+    if transfer is None:
+        return 0
+    left = max(int(transfer.amount_due), 0)
+    if transfer.currency == transfer.order.currency:
+        return left
+    # What the order's currency still covers of the net, never more than the amount due converted
+    # (a debt offset may have taken part of the transfer in the vendor's currency).
+    unreversed = max(transfer.sub_order.net_amount - transfer.presented_reversed, 0)
+    return min(unreversed, order_amount_of(order=transfer.order, amount=left, currency=transfer.currency))
+
+
 # ---------------------------------------------------------------------------------------------
 # reversals (refunds, lost claims and chargebacks; called by disputes)
 # ---------------------------------------------------------------------------------------------
@@ -449,10 +471,13 @@ def transfer_retry(*, transfer_id: int, user: Any = None) -> Transfer:
 def transfer_reverse_for_sub_order(
     *, sub_order_id: int, amount: int, key: str, reason: str
 ) -> Transfer:
-    """Take `amount` of the sub-order's net back from the vendor, once per `key`.
+    """Take `amount` (in the order's currency) of the sub-order's net back from the vendor, once
+    per `key`.
 
     Not sent yet: the transfer is simply sent smaller. Sent: a Stripe transfer reversal and a
-    `transfer_reversed` ledger entry. More than what remains is refused (nothing written).
+    `transfer_reversed` ledger entry. More than what remains is refused (nothing written). A vendor
+    settling in another currency gives back the amount converted at the order's snapshot, and the
+    ledger moves that part of its payable between the currencies.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise TransferReversalInvalid(_("The amount must be a positive integer."),
@@ -463,11 +488,21 @@ def transfer_reverse_for_sub_order(
     transfer = _for_sub_order(sub_order_id)
     if transfer is None:
         raise TransferNotFound(_("This sub-order has no transfer (the order is not paid)."))
+    presented = amount
+    converted = transfer.currency != transfer.order.currency
+    if converted:
+        # The running sum is converted, not each part: the parts always add up to the settled net.
+        amount = (settlement_of(sub_order=transfer.sub_order, amount=transfer.presented_reversed + presented)
+                  - settlement_of(sub_order=transfer.sub_order, amount=transfer.presented_reversed))
     previous = TransferReversal.objects.filter(key=key).first()
     if previous is not None:
-        if previous.transfer_id != transfer.pk or previous.amount != amount:
+        # A converted reversal's part depends on the running sum when it was made.
+        if previous.transfer_id != transfer.pk or (previous.amount != amount and not converted):
             raise TransferReversalInvalid(_("This key was already used for another reversal."))
         return transfer
+    if converted and amount <= 0:
+        raise TransferReversalInvalid(_("This amount is less than the smallest unit of %(currency)s.")
+                                      % {"currency": transfer.currency}, fields={"amount": [str(presented)]})
     if transfer.status == S.RELEASED:
         raise TransferStateConflict(_("The transfer is being sent; try again in a moment."))
     if amount > transfer.amount_due:
@@ -492,7 +527,14 @@ def transfer_reverse_for_sub_order(
               data={"amount": amount, "key": key, "stripe_reversal_id": reversal.id})
         post_transfer_reversed(vendor_id=transfer.vendor_id, amount=amount, currency=transfer.currency,
                                transfer_id=transfer.stripe_transfer_id, key=f"transfer_reversal:{key}")
+    if transfer.currency != transfer.order.currency:
+        post_fx_conversion(
+            vendor_id=transfer.vendor_id, amount=-presented, currency=transfer.order.currency,
+            settled_amount=-amount, settlement_currency=transfer.currency,
+            reference=("sub_order", transfer.sub_order_id), key=f"fx:transfer_reversal:{key}",
+        )
     TransferReversal.objects.create(transfer=transfer, key=key, amount=amount, reason=reason[:300],
                                     stripe_reversal_id=stripe_reversal_id)
-    transfer.save(update_fields=["amount_reversed", "status", "updated_at"])
+    transfer.presented_reversed += presented if converted else 0
+    transfer.save(update_fields=["amount_reversed", "presented_reversed", "status", "updated_at"])
     return transfer

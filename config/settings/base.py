@@ -464,6 +464,19 @@ ORDERS_VELOCITY_LIMITS = {
 }
 # The tax engine (docs/adr/0070): rates as data (orders/data/tax_rates.json) or Stripe Tax
 # ("orders.tax.StripeTaxCalculator", served by the emulator when no Stripe key is set).
+# Exchange rates (docs/adr/0086): the provider (orders.currency.EcbHttpProvider in production, the
+# file provider reading ORDERS_FX_ECB_FILE or the shipped sample otherwise), the ECB's daily file,
+# how old the last known rate may be when a day has none (weekends, holidays), and the currency a
+# buyer sees when neither country nor language decides.
+ORDERS_FX_PROVIDER = env("ORDERS_FX_PROVIDER", default="orders.currency.EcbFileProvider")
+ORDERS_FX_ECB_URL = env("ORDERS_FX_ECB_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
+ORDERS_FX_ECB_FILE = env("ORDERS_FX_ECB_FILE", default="")
+ORDERS_FX_TIMEOUT_SECONDS = env.int("ORDERS_FX_TIMEOUT_SECONDS", default=10)
+ORDERS_FX_MAX_AGE_DAYS = env.int("ORDERS_FX_MAX_AGE_DAYS", default=4)
+ORDERS_FX_DEFAULT_CURRENCY = env("ORDERS_FX_DEFAULT_CURRENCY", default="EUR")
+CELERY_BEAT_SCHEDULE["orders-exchange-rates-refresh"] = {
+    "task": "orders.tasks.exchange_rates_refresh", "schedule": 3600.0,
+}
 ORDERS_TAX_CALCULATOR = env("ORDERS_TAX_CALCULATOR", default="orders.tax.DataRateTaxCalculator")
 # The VAT-number registry checked for reverse charge: the local one (no network) or VIES.
 ORDERS_VAT_REGISTRY = env("ORDERS_VAT_REGISTRY", default="orders.vat.LocalVatRegistry")

@@ -18,6 +18,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The demo's admin and finance logins work with their password alone; set
 # PLATFORM_STAFF_REQUIRE_MFA=1 to have them set up an authenticator app as production requires.
 PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=False)
+# No network needed: the shipped ECB sample's rates, dated today and labelled "sample" (ADR 0086).
+ORDERS_FX_PROVIDER = env("ORDERS_FX_PROVIDER", default="orders.currency.SampleRatesProvider")
 
 # The API schema and its docs are open while developing (signed-in users only elsewhere).
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]}  # noqa: F405

@@ -185,8 +185,8 @@ def _reversal_done(key: str) -> bool:
 
 
 def _transfer_left(sub_order_id: int) -> int:
-    """What payouts can still take back from the sub-order's transfer (the rest stays owed)."""
-    from payouts.models import Transfer
+    """What payouts can still take back from the sub-order's transfer (the rest stays owed), in
+    the order's currency (a transfer in the vendor's own currency is converted at the snapshot)."""
+    from payouts.transfers import transfer_left_in_order_currency
 
-    transfer = Transfer.objects.filter(sub_order_id=sub_order_id).first()
-    return max(int(transfer.amount_due), 0) if transfer is not None else 0
+    return transfer_left_in_order_currency(sub_order_id=sub_order_id)

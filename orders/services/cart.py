@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from orders.errors import (
     CartError,
-    CurrencyMismatch,
     OrderNotFound,
     OutOfStock,
     ProductUnavailable,
@@ -76,12 +75,8 @@ def cart_item_add(*, cart: Cart, vendor_id: Any, variant_id: Any, quantity: Any 
     if state is None or not state.active:
         raise ProductUnavailable(_("This product is not available."), fields={"variant_id": [_("Unknown product.")]})
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
-    other = cart.items.exclude(currency=state.currency).first()
-    if other is not None:
-        raise CurrencyMismatch(
-            _("Your cart is in %(currency)s; this product is priced in another currency.")
-            % {"currency": other.currency}
-        )
+    # Items of vendors in different currencies share the cart: it is priced and charged once in
+    # the buyer's presentment currency (orders.currency, docs/adr/0086).
     item = cart.items.filter(vendor=vendor, variant_id=variant_pk).first()
     new_quantity = quantity + (item.quantity if item else 0)
     if new_quantity > state.stock:
@@ -152,7 +147,7 @@ def cart_merge(*, token: str, user: Any) -> Cart | None:
             if merged > existing.quantity:
                 existing.quantity = merged
                 existing.save(update_fields=["quantity", "updated_at"])
-        elif ceiling > 0 and not cart.items.exclude(currency=item.currency).exists():
+        elif ceiling > 0:
             item.pk = None
             item.cart = cart
             item.quantity = min(ceiling, item.quantity)

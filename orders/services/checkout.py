@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import convert
 from orders.addresses import Address
+from orders.currency import FxRate
 from orders.errors import (
     CartEmpty,
     CartError,
@@ -20,7 +22,7 @@ from orders.errors import (
     VendorNotSelling,
 )
 from orders.events import actor_of, order_event_record
-from orders.models import Cart, CartItem, Order, OrderLine, SubOrder
+from orders.models import Cart, CartItem, Order, OrderExchangeRate, OrderLine, SubOrder
 from orders.services.buyer_limits import _checkout_limits_check
 from orders.services.cart import cart_for, cart_prices_accept
 from orders.services.reservations import _stock_reserve, reservation_minutes
@@ -31,7 +33,7 @@ from orders.vat import vat_id_validate
 
 def checkout_submit(
     *, user: Any, address: Address, shipping_choice: dict[int, int | None], checkout_token: str,
-    client_ip: str | None = None, vat_id: str = "",
+    client_ip: str | None = None, vat_id: str = "", currency: str | None = None,
 ) -> Order:
     """Create the order (or return the one this token already made); see the module docstring.
 
@@ -49,7 +51,7 @@ def checkout_submit(
     buyer_vat_id = vat_id_validate(vat_id, destination=address.country)
     try:
         return _checkout(user=user, address=address, shipping_choice=shipping_choice, token=token,
-                         client_ip=client_ip or None, buyer_vat_id=buyer_vat_id)
+                         client_ip=client_ip or None, buyer_vat_id=buyer_vat_id, currency=currency)
     except PriceChanged:
         cart = cart_for(user=user)
         if cart is not None:
@@ -64,14 +66,15 @@ def checkout_submit(
 
 @transaction.atomic
 def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | None], token: str,
-              client_ip: str | None = None, buyer_vat_id: str = "") -> Order:
+              client_ip: str | None = None, buyer_vat_id: str = "", currency: str | None = None) -> Order:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     # The cart lock serialises this buyer's concurrent submits: the second one finds the order.
     existing = Order.objects.filter(buyer=user, checkout_token=token).first()
     if existing is not None:
         return existing
     review = cart_review(cart=cart, country=address.country, region=address.region,
-                         shipping_choice=shipping_choice, buyer_vat_id=buyer_vat_id)
+                         shipping_choice=shipping_choice, buyer_vat_id=buyer_vat_id, currency=currency,
+                         strict=True)
     if review.is_empty:
         raise CartEmpty(_("Your cart is empty."))
     if review.tax_error is not None:
@@ -117,9 +120,11 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             shipping_name=group.shipping.name, shipping_amount=group.shipping.amount,
             subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
             commission_amount=group.commission, platform_tax_amount=group.platform_tax, net_amount=group.net,
+            **_settlement(group.net, review.currency_of(group.vendor_id), priced.currency, review.rates),
         )
         for group in priced.groups if group.shipping is not None
     ])
+    _rates_snapshot(order=order, rates=review.rates)
     assert len(subs) == len(priced.groups)
     lines = OrderLine.objects.bulk_create([
         OrderLine(
@@ -143,3 +148,20 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
     # from cart items and no receiver concerns them.
     CartItem.objects.filter(cart=cart)._raw_delete(CartItem.objects.db)
     return order
+
+
+def _settlement(net: int, vendor_currency: str, currency: str, rates: dict[str, FxRate]) -> dict[str, Any]:
+    """The vendor's net in its own currency, converted back once with the snapshot's inverse rate."""
+    fx = rates.get(vendor_currency)
+    if fx is None:
+        return {"settlement_currency": currency, "settlement_net_amount": net}
+    return {"settlement_currency": fx.source_currency,
+            "settlement_net_amount": convert(net, source=currency, target=fx.source_currency, rate=fx.inverse)}
+
+
+def _rates_snapshot(*, order: Order, rates: dict[str, FxRate]) -> None:
+    OrderExchangeRate.objects.bulk_create([
+        OrderExchangeRate(order=order, source_currency=fx.source_currency, target_currency=fx.target_currency,
+                          rate=fx.rate, inverse_rate=fx.inverse, rate_date=fx.rate_date, rate_source=fx.rate_source)
+        for fx in rates.values()
+    ])

@@ -72,7 +72,7 @@ def guest_buyer_for(*, email: Any) -> Any:
 
 def guest_checkout_submit(*, email: Any, cart_token: str, address: Address,
                           shipping_choice: dict[int, int | None], checkout_token: str,
-                          client_ip: str | None = None, vat_id: str = "") -> Order:
+                          client_ip: str | None = None, vat_id: str = "", currency: str | None = None) -> Order:
     """Check out the anonymous cart of `cart_token` for a guest buyer of `email`.
 
     The guest's order holds exactly this cart: whatever an earlier guest visit of the same email
@@ -89,7 +89,8 @@ def guest_checkout_submit(*, email: Any, cart_token: str, address: Address,
         cart_merge(token=cart_token, user=buyer)
     try:
         return checkout_submit(user=buyer, address=address, shipping_choice=shipping_choice,
-                               checkout_token=checkout_token, client_ip=client_ip, vat_id=vat_id)
+                               checkout_token=checkout_token, client_ip=client_ip, vat_id=vat_id,
+                               currency=currency)
     except ApplicationError:
         # A refused checkout (stock, limits, a new price) gives the visitor their cart back under
         # its token, with any new prices taken, so they can fix it and submit again.

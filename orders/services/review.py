@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from common.money import format_money_localized
+from common.money import convert, format_money_localized
 from orders.commission import commission_for_cart
+from orders.currency import FxRate, currency_check, rate_for
 from orders.errors import (
+    ExchangeRateMissing,
     OutOfStock,
     PriceChanged,
     ProductUnavailable,
@@ -48,6 +51,10 @@ class CartReview:
     notices: list[ItemNotice] = field(default_factory=list)
     # The tax engine refused the destination or did not answer: shown, and checkout is refused.
     tax_error: ApplicationError | None = None
+    # The rate used for each vendor currency other than the presentment one (snapshotted at checkout).
+    rates: dict[str, FxRate] = field(default_factory=dict)
+    # No rate for one of the cart's currencies within the limit: not priced, checkout refused.
+    fx_error: ApplicationError | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -61,6 +68,11 @@ class CartReview:
     @property
     def blocking(self) -> list[ItemNotice]:
         return [notice for notice in self.notices if notice.code != "price_changed"]
+
+    def currency_of(self, vendor_id: int) -> str:
+        """The currency this vendor's items are priced in (its settlement currency)."""
+        item = next(item for item in self.items if item.vendor_id == vendor_id)
+        return _item_currency(item, self.states)
 
     def notices_for(self, item_id: int) -> list[ItemNotice]:
         return [notice for notice in self.notices if notice.item_id == item_id]
@@ -83,7 +95,12 @@ class CartReview:
 def cart_review(
     *, cart: Cart | None, country: str = "", region: str = "",
     shipping_choice: dict[int, int | None] | None = None, buyer_vat_id: str = "",
+    currency: str | None = None, default_currency: str = "", strict: bool = False,
 ) -> CartReview:
+    """The cart priced in `currency` (the buyer's presentment currency). Without one, a cart in one
+    currency stays in it and a cart of several takes `default_currency`. Items in another currency
+    convert at today's reference rate; when none is known within the limit the review carries
+    `ExchangeRateMissing` (raised instead when `strict`: checkout) and is not priced."""
     items = list(cart.items.select_related("vendor__store")) if cart is not None else []
     states: dict[int, VariantState] = {}
     vendors: dict[int, Vendor] = {}
@@ -108,16 +125,49 @@ def cart_review(
                     "old": _fmt(item.unit_price_amount, item.currency), "new": _fmt(state.price, state.currency)}))
     priced = None
     tax_error: ApplicationError | None = None
+    rates: dict[str, FxRate] = {}
     if items:
+        presentment = _presentment(items, states, currency, default_currency)
+        try:
+            rates = _rates(items=items, states=states, presentment=presentment)
+        except ExchangeRateMissing as exc:
+            if strict:
+                raise
+            return CartReview(cart, items, states, vendors, None, notices, fx_error=exc)
         try:
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
-                            shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id)
+                            shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id,
+                            currency=presentment, rates=rates)
         except (TaxDestinationUnsupported, TaxServiceUnavailable) as exc:
             # The cart still shows its lines (without tax) and the reason; checkout refuses it.
             tax_error = exc
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
-                            shipping_choice=shipping_choice or {}, untaxed=True)
-    return CartReview(cart, items, states, vendors, priced, notices, tax_error)
+                            shipping_choice=shipping_choice or {}, untaxed=True,
+                            currency=presentment, rates=rates)
+    return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates)
+
+
+def _presentment(items: list[CartItem], states: dict[int, VariantState], currency: str | None,
+                 default_currency: str) -> str:
+    if currency:
+        return currency_check(currency)
+    currencies = {_item_currency(item, states) for item in items}
+    if len(currencies) == 1:
+        return currencies.pop()
+    return currency_check(default_currency) if default_currency else items[0].currency
+
+
+def _item_currency(item: CartItem, states: dict[int, VariantState]) -> str:
+    state = states.get(item.pk)
+    return state.currency if state is not None else item.currency
+
+
+def _rates(*, items: list[CartItem], states: dict[int, VariantState], presentment: str) -> dict[str, FxRate]:
+    today = timezone.localdate()
+    return {
+        source: rate_for(source=source, target=presentment, on=today)
+        for source in sorted({_item_currency(item, states) for item in items} - {presentment})
+    }
 
 
 class _Untaxed:
@@ -134,15 +184,28 @@ def _fmt(amount: int, currency: str) -> str:
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
            country: str, region: str, shipping_choice: dict[int, int | None], buyer_vat_id: str = "",
-           untaxed: bool = False) -> PricedCart:
-    currency = items[0].currency
-    rates: dict[int, list[ShippingRate]] = defaultdict(list)
+           untaxed: bool = False, currency: str, rates: dict[str, FxRate]) -> PricedCart:
+    shipping_rates: dict[int, list[ShippingRate]] = defaultdict(list)
     for rate in ShippingRate.objects.filter(vendor_id__in=list(vendors)):
-        rates[rate.vendor_id].append(rate)
+        shipping_rates[rate.vendor_id].append(rate)
+    vendor_currency = {item.vendor_id: _item_currency(item, states) for item in items}
 
     def options_for(vendor_id: int, subtotal: int, weight: int) -> list[ShippingOption]:
-        return shipping_options(rates=rates[vendor_id], currency=currency, country=country,
-                                subtotal=subtotal, weight_grams=weight)
+        # Shipping is priced in the vendor's currency (its free-over threshold too), then converted.
+        fx = rates.get(vendor_currency[vendor_id])
+        if fx is None:
+            return shipping_options(rates=shipping_rates[vendor_id], currency=currency, country=country,
+                                    subtotal=subtotal, weight_grams=weight)
+        own = shipping_options(
+            rates=shipping_rates[vendor_id], currency=fx.source_currency, country=country,
+            subtotal=convert(subtotal, source=currency, target=fx.source_currency, rate=fx.inverse),
+            weight_grams=weight)
+        return [replace(option, amount=convert(option.amount, source=fx.source_currency, target=currency,
+                                               rate=fx.rate)) for option in own]
+
+    def presented(amount: int, item: CartItem) -> int:
+        fx = rates.get(vendor_currency[item.vendor_id])
+        return amount if fx is None else convert(amount, source=fx.source_currency, target=currency, rate=fx.rate)
 
     lines = []
     for item in items:
@@ -150,7 +213,8 @@ def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: d
         lines.append(LineInput(
             key=str(item.pk), vendor_id=item.vendor_id, product_id=item.product_id,
             variant_id=item.variant_id, sku=item.sku, name=state.name if state else item.name,
-            quantity=item.quantity, unit_price=state.price if state else item.unit_price_amount,
+            quantity=item.quantity,
+            unit_price=presented(state.price if state else item.unit_price_amount, item),
             weight_grams=state.weight_grams if state else item.weight_grams,
             tax_category=state.tax_category if state else "standard",
             category_id=state.category_id if state else None,

@@ -234,3 +234,28 @@ def post_payout(
     lines.add(C.VENDOR_CONNECTED_CASH, -amount, vendor_id)
     return entry_post(key=key, kind=Kind.PAYOUT, reference=("payout", payout_id),
                       postings=lines.items)
+
+
+def post_fx_conversion(
+    *, vendor_id: int, amount: int, currency: str, settled_amount: int, settlement_currency: str,
+    reference: tuple[str, int | str], key: str,
+) -> JournalEntry:
+    """Move a vendor's payable from the order's currency to the vendor's own at the order's
+    snapshot rate, through `fx_exchange`, so each currency balances on its own.
+
+    Positive amounts: the vendor is owed `settled_amount` instead of `amount` (a payment). Negative:
+    the vendor owes back `-settled_amount` instead of `-amount` (a refund or chargeback it bears).
+    """
+    if currency == settlement_currency:
+        raise LedgerEntryInvalid("A conversion needs two different currencies.")
+    if amount == 0 or (amount > 0) != (settled_amount > 0):
+        raise LedgerEntryInvalid("Both sides of a conversion have the same non-zero sign.",
+                                 fields={"settled_amount": [str(settled_amount)]})
+    presented = _Lines(currency)
+    presented.add(C.VENDOR_PENDING, amount, vendor_id)
+    presented.add(C.FX_EXCHANGE, -amount)
+    settled = _Lines(settlement_currency)
+    settled.add(C.FX_EXCHANGE, settled_amount)
+    settled.add(C.VENDOR_PENDING, -settled_amount, vendor_id)
+    return entry_post(key=key, kind=Kind.FX_CONVERSION, reference=reference,
+                      postings=presented.items + settled.items)

@@ -237,6 +237,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "cart-add"): Expect(SELF),
     (PUBLIC, "cart-item-update"): Expect(OWN),
     (PUBLIC, "cart-prices-accept"): Expect(SELF),
+    (PUBLIC, "currency-set"): Expect(SELF, reason=(
+        "stores the caller's own presentment currency in the caller's session; no id, no row written")),
     (PUBLIC, "checkout"): Expect(SELF),
     (PUBLIC, "checkout-return"): Expect(OWN),
     (PUBLIC, "checkout-guest"): Expect(SELF),

@@ -84,7 +84,8 @@ def test_another_buyers_order_has_no_payment_details_for_you(api, vendor_a, vend
 def test_a_tampered_amount_in_the_checkout_body_changes_nothing(api, vendor_a, vendor_b, emulator):
     va = sellable_variant(vendor_a, price=1000, stock=4)
     api.post("/api/v1/cart/items/", {"vendor_id": vendor_a.pk, "variant_id": va.pk}, format="json")
-    body = {"address": ADDRESS, "amount": 1, "currency": "usd", "total_amount": 1}
+    # (`currency` is the buyer's presentment choice since ADR 0086: tests/orders/test_presentment_currency.py.)
+    body = {"address": ADDRESS, "amount": 1, "total_amount": 1, "unit_price_amount": 1}
     payment = api.post("/api/v1/checkout/", body, format="json", HTTP_IDEMPOTENCY_KEY="t").json()["payment"]
     order = Order.objects.get()
     assert (payment["amount"], payment["currency"]) == (order.total_amount, "EUR")
