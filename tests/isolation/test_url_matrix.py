@@ -486,7 +486,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-member-detail"): Expect(VEN),
     (TENANT, "vendor-orders"): Expect(VEN),
     (TENANT, "vendor-order-detail"): Expect(VEN),
-    (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "X", "tracking_number": "Y", "lines": {"$line_id": 1}}'),
+    (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "dhl", "tracking_number": "JD000000000000000001", "lines": {"$line_id": 1}}'),
     (TENANT, "vendor-order-line-cancel"): Expect(VEN, body='{"quantity": 1}'),
     (TENANT, "vendor-money"): Expect(VEN),
     (TENANT, "vendor-money-transfer"): Expect(VEN),
