@@ -15,8 +15,7 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -85,7 +84,7 @@ _EASYPOST_CARRIERS = {
 def _when(value: Any) -> datetime | None:
     parsed = parse_datetime(str(value or ""))
     if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt_timezone.utc)
+        parsed = timezone.make_aware(parsed, UTC)
     return parsed
 
 

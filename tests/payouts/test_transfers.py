@@ -117,8 +117,15 @@ def test_vendor_override_days_after_delivery(two_vendor_order, vendor_a, vendor_
     svc.transfers_release_due()
     ta.refresh_from_db()
     assert ta.status == S.PENDING
-    assert abs((ta.release_at - (shipped_at + dt.timedelta(days=3))).total_seconds()) < 1
-    assert svc.transfers_release_due(now=shipped_at + dt.timedelta(days=3, seconds=1))["sent"] == 1
+    # Shipped, delivery not confirmed: the grace stands in for the delivery.
+    assert abs((ta.release_at - (shipped_at + dt.timedelta(days=3 + 21))).total_seconds()) < 1
+    delivered_at = shipped_at + dt.timedelta(hours=20)
+    SubOrder.objects.filter(pk=ta.sub_order_id).update(status="delivered", delivered_at=delivered_at)
+    svc.transfer_refresh_for_sub_order(sub_order_id=ta.sub_order_id)
+    ta.refresh_from_db()
+    assert abs((ta.release_at - (delivered_at + dt.timedelta(days=3))).total_seconds()) < 1
+    assert svc.transfers_release_due(now=delivered_at + dt.timedelta(days=3) - dt.timedelta(seconds=1))["sent"] == 0
+    assert svc.transfers_release_due(now=delivered_at + dt.timedelta(days=3, seconds=1))["sent"] == 1
     ta.refresh_from_db()
     assert ta.status == S.TRANSFERRED
     # removing the override returns to the platform default
