@@ -165,9 +165,21 @@ def _vendor() -> Any:
     return vendor
 
 
+# The EU customs union (with Monaco, which is inside it): goods move between these without a
+# customs declaration.
+EU_CUSTOMS_UNION = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "MC",
+})
+
+
 def vendor_order_international(*, vendor_order: VendorOrder, vendor: Any = None) -> bool:
+    """The parcel crosses a customs border: another country, unless both are in the EU's union."""
     vendor = vendor or _vendor()
-    return bool(vendor_order.ship_country) and vendor_order.ship_country.upper() != str(vendor.country).upper()
+    origin, destination = str(vendor.country).upper(), (vendor_order.ship_country or "").upper()
+    if not destination or destination == origin:
+        return False
+    return not (origin in EU_CUSTOMS_UNION and destination in EU_CUSTOMS_UNION)
 
 
 def customs_items(*, vendor_order: VendorOrder) -> tuple[list[CustomsItem], list[str]]:

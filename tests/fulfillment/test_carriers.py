@@ -27,7 +27,7 @@ REQUIRED = {"dhl", "ups", "fedex", "usps", "royal_mail", "la_poste", "dpd", "gls
 
 def test_the_registry_holds_the_required_carriers_each_with_a_format_and_a_link() -> None:
     codes = {carrier.code for carrier in CARRIERS}
-    assert REQUIRED <= codes and len(codes) == len(CARRIERS) >= 12
+    assert codes >= REQUIRED and len(codes) == len(CARRIERS) >= 12
     for carrier in CARRIERS:
         assert carrier.accepts(carrier.example), carrier.code
         assert carrier.tracking_url(carrier.example).startswith("https://"), carrier.code
