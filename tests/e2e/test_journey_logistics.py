@@ -130,6 +130,7 @@ def test_vendor_prints_ships_carrier_delivers_buyer_sees_it_and_the_transfer_fol
     link = part.get_by_role("link", name=f"Track {tracking_number}")
     assert link.get_attribute("href") == (
         f"https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={tracking_number}")
+    expect(page.locator("#order-timeline")).to_contain_text("Your items from Alpha were delivered")
     assert_accessible(page)
     shot(page, "l1-03-buyer-delivered")
     page.goto(f"{site.platform}/notifications/")

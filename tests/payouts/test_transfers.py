@@ -307,7 +307,8 @@ def test_release_for_a_shipped_sub_order_sends_once_however_often_it_runs(two_ve
 
 
 def test_release_for_a_sub_order_keeps_a_days_after_delivery_hold(two_vendor_order, vendor_a, admin_user):
-    """A deliberate hold (N days after the last shipment) is not shortened: only scheduled."""
+    """A deliberate hold (N days after delivery) is not shortened: only scheduled. Shipped without a
+    confirmed delivery, the grace stands in for the delivery (ADR 0079)."""
     svc.vendor_payout_policy_set(vendor_id=vendor_a.pk, hold_policy="days_after_delivery", hold_days=3,
                                  user=admin_user)
     svc.transfers_create_for_order(order_id=two_vendor_order.pk)
@@ -316,4 +317,4 @@ def test_release_for_a_sub_order_keeps_a_days_after_delivery_hold(two_vendor_ord
     _ship(transfer.sub_order_id, shipped_at)
     released = svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id)
     assert released.status == S.PENDING and not released.stripe_transfer_id
-    assert abs((released.release_at - (shipped_at + dt.timedelta(days=3))).total_seconds()) < 1
+    assert abs((released.release_at - (shipped_at + dt.timedelta(days=3 + 21))).total_seconds()) < 1
