@@ -61,6 +61,10 @@ class ShipInput(serializers.Serializer):
                                   help_text="{line_id: quantity to ship now}")
 
 
+class DeliveredInput(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class CancelInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1)
 
@@ -112,4 +116,18 @@ class VendorOrderLineCancelApi(APIView):
         data.is_valid(raise_exception=True)
         services.vendor_order_line_cancel(vendor_order_id=vendor_order_id, line_id=line_id,
                                           quantity=data.validated_data["quantity"], user=request.user)
+        return Response(VendorOrderOutput(selectors.vendor_order_detail(vendor_order_id=vendor_order_id)).data)
+
+
+class VendorOrderDeliveredApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(tags=["vendor orders"], summary="Mark a fully shipped order delivered (pickup, no tracking)",
+                   request=DeliveredInput, responses=VendorOrderOutput)
+    def post(self, request: Request, vendor_order_id: int) -> Response:
+        data = DeliveredInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.vendor_order_detail(vendor_order_id=vendor_order_id)
+        services.vendor_order_mark_delivered(vendor_order_id=vendor_order_id, user=request.user,
+                                             note=data.validated_data["note"])
         return Response(VendorOrderOutput(selectors.vendor_order_detail(vendor_order_id=vendor_order_id)).data)

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from catalog.models import Product
 from fulfillment import services
@@ -181,3 +182,18 @@ def test_another_vendor_reaches_no_slip_label_or_tracking(order_a: Any, vendor_a
     # On A's host without membership: refused too.
     assert client_for(vendor_a, owner_b).get(f"/dashboard/orders/{copy.pk}/packing-slip.pdf").status_code in (302, 403,
                                                                                                               404)
+
+
+def test_vendor_api_marks_delivered_only_when_shipped_in_full(order_a: Any, vendor_a: Any, owner_a: Any,
+                                                               in_schema: Any) -> None:
+    api = APIClient(HTTP_HOST=vendor_a.host)
+    api.force_authenticate(owner_a)
+    copy = _copy(vendor_a, order_a, in_schema)
+    url = f"/api/v1/vendor/orders/{copy.pk}/delivered/"
+    early = api.post(url, {"note": "Picked up"}, format="json")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "vendor_order_closed"
+    _ship_all(vendor_a, order_a, in_schema)
+    done = api.post(url, {"note": "Picked up"}, format="json")
+    assert done.status_code == 200
+    body = done.json()
+    assert body["status"] == "delivered" and body["delivered_at"] and body["shipments"][0]["status"] == "delivered"

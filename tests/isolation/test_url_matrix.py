@@ -499,6 +499,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-order-detail"): Expect(VEN),
     (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "dhl", "tracking_number": "JD000000000000000001", "lines": {"$line_id": 1}}'),
     (TENANT, "vendor-order-line-cancel"): Expect(VEN, body='{"quantity": 1}'),
+    (TENANT, "vendor-order-delivered"): Expect(VEN, body='{"note": "Picked up"}'),
     (TENANT, "vendor-money"): Expect(VEN),
     (TENANT, "vendor-money-transfer"): Expect(VEN),
     (TENANT, "api-vendor-claims"): Expect(VEN),
