@@ -147,3 +147,24 @@ def test_the_update_reaches_only_the_schema_of_its_shipment(platform_client: Any
     for url in ("/dashboard/orders/", f"/dashboard/orders/{copy_b.pk}/", f"/api/v1/vendor/orders/{copy_b.pk}/"):
         page = client.get(url).content.decode()
         assert NUMBER not in page and "signed by J. DOE" not in page, url
+
+
+def test_scans_apply_by_the_carriers_time_and_delivered_is_never_taken_back(shipped: Any, vendor_a: Any,
+                                                                          in_schema: Any) -> None:
+    from datetime import UTC, datetime
+
+    t = [datetime(2026, 12, day, 9, 0, tzinfo=UTC) for day in (1, 2, 3, 4)]
+    with in_schema(vendor_a):
+        shipment = Shipment.objects.get()
+        assert services.shipment_status_apply(shipment=shipment, status="out_for_delivery", occurred_at=t[2],
+                                              source="easypost")
+        services.shipment_status_apply(shipment=shipment, status="in_transit", occurred_at=t[1], source="easypost")
+        assert shipment.status == "out_for_delivery"  # an older scan arriving later changes nothing
+        services.shipment_status_apply(shipment=shipment, status="delivered", occurred_at=t[3], source="easypost")
+        services.shipment_status_apply(shipment=shipment, status="exception", occurred_at=datetime(
+            2026, 12, 5, tzinfo=UTC), source="easypost")
+        shipment.refresh_from_db()
+        assert (shipment.status, shipment.delivered_at) == ("delivered", t[3])
+        assert not services.shipment_status_apply(shipment=shipment, status="delivered", occurred_at=t[3],
+                                                  source="easypost")  # the same scan again: not stored
+        assert shipment.tracking_events.count() == 4
