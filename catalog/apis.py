@@ -49,7 +49,8 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "name", "handle", "description", "status", "category_id", "option_types",
-                  "attributes", "version", "variants", "images", "created_at", "updated_at"]
+                  "attributes", "hs_code", "origin_country", "version", "variants", "images", "created_at",
+                  "updated_at"]
 
 
 class VariantInputSerializer(serializers.Serializer):
@@ -107,6 +108,9 @@ class ProductUpdateSerializer(serializers.Serializer):
     category_id = serializers.IntegerField(required=False, allow_null=True)
     option_types = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=3)
     attributes = serializers.DictField(child=serializers.CharField(max_length=60), required=False)
+    # Customs data for parcels abroad (docs/adr/0080); checked by the service.
+    hs_code = serializers.CharField(max_length=14, required=False, allow_blank=True)
+    origin_country = serializers.CharField(max_length=2, required=False, allow_blank=True)
 
 
 class StockInputSerializer(serializers.Serializer):

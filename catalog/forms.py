@@ -44,6 +44,10 @@ class ProductForm(forms.Form):
                                    help_text=_("Comma separated, e.g. size, colour."))
     attributes = forms.CharField(label=_("Attributes"), required=False, max_length=2000,
                                  help_text=_("e.g. material=wool; fit=regular"))
+    hs_code = forms.CharField(label=_("HS code (customs)"), required=False, max_length=14,
+                              help_text=_("6 to 10 digits; needed on labels for parcels abroad."))
+    origin_country = forms.CharField(label=_("Country of origin (customs)"), required=False, max_length=2,
+                                     help_text=_("Two letters, e.g. DE."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -26,6 +26,11 @@ class Product(TimeStampedModel):
     option_types = models.JSONField(default=list, blank=True)
     # Free attributes used as search filters ({"material": "wool"}).
     attributes = models.JSONField(default=dict, blank=True)
+    # Customs data for parcels leaving the vendor's country (docs/adr/0080): the Harmonized System
+    # code (6 to 10 digits) and the ISO country where it was made. The declared value is what the
+    # buyer paid for the line.
+    hs_code = models.CharField(max_length=10, blank=True, default="", db_default="")
+    origin_country = models.CharField(max_length=2, blank=True, default="", db_default="")
     # Bumped by every change: the projection applies an event only when its version is newer.
     version = models.BigIntegerField(default=1)
 

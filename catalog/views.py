@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -157,16 +158,20 @@ def dashboard_product_new(request: HttpRequest) -> HttpResponse:
             compare = variant_form.cleaned_data["compare_at_price"]
             compare_at = services.price_parse(compare, currency=services.vendor_currency(),
                                               field="compare_at_price") if compare else None
-            product = services.product_create(
-                name=data["name"], handle=data["handle"] or None, description=data["description"],
-                status=data["status"], category_id=data["category_id"], option_types=data["option_types"],
-                attributes=data["attributes"], user=request.user,
-                variants=[{"sku": variant_form.cleaned_data["sku"], "price_amount": price,
-                           "compare_at_amount": compare_at,
-                           "weight_grams": variant_form.cleaned_data["weight_grams"] or 0,
-                           "stock": variant_form.cleaned_data["stock"] or 0,
-                           "options": variant_form.cleaned_data["options"]}],
-            )
+            with transaction.atomic():  # customs data refused: no product either
+                product = services.product_create(
+                    name=data["name"], handle=data["handle"] or None, description=data["description"],
+                    status=data["status"], category_id=data["category_id"], option_types=data["option_types"],
+                    attributes=data["attributes"], user=request.user,
+                    variants=[{"sku": variant_form.cleaned_data["sku"], "price_amount": price,
+                               "compare_at_amount": compare_at,
+                               "weight_grams": variant_form.cleaned_data["weight_grams"] or 0,
+                               "stock": variant_form.cleaned_data["stock"] or 0,
+                               "options": variant_form.cleaned_data["options"]}],
+                )
+                if data["hs_code"] or data["origin_country"]:
+                    services.product_update(product=product, user=request.user, hs_code=data["hs_code"],
+                                            origin_country=data["origin_country"])
         except ApplicationError as exc:
             target = variant_form if set(exc.fields) & {"sku", "price", "price_amount", "compare_at_price",
                                                         "compare_at_amount", "options", "currency"} else form
@@ -186,11 +191,13 @@ def dashboard_product(request: HttpRequest, product_id: int) -> HttpResponse:
         "category_id": str(product.category_id or ""), "description": product.description,
         "option_types": ", ".join(product.option_types),
         "attributes": "; ".join(f"{k}={v}" for k, v in product.attributes.items()),
+        "hs_code": product.hs_code, "origin_country": product.origin_country,
     }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = {k: data[k] for k in ("name", "description", "status", "category_id", "option_types", "attributes")
+        changes = {k: data[k] for k in ("name", "description", "status", "category_id", "option_types", "attributes",
+                                        "hs_code", "origin_country")
                    if data[k] != getattr(product, k)}
         if data["handle"] and data["handle"] != product.handle:
             changes["handle"] = data["handle"]

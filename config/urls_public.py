@@ -8,6 +8,7 @@ from accounts.language import set_language
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
+from fulfillment import webhooks as fulfillment_webhooks
 from marketplace import urls as marketplace_urls
 from marketplace import views as marketplace_views
 from messaging import urls as messaging_urls
@@ -63,6 +64,7 @@ urlpatterns = [
     path("ops/", include("payouts.urls")),
     path("ops/", include("orders.urls_ops")),
     path("webhooks/stripe/", payments_views.stripe_webhook, name="stripe-webhook"),
+    path("webhooks/tracking/<slug:provider>/", fulfillment_webhooks.tracking_webhook, name="tracking-webhook"),
     path("api/v1/", include(api_patterns)),
     re_path(r"^media/(?P<path>.+)$", frontend_views.media_serve, name="media"),
 ]

@@ -161,10 +161,14 @@ def _order_ship(vendor: Any, order: Any, rng: random.Random) -> bool:
         copy, _created = vendor_order_create(sub_order_id=sub.pk)
         if copy.status != VendorOrder.Status.NEW:
             return False
-        carrier = rng.choice(["DHL", "DPD", "UPS", "GLS", "PostNL"])
+        serial = rng.randint(10**9, 10**10)
+        # A number in each carrier's format (fulfillment/carriers.py), so the buyer's link works.
+        carrier, number = rng.choice([("dhl", f"JD{serial:018d}"), ("dpd", f"{serial:014d}"),
+                                      ("ups", f"1Z{serial:016d}"), ("gls", f"{serial:011d}"),
+                                      ("postnl", f"3SDEMO{serial % 10**7:07d}")])
         try:
             vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: line.quantity for line in copy.lines.all()},
-                              carrier=carrier, tracking_number=f"{carrier[:2].upper()}{rng.randint(10**9, 10**10)}")
+                              carrier=carrier, tracking_number=number)
         except VendorOrderOnHold:
             return False  # held for the fraud review: it waits in the ops queue, as it should
     return True

@@ -24,9 +24,13 @@ class LineOutput(serializers.ModelSerializer):
 
 
 class ShipmentOutput(serializers.ModelSerializer):
+    carrier_display = serializers.CharField(read_only=True)
+    tracking_url = serializers.CharField(read_only=True)
+
     class Meta:
         model = Shipment
-        fields = ["id", "carrier", "tracking_number", "shipped_at"]
+        fields = ["id", "carrier", "carrier_name", "carrier_display", "tracking_number", "tracking_url", "shipped_at",
+                  "status", "delivered_at"]
 
 
 class VendorOrderOutput(serializers.ModelSerializer):
@@ -38,7 +42,7 @@ class VendorOrderOutput(serializers.ModelSerializer):
         fields = ["id", "order_number", "status", "buyer_email", "currency", "subtotal_amount",
                   "shipping_amount", "tax_amount", "total_amount", "refunded_amount", "shipping_name",
                   "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region",
-                  "ship_postal_code", "ship_country", "placed_at", "lines", "shipments"]
+                  "ship_postal_code", "ship_country", "placed_at", "delivered_at", "lines", "shipments"]
 
 
 class VendorOrderSummaryOutput(serializers.ModelSerializer):
@@ -48,10 +52,17 @@ class VendorOrderSummaryOutput(serializers.ModelSerializer):
 
 
 class ShipInput(serializers.Serializer):
-    carrier = serializers.CharField(max_length=64)
-    tracking_number = serializers.CharField(max_length=64)
+    carrier = serializers.CharField(max_length=64, help_text="A carrier code (dhl, ups, fedex, usps, royal_mail, "
+                                    "la_poste, dpd, gls, postnl, ...) or \"other\" with carrier_name")
+    carrier_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                         help_text="The carrier's name when carrier is \"other\"")
+    tracking_number = serializers.CharField(max_length=64, help_text="In the carrier's format")
     lines = serializers.DictField(child=serializers.IntegerField(min_value=0),
                                   help_text="{line_id: quantity to ship now}")
+
+
+class DeliveredInput(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CancelInput(serializers.Serializer):
@@ -89,7 +100,8 @@ class VendorOrderShipApi(APIView):
         selectors.vendor_order_detail(vendor_order_id=vendor_order_id)
         services.vendor_order_ship(vendor_order_id=vendor_order_id, quantities=data.validated_data["lines"],
                                    carrier=data.validated_data["carrier"],
-                                   tracking_number=data.validated_data["tracking_number"], user=request.user)
+                                   tracking_number=data.validated_data["tracking_number"], user=request.user,
+                                   carrier_name=data.validated_data["carrier_name"])
         order = selectors.vendor_order_detail(vendor_order_id=vendor_order_id)
         return Response(VendorOrderOutput(order).data, status=status.HTTP_201_CREATED)
 
@@ -104,4 +116,18 @@ class VendorOrderLineCancelApi(APIView):
         data.is_valid(raise_exception=True)
         services.vendor_order_line_cancel(vendor_order_id=vendor_order_id, line_id=line_id,
                                           quantity=data.validated_data["quantity"], user=request.user)
+        return Response(VendorOrderOutput(selectors.vendor_order_detail(vendor_order_id=vendor_order_id)).data)
+
+
+class VendorOrderDeliveredApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(tags=["vendor orders"], summary="Mark a fully shipped order delivered (pickup, no tracking)",
+                   request=DeliveredInput, responses=VendorOrderOutput)
+    def post(self, request: Request, vendor_order_id: int) -> Response:
+        data = DeliveredInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        selectors.vendor_order_detail(vendor_order_id=vendor_order_id)
+        services.vendor_order_mark_delivered(vendor_order_id=vendor_order_id, user=request.user,
+                                             note=data.validated_data["note"])
         return Response(VendorOrderOutput(selectors.vendor_order_detail(vendor_order_id=vendor_order_id)).data)

@@ -27,3 +27,22 @@ class VendorOrderOnHold(Conflict):
 
 class VendorOrderStateConflict(Conflict):
     code = "vendor_order_state_conflict"
+
+
+class TrackingSignatureInvalid(ApplicationError):
+    code = "tracking_signature_invalid"
+    status_code = 400
+
+
+class TrackingPayloadInvalid(ApplicationError):
+    code = "tracking_payload_invalid"
+
+
+class LabelRefused(ApplicationError):
+    """A label cannot be made (an international parcel without customs data, an unsupported carrier)."""
+
+    code = "label_refused"
+
+
+class DocumentNotFound(NotFound):
+    code = "document_not_found"

@@ -19,7 +19,9 @@ V = VendorOrder.Status
 VENDOR_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     V.NEW: frozenset({V.PARTIALLY_SHIPPED, V.SHIPPED, V.CANCELLED}),
     V.PARTIALLY_SHIPPED: frozenset({V.SHIPPED}),
-    V.SHIPPED: frozenset(),
+    # Every parcel arrived (a carrier's delivered event, or the vendor's hand-over at a pickup).
+    V.SHIPPED: frozenset({V.DELIVERED}),
+    V.DELIVERED: frozenset(),
     V.CANCELLED: frozenset(),
 }
 ACTOR_KINDS = frozenset({"buyer", "vendor", "staff", "system"})

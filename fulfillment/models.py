@@ -17,6 +17,7 @@ class VendorOrder(TimeStampedModel):
         NEW = "new", _("To ship")
         PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
         SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
         CANCELLED = "cancelled", _("Cancelled")
 
     sub_order_id = models.BigIntegerField(unique=True)
@@ -41,12 +42,14 @@ class VendorOrder(TimeStampedModel):
     ship_postal_code = models.CharField(max_length=20)
     ship_country = models.CharField(max_length=2)
     placed_at = models.DateTimeField()
+    # When its last parcel arrived (a carrier's delivered event, or the vendor's hand-over).
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["new", "partially_shipped", "shipped", "cancelled"]),
+                condition=Q(status__in=["new", "partially_shipped", "shipped", "delivered", "cancelled"]),
                 name="vendororder_status_valid",
             ),
             models.CheckConstraint(
@@ -93,17 +96,96 @@ class VendorOrderLine(models.Model):
 
 
 class Shipment(models.Model):
+    class Status(models.TextChoices):
+        # EasyPost's tracker statuses, folded (docs/adr/0079).
+        SHIPPED = "shipped", _("Shipped")
+        IN_TRANSIT = "in_transit", _("In transit")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
+        DELIVERED = "delivered", _("Delivered")
+        EXCEPTION = "exception", _("Delivery problem")
+        RETURNED = "returned", _("Returned to sender")
+
     vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="shipments")
+    # A code of the carrier registry (fulfillment/carriers.py), or "other" with `carrier_name`.
     carrier = models.CharField(max_length=64)
+    carrier_name = models.CharField(max_length=64, blank=True, default="", db_default="")
     tracking_number = models.CharField(max_length=64)
     shipped_at = models.DateTimeField(auto_now_add=True)
     user_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SHIPPED,
+                              db_default=Status.SHIPPED)
+    # The time of the carrier event that set `status`: an older event arriving later changes nothing.
+    status_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["shipped_at", "id"]
+        indexes = [models.Index(fields=["tracking_number"], name="shipment_tracking_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="delivered", delivered_at__isnull=False) | ~Q(status="delivered"),
+                name="shipment_delivered_has_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"
+
+    @property
+    def carrier_display(self) -> str:
+        from fulfillment.carriers import carrier_display
+
+        return carrier_display(self.carrier, self.carrier_name)
+
+    @property
+    def tracking_url(self) -> str:
+        from fulfillment.carriers import tracking_url_for
+
+        return tracking_url_for(self.carrier, self.tracking_number)
+
+
+class ShipmentTrackingEvent(models.Model):
+    """One carrier scan of a shipment, from a tracking provider's webhook or the vendor's hand-over
+    (vendor schema, beside its shipment). Stored once per (shipment, fingerprint)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    status = models.CharField(max_length=24, choices=Shipment.Status.choices)
+    message = models.CharField(max_length=300, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=24)  # a provider's name, or "vendor"
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "fingerprint"], name="shipmenttrackingevent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ShipmentLabel(models.Model):
+    """A shipping label bought (or drawn locally) for a vendor order, before it ships."""
+
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="labels")
+    provider = models.CharField(max_length=24)
+    provider_label_id = models.CharField(max_length=64)
+    carrier = models.CharField(max_length=64)
+    tracking_number = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    international = models.BooleanField(default=False)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"label {self.carrier} {self.tracking_number}"
 
 
 class ShipmentLine(models.Model):

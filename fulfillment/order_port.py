@@ -33,8 +33,13 @@ class VendorFulfilment:
                 lines={line.order_line_id: LineState(line.shipped_quantity, line.cancelled_quantity,
                                                      line.refunded_amount)
                        for line in vendor_order.lines.all()},
-                tracking=[{"carrier": s.carrier, "tracking_number": s.tracking_number,
-                           "shipped_at": s.shipped_at.isoformat()} for s in vendor_order.shipments.all()],
+                tracking=[{"carrier": s.carrier_display, "carrier_code": s.carrier,
+                           "tracking_number": s.tracking_number, "tracking_url": s.tracking_url,
+                           "status": s.status, "status_label": str(s.get_status_display()),
+                           "shipped_at": s.shipped_at.isoformat(),
+                           "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None}
+                          for s in vendor_order.shipments.all()],
+                delivered_at=vendor_order.delivered_at if vendor_order.status == VendorOrder.Status.DELIVERED else None,
                 refunded_amount=vendor_order.refunded_amount,
                 actor_kind=latest.actor_kind if latest else "system",
                 actor_id=actor_id,

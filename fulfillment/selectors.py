@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fulfillment.models import VendorOrder, VendorOrderEvent
+from fulfillment.models import ShipmentLabel, VendorOrder, VendorOrderEvent
 from fulfillment.services import VendorOrderNotFound
 from orders.models import OrderEvent
 from orders.services.risk import orders_held_for_review
 from orders.timeline import TimelineEntry, order_timeline
 
-STATUS_FILTERS = {"new", "partially_shipped", "shipped", "cancelled"}
+STATUS_FILTERS = {"new", "partially_shipped", "shipped", "delivered", "cancelled"}
 
 
 def vendor_orders_list(*, status: str = "") -> QuerySet[VendorOrder]:
@@ -29,7 +29,9 @@ def vendor_orders_list(*, status: str = "") -> QuerySet[VendorOrder]:
 
 def vendor_order_detail(*, vendor_order_id: Any) -> VendorOrder:
     try:
-        vendor_order = VendorOrder.objects.prefetch_related("lines", "shipments__lines__line").get(
+        vendor_order = VendorOrder.objects.prefetch_related(
+            "lines", "shipments__lines__line", "shipments__tracking_events",
+            Prefetch("labels", queryset=ShipmentLabel.objects.defer("pdf"))).get(
             pk=int(vendor_order_id))
     except (VendorOrder.DoesNotExist, TypeError, ValueError):
         raise VendorOrderNotFound(_("Order not found.")) from None

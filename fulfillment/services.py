@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict
+from fulfillment.carriers import OTHER, CarrierChoice, carrier_tracking_check
 from fulfillment.errors import (
     InvalidCancellation,
     InvalidShipment,
@@ -21,7 +23,13 @@ from fulfillment.errors import (
     VendorOrderOnHold,
 )
 from fulfillment.events import vendor_order_event_record, vendor_order_move
-from fulfillment.models import Shipment, ShipmentLine, VendorOrder, VendorOrderLine
+from fulfillment.models import (
+    Shipment,
+    ShipmentLine,
+    ShipmentTrackingEvent,
+    VendorOrder,
+    VendorOrderLine,
+)
 from orders.events import actor_of, order_event_record
 
 
@@ -141,9 +149,10 @@ def _status_recompute(vendor_order: VendorOrder, *, user: Any = None, actor_kind
 @transaction.atomic
 def vendor_order_ship(
     *, vendor_order_id: Any, quantities: dict[Any, Any], carrier: str, tracking_number: str,
-    user: Any = None,
+    user: Any = None, carrier_name: str = "",
 ) -> Shipment:
-    """Record a shipment of some lines (partial shipments allowed) with carrier and tracking."""
+    """Record a shipment of some lines (partial shipments allowed) with a carrier of the registry
+    (or "other" with its name) and a tracking number in that carrier's format."""
     from orders.services.risk import order_ship_allowed
 
     vendor_order = _locked(vendor_order_id)
@@ -152,13 +161,12 @@ def vendor_order_ship(
     if not order_ship_allowed(order_id=vendor_order.order_id):
         raise VendorOrderOnHold(_("This order is on hold for review by the marketplace. Do not ship it "
                                   "until it is approved."))
-    carrier = " ".join((carrier or "").split())[:64]
-    tracking_number = "".join((tracking_number or "").split())[:64]
     errors: dict[str, list[str]] = {}
-    if not carrier:
-        errors["carrier"] = [_("This field is required.")]
-    if not tracking_number:
-        errors["tracking_number"] = [_("This field is required.")]
+    choice: CarrierChoice | None = None
+    try:
+        choice = carrier_tracking_check(carrier=carrier, tracking_number=tracking_number, other_name=carrier_name)
+    except InvalidShipment as exc:
+        errors.update(exc.fields or {})
     lines = {line.pk: line for line in vendor_order.lines.select_for_update()}
     wanted: dict[int, int] = {}
     for raw_id, raw_quantity in (quantities or {}).items():
@@ -180,21 +188,82 @@ def vendor_order_ship(
             wanted[line_id] = quantity
     if not wanted and "lines" not in errors:
         errors["lines"] = [_("Choose at least one item to ship.")]
-    if errors:
+    if errors or choice is None:
         raise InvalidShipment(_("Please correct the shipment."), fields=errors)
     shipment = Shipment.objects.create(
-        vendor_order=vendor_order, carrier=carrier, tracking_number=tracking_number,
+        vendor_order=vendor_order, carrier=choice.code,
+        carrier_name=choice.name if choice.code == OTHER else "", tracking_number=choice.tracking_number,
         user_id=getattr(user, "pk", None),
     )
     for line_id, quantity in wanted.items():
         ShipmentLine.objects.create(shipment=shipment, line_id=line_id, quantity=quantity)
         VendorOrderLine.objects.filter(pk=line_id).update(shipped_quantity=F("shipped_quantity") + quantity)
-    data = {"shipment_id": shipment.pk, "carrier": carrier, "tracking_number": tracking_number}
+    data = {"shipment_id": shipment.pk, "carrier": choice.name, "carrier_code": choice.code,
+            "tracking_number": choice.tracking_number}
     if not _status_recompute(vendor_order, user=user, actor_kind="vendor", data=data):
         vendor_order_event_record(vendor_order=vendor_order, kind="vendor_order.shipment", user=user,
                                   actor_kind="vendor", data=data)
     _sync_soon(vendor_order.sub_order_id, release_transfer=vendor_order.status == VendorOrder.Status.SHIPPED)
     return shipment
+
+
+@transaction.atomic
+def vendor_order_mark_delivered(*, vendor_order_id: Any, user: Any = None, note: str = "") -> VendorOrder:
+    """The vendor handed every parcel over (a pickup, or a carrier without tracking): each shipment
+    not yet delivered is marked so now, and the order becomes delivered (in its timeline)."""
+    vendor_order = _locked(vendor_order_id)
+    if vendor_order.status != VendorOrder.Status.SHIPPED:
+        raise VendorOrderClosed(_("Only an order shipped in full can be marked delivered."))
+    now = timezone.now()
+    for shipment in vendor_order.shipments.select_for_update().exclude(status=Shipment.Status.DELIVERED):
+        shipment_status_apply(shipment=shipment, status=Shipment.Status.DELIVERED, occurred_at=now,
+                              source="vendor", message=note or _("Handed over by the vendor"))
+    vendor_order_delivery_check(vendor_order=vendor_order, user=user, actor_kind="vendor",
+                                reason=note or _("Marked delivered by the vendor"))
+    return vendor_order
+
+
+def shipment_status_apply(*, shipment: Shipment, status: str, occurred_at: Any, source: str, message: str = "",
+                          location: str = "", fingerprint: str = "") -> bool:
+    """Store one tracking event of a locked shipment (once per fingerprint) and move the shipment
+    to its status when the event is newer than the one that set it. Delivered stays delivered:
+    scans arriving late or out of order never take it back. True when the event was new."""
+    fingerprint = (fingerprint or f"{source}:{status}:{occurred_at.isoformat()}")[:64]
+    _row, created = ShipmentTrackingEvent.objects.get_or_create(
+        shipment=shipment, fingerprint=fingerprint,
+        defaults={"status": status, "occurred_at": occurred_at, "source": source[:24], "message": message[:300],
+                  "location": location[:200]},
+    )
+    if not created:
+        return False
+    newer = shipment.status_at is None or occurred_at >= shipment.status_at
+    fields = []
+    if status == Shipment.Status.DELIVERED and shipment.delivered_at is None:
+        shipment.status, shipment.status_at, shipment.delivered_at = status, occurred_at, occurred_at
+        fields = ["status", "status_at", "delivered_at"]
+    elif newer and shipment.status != Shipment.Status.DELIVERED:
+        shipment.status, shipment.status_at = status, occurred_at
+        fields = ["status", "status_at"]
+    if fields:
+        shipment.save(update_fields=fields)
+    return True
+
+
+def vendor_order_delivery_check(*, vendor_order: VendorOrder, user: Any = None, actor_kind: str = "system",
+                                reason: str = "") -> bool:
+    """A locked, fully shipped order whose every parcel arrived becomes delivered, at its last
+    parcel's time; the public sub-order follows (and the transfer's release date with it)."""
+    shipments = list(vendor_order.shipments.all())
+    if vendor_order.status != VendorOrder.Status.SHIPPED or not shipments:
+        return False
+    if any(s.delivered_at is None for s in shipments):
+        return False
+    vendor_order.delivered_at = max(s.delivered_at for s in shipments if s.delivered_at is not None)
+    vendor_order_move(vendor_order=vendor_order, to=VendorOrder.Status.DELIVERED, user=user, actor_kind=actor_kind,
+                      reason=reason, fields=["delivered_at"],
+                      data={"delivered_at": vendor_order.delivered_at.isoformat()})
+    _sync_soon(vendor_order.sub_order_id, release_transfer=True)
+    return True
 
 
 def refund_for_units(*, charge: int, quantity: int, units: int) -> int:
@@ -290,7 +359,9 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
                   user_id=getattr(user, "pk", None), user_email=getattr(user, "email", "") or "")
     _status_recompute(vendor_order, user=user, actor_kind=by,
                       data={"line_id": line.pk, "sku": line.sku, "units": units, "refunded": amount})
-    _sync_soon(vendor_order.sub_order_id)
+    # The rest cancelled after every shipped parcel arrived: the order is delivered now.
+    if not vendor_order_delivery_check(vendor_order=vendor_order):
+        _sync_soon(vendor_order.sub_order_id)
     return line
 
 

@@ -22,8 +22,8 @@ from orders.models import OrderEvent, SubOrder
 
 @order_event_subscriber("sub_order.partially_fulfilled", "sub_order.fulfilled", on_commit=True)
 def sub_order_shipped(event: OrderEvent) -> None:
-    """The buyer hears that a vendor shipped, with the latest parcel's carrier and number (and a
-    tracking link once a carrier registry gives one: `tracking_url` in the tracking entry)."""
+    """The buyer hears that a vendor shipped, with the latest parcel's carrier and number and the
+    carrier's tracking link (`tracking_url` of the tracking entry, from the carrier registry)."""
     if event.sub_order_id is None:
         return
     sub = SubOrder.objects.select_related("order__buyer", "vendor").filter(pk=event.sub_order_id).first()
@@ -36,6 +36,20 @@ def sub_order_shipped(event: OrderEvent) -> None:
                     "carrier": latest.get("carrier", ""), "tracking_number": latest.get("tracking_number", ""),
                     "tracking_url": latest.get("tracking_url", "")},
            dedupe_key=f"shipped:{sub.pk}:{latest.get('tracking_number') or event.pk}")
+
+
+@order_event_subscriber("sub_order.delivered", on_commit=True)
+def sub_order_delivered(event: OrderEvent) -> None:
+    """The buyer hears that a vendor's part arrived (the carrier's delivered event or the vendor's
+    hand-over), once per sub-order."""
+    if event.sub_order_id is None:
+        return
+    sub = SubOrder.objects.select_related("order__buyer", "vendor").filter(pk=event.sub_order_id).first()
+    if sub is None:
+        return
+    notify("order_delivered", recipient=sub.order.buyer, link=platform_url(f"/orders/{sub.order_id}/"),
+           context={"order_number": sub.order.number, "vendor_name": sub.vendor.name},
+           dedupe_key=f"delivered:{sub.pk}")
 
 
 @order_event_subscriber("sub_order.refund", on_commit=True)

@@ -39,9 +39,12 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 SUB_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     SO.PENDING_PAYMENT: frozenset({SO.PAID, SO.CANCELLED}),
     SO.CANCELLED: frozenset({SO.PAID, SO.REFUNDED}),
-    SO.PAID: frozenset({SO.PARTIALLY_FULFILLED, SO.FULFILLED, SO.CANCELLED, SO.REFUNDED}),
-    SO.PARTIALLY_FULFILLED: frozenset({SO.FULFILLED}),
-    SO.FULFILLED: frozenset(),
+    # The sync copies the vendor's state whenever it runs: a part shipped and delivered before
+    # a sync ran moves straight to delivered.
+    SO.PAID: frozenset({SO.PARTIALLY_FULFILLED, SO.FULFILLED, SO.DELIVERED, SO.CANCELLED, SO.REFUNDED}),
+    SO.PARTIALLY_FULFILLED: frozenset({SO.FULFILLED, SO.DELIVERED}),
+    SO.FULFILLED: frozenset({SO.DELIVERED}),
+    SO.DELIVERED: frozenset(),
     SO.REFUNDED: frozenset(),
 }
 
@@ -50,7 +53,7 @@ SUB_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 _BUYER_KINDS = frozenset({
     "order.placed", "order.paid", "order.payment_failed", "order.cancelled", "order.refunded",
     "order.partially_fulfilled", "order.fulfilled",
-    "sub_order.partially_fulfilled", "sub_order.fulfilled", "sub_order.cancelled", "sub_order.refunded",
+    "sub_order.partially_fulfilled", "sub_order.fulfilled", "sub_order.delivered", "sub_order.cancelled", "sub_order.refunded",
     "sub_order.refund",
 })
 

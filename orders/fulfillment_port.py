@@ -8,6 +8,7 @@ buyer cannot cancel a paid part.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from orders.models import SubOrder
@@ -23,13 +24,16 @@ class LineState:
 @dataclass(frozen=True)
 class FulfilmentState:
     """The vendor's copy of a sub-order: per public order line id, what shipped, was cancelled and
-    refunded; its tracking; who made its latest change (the sub-order's move is theirs)."""
+    refunded; its tracking; when it was delivered; who made its latest change (the sub-order's
+    move is theirs)."""
 
     vendor_order_id: int
     lines: dict[int, LineState]
     tracking: list[dict[str, Any]]
     refunded_amount: int
     actor_kind: str = "system"
+    # Set once every parcel of the vendor's part arrived (the vendor order is delivered).
+    delivered_at: datetime | None = None
     actor_id: int | None = None
     reason: str = ""
     data: dict[str, Any] = field(default_factory=dict)

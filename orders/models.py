@@ -196,6 +196,7 @@ class SubOrder(TimeStampedModel):
         PAID = "paid", _("Paid")
         PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially shipped")
         FULFILLED = "fulfilled", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
 
@@ -225,6 +226,9 @@ class SubOrder(TimeStampedModel):
     tracking = models.JSONField(default=list, blank=True)
     vendor_order_id = models.BigIntegerField(null=True, blank=True)
     vendor_notified_at = models.DateTimeField(null=True, blank=True)
+    # When the vendor's last parcel arrived (synced from the vendor's copy; starts "N days after
+    # delivery" payout holds).
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order_id", "vendor_id"]
@@ -232,7 +236,8 @@ class SubOrder(TimeStampedModel):
             models.UniqueConstraint(fields=["order", "vendor"], name="suborder_one_per_vendor"),
             models.CheckConstraint(
                 condition=Q(status__in=[
-                    "pending_payment", "paid", "partially_fulfilled", "fulfilled", "cancelled", "refunded",
+                    "pending_payment", "paid", "partially_fulfilled", "fulfilled", "delivered", "cancelled",
+                    "refunded",
                 ]),
                 name="suborder_status_valid",
             ),
@@ -455,3 +460,34 @@ class OrderExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.order_id}: 1 {self.source_currency} = {self.rate} {self.target_currency}"
+
+
+class TrackingReceipt(models.Model):
+    """One tracking webhook from a carrier aggregator, stored once by its event id on the platform
+    host before it is routed to the vendor schema of its shipment (docs/adr/0079). An event for a
+    tracking number no sub-order knows stays here as unmatched, never lost."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        UNMATCHED = "unmatched", _("No matching shipment")
+        DUPLICATE = "duplicate", _("Already applied")
+
+    provider = models.CharField(max_length=24)
+    event_id = models.CharField(max_length=100)
+    tracking_number = models.CharField(max_length=64, db_index=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=24, blank=True)
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    sub_order_id = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="trackingreceipt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} ({self.outcome})"

@@ -32,6 +32,7 @@ def _buyer_text(event: OrderEvent, vendor: str) -> str:
         "order.fulfilled": _("Everything has shipped"),
         "sub_order.partially_fulfilled": _("%(vendor)s shipped part of your items"),
         "sub_order.fulfilled": _("%(vendor)s shipped your items"),
+        "sub_order.delivered": _("Your items from %(vendor)s were delivered"),
         "sub_order.cancelled": _("Your items from %(vendor)s were cancelled"),
         "sub_order.refunded": _("Your items from %(vendor)s were cancelled and refunded"),
     }

@@ -130,8 +130,10 @@ def _last_shipped_at(sub_order: Any) -> dt.datetime | None:
 def _release_at(transfer: Transfer, policy: str, days: int) -> dt.datetime | None:
     """When the funds may go out under `policy`; None while the condition is not met yet.
 
-    Fulfilment knows shipments, not deliveries: "delivered" is the sub-order fully shipped, and
-    its last shipment's time starts the N days (docs/payouts.md).
+    "N days after delivery" counts from the sub-order's delivery (the carrier's delivered event or
+    the vendor's hand-over). A part shipped in full whose delivery is never confirmed (a carrier
+    without tracking) is not held forever: its last shipment plus the grace of
+    PAYOUTS_DELIVERY_GRACE_DAYS stands in for the delivery (docs/adr/0079).
     """
     from orders.models import SubOrder
 
@@ -139,12 +141,15 @@ def _release_at(transfer: Transfer, policy: str, days: int) -> dt.datetime | Non
     paid_at = transfer.order.paid_at or transfer.created_at or timezone.now()
     if policy == HoldPolicy.IMMEDIATE:
         return paid_at
-    if sub_order.status != SubOrder.Status.FULFILLED:
+    if sub_order.status not in (SubOrder.Status.FULFILLED, SubOrder.Status.DELIVERED):
         return None
     shipped_at = _last_shipped_at(sub_order) or sub_order.updated_at
     if policy == HoldPolicy.ON_SHIPMENT:
         return shipped_at
-    return shipped_at + dt.timedelta(days=days)
+    if sub_order.status == SubOrder.Status.DELIVERED and sub_order.delivered_at is not None:
+        return sub_order.delivered_at + dt.timedelta(days=days)
+    grace = int(getattr(settings, "PAYOUTS_DELIVERY_GRACE_DAYS", 21))
+    return shipped_at + dt.timedelta(days=days + grace)
 
 
 # ---------------------------------------------------------------------------------------------

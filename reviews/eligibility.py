@@ -1,7 +1,8 @@
 """Who may review what: the one rule, as a check of a line and as the same filter for queries.
 
-Today an item counts as received once its vendor's part of the order has shipped it (there is no
-delivery state yet); when delivery is tracked, change both halves here and nowhere else.
+An item counts as received once its vendor's part of the order has shipped it or been delivered
+(a carrier's delivered event or the vendor's hand-over): a buyer whose parcel has no tracking may
+still review. Change both halves here and nowhere else.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.db.models import Q
 
 from orders.models import OrderLine, SubOrder
 
-SHIPPED_STATUSES = (SubOrder.Status.PARTIALLY_FULFILLED, SubOrder.Status.FULFILLED)
+SHIPPED_STATUSES = (SubOrder.Status.PARTIALLY_FULFILLED, SubOrder.Status.FULFILLED, SubOrder.Status.DELIVERED)
 
 
 def line_received(line: OrderLine) -> bool:

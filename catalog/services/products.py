@@ -63,10 +63,28 @@ def product_create(
     return product
 
 
+def _customs_validate(customs: dict[str, Any]) -> dict[str, str]:
+    """HS code: 6 to 10 digits (dots and spaces dropped); origin: two letters. Blank clears."""
+    errors: dict[str, list[str]] = {}
+    if "hs_code" in customs:
+        customs["hs_code"] = "".join(ch for ch in str(customs["hs_code"] or "") if ch not in ". ")
+        if customs["hs_code"] and not (customs["hs_code"].isdigit() and 6 <= len(customs["hs_code"]) <= 10):
+            errors["hs_code"] = [_("An HS code has 6 to 10 digits.")]
+    if "origin_country" in customs:
+        customs["origin_country"] = str(customs["origin_country"] or "").strip().upper()
+        if customs["origin_country"] and not (len(customs["origin_country"]) == 2
+                                              and customs["origin_country"].isalpha()):
+            errors["origin_country"] = [_("Give the country of origin as two letters (ISO 3166-1).")]
+    if errors:
+        raise InvalidProduct(_("Please correct the customs data."), fields=errors)
+    return customs
+
+
 @transaction.atomic
 def product_update(*, product: Product, user: Any = None, **changes: Any) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
-    allowed = {"name", "description", "category_id", "option_types", "attributes", "status", "handle"}
+    allowed = {"name", "description", "category_id", "option_types", "attributes", "status", "handle", "hs_code",
+               "origin_country"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidProduct(f"Cannot change {', '.join(sorted(unknown))} here.",
@@ -85,6 +103,7 @@ def product_update(*, product: Product, user: Any = None, **changes: Any) -> Pro
         changes["option_types"] = _option_types_validate(changes["option_types"])
     if "attributes" in changes:
         changes["attributes"] = _attributes_validate(changes["attributes"])
+    changes.update(_customs_validate({k: changes[k] for k in ("hs_code", "origin_country") if k in changes}))
     if "handle" in changes:
         changes["handle"] = slugify(changes["handle"] or "")[:100]
         if not changes["handle"] or Product.objects.filter(handle=changes["handle"]).exclude(pk=product.pk).exists():

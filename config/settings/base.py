@@ -491,11 +491,19 @@ CELERY_BEAT_SCHEDULE["orders-confirmations-requeue"] = {
 CELERY_BEAT_SCHEDULE["fulfillment-copies-pending"] = {
     "task": "fulfillment.tasks.vendor_order_copies_pending", "schedule": 300.0,
 }
+# Carrier tracking webhooks (EasyPost's shape, docs/adr/0079): the endpoint's HMAC secret. Without
+# one the endpoint refuses every delivery.
+TRACKING_WEBHOOK_SECRET = env("TRACKING_WEBHOOK_SECRET", default="")
+# Shipping labels: "local" draws the label here (docs/adr/0080).
+FULFILLMENT_LABEL_PROVIDER = env("FULFILLMENT_LABEL_PROVIDER", default="local")
 
 # --- payouts (transfers, payouts, finance exports) ---------------------------------------------
 # When vendors' funds go out: immediate | on_shipment | days_after_delivery (+ PAYOUTS_HOLD_DAYS).
 PAYOUTS_HOLD_POLICY = env("PAYOUTS_HOLD_POLICY", default="immediate")
 PAYOUTS_HOLD_DAYS = env.int("PAYOUTS_HOLD_DAYS", default=7)
+# A part shipped in full whose delivery is never confirmed counts as delivered this many days after
+# its last shipment (days_after_delivery only; docs/adr/0079).
+PAYOUTS_DELIVERY_GRACE_DAYS = env.int("PAYOUTS_DELIVERY_GRACE_DAYS", default=21)
 PAYOUTS_TRANSFER_MAX_ATTEMPTS = env.int("PAYOUTS_TRANSFER_MAX_ATTEMPTS", default=8)
 PAYOUTS_TRANSFER_RETRY_BASE_SECONDS = env.int("PAYOUTS_TRANSFER_RETRY_BASE_SECONDS", default=60)
 PAYOUTS_EXPORT_LINK_SECONDS = env.int("PAYOUTS_EXPORT_LINK_SECONDS", default=24 * 3600)

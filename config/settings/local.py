@@ -10,6 +10,8 @@ from config.settings.base import env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret")
+# The carrier tracking webhook's secret (the sample payloads in tests/fulfillment/samples/ are signed with the test one).
+TRACKING_WEBHOOK_SECRET = env("TRACKING_WEBHOOK_SECRET", default="local-tracking-webhook-secret")
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

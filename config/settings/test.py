@@ -15,6 +15,8 @@ from config.settings.base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret")
+# The carrier tracking webhook's secret: tests/fulfillment/samples/ are signed with the test one.
+TRACKING_WEBHOOK_SECRET = env("TRACKING_WEBHOOK_SECRET", default="test-tracking-webhook-secret")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

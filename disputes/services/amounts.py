@@ -11,7 +11,7 @@ from disputes.models import (
 from orders.models import Order, OrderLine, SubOrder
 
 PAID_SUB_ORDER_STATUSES = frozenset({
-    SubOrder.Status.PAID, SubOrder.Status.PARTIALLY_FULFILLED, SubOrder.Status.FULFILLED,
+    SubOrder.Status.PAID, SubOrder.Status.PARTIALLY_FULFILLED, SubOrder.Status.FULFILLED, SubOrder.Status.DELIVERED,
 })
 
 

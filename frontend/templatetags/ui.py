@@ -27,7 +27,10 @@ STATUS_TONES: dict[str, str] = {
     "pending_payment": "warning", "paid": "success", "partially_fulfilled": "info",
     "fulfilled": "success", "payment_failed": "danger", "cancelled": "neutral", "refunded": "neutral",
     # vendor orders
-    "new": "warning", "partially_shipped": "info", "shipped": "success",
+    "new": "warning", "partially_shipped": "info", "shipped": "success", "delivered": "success",
+    # shipments (carrier tracking)
+    "out_for_delivery": "info", "available_for_pickup": "warning", "exception": "danger",
+    "returned": "danger",
     # vendors and applications
     "onboarding": "info", "active": "success", "suspended": "danger", "draft": "neutral",
     "submitted": "info", "changes_requested": "warning", "approved": "success", "rejected": "danger",

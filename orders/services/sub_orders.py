@@ -39,7 +39,7 @@ def sub_order_sync(*, sub_order_id: int, actor: Actor | None = None) -> SubOrder
     if cancelled >= quantity:
         status = SubOrder.Status.REFUNDED if refunded else SubOrder.Status.CANCELLED
     elif shipped + cancelled >= quantity:
-        status = SubOrder.Status.FULFILLED
+        status = SubOrder.Status.DELIVERED if state.delivered_at else SubOrder.Status.FULFILLED
     elif shipped:
         status = SubOrder.Status.PARTIALLY_FULFILLED
     else:
@@ -47,9 +47,10 @@ def sub_order_sync(*, sub_order_id: int, actor: Actor | None = None) -> SubOrder
     sub.tracking = state.tracking
     sub.refunded_amount = refunded
     sub.vendor_order_id = state.vendor_order_id
+    sub.delivered_at = state.delivered_at if status == SubOrder.Status.DELIVERED else None
     actor = actor or Actor(state.actor_kind, state.actor_id)
     sub_order_move(sub_order=sub, to=status, actor=actor, reason=state.reason,
-                   fields=["tracking", "refunded_amount", "vendor_order_id"])
+                   fields=["tracking", "refunded_amount", "vendor_order_id", "delivered_at"])
     _order_status_recompute(order=sub.order, actor=actor)
     return sub
 
@@ -62,12 +63,12 @@ def _order_status_recompute(*, order: Order, actor: Actor = SYSTEM) -> None:
     # task (bound to it by row-level security, ADR 0047) moved its own part.
     with platform_scope():
         statuses = set(order.sub_orders.values_list("status", flat=True))
-    done = {SubOrder.Status.FULFILLED, SubOrder.Status.CANCELLED, SubOrder.Status.REFUNDED}
+    done = {SubOrder.Status.FULFILLED, SubOrder.Status.DELIVERED, SubOrder.Status.CANCELLED, SubOrder.Status.REFUNDED}
     if statuses <= {SubOrder.Status.CANCELLED, SubOrder.Status.REFUNDED}:
         new = Order.Status.REFUNDED
     elif statuses <= done:
         new = Order.Status.FULFILLED
-    elif statuses & {SubOrder.Status.FULFILLED, SubOrder.Status.PARTIALLY_FULFILLED}:
+    elif statuses & {SubOrder.Status.FULFILLED, SubOrder.Status.DELIVERED, SubOrder.Status.PARTIALLY_FULFILLED}:
         new = Order.Status.PARTIALLY_FULFILLED
     else:
         new = Order.Status.PAID

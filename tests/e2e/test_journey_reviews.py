@@ -71,7 +71,7 @@ def test_buyer_reviews_vendor_replies_rating_shows_in_search(
     login(page, store, owner_a.email, PASSWORD)
     page.goto(f"{store}/dashboard/orders/")
     follow(page, page.get_by_role("link", name=order.number))
-    page.get_by_label("Carrier").fill("DHL")
+    page.get_by_label("Carrier", exact=True).select_option("dhl")
     page.get_by_label("Tracking number").fill("JD014600009DE")
     page.get_by_role("button", name="Mark shipped").click()
     page.get_by_role("heading", name=f"Order {order.number}").filter(has_text="Shipped").wait_for()

@@ -142,7 +142,7 @@ def _ship(order: Any, *, everything: bool) -> None:
             lines = list(copy.lines.all())
             quantities = {line.pk: line.open_quantity for line in lines} if everything else {lines[0].pk: 1}
             vendor_order_ship(vendor_order_id=copy.pk, quantities=quantities, carrier="DHL",
-                              tracking_number=f"JD{sub.pk:08d}")
+                              tracking_number=f"JD{sub.pk:018d}")
         sub_order_sync(sub_order_id=sub.pk)
         if not everything:
             break

@@ -83,7 +83,7 @@ class Load:
                     quantities = {line.pk: line.open_quantity for line in vendor_order.lines.all() if line.open_quantity}
                     if quantities:
                         vendor_order_ship(vendor_order_id=vendor_order.pk, quantities=quantities, carrier="DHL",
-                                          tracking_number=f"SOAK{vendor_order.pk}")
+                                          tracking_number=f"JD{vendor_order.pk:018d}")
                         self.shipped += 1
         except Exception as exc:
             with self.lock:

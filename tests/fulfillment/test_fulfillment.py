@@ -61,19 +61,19 @@ def test_partial_then_full_shipment_syncs_status_and_tracking_to_the_buyer(paid_
         copy = VendorOrder.objects.get()
         line = copy.lines.get()
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                   tracking_number="JD0001")
+                                   tracking_number="JD000000000000000001")
         copy.refresh_from_db()
         assert copy.status == VendorOrder.Status.PARTIALLY_SHIPPED
     sub_order_sync(sub_order_id=sub.pk)
     sub.refresh_from_db()
     order.refresh_from_db()
     assert sub.status == SubOrder.Status.PARTIALLY_FULFILLED
-    assert [t["tracking_number"] for t in sub.tracking] == ["JD0001"]
+    assert [t["tracking_number"] for t in sub.tracking] == ["JD000000000000000001"]
     assert order.status == Order.Status.PARTIALLY_FULFILLED
 
     with in_schema(vendor_a):
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 2}, carrier="UPS",
-                                   tracking_number="1Z999")
+                                   tracking_number="1Z999AA10123456784")
     sub_order_sync(sub_order_id=sub.pk)
     sub.refresh_from_db()
     order.refresh_from_db()

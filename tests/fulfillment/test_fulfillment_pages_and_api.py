@@ -52,7 +52,7 @@ def test_ship_from_the_dashboard_and_errors_as_form_errors(vendor_order, client_
                                                                       "tracking_number": "1"})
     assert bad.status_code == 422 and "ship between 1 and 2" in bad.content.decode()
     ok = client.post(f"/dashboard/orders/{vendor_order.pk}/ship/", {f"qty_{line.pk}": 1, "carrier": "DHL",
-                                                                     "tracking_number": "JD1"})
+                                                                     "tracking_number": "JD000000000000000001"})
     assert ok.status_code == 302
     with in_schema(vendor_a):
         vendor_order.refresh_from_db()
@@ -76,10 +76,10 @@ def test_vendor_api_ship_and_cancel(vendor_order, vendor_a, owner_a):
     api.force_authenticate(owner_a)
     line = vendor_order.line
     shipped = api.post(f"/api/v1/vendor/orders/{vendor_order.pk}/shipments/",
-                       {"carrier": "UPS", "tracking_number": "1Z", "lines": {str(line.pk): 1}}, format="json")
-    assert shipped.status_code == 201 and shipped.json()["shipments"][0]["tracking_number"] == "1Z"
+                       {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "lines": {str(line.pk): 1}}, format="json")
+    assert shipped.status_code == 201 and shipped.json()["shipments"][0]["tracking_number"] == "1Z999AA10123456784"
     bad = api.post(f"/api/v1/vendor/orders/{vendor_order.pk}/shipments/",
-                   {"carrier": "UPS", "tracking_number": "1Z", "lines": {str(line.pk): 9}}, format="json")
+                   {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "lines": {str(line.pk): 9}}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_shipment"
     cancelled = api.post(f"/api/v1/vendor/orders/{vendor_order.pk}/lines/{line.pk}/cancel/", {"quantity": 1},
                          format="json")

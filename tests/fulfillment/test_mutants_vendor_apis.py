@@ -56,7 +56,7 @@ def test_outsiders_can_neither_list_read_nor_ship_vendor_orders(who, vendor_orde
     base = f"/api/v1/vendor/orders/{vendor_order.pk}"
     assert api.get("/api/v1/vendor/orders/").status_code == 403
     assert api.get(f"{base}/").status_code == 403
-    shipped = api.post(f"{base}/shipments/", {"carrier": "UPS", "tracking_number": "1Z",
+    shipped = api.post(f"{base}/shipments/", {"carrier": "UPS", "tracking_number": "1Z999AA10123456784",
                                               "lines": {str(vendor_order.line.pk): 1}}, format="json")
     assert shipped.status_code == 403
     with in_schema(vendor_a):
@@ -70,7 +70,7 @@ def test_staff_list_read_and_ship(vendor_order, vendor_a, in_schema):
     assert listed.status_code == 200 and [o["id"] for o in listed.json()["results"]] == [vendor_order.pk]
     assert api.get(f"/api/v1/vendor/orders/{vendor_order.pk}/").status_code == 200
     shipped = api.post(f"/api/v1/vendor/orders/{vendor_order.pk}/shipments/",
-                       {"carrier": "UPS", "tracking_number": "1Z", "lines": {str(vendor_order.line.pk): 1}},
+                       {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "lines": {str(vendor_order.line.pk): 1}},
                        format="json")
     assert shipped.status_code == 201
 

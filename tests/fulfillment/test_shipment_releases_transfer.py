@@ -41,14 +41,14 @@ def test_last_shipment_releases_the_transfer_without_the_beat_and_only_once(
         copy = VendorOrder.objects.get(sub_order_id=sub.pk)
         line = copy.lines.get()
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                   tracking_number="JD0001")
+                                   tracking_number="JD000000000000000001")
     wait_until(lambda: SubOrder.objects.get(pk=sub.pk).status == SubOrder.Status.PARTIALLY_FULFILLED,
                message="partial shipment synced")
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.PENDING  # not everything shipped
 
     with in_schema(vendor_a):
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                   tracking_number="JD0002")
+                                   tracking_number="JD000000000000000002")
     # No beat runs in tests: only the release queued after the shipment's commit can send it.
     wait_until(lambda: Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.TRANSFERRED,
                timeout=30, message="transfer released after the last shipment")

@@ -61,9 +61,9 @@ def test_received_shipped_and_cancelled_are_recorded_with_who_did_it(
         copy = VendorOrder.objects.get()
         line = copy.lines.get()
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                   tracking_number="JD1", user=owner_a)
+                                   tracking_number="JD000000000000000001", user=owner_a)
         services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                   tracking_number="JD2", user=owner_a)
+                                   tracking_number="JD000000000000000002", user=owner_a)
         services.vendor_order_line_cancel(vendor_order_id=copy.pk, line_id=line.pk, quantity=1, user=owner_a)
         events = list(VendorOrderEvent.objects.filter(vendor_order=copy).order_by("id"))
     assert [(e.kind, e.from_status, e.to_status) for e in events] == [
@@ -73,7 +73,7 @@ def test_received_shipped_and_cancelled_are_recorded_with_who_did_it(
         ("vendor_order.shipped", "partially_shipped", "shipped"),
     ]
     assert {e.actor_id for e in events[1:]} == {owner_a.pk}
-    assert events[2].data["tracking_number"] == "JD2"
+    assert events[2].data["tracking_number"] == "JD000000000000000002"
     # The cancelled unit's refund is an order event the buyer sees; payouts posted it to the ledger.
     refund = OrderEvent.objects.get(sub_order=sub, kind="sub_order.refund")
     assert (refund.actor_id, refund.actor_kind, refund.audience) == (owner_a.pk, "vendor", "buyer")

@@ -120,7 +120,7 @@ def test_vendor_b_never_sees_a_vendor_order_or_sub_order_events(two_vendor_order
     with in_schema(vendor_a):
         a_copy = VendorOrder.objects.get()
         fulfilment.vendor_order_ship(vendor_order_id=a_copy.pk, quantities={a_copy.lines.get().pk: 1},
-                                     carrier="AlphaPost", tracking_number="ALPHATRACK1", user=owner_a)
+                                     carrier="other", carrier_name="AlphaPost", tracking_number="ALPHATRACK1", user=owner_a)
     sub_order_sync(sub_order_id=a_sub.pk)
     assert OrderEvent.objects.filter(sub_order=a_sub, kind="sub_order.fulfilled").exists()
 

@@ -37,7 +37,13 @@ from disputes.models import (
     ClaimMessage,
     ClaimRefund,
 )
-from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
+from fulfillment.models import (
+    Shipment,
+    ShipmentLabel,
+    ShipmentTrackingEvent,
+    VendorOrder,
+    VendorOrderLine,
+)
 from marketplace.models import Category as MarketCategory
 from marketplace.models import Listing, ListingTakedown
 from marketplace.services import category_create
@@ -47,7 +53,7 @@ from notifications.models import Notification, NotificationPreference
 from notifications.services import notify, unsubscribe_token
 from orders import services as order_services
 from orders.addresses import Address
-from orders.models import CartItem, Order, SubOrder
+from orders.models import CartItem, Order, SubOrder, TrackingReceipt
 from payments.models import WebhookEvent
 from payouts.exports import SIGNER_SALT
 from payouts.models import (
@@ -154,7 +160,7 @@ class Category(Enum):
     AUTH = "sign-in, sign-up, password and 2FA flows: no object ids"
     SECRET_LINK = "a bearer link (the secret is the credential): read by design, acting needs the matching account"
     ASSET = "public media of the host's own schema only"
-    WEBHOOK = "Stripe's webhook: POST only, refused without a valid signature"
+    WEBHOOK = "a signed webhook (Stripe's, carriers' tracking): POST only, refused without a valid signature"
 
 
 @dataclass(frozen=True)
@@ -407,6 +413,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-ops-chargebacks"): Expect(OPS),
     (PUBLIC, "api-ops-chargeback-submit"): Expect(OPS),
     (PUBLIC, "stripe-webhook"): Expect(Category.WEBHOOK),
+    (PUBLIC, "tracking-webhook"): Expect(Category.WEBHOOK),
     # vendor host: storefront, dashboard and vendor API
     (TENANT, "storefront-home"): Expect(PUB),
     (TENANT, "dashboard-home"): Expect(VEN),
@@ -437,6 +444,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "fulfillment-order-detail"): Expect(VEN),
     (TENANT, "fulfillment-order-ship"): Expect(VEN),
     (TENANT, "fulfillment-line-cancel"): Expect(VEN),
+    (TENANT, "fulfillment-order-delivered"): Expect(VEN),
+    (TENANT, "fulfillment-packing-slip"): Expect(VEN),
+    (TENANT, "fulfillment-label-create"): Expect(VEN),
+    (TENANT, "fulfillment-label-pdf"): Expect(VEN),
     (TENANT, "vendor-claim-list"): Expect(VEN),
     (TENANT, "vendor-claim-policy"): Expect(VEN),
     (TENANT, "vendor-claim-detail"): Expect(VEN),
@@ -488,8 +499,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-member-detail"): Expect(VEN),
     (TENANT, "vendor-orders"): Expect(VEN),
     (TENANT, "vendor-order-detail"): Expect(VEN),
-    (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "X", "tracking_number": "Y", "lines": {"$line_id": 1}}'),
+    (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "dhl", "tracking_number": "JD000000000000000001", "lines": {"$line_id": 1}}'),
     (TENANT, "vendor-order-line-cancel"): Expect(VEN, body='{"quantity": 1}'),
+    (TENANT, "vendor-order-delivered"): Expect(VEN, body='{"note": "Picked up"}'),
     (TENANT, "vendor-money"): Expect(VEN),
     (TENANT, "vendor-money-transfer"): Expect(VEN),
     (TENANT, "api-vendor-claims"): Expect(VEN),
@@ -533,6 +545,7 @@ SECRETS = (
     "Victim held review words",
     "Bravo secret audit reason",
     "Bravo secret takedown reason",
+    "JD000000000000424242",  # B's label's tracking number
 )
 
 
@@ -640,6 +653,9 @@ def _world_build() -> dict[str, Any]:
     with schema_context(schema_b):
         vendor_order = VendorOrder.objects.get(sub_order_id=sub.pk)
         line = vendor_order.lines.get()
+        label = ShipmentLabel.objects.create(vendor_order=vendor_order, provider="local", provider_label_id="lbl_m",
+                                             carrier="dhl", tracking_number="JD000000000000424242",
+                                             pdf=b"%PDF-1.4\n%%EOF\n")
     # A's own schema must not hold objects with B's ids, or A's owner would legitimately see A's own.
     with schema_context(vendor_a.store.schema_name):
         assert not Product.objects.filter(pk__in=[draft.pk, listed.pk]).exists()
@@ -652,7 +668,7 @@ def _world_build() -> dict[str, Any]:
     values = {
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
-        "import_id": csv_import.pk, "vendor_order_id": vendor_order.pk, "line_id": line.pk,
+        "import_id": csv_import.pk, "vendor_order_id": vendor_order.pk, "line_id": line.pk, "label_id": label.pk,
         "media_path": f"{schema_b}/{media_image.image.name}",
         # public schema, B's or the victim buyer's
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
@@ -676,7 +692,7 @@ def _world_build() -> dict[str, Any]:
         "user_id": victim.pk, "user_action": "disable",
         "takedown_decision": "restore", "offboarding_action": "close",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
-        "key": "matrix-key", "uidb36": "1",
+        "key": "matrix-key", "uidb36": "1", "provider": "easypost",
     }
     return {"values": {k: str(v) for k, v in values.items()}, "vendor_a": vendor_a, "vendor_b": vendor_b,
             "owner_a": owner_a, "owner_b": owner_b, "victim": victim, "other": other, "schema_b": schema_b}
@@ -691,7 +707,7 @@ OBJECT_IDS = frozenset({
     "review_id", "order_line_id",
     "user_id",
     "takedown_id", "privacy_request_id",
-    "invoice_id",
+    "invoice_id", "label_id",
 })
 
 
@@ -705,7 +721,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
     state: dict[str, Any] = {}
     with schema_context(world["schema_b"]):
         for model in (Product, Variant, ProductImage, StockAdjustment, CsvImport, VendorOrder, VendorOrderLine,
-                      Shipment, StorefrontSettings):
+                      Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),
@@ -728,6 +744,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "categories": rows(MarketCategory.objects.all()),
         "rules": rows(CommissionRule.objects.all()),
         "webhooks": rows(WebhookEvent.objects.all()),
+        "tracking_receipts": rows(TrackingReceipt.objects.all()),
         "exports": rows(ExportJob.objects.all()),
         "dead_letters": rows(DeadLetter.objects.all()),
         "threads": rows(Thread.objects.filter(buyer=victim)),
@@ -848,7 +865,7 @@ def test_stranger_gets_nothing_of_the_other_party(pattern: Pattern, actor: Actor
         if status >= 500:
             failures.append(f"{method} {url}: server error {status}")
         if expect.category is Category.WEBHOOK:
-            wanted = {400, 405}  # GET is not a delivery; a POST without Stripe's signature is refused
+            wanted = {400, 405}  # GET is not a delivery; a POST without the sender's signature is refused
             if status not in wanted:
                 failures.append(f"{method} {url}: {status}, expected {sorted(wanted)} (no signature)")
         elif (refuse or (expect.category is Category.SECRET_LINK and method != "GET")) and not _refused(

@@ -167,10 +167,10 @@ def test_a_shipment_tells_the_buyer_with_the_tracking_number(vendor_b: Any,
                              status="partially_fulfilled")
     sub = order.sub_orders.get()
     notice = Notification.objects.get(recipient=buyer, kind="order_shipped")
-    assert notice.context["tracking_number"] == f"JD{sub.pk:08d}" and notice.context["carrier"] == "DHL"
+    assert notice.context["tracking_number"] == f"JD{sub.pk:018d}" and notice.context["carrier"] == "DHL"
     assert notice.link.endswith(f"/orders/{order.pk}/")
     shipped = [m for m in mail.outbox if m.to == [buyer.email] and "shipped" in m.subject]
-    assert len(shipped) == 1 and f"JD{sub.pk:08d}" in shipped[0].body
+    assert len(shipped) == 1 and f"JD{sub.pk:018d}" in shipped[0].body
 
 
 def test_refunds_from_cancelled_units_and_from_claims_tell_the_buyer(

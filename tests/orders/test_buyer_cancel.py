@@ -113,7 +113,7 @@ def test_nothing_can_be_cancelled_once_part_of_it_shipped(two_vendor_order, shop
         copy = VendorOrder.objects.get(sub_order_id=sub_a.pk)
         line = copy.lines.get()
         fulfillment_services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1}, carrier="DHL",
-                                               tracking_number="JD014600003")
+                                               tracking_number="JD014600003000000000")
     # The public sub-order may not be synced yet: the vendor's own record decides, under its lock.
     api = client_for(HOST, shopper)
     response = api.post(f"/api/v1/orders/{order.pk}/parts/{sub_a.pk}/cancel/")

@@ -55,11 +55,11 @@ def test_paid_order_reaches_both_vendors_and_tracking_comes_back(task_worker, em
         copy = VendorOrder.objects.get(order_id=order.pk)
         line = copy.lines.get()
         fulfillment_services.vendor_order_ship(vendor_order_id=copy.pk, quantities={line.pk: 1},
-                                               carrier="DHL", tracking_number="JJD000390007")
+                                               carrier="DHL", tracking_number="JJD0003900070000000001")
     wait_until(lambda: SubOrder.objects.filter(order=order, vendor=vendor_a, status="fulfilled").exists(),
                message="sync")
     sub_a = SubOrder.objects.get(order=order, vendor=vendor_a)
-    assert sub_a.tracking[0]["tracking_number"] == "JJD000390007"
+    assert sub_a.tracking[0]["tracking_number"] == "JJD0003900070000000001"
     assert Order.objects.get(pk=order.pk).status == Order.Status.PARTIALLY_FULFILLED
     assert JournalEntry.objects.filter(key=f"payment_captured:order:{order.pk}").count() == 1
     assert WebhookEvent.objects.get(type="payment_intent.succeeded").status == "applied"

@@ -92,11 +92,11 @@ def test_an_elevated_risk_payment_holds_the_order_its_shipping_and_its_transfers
     listing = dashboard.get("/dashboard/orders/").content.decode()
     assert "On hold for review" in listing
     shipped = dashboard.post(f"/dashboard/orders/{copy.pk}/ship/",
-                             {f"qty_{copy.lines.get().pk}": "2", "carrier": "DHL", "tracking_number": "X1"})
+                             {f"qty_{copy.lines.get().pk}": "2", "carrier": "DHL", "tracking_number": "JD000000000000000001"})
     assert "on hold for review" in shipped.content.decode()
     with schema_context(vendor_a.store.schema_name), pytest.raises(VendorOrderOnHold):
         fulfillment_services.vendor_order_ship(vendor_order_id=copy.pk, quantities={copy.lines.get().pk: 2},
-                                               carrier="DHL", tracking_number="X1")
+                                               carrier="DHL", tracking_number="JD000000000000000001")
     assert _vendor_order(vendor_a, order).status == VendorOrder.Status.NEW
 
 
@@ -125,7 +125,7 @@ def test_approving_lets_the_vendors_ship_and_releases_the_transfers(held, vendor
     copy = _vendor_order(vendor_a, order)
     with schema_context(vendor_a.store.schema_name):
         fulfillment_services.vendor_order_ship(vendor_order_id=copy.pk, quantities={copy.lines.get().pk: 2},
-                                               carrier="DHL", tracking_number="X1")
+                                               carrier="DHL", tracking_number="JD000000000000000001")
     assert _vendor_order(vendor_a, order).status == VendorOrder.Status.SHIPPED
     again = client_for(HOST, admin_user).post(f"/ops/reviews/{order.pk}/refuse/", {"reason": "late"},
                                               HTTP_HX_REQUEST="true")

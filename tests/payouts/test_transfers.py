@@ -117,8 +117,15 @@ def test_vendor_override_days_after_delivery(two_vendor_order, vendor_a, vendor_
     svc.transfers_release_due()
     ta.refresh_from_db()
     assert ta.status == S.PENDING
-    assert abs((ta.release_at - (shipped_at + dt.timedelta(days=3))).total_seconds()) < 1
-    assert svc.transfers_release_due(now=shipped_at + dt.timedelta(days=3, seconds=1))["sent"] == 1
+    # Shipped, delivery not confirmed: the grace stands in for the delivery.
+    assert abs((ta.release_at - (shipped_at + dt.timedelta(days=3 + 21))).total_seconds()) < 1
+    delivered_at = shipped_at + dt.timedelta(hours=20)
+    SubOrder.objects.filter(pk=ta.sub_order_id).update(status="delivered", delivered_at=delivered_at)
+    svc.transfer_refresh_for_sub_order(sub_order_id=ta.sub_order_id)
+    ta.refresh_from_db()
+    assert abs((ta.release_at - (delivered_at + dt.timedelta(days=3))).total_seconds()) < 1
+    assert svc.transfers_release_due(now=delivered_at + dt.timedelta(days=3) - dt.timedelta(seconds=1))["sent"] == 0
+    assert svc.transfers_release_due(now=delivered_at + dt.timedelta(days=3, seconds=1))["sent"] == 1
     ta.refresh_from_db()
     assert ta.status == S.TRANSFERRED
     # removing the override returns to the platform default
@@ -300,7 +307,8 @@ def test_release_for_a_shipped_sub_order_sends_once_however_often_it_runs(two_ve
 
 
 def test_release_for_a_sub_order_keeps_a_days_after_delivery_hold(two_vendor_order, vendor_a, admin_user):
-    """A deliberate hold (N days after the last shipment) is not shortened: only scheduled."""
+    """A deliberate hold (N days after delivery) is not shortened: only scheduled. Shipped without a
+    confirmed delivery, the grace stands in for the delivery (ADR 0079)."""
     svc.vendor_payout_policy_set(vendor_id=vendor_a.pk, hold_policy="days_after_delivery", hold_days=3,
                                  user=admin_user)
     svc.transfers_create_for_order(order_id=two_vendor_order.pk)
@@ -309,4 +317,4 @@ def test_release_for_a_sub_order_keeps_a_days_after_delivery_hold(two_vendor_ord
     _ship(transfer.sub_order_id, shipped_at)
     released = svc.transfer_release_for_sub_order(sub_order_id=transfer.sub_order_id)
     assert released.status == S.PENDING and not released.stripe_transfer_id
-    assert abs((released.release_at - (shipped_at + dt.timedelta(days=3))).total_seconds()) < 1
+    assert abs((released.release_at - (shipped_at + dt.timedelta(days=3 + 21))).total_seconds()) < 1

@@ -117,7 +117,7 @@ def test_a_partial_refund_of_a_shipped_part_goes_through_the_ledger_and_the_vend
     with in_schema(vendor_a):
         copy = VendorOrder.objects.get(sub_order_id=sub.pk)
         vendor_order_ship(vendor_order_id=copy.pk, quantities={copy.lines.get().pk: 2}, carrier="DHL",
-                          tracking_number="JD1")
+                          tracking_number="JD000000000000000001")
     sub_order_sync(sub_order_id=sub.pk)
     pending_before = vendor_balances(vendor_id=vendor_a.pk, currency="EUR")["pending"]
     with django_capture_on_commit_callbacks(execute=True):
