@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries as country_names
 
 from common.exceptions import ApplicationError
 from common.money import format_money_localized
@@ -20,11 +21,12 @@ from orders.errors import (
     TaxServiceUnavailable,
     VendorNotSelling,
 )
-from orders.models import Cart, CartItem, ShippingRate
+from orders.models import Cart, CartItem
 from orders.pricing import LineInput, PricedCart, cart_price
 from orders.services.cart import _items_by_vendor
 from orders.services.variants import VariantState, variant_states
-from orders.shipping import ShippingOption, shipping_options
+from orders.shipping import ShippingOption, VendorShipping, shipping_options, zone_for
+from orders.shipping_port import shipping_tables
 from orders.tax import TaxLine, TaxQuote, TaxResult, tax_calculator
 from vendors.models import Vendor
 
@@ -48,6 +50,8 @@ class CartReview:
     notices: list[ItemNotice] = field(default_factory=list)
     # The tax engine refused the destination or did not answer: shown, and checkout is refused.
     tax_error: ApplicationError | None = None
+    # Per vendor whose part has no shipping option: why, naming the vendor and its items.
+    shipping_problems: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -76,7 +80,8 @@ class CartReview:
                 item = next(i for i in self.items if str(i.pk) == line.source.key)
                 rows.append({"item": item, "line": line, "state": self.states.get(item.pk),
                              "notices": self.notices_for(item.pk)})
-            groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows})
+            groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows,
+                           "shipping_problem": self.shipping_problems.get(vendor_id, "")})
         return groups
 
 
@@ -108,16 +113,45 @@ def cart_review(
                     "old": _fmt(item.unit_price_amount, item.currency), "new": _fmt(state.price, state.currency)}))
     priced = None
     tax_error: ApplicationError | None = None
+    problems: dict[int, str] = {}
     if items:
+        tables = shipping_tables().tables(vendors=list(vendors.values()))
         try:
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
-                            shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id)
+                            shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id, tables=tables)
         except (TaxDestinationUnsupported, TaxServiceUnavailable) as exc:
             # The cart still shows its lines (without tax) and the reason; checkout refuses it.
             tax_error = exc
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
-                            shipping_choice=shipping_choice or {}, untaxed=True)
-    return CartReview(cart, items, states, vendors, priced, notices, tax_error)
+                            shipping_choice=shipping_choice or {}, untaxed=True, tables=tables)
+        problems = _shipping_problems(priced=priced, tables=tables, vendors=vendors, country=country, region=region)
+    return CartReview(cart, items, states, vendors, priced, notices, tax_error, problems)
+
+
+def _shipping_problems(*, priced: PricedCart, tables: dict[int, VendorShipping | None], vendors: dict[int, Vendor],
+                       country: str, region: str) -> dict[int, str]:
+    """Why a vendor's part has no shipping option: no settings, a destination outside its zones,
+    or a parcel no band of its methods covers."""
+    problems = {}
+    for group in priced.groups:
+        if group.options:
+            continue
+        table = tables.get(group.vendor_id)
+        names = {
+            "vendor": vendors[group.vendor_id].name,
+            "items": ", ".join(line.source.name for line in group.lines),
+            "country": str(country_names.name(country.upper()) or country) if country else _("this address"),
+        }
+        if table is None:
+            problems[group.vendor_id] = _("%(vendor)s has not set up shipping yet, so %(items)s cannot be "
+                                          "sent; remove them to continue.") % names
+        elif zone_for(shipping=table, country=country, region=region) is None:
+            problems[group.vendor_id] = _("%(vendor)s does not ship to %(country)s: remove %(items)s or "
+                                          "choose another address.") % names
+        else:
+            problems[group.vendor_id] = _("%(vendor)s has no shipping method to %(country)s for this parcel "
+                                          "(%(items)s): remove some items or choose another address.") % names
+    return problems
 
 
 class _Untaxed:
@@ -134,15 +168,13 @@ def _fmt(amount: int, currency: str) -> str:
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
            country: str, region: str, shipping_choice: dict[int, int | None], buyer_vat_id: str = "",
-           untaxed: bool = False) -> PricedCart:
+           untaxed: bool = False, tables: dict[int, VendorShipping | None]) -> PricedCart:
     currency = items[0].currency
-    rates: dict[int, list[ShippingRate]] = defaultdict(list)
-    for rate in ShippingRate.objects.filter(vendor_id__in=list(vendors)):
-        rates[rate.vendor_id].append(rate)
+    today = timezone.localdate()
 
     def options_for(vendor_id: int, subtotal: int, weight: int) -> list[ShippingOption]:
-        return shipping_options(rates=rates[vendor_id], currency=currency, country=country,
-                                subtotal=subtotal, weight_grams=weight)
+        return shipping_options(shipping=tables.get(vendor_id), currency=currency, country=country,
+                                region=region, subtotal=subtotal, weight_grams=weight, today=today)
 
     lines = []
     for item in items:
