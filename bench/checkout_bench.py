@@ -48,11 +48,9 @@ ADDRESS = {"name": "Bench", "line1": "Hauptstr. 1", "line2": "", "city": "Berlin
 # setup (parent process)
 # ---------------------------------------------------------------------------------------------
 def _vendors(count: int) -> list[Any]:
-    from django_tenants.utils import schema_exists
+    from django_tenants.utils import schema_context, schema_exists
 
     from accounts.models import User
-    from django_tenants.utils import schema_context
-
     from fulfillment.shipping.services import shipping_demo_seed
     from orders.delivery import EUROPE
     from tenants.models import Store

@@ -95,9 +95,9 @@ def demo_store_seed(*, slug: str, products: int = PRODUCTS_PER_STORE) -> int:
     """One store's schema, catalog, listings, hand-pick and shipping zones (idempotent); returns
     how many products it made."""
     from demo.catalog import store_catalog_seed
+    from fulfillment.shipping.services import shipping_demo_seed
     from marketplace.models import Category
     from marketplace.services import listings_rebuild
-    from fulfillment.shipping.services import shipping_demo_seed
     from orders.delivery import EUROPE
     from tenants.services import store_provision
 

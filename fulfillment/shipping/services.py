@@ -7,6 +7,7 @@ retires the cached table (fulfillment/shipping/port.py).
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -17,8 +18,17 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from accounts.audit import audit_action
-from fulfillment.shipping.errors import InvalidShippingSettings, ShippingMethodNotFound, ShippingZoneNotFound
-from fulfillment.shipping.models import ShippingMethod, ShippingProfile, ShippingRateBand, ShippingZone
+from fulfillment.shipping.errors import (
+    InvalidShippingSettings,
+    ShippingMethodNotFound,
+    ShippingZoneNotFound,
+)
+from fulfillment.shipping.models import (
+    ShippingMethod,
+    ShippingProfile,
+    ShippingRateBand,
+    ShippingZone,
+)
 
 REGION_CODE = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
 MAX_DAYS = 60
@@ -147,7 +157,7 @@ def _band_errors(method: MethodInput) -> list[str]:
             errors.append(_("Bands cannot be negative."))
         if band.upper is not None and band.upper <= band.lower:
             errors.append(_("A band ends after it starts (%(lower)s–%(upper)s).") % {"lower": band.lower, "upper": band.upper})
-    for first, second in zip(ordered, ordered[1:], strict=False):
+    for first, second in itertools.pairwise(ordered):
         if first.upper is None or first.upper > second.lower:
             errors.append(_("Bands overlap: %(a)s and %(b)s.") % {"a": _band_text(first), "b": _band_text(second)})
     return errors
@@ -224,6 +234,31 @@ def shipping_zone_update(*, zone_id: int, data: ZoneInput, actor: Any) -> Shippi
     zone.save(update_fields=["name", "countries", "regions", "rest_of_world", "updated_at"])
     zone.methods.all().delete()
     _methods_write(zone, data.methods)
+    audit_action(actor=actor, action="shipping.zone_update", target=zone)
+    return zone
+
+
+def _method_input(method: ShippingMethod) -> MethodInput:
+    return MethodInput(
+        name=method.name, kind=method.kind, rate_kind=method.rate_kind, flat_amount=method.flat_amount,
+        bands=tuple(BandInput(b.lower, b.upper, b.amount) for b in method.bands.all()),
+        free_over_amount=method.free_over_amount, handling_days=method.handling_days,
+        transit_days_min=method.transit_days_min, transit_days_max=method.transit_days_max,
+    )
+
+
+@transaction.atomic
+def shipping_zone_edit(*, zone_id: int, name: str, countries: tuple[str, ...], regions: tuple[str, ...],
+                       rest_of_world: bool, actor: Any) -> ShippingZone:
+    """Change where a zone ships, its methods untouched (they keep their ids)."""
+    _revision_take()
+    zone = _zone_get_locked(zone_id)
+    methods = tuple(_method_input(m) for m in zone.methods.prefetch_related("bands"))
+    data = ZoneInput(name=name, countries=countries, regions=regions, rest_of_world=rest_of_world, methods=methods)
+    _check(data, exclude_id=zone.pk)
+    zone.name, zone.countries, zone.regions = data.name.strip(), list(countries), list(regions)
+    zone.rest_of_world = rest_of_world
+    zone.save(update_fields=["name", "countries", "regions", "rest_of_world", "updated_at"])
     audit_action(actor=actor, action="shipping.zone_update", target=zone)
     return zone
 
