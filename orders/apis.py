@@ -145,8 +145,8 @@ class SubOrderOutput(serializers.ModelSerializer):
 
     class Meta:
         model = SubOrder
-        fields = ["id", "vendor_id", "vendor_name", "status", "shipping_name", "shipping_amount",
-                  "subtotal_amount", "tax_amount", "total_amount", "refunded_amount", "tracking", "lines"]
+        fields = ["id", "vendor_id", "vendor_name", "status", "shipping_name", "shipping_amount", "shipping_kind",
+                  "delivery_days_min", "delivery_days_max", "subtotal_amount", "tax_amount", "total_amount", "refunded_amount", "tracking", "lines"]
 
 
 class OrderOutput(serializers.ModelSerializer):
