@@ -34,7 +34,7 @@ def test_vendor_sets_up_zones_and_a_buyer_abroad_chooses_express(page, site, sho
     page.get_by_label("Zone name").fill("Switzerland")
     page.get_by_label("Countries").fill("CH, LI")
     page.get_by_label("Method name").fill("Post")
-    page.get_by_label("Price", exact=True).select_option("weight")
+    page.locator("#id_method-rate_kind").select_option("weight")
     page.get_by_label("Bands").fill("0 1000 7.00\n1000 5000 12.50\n5000 * 19.00")
     page.get_by_label("Transit days, at least").fill("2")
     page.get_by_label("Transit days, at most").fill("4")
@@ -44,7 +44,7 @@ def test_vendor_sets_up_zones_and_a_buyer_abroad_chooses_express(page, site, sho
 
     add = page.locator("#method-add-form")
     add.get_by_label("Method name").fill("Express")
-    add.get_by_label("Kind").select_option("express")
+    add.locator("#id_method-kind").select_option("express")
     add.get_by_label("Flat price").fill("24.90")
     add.get_by_label("Handling days").fill("0")
     add.get_by_label("Transit days, at least").fill("1")
@@ -70,7 +70,7 @@ def test_vendor_sets_up_zones_and_a_buyer_abroad_chooses_express(page, site, sho
     page.get_by_label("Country").select_option("CH")
     options = page.get_by_label("Shipping option")
     # 1.2 kg: the second band of the standard rate, 12.50; express is flat.
-    expect(options).to_contain_text("Post — €12.50")
+    expect(options).to_contain_text("Post — 12.50 EUR")
     options.select_option(str(express.pk))
     estimate = page.locator(f"#delivery-estimate-{vendor_a.pk}")
     expect(estimate).to_contain_text("Estimated delivery:")
