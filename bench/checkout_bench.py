@@ -48,10 +48,11 @@ ADDRESS = {"name": "Bench", "line1": "Hauptstr. 1", "line2": "", "city": "Berlin
 # setup (parent process)
 # ---------------------------------------------------------------------------------------------
 def _vendors(count: int) -> list[Any]:
-    from django_tenants.utils import schema_exists
+    from django_tenants.utils import schema_context, schema_exists
 
     from accounts.models import User
-    from orders.services import shipping_rates_demo_seed
+    from fulfillment.shipping.services import shipping_demo_seed
+    from orders.delivery import EUROPE
     from tenants.models import Store
     from tenants.services import schema_name_for, store_create, store_provision
     from vendors.models import Vendor
@@ -77,8 +78,9 @@ def _vendors(count: int) -> list[Any]:
             Vendor.objects.filter(pk=vendor.pk).update(store=store)
         Vendor.objects.filter(pk=vendor.pk).update(charges_enabled=True, status=Vendor.Status.ACTIVE)
         vendor.refresh_from_db()
-        if index % 2 == 0:
-            shipping_rates_demo_seed(vendor=vendor)  # the others use the fallback rate
+        assert vendor.store is not None
+        with schema_context(vendor.store.schema_name):
+            shipping_demo_seed(home_country=vendor.country or "DE", europe=EUROPE)
         vendors.append(vendor)
     return vendors
 

@@ -92,12 +92,13 @@ def _feature_first_product(vendor: Vendor, position: int) -> None:
 
 
 def demo_store_seed(*, slug: str, products: int = PRODUCTS_PER_STORE) -> int:
-    """One store's schema, catalog, listings, hand-pick and shipping rates (idempotent); returns
+    """One store's schema, catalog, listings, hand-pick and shipping zones (idempotent); returns
     how many products it made."""
     from demo.catalog import store_catalog_seed
+    from fulfillment.shipping.services import shipping_demo_seed
     from marketplace.models import Category
     from marketplace.services import listings_rebuild
-    from orders.services import shipping_rates_demo_seed
+    from orders.delivery import EUROPE
     from tenants.services import store_provision
 
     store = STORES_BY_SLUG[slug]
@@ -107,11 +108,11 @@ def demo_store_seed(*, slug: str, products: int = PRODUCTS_PER_STORE) -> int:
     categories = dict(Category.objects.values_list("path", "pk"))
     with schema_context(vendor.store.schema_name):
         made = store_catalog_seed(store, products=products, categories=categories)
+        shipping_demo_seed(home_country=vendor.country, europe=EUROPE)
     if made:
         # Project the new catalog now (the relay would within seconds).
         listings_rebuild(vendor_ids=[vendor.pk])
     _feature_first_product(vendor, DEMO_STORES.index(store) + 1)
-    shipping_rates_demo_seed(vendor=vendor)
     return len(made)
 
 

@@ -13,3 +13,8 @@ class FulfillmentConfig(AppConfig):
         from orders.fulfillment_port import fulfilment_register
 
         fulfilment_register(VendorFulfilment())
+
+        from fulfillment.shipping.port import VendorShippingTables
+        from orders.shipping_port import shipping_tables_register
+
+        shipping_tables_register(VendorShippingTables())

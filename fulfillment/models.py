@@ -226,3 +226,18 @@ class VendorOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on vendor order {self.vendor_order_id}"
+
+
+# The shipping settings live in their own module; imported here so Django sees the models.
+from fulfillment.shipping.models import (  # noqa: E402
+    ShippingMethod as ShippingMethod,
+)
+from fulfillment.shipping.models import (  # noqa: E402
+    ShippingProfile as ShippingProfile,
+)
+from fulfillment.shipping.models import (  # noqa: E402
+    ShippingRateBand as ShippingRateBand,
+)
+from fulfillment.shipping.models import (  # noqa: E402
+    ShippingZone as ShippingZone,
+)

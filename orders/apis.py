@@ -20,6 +20,7 @@ from orders.currency import currency_check
 from orders.errors import CartEmpty, CartError
 from orders.models import Cart, Order, OrderLine, SubOrder
 from orders.services import CartReview, PaymentDetails
+from orders.shipping import ShippingOption
 from payments.errors import GatewayError, GatewayUnavailable
 
 CART_TOKEN_HEADER = OpenApiParameter(
@@ -59,7 +60,7 @@ class CheckoutInputSerializer(serializers.Serializer):
                                    "confirmation and the order's link go. Ignored when signed in.")
     address = AddressSerializer()
     shipping = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False, default=dict,
-                                     help_text="{vendor_id: shipping_rate_id}; the cheapest option when left out.")
+                                     help_text="{vendor_id: rate_id of one of its `shipping_options`}; the cheapest when left out.")
     checkout_token = serializers.CharField(max_length=64, required=False,
                                            help_text="Idempotency key: the same token never makes a second order.")
     vat_id = serializers.CharField(max_length=20, required=False, default="", allow_blank=True,
@@ -98,6 +99,12 @@ class CartOutput(serializers.Serializer):
     exchange_rate_error = serializers.DictField(allow_null=True)
 
 
+def _option_payload(option: ShippingOption) -> dict[str, Any]:
+    return {"rate_id": option.rate_id, "name": option.name, "amount": option.amount, "kind": option.kind,
+            "delivery_earliest": option.earliest.isoformat() if option.earliest else None,
+            "delivery_latest": option.latest.isoformat() if option.latest else None}
+
+
 def cart_payload(review: CartReview) -> dict[str, Any]:
     priced = review.priced
     vendors = []
@@ -108,7 +115,8 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
             "subtotal_amount": group.subtotal, "tax_amount": group.tax,
             "shipping": {"rate_id": group.shipping.rate_id, "name": group.shipping.name,
                          "amount": group.shipping.amount} if group.shipping else None,
-            "shipping_options": [{"rate_id": o.rate_id, "name": o.name, "amount": o.amount} for o in group.options],
+            "shipping_options": [_option_payload(o) for o in group.options],
+            "shipping_problem": entry["shipping_problem"] or None,
             "total_amount": group.total,
             "items": [{
                 "id": row["item"].pk, "vendor_id": row["item"].vendor_id, "variant_id": row["item"].variant_id,
@@ -150,8 +158,8 @@ class SubOrderOutput(serializers.ModelSerializer):
 
     class Meta:
         model = SubOrder
-        fields = ["id", "vendor_id", "vendor_name", "status", "shipping_name", "shipping_amount",
-                  "subtotal_amount", "tax_amount", "total_amount", "refunded_amount", "tracking", "lines"]
+        fields = ["id", "vendor_id", "vendor_name", "status", "shipping_name", "shipping_amount", "shipping_kind",
+                  "delivery_days_min", "delivery_days_max", "subtotal_amount", "tax_amount", "total_amount", "refunded_amount", "tracking", "lines"]
 
 
 class OrderOutput(serializers.ModelSerializer):

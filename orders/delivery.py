@@ -41,9 +41,14 @@ def distance(*, from_country: str, to_country: str) -> str:
     return "world"
 
 
-def delivery_window(*, paid_on: date, from_country: str, to_country: str) -> DeliveryWindow:
-    """When a parcel paid for on `paid_on` should arrive: dispatch plus transit, each a range."""
+def delivery_window(*, paid_on: date, from_country: str, to_country: str,
+                    promised: tuple[int | None, int | None] = (None, None)) -> DeliveryWindow:
+    """When a parcel paid for on `paid_on` should arrive: the business days the vendor's shipping
+    method promised at checkout (`promised`), else dispatch plus transit by distance."""
     reach = distance(from_country=from_country, to_country=to_country)
+    if promised[0] is not None and promised[1] is not None:
+        return DeliveryWindow(earliest=add_business_days(paid_on, promised[0]),
+                              latest=add_business_days(paid_on, promised[1]), distance=reach)
     low, high = TRANSIT_BUSINESS_DAYS[reach]
     return DeliveryWindow(
         earliest=add_business_days(paid_on, DISPATCH_BUSINESS_DAYS[0] + low),

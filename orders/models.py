@@ -1,4 +1,4 @@
-"""Carts, shipping rates, orders, vendor sub-orders and order lines (public schema).
+"""Carts, orders, vendor sub-orders and order lines (public schema).
 
 Cross-schema references (products, variants, the vendor's fulfilment copy) are ids, never keys.
 Amounts are integer minor units in the order's currency.
@@ -12,43 +12,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-
-
-class ShippingRate(TimeStampedModel):
-    """A vendor's shipping option: flat, or a base plus a price per started kilogram."""
-
-    class Kind(models.TextChoices):
-        FLAT = "flat", _("Flat rate")
-        WEIGHT = "weight", _("By weight")
-
-    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="shipping_rates")
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FLAT)
-    currency = models.CharField(max_length=3)
-    base_amount = models.BigIntegerField(default=0)
-    per_kg_amount = models.BigIntegerField(default=0)
-    # Free when the vendor's subtotal reaches this amount (None: never free).
-    free_over_amount = models.BigIntegerField(null=True, blank=True)
-    # ISO country codes served; empty means everywhere.
-    countries = models.JSONField(default=list, blank=True)
-    is_active = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["vendor_id", "position", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["flat", "weight"]), name="shippingrate_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(base_amount__gte=0, per_kg_amount__gte=0), name="shippingrate_amounts_gte_0"
-            ),
-            models.CheckConstraint(
-                condition=Q(free_over_amount__isnull=True) | Q(free_over_amount__gte=0),
-                name="shippingrate_free_over_gte_0",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.vendor_id}: {self.name}"
 
 
 class Cart(TimeStampedModel):
@@ -203,9 +166,14 @@ class SubOrder(TimeStampedModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sub_orders")
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="sub_orders")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    # The vendor's shipping method chosen at checkout (an id in the vendor's schema), snapshotted:
+    # its name, kind, price and the business days it promised from order to arrival.
     shipping_rate_id = models.BigIntegerField(null=True, blank=True)
     shipping_name = models.CharField(max_length=100)
     shipping_amount = models.BigIntegerField()
+    shipping_kind = models.CharField(max_length=10, blank=True, default="", db_default="")
+    delivery_days_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivery_days_max = models.PositiveSmallIntegerField(null=True, blank=True)
     subtotal_amount = models.BigIntegerField()
     tax_amount = models.BigIntegerField()
     # What the buyer pays for this vendor's part (lines, shipping, and exclusive tax).

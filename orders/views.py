@@ -319,7 +319,8 @@ def _delivery_estimates(order: Order) -> Order:
         paid_on = timezone.localdate(order.paid_at or order.created_at)
         for sub in order.sub_orders.all():
             sub.delivery = delivery_window(  # type: ignore[attr-defined]
-                paid_on=paid_on, from_country=sub.vendor.country, to_country=order.ship_country)
+                paid_on=paid_on, from_country=sub.vendor.country, to_country=order.ship_country,
+                promised=(sub.delivery_days_min, sub.delivery_days_max))
     return order
 
 

@@ -115,9 +115,6 @@ from orders.services.review import (
 from orders.services.review import (
     cart_review as cart_review,
 )
-from orders.services.shipping_rates import (
-    shipping_rates_demo_seed as shipping_rates_demo_seed,
-)
 from orders.services.sub_orders import (
     sub_order_sync as sub_order_sync,
 )

@@ -90,9 +90,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
     priced = review.priced
     assert priced is not None
     if not priced.shipping_complete:
-        raise ShippingUnavailable(
-            _("A vendor in your cart does not ship to this country."), fields={"country": [_("Not shipped here.")]}
-        )
+        problems = list(review.shipping_problems.values()) or [_("A vendor in your cart does not ship here.")]
+        raise ShippingUnavailable(" ".join(problems), fields={"country": problems})
     for group in priced.groups:
         wanted = shipping_choice.get(group.vendor_id)
         if wanted and group.shipping is not None and group.shipping.rate_id != wanted:
@@ -118,6 +117,8 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         SubOrder(
             order=order, vendor_id=group.vendor_id, shipping_rate_id=group.shipping.rate_id,
             shipping_name=group.shipping.name, shipping_amount=group.shipping.amount,
+            shipping_kind=group.shipping.kind, delivery_days_min=group.shipping.days_min,
+            delivery_days_max=group.shipping.days_max,
             subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
             commission_amount=group.commission, platform_tax_amount=group.platform_tax, net_amount=group.net,
             **_settlement(group.net, review.currency_of(group.vendor_id), priced.currency, review.rates),

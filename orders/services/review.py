@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries as country_names
 
 from common.exceptions import ApplicationError
 from common.money import convert, format_money_localized
@@ -23,11 +23,12 @@ from orders.errors import (
     TaxServiceUnavailable,
     VendorNotSelling,
 )
-from orders.models import Cart, CartItem, ShippingRate
+from orders.models import Cart, CartItem
 from orders.pricing import LineInput, PricedCart, cart_price
 from orders.services.cart import _items_by_vendor
 from orders.services.variants import VariantState, variant_states
-from orders.shipping import ShippingOption, shipping_options
+from orders.shipping import ShippingOption, VendorShipping, shipping_options, zone_for
+from orders.shipping_port import shipping_tables
 from orders.tax import TaxLine, TaxQuote, TaxResult, tax_calculator
 from vendors.models import Vendor
 
@@ -55,6 +56,8 @@ class CartReview:
     rates: dict[str, FxRate] = field(default_factory=dict)
     # No rate for one of the cart's currencies within the limit: not priced, checkout refused.
     fx_error: ApplicationError | None = None
+    # Per vendor whose part has no shipping option: why, naming the vendor and its items.
+    shipping_problems: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -126,6 +129,7 @@ def cart_review(
     priced = None
     tax_error: ApplicationError | None = None
     rates: dict[str, FxRate] = {}
+    problems: dict[int, str] = {}
     if items:
         presentment = _presentment(items, states, currency, default_currency)
         try:
@@ -134,17 +138,19 @@ def cart_review(
             if strict:
                 raise
             return CartReview(cart, items, states, vendors, None, notices, fx_error=exc)
+        tables = shipping_tables().tables(vendors=list(vendors.values()))
         try:
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
                             shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id,
-                            currency=presentment, rates=rates)
+                            currency=presentment, rates=rates, tables=tables)
         except (TaxDestinationUnsupported, TaxServiceUnavailable) as exc:
             # The cart still shows its lines (without tax) and the reason; checkout refuses it.
             tax_error = exc
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
                             shipping_choice=shipping_choice or {}, untaxed=True,
-                            currency=presentment, rates=rates)
-    return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates)
+                            currency=presentment, rates=rates, tables=tables)
+        problems = _shipping_problems(priced=priced, tables=tables, vendors=vendors, country=country, region=region)
+    return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates, shipping_problems=problems)
 
 
 def _presentment(items: list[CartItem], states: dict[int, VariantState], currency: str | None,
@@ -170,6 +176,32 @@ def _rates(*, items: list[CartItem], states: dict[int, VariantState], presentmen
     }
 
 
+def _shipping_problems(*, priced: PricedCart, tables: dict[int, VendorShipping | None], vendors: dict[int, Vendor],
+                       country: str, region: str) -> dict[int, str]:
+    """Why a vendor's part has no shipping option: no settings, a destination outside its zones,
+    or a parcel no band of its methods covers."""
+    problems = {}
+    for group in priced.groups:
+        if group.options:
+            continue
+        table = tables.get(group.vendor_id)
+        names = {
+            "vendor": vendors[group.vendor_id].name,
+            "items": ", ".join(line.source.name for line in group.lines),
+            "country": str(country_names.name(country.upper()) or country) if country else _("this address"),
+        }
+        if table is None:
+            problems[group.vendor_id] = _("%(vendor)s has not set up shipping yet, so %(items)s cannot be "
+                                          "sent; remove them to continue.") % names
+        elif zone_for(shipping=table, country=country, region=region) is None:
+            problems[group.vendor_id] = _("%(vendor)s does not ship to %(country)s: remove %(items)s or "
+                                          "choose another address.") % names
+        else:
+            problems[group.vendor_id] = _("%(vendor)s has no shipping method to %(country)s for this parcel "
+                                          "(%(items)s): remove some items or choose another address.") % names
+    return problems
+
+
 class _Untaxed:
     """Stands in for the tax engine once it has refused: lines priced, no tax claimed."""
 
@@ -184,22 +216,21 @@ def _fmt(amount: int, currency: str) -> str:
 
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
            country: str, region: str, shipping_choice: dict[int, int | None], buyer_vat_id: str = "",
-           untaxed: bool = False, currency: str, rates: dict[str, FxRate]) -> PricedCart:
-    shipping_rates: dict[int, list[ShippingRate]] = defaultdict(list)
-    for rate in ShippingRate.objects.filter(vendor_id__in=list(vendors)):
-        shipping_rates[rate.vendor_id].append(rate)
+           untaxed: bool = False, currency: str, rates: dict[str, FxRate],
+           tables: dict[int, VendorShipping | None]) -> PricedCart:
     vendor_currency = {item.vendor_id: _item_currency(item, states) for item in items}
+    today = timezone.localdate()
 
     def options_for(vendor_id: int, subtotal: int, weight: int) -> list[ShippingOption]:
         # Shipping is priced in the vendor's currency (its free-over threshold too), then converted.
         fx = rates.get(vendor_currency[vendor_id])
         if fx is None:
-            return shipping_options(rates=shipping_rates[vendor_id], currency=currency, country=country,
-                                    subtotal=subtotal, weight_grams=weight)
+            return shipping_options(shipping=tables.get(vendor_id), currency=currency, country=country,
+                                    region=region, subtotal=subtotal, weight_grams=weight, today=today)
         own = shipping_options(
-            rates=shipping_rates[vendor_id], currency=fx.source_currency, country=country,
+            shipping=tables.get(vendor_id), currency=fx.source_currency, country=country, region=region,
             subtotal=convert(subtotal, source=currency, target=fx.source_currency, rate=fx.inverse),
-            weight_grams=weight)
+            weight_grams=weight, today=today)
         return [replace(option, amount=convert(option.amount, source=fx.source_currency, target=currency,
                                                rate=fx.rate)) for option in own]
 

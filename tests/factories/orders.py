@@ -11,7 +11,7 @@ import factory
 from django_tenants.utils import schema_context
 
 from fulfillment.models import VendorOrder
-from orders.models import Order, ShippingRate
+from orders.models import Order
 from payments.models import PaymentRecord
 from tests.factories.accounts import UserFactory
 from tests.support.addresses import ADDRESS_DE
@@ -54,10 +54,57 @@ def variant_update(vendor: Vendor, variant_id: int, **changes: Any) -> None:
         Variant.objects.filter(pk=variant_id).update(**changes)
 
 
-def shipping_rate(vendor: Vendor, **fields: Any) -> ShippingRate:
-    defaults: dict[str, Any] = {"name": "Standard", "kind": "flat", "currency": "EUR", "base_amount": 500}
-    defaults.update(fields)
-    return ShippingRate.objects.create(vendor=vendor, **defaults)
+FACTORY_DEFAULT_ZONE = "Everywhere (test default)"
+TEST_ZONE = "Everywhere"
+
+
+def _zone_input(name: str, method: Any) -> Any:
+    from fulfillment.shipping.services import ZoneInput
+
+    return ZoneInput(name=name, rest_of_world=True, methods=(method,))
+
+
+def shipping_default_ensure(vendor: Vendor) -> None:
+    """Every test vendor starts with one rest-of-the-world zone and a flat 4.90 standard rate, free
+    from 50 (what most tests' prices assume); `shipping_rate` replaces it. Made again when a
+    committing test left other settings in the (reused) schema."""
+    from fulfillment.shipping.models import ShippingZone
+    from fulfillment.shipping.services import MethodInput, shipping_zone_create
+
+    with schema_context(vendor.store.schema_name):
+        names = list(ShippingZone.objects.values_list("name", flat=True))
+        if names == [FACTORY_DEFAULT_ZONE]:
+            return
+        ShippingZone.objects.all().delete()
+        shipping_zone_create(data=_zone_input(FACTORY_DEFAULT_ZONE, MethodInput(
+            name="Standard shipping", flat_amount=490, free_over_amount=5000)), actor=None)
+
+
+def shipping_rate(vendor: Vendor, *, name: str = "Standard", kind: str = "flat", base_amount: int = 500,
+                  per_kg_amount: int = 0, free_over_amount: int | None = None, **method: Any) -> Any:
+    """One more shipping method of the vendor's rest-of-the-world zone (the test default goes):
+    flat, or by weight as a base plus `per_kg_amount` per started kilogram (as bands up to 100 kg)."""
+    from fulfillment.shipping.models import ShippingZone
+    from fulfillment.shipping.services import (
+        BandInput,
+        MethodInput,
+        shipping_method_add,
+        shipping_zone_create,
+    )
+
+    bands: tuple[BandInput, ...] = ()
+    if kind == "weight":
+        bands = (BandInput(0, 1, base_amount), *(
+            BandInput((kg - 1) * 1000 + 1, kg * 1000 + 1, base_amount + per_kg_amount * kg) for kg in range(1, 101)))
+    data = MethodInput(name=name, rate_kind=kind, flat_amount=base_amount if kind == "flat" else 0, bands=bands,
+                       free_over_amount=free_over_amount, **method)
+    with schema_context(vendor.store.schema_name):
+        ShippingZone.objects.filter(name=FACTORY_DEFAULT_ZONE).delete()
+        zone = ShippingZone.objects.filter(name=TEST_ZONE).first()
+        if zone is None:
+            zone = shipping_zone_create(data=_zone_input(TEST_ZONE, data), actor=None)
+            return zone.methods.get()
+        return shipping_method_add(zone_id=zone.pk, data=data, actor=None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,4 +42,7 @@ def live_vendor(slug: str, *, owner: User | None = None, currency: str = "EUR") 
         )
         Vendor.objects.filter(pk=vendor.pk).update(charges_enabled=True, payouts_enabled=True)
         vendor.refresh_from_db()
+    from tests.factories.orders import shipping_default_ensure
+
+    shipping_default_ensure(vendor)
     return vendor

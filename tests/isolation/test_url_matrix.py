@@ -44,6 +44,9 @@ from fulfillment.models import (
     VendorOrder,
     VendorOrderLine,
 )
+from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
+from fulfillment.shipping.models import ShippingMethod, ShippingRateBand, ShippingZone
+from fulfillment.shipping.services import BandInput, MethodInput, ZoneInput, shipping_zone_create
 from marketplace.models import Category as MarketCategory
 from marketplace.models import Listing, ListingTakedown
 from marketplace.services import category_create
@@ -448,6 +451,12 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "fulfillment-packing-slip"): Expect(VEN),
     (TENANT, "fulfillment-label-create"): Expect(VEN),
     (TENANT, "fulfillment-label-pdf"): Expect(VEN),
+    (TENANT, "dashboard-shipping"): Expect(VEN),
+    (TENANT, "dashboard-shipping-zone-new"): Expect(VEN),
+    (TENANT, "dashboard-shipping-zone"): Expect(VEN),
+    (TENANT, "dashboard-shipping-zone-delete"): Expect(VEN),
+    (TENANT, "dashboard-shipping-method-add"): Expect(VEN),
+    (TENANT, "dashboard-shipping-method-delete"): Expect(VEN),
     (TENANT, "vendor-claim-list"): Expect(VEN),
     (TENANT, "vendor-claim-policy"): Expect(VEN),
     (TENANT, "vendor-claim-detail"): Expect(VEN),
@@ -502,6 +511,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-order-ship"): Expect(VEN, body='{"carrier": "dhl", "tracking_number": "JD000000000000000001", "lines": {"$line_id": 1}}'),
     (TENANT, "vendor-order-line-cancel"): Expect(VEN, body='{"quantity": 1}'),
     (TENANT, "vendor-order-delivered"): Expect(VEN, body='{"note": "Picked up"}'),
+    (TENANT, "vendor-shipping-zones"): Expect(VEN),
+    (TENANT, "vendor-shipping-zone"): Expect(VEN, body='{"name": "Hijack", "countries": ["DE"], "methods": [{"name": "S"}]}'),
     (TENANT, "vendor-money"): Expect(VEN),
     (TENANT, "vendor-money-transfer"): Expect(VEN),
     (TENANT, "api-vendor-claims"): Expect(VEN),
@@ -546,6 +557,7 @@ SECRETS = (
     "Bravo secret audit reason",
     "Bravo secret takedown reason",
     "JD000000000000424242",  # B's label's tracking number
+    "Bravo secret shipping zone",
 )
 
 
@@ -559,7 +571,8 @@ def _png() -> bytes:
 def _ids_beyond(schema_a: str, schema_b: str) -> None:
     """B's next ids in each vendor table come after every id A's schema holds: a committing test of
     another module may have left rows in A's schema, and A's owner may legitimately open A's own."""
-    for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine):
+    for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine, ShippingZone,
+                  ShippingMethod):
         table = model._meta.db_table
         with schema_context(schema_a):
             highest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -656,11 +669,18 @@ def _world_build() -> dict[str, Any]:
         label = ShipmentLabel.objects.create(vendor_order=vendor_order, provider="local", provider_label_id="lbl_m",
                                              carrier="dhl", tracking_number="JD000000000000424242",
                                              pdf=b"%PDF-1.4\n%%EOF\n")
+        zone = shipping_zone_create(data=ZoneInput(name="Bravo secret shipping zone", countries=("IS",), methods=(
+            MethodInput(name="Standard", flat_amount=700),
+            MethodInput(name="Express", kind="express", rate_kind="weight", bands=(BandInput(0, None, 1500),)),
+        )), actor=owner_b)
+        shipping_method = zone.methods.get(name="Express")
     # A's own schema must not hold objects with B's ids, or A's owner would legitimately see A's own.
     with schema_context(vendor_a.store.schema_name):
         assert not Product.objects.filter(pk__in=[draft.pk, listed.pk]).exists()
         assert not CsvImport.objects.filter(pk=csv_import.pk).exists()
         assert not VendorOrder.objects.filter(pk=vendor_order.pk).exists()
+        assert not ShippingZone.objects.filter(pk=zone.pk).exists()
+        assert not ShippingMethod.objects.filter(pk=shipping_method.pk).exists()
 
     # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
     audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
@@ -669,6 +689,7 @@ def _world_build() -> dict[str, Any]:
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
         "import_id": csv_import.pk, "vendor_order_id": vendor_order.pk, "line_id": line.pk, "label_id": label.pk,
+        "zone_id": zone.pk, "method_id": shipping_method.pk,
         "media_path": f"{schema_b}/{media_image.image.name}",
         # public schema, B's or the victim buyer's
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
@@ -700,6 +721,7 @@ def _world_build() -> dict[str, Any]:
 
 OBJECT_IDS = frozenset({
     "product_id", "variant_id", "image_id", "import_id", "vendor_order_id", "line_id", "order_id", "sub_order_id",
+    "zone_id", "method_id",
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
@@ -721,7 +743,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
     state: dict[str, Any] = {}
     with schema_context(world["schema_b"]):
         for model in (Product, Variant, ProductImage, StockAdjustment, CsvImport, VendorOrder, VendorOrderLine,
-                      Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings):
+                      Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings, ShippingZone,
+                      ShippingMethod, ShippingRateBand):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),

@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 # 38: the stock-hoarding guard counts the buyer's unpaid and paid orders (one SELECT; docs/adr/0046).
 # 40: the velocity rules count this hour's orders, and the cards and failed payments on them, per
 #     buyer and address (two SELECTs, whatever the subjects; docs/adr/0045).
-TWO_VENDORS_THREE_LINES = 40
+# 43: each vendor's shipping table is read in its own schema: a search_path switch and the table's
+#     revision per vendor, the table itself from the cache, instead of one public rates query
+#     (docs/adr/0081).
+TWO_VENDORS_THREE_LINES = 43
 
 
 def _checkout(user, *items):

@@ -37,7 +37,12 @@ def test_confirmation_lists_items_totals_and_delivery_per_vendor(client_for, buy
         section = html[html.index(f'data-vendor="{sub.vendor.slug}"'):]
         total = section[section.index("data-vendor-total>") + len("data-vendor-total>"):]
         assert total.startswith(f"{sub.total_amount / 100:,.2f} EUR")
-        window = delivery_window(paid_on=paid_on, from_country=sub.vendor.country, to_country=order.ship_country)
+        # The business days the vendor's method promised at checkout (the test default: 1 to
+        # dispatch, 1-3 in transit), counted from payment.
+        assert (sub.delivery_days_min, sub.delivery_days_max) == (2, 4)
+        window = delivery_window(paid_on=paid_on, from_country=sub.vendor.country, to_country=order.ship_country,
+                                 promised=(2, 4))
+        assert (window.earliest, window.latest) == (add_business_days(paid_on, 2), add_business_days(paid_on, 4))
         assert f'data-delivery="{window.earliest:%Y-%m-%d}/{window.latest:%Y-%m-%d}"' in section
     assert sum(sub.total_amount for sub in order.sub_orders.all()) == order.total_amount
     assert f"data-order-total>{order.total_amount / 100:,.2f} EUR" in html

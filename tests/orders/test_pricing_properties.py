@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from common.money import allocate, percentage_of
 from orders.pricing import LineInput, PricedLine, cart_price
-from orders.shipping import ShippingOption, shipping_amount
+from orders.shipping import MethodTable, RateBand, ShippingOption, method_amount
 from orders.tax import DataRateTaxCalculator, rate_table
 
 COUNTRIES = sorted({country for country, _region in rate_table()})
@@ -57,9 +57,13 @@ def test_every_minor_unit_of_the_charge_is_accounted_for(lines, rates, country, 
         if vendor_id not in rates:
             return [ShippingOption(None, "Standard", 490 if subtotal < 5000 else 0)]
         kind, base, per_kg, free = rates[vendor_id]
-        return [ShippingOption(vendor_id, "Rate", shipping_amount(
-            kind=kind, base_amount=base, per_kg_amount=per_kg, free_over_amount=free,
-            subtotal=subtotal, weight_grams=weight))]
+        # Flat, or a base plus a price per started kilogram as weight bands.
+        bands = (RateBand(0, 1, base), *(RateBand((kg - 1) * 1000 + 1, kg * 1000 + 1, base + per_kg * kg)
+                                         for kg in range(1, weight // 1000 + 2)))
+        method = MethodTable(vendor_id, "Rate", "standard", kind, flat_amount=base, bands=bands, free_over_amount=free)
+        amount = method_amount(method=method, subtotal=subtotal, weight_grams=weight)
+        assert amount is not None
+        return [ShippingOption(vendor_id, "Rate", amount)]
 
     priced = cart_price(currency="EUR", lines=inputs, country=country, region=region, shipping_choice={},
                         options_for=options_for, commission_for=_commission_with_order_fee(bp, fee),

@@ -1,4 +1,4 @@
-"""Tax rates and rounding, shipping rules, and per-country address validation."""
+"""Tax rates and rounding, and per-country address validation (shipping rules: tests/orders/test_shipping_rates.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import pytest
 
 from orders.addresses import address_validate
 from orders.errors import InvalidAddress, TaxDestinationUnsupported
-from orders.models import ShippingRate
-from orders.shipping import shipping_amount, shipping_options
 from orders.tax import DataRateTaxCalculator, TaxLine, tax_calculator, tax_of
 
 
@@ -33,29 +31,6 @@ def test_rates_by_destination_region_and_category():
 def test_tax_calculator_is_swappable(settings):
     settings.ORDERS_TAX_CALCULATOR = "orders.tax.DataRateTaxCalculator"
     assert isinstance(tax_calculator(), DataRateTaxCalculator)
-
-
-def test_shipping_flat_weight_and_free_threshold():
-    assert shipping_amount(kind="flat", base_amount=490, per_kg_amount=0, free_over_amount=5000,
-                           subtotal=4999, weight_grams=0) == 490
-    assert shipping_amount(kind="flat", base_amount=490, per_kg_amount=0, free_over_amount=5000,
-                           subtotal=5000, weight_grams=0) == 0
-    # Base + per started kilogram: 2.001 kg is 3 kg.
-    assert shipping_amount(kind="weight", base_amount=500, per_kg_amount=100, free_over_amount=None,
-                           subtotal=10**9, weight_grams=2001) == 800
-
-
-def test_shipping_options_follow_countries_and_currency():
-    rates = [
-        ShippingRate(pk=1, name="EU", kind="flat", currency="EUR", base_amount=500, countries=["DE", "FR"]),
-        ShippingRate(pk=2, name="World", kind="flat", currency="EUR", base_amount=2000),
-        ShippingRate(pk=3, name="USD only", kind="flat", currency="USD", base_amount=100),
-        ShippingRate(pk=4, name="Off", kind="flat", currency="EUR", base_amount=1, is_active=False),
-    ]
-    assert [o.name for o in shipping_options(rates=rates, currency="EUR", country="DE", subtotal=0, weight_grams=0)] == ["EU", "World"]
-    assert [o.name for o in shipping_options(rates=rates, currency="EUR", country="US", subtotal=0, weight_grams=0)] == ["World"]
-    fallback = shipping_options(rates=[], currency="EUR", country="US", subtotal=100, weight_grams=0)
-    assert [o.rate_id for o in fallback] == [None]
 
 
 @pytest.mark.parametrize(("country", "postal_code", "region"), [

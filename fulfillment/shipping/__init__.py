@@ -1,0 +1,1 @@
+"""A vendor's shipping settings: zones, methods and their rates (vendor schema)."""
