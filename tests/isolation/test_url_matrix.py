@@ -74,10 +74,12 @@ from tests.factories import (
 from tests.factories.orders import sellable_variant
 from tests.factories.vendors import live_vendor
 from vendors import services as vendor_services
+from vendors.seller_identity import seller_identity_save
 from vendors.models import (
     ApplicationDocument,
     Invitation,
     Membership,
+    SellerIdentity,
     Vendor,
     VendorApplication,
     VendorOffboarding,
@@ -392,6 +394,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "payouts:invoice-download"): Expect(OPS),
     (PUBLIC, "payouts:export-progress"): Expect(OPS),
     (PUBLIC, "payouts:export-download"): Expect(OPS),
+    (PUBLIC, "payouts:dac7"): Expect(OPS),
+    (PUBLIC, "payouts:dac7-download"): Expect(OPS),
     (PUBLIC, "api-commission-rules"): Expect(OPS),
     (PUBLIC, "api-commission-rule"): Expect(OPS),
     (PUBLIC, "api-commission-preview"): Expect(OPS),
@@ -428,6 +432,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-stripe-return"): Expect(VEN),
     (TENANT, "dashboard-stripe-refresh"): Expect(VEN),
     (TENANT, "dashboard-team"): Expect(VEN),
+    (TENANT, "dashboard-tax-identity"): Expect(VEN),
     (TENANT, "dashboard-member-remove"): Expect(VEN),
     (TENANT, "dashboard-invitation-revoke"): Expect(VEN),
     (TENANT, "dashboard-storefront"): Expect(VEN),
@@ -468,6 +473,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-close-export"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-invoices"): Expect(VEN),
+    (TENANT, "dashboard-tax-report"): Expect(VEN),
+    (TENANT, "dashboard-tax-report-download"): Expect(VEN),
     (TENANT, "dashboard-invoice-download"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -531,6 +538,7 @@ SECRETS = (
     "Victim held review words",
     "Bravo secret audit reason",
     "Bravo secret takedown reason",
+    "Bravo Secret Tax Name", "18181508155",
 )
 
 
@@ -646,6 +654,11 @@ def _world_build() -> dict[str, Any]:
 
     # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
     audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
+    # B's DAC7 identity: its name and TIN never show to A (tax identity page, tax report, downloads).
+    seller_identity_save(vendor=vendor_b, data={
+        "kind": "entity", "legal_name": "Bravo Secret Tax Name GmbH", "tin": "181/815/08155", "tin_country": "DE",
+        "street": "Geheimstraße 7", "postal_code": "10115", "city": "Berlin", "address_country": "DE",
+        "business_registration_number": "HRB 99999"})
 
     values = {
         # vendor B's schema
@@ -673,7 +686,7 @@ def _world_build() -> dict[str, Any]:
         "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
         "user_id": victim.pk, "user_action": "disable",
         "takedown_decision": "restore", "offboarding_action": "close",
-        "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
+        "period": timezone.now().strftime("%Y-%m"), "fmt": "csv", "year": timezone.now().year,
         "key": "matrix-key", "uidb36": "1",
     }
     return {"values": {k: str(v) for k, v in values.items()}, "vendor_a": vendor_a, "vendor_b": vendor_b,
@@ -743,6 +756,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "takedowns": rows(ListingTakedown.objects.all()),
         "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
         "offboardings": rows(VendorOffboarding.objects.filter(vendor=vendor_b)),
+        "seller_identities": rows(SellerIdentity.objects.filter(vendor=vendor_b)),
         "listings": rows(Listing.objects.filter(vendor=vendor_b)),
         "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
         "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
