@@ -28,6 +28,9 @@ class Vendor(TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ONBOARDING)
     country = models.CharField(max_length=2, default="DE")
     currency = models.CharField(max_length=3, default="EUR")
+    # The language of its products' own title and description (translations add others; a
+    # missing translation falls back to this text, docs/adr/0089).
+    content_language = models.CharField(max_length=8, default="en", db_default="en")
     support_email = models.EmailField(blank=True)
     description = models.TextField(blank=True)
     stripe_account_id = models.CharField(max_length=64, blank=True, db_index=True)

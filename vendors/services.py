@@ -661,12 +661,14 @@ def vendor_reinstate(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
 
 @transaction.atomic
 def vendor_profile_update(*, vendor: Vendor, **changes: Any) -> Vendor:
-    allowed = {"name", "description", "support_email"}
+    allowed = {"name", "description", "support_email", "content_language"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidApplication(
             _("Unknown fields."), fields={name: ["unknown"] for name in sorted(unknown)}
         )
+    if "content_language" in changes and changes["content_language"] not in dict(settings.LANGUAGES):
+        raise InvalidApplication(_("Unknown language."), fields={"content_language": ["invalid"]})
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     for field, value in changes.items():
         setattr(vendor, field, value)

@@ -26,8 +26,15 @@ from PIL import Image
 from accounts.audit import audit_action
 from accounts.models import ApiToken, AuditLogEntry
 from accounts.tokens import api_token_issue
-from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
-from catalog.services import outbox_publish_pending, product_image_add
+from catalog.models import (
+    CsvImport,
+    Product,
+    ProductImage,
+    ProductTranslation,
+    StockAdjustment,
+    Variant,
+)
+from catalog.services import outbox_publish_pending, product_image_add, product_translation_set
 from disputes.models import (
     Chargeback,
     ChargebackEvidence,
@@ -74,7 +81,6 @@ from tests.factories import (
 from tests.factories.orders import sellable_variant
 from tests.factories.vendors import live_vendor
 from vendors import services as vendor_services
-from vendors.seller_identity import seller_identity_save
 from vendors.models import (
     ApplicationDocument,
     Invitation,
@@ -84,6 +90,7 @@ from vendors.models import (
     VendorApplication,
     VendorOffboarding,
 )
+from vendors.seller_identity import seller_identity_save
 
 pytestmark = pytest.mark.django_db
 
@@ -433,6 +440,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-stripe-refresh"): Expect(VEN),
     (TENANT, "dashboard-team"): Expect(VEN),
     (TENANT, "dashboard-tax-identity"): Expect(VEN),
+    (TENANT, "dashboard-product-translations"): Expect(VEN),
     (TENANT, "dashboard-member-remove"): Expect(VEN),
     (TENANT, "dashboard-invitation-revoke"): Expect(VEN),
     (TENANT, "dashboard-storefront"): Expect(VEN),
@@ -538,7 +546,7 @@ SECRETS = (
     "Victim held review words",
     "Bravo secret audit reason",
     "Bravo secret takedown reason",
-    "Bravo Secret Tax Name", "18181508155",
+    "Bravo Secret Tax Name", "18181508155", "Bravo Geheime Laterne",
 )
 
 
@@ -589,6 +597,7 @@ def _world_build() -> dict[str, Any]:
     with schema_context(schema_b):
         draft = Product.objects.get(pk=draft_variant.product_id)
         draft_image = product_image_add(product=draft, upload=SimpleUploadedFile("d.png", _png()))
+        product_translation_set(product=draft, language="de", name="Bravo Geheime Laterne")
         csv_import = CsvImport.objects.create(original_name="matrix-secret-import.csv")
 
     address = Address(name="Victoria Victimbuyer", line1="Geheimweg 42", line2="", city="Berlin", region="",
@@ -715,8 +724,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
 
     state: dict[str, Any] = {}
     with schema_context(world["schema_b"]):
-        for model in (Product, Variant, ProductImage, StockAdjustment, CsvImport, VendorOrder, VendorOrderLine,
-                      Shipment, StorefrontSettings):
+        for model in (Product, Variant, ProductImage, ProductTranslation, StockAdjustment, CsvImport, VendorOrder,
+                      VendorOrderLine, Shipment, StorefrontSettings):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),

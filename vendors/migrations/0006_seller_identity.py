@@ -13,6 +13,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='vendor',
+            name='content_language',
+            field=models.CharField(db_default='en', default='en', max_length=8),
+        ),
         migrations.CreateModel(
             name='SellerIdentity',
             fields=[
