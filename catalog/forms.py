@@ -103,3 +103,15 @@ class ImageForm(forms.Form):
 class CsvImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
 
+
+
+class ProductTranslationForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=())
+    name = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=50_000,
+                                  widget=forms.Textarea(attrs={"rows": 6}),
+                                  help_text=_("Basic HTML is kept (paragraphs, lists, bold, links)."))
+
+    def __init__(self, *args: Any, languages: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = languages  # type: ignore[attr-defined]

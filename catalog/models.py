@@ -48,6 +48,25 @@ class Product(TimeStampedModel):
         return self.name
 
 
+class ProductTranslation(TimeStampedModel):
+    """A product's title and description in another language than its vendor's content language
+    (the product's own fields); a language without one falls back to those (docs/adr/0089)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text=_("Sanitized HTML."))
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "language"], name="producttranslation_one_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} [{self.language}] {self.name}"
+
+
 class Variant(TimeStampedModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=64, unique=True)

@@ -130,6 +130,12 @@ def product_snapshot(product: Product) -> dict[str, Any]:
         "handle": product.handle,
         "description_html": product.description,
         "description_text": nh3.clean(product.description or "", tags=set()).strip(),
+        # {language: {title, description_html, description_text}}: the vendor's translations.
+        "translations": {
+            t.language: {"title": t.name, "description_html": t.description,
+                         "description_text": nh3.clean(t.description or "", tags=set()).strip()}
+            for t in product.translations.all()
+        },
         "category_id": product.category_id,
         "option_types": product.option_types,
         "attributes": product.attributes,

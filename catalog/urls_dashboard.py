@@ -9,6 +9,8 @@ urlpatterns = [
     path("products/new/", views.dashboard_product_new, name="dashboard-product-new"),
     path("products/export.csv", views.dashboard_export, name="dashboard-export"),
     path("products/<int:product_id>/", views.dashboard_product, name="dashboard-product"),
+    path("products/<int:product_id>/translations/", views.dashboard_product_translations,
+         name="dashboard-product-translations"),
     path("products/<int:product_id>/variants/new/", views.dashboard_variant_add, name="dashboard-variant-add"),
     path("products/<int:product_id>/variants/<int:variant_id>/", views.dashboard_variant_edit,
          name="dashboard-variant-edit"),

@@ -19,6 +19,7 @@ from catalog.forms import (
     CsvImportForm,
     ImageForm,
     ProductForm,
+    ProductTranslationForm,
     StockAdjustmentForm,
     VariantEditForm,
     VariantForm,
@@ -372,3 +373,34 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="products.csv"'
     return response  # type: ignore[return-value]  # streamed; the decorators type plain responses
 
+
+
+@vendor_member_required()
+def dashboard_product_translations(request: HttpRequest, product_id: int) -> HttpResponse:
+    """The product's title and description in the marketplace's other languages (docs/adr/0089)."""
+    from django.conf import settings
+
+    product = _product_or_404(product_id)
+    own = current_vendor(request).content_language
+    languages = [(code, name) for code, name in settings.LANGUAGES if code != own]
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        services.product_translation_delete(product=product, language=request.POST.get("language", ""),
+                                            user=request.user)
+        messages.success(request, _("Translation removed."))
+        return redirect("dashboard-product-translations", product_id=product.pk)
+    form = ProductTranslationForm(request.POST or None, languages=languages)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.product_translation_set(product=product, user=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("Translation saved."))
+                return redirect("dashboard-product-translations", product_id=product.pk)
+        status = 400
+    return render(request, "dashboard/product_translations.html", {
+        "form": form, "product": product, "translations": list(product.translations.all()),
+        "own_language": dict(settings.LANGUAGES).get(own, own),
+    }, status=status)

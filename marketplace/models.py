@@ -13,6 +13,14 @@ from common.models import TimeStampedModel
 
 # Text search configuration created in migration 0001 (English stemming over unaccented words).
 SEARCH_CONFIG = "marketplace_en"
+# Per language of translated content (docs/adr/0089): German and French stemming over unaccented
+# words (created with the `ListingTranslation` migration); other languages are not stemmed.
+SEARCH_CONFIGS = {"en": SEARCH_CONFIG, "de": "marketplace_de", "fr": "marketplace_fr"}
+SEARCH_CONFIG_UNSTEMMED = "simple"
+
+
+def search_config_for(language: str) -> str:
+    return SEARCH_CONFIGS.get(language, SEARCH_CONFIG_UNSTEMMED)
 
 
 class Category(TimeStampedModel):
@@ -173,6 +181,29 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class ListingTranslation(models.Model):
+    """A listing's title and description in one language with that language's text search
+    vector: the vendor's translations, and its own text when that is not English (written by the
+    projection with the listing; never edited here)."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    description_html = models.TextField(blank=True)
+    description_text = models.TextField(blank=True)
+    # Computed by the projection's insert with `search_config_for(language)`.
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "language"], name="listingtranslation_one_per_language"),
+        ]
+        indexes = [GinIndex(fields=["search_vector"], name="listingtranslation_search")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} [{self.language}] {self.title}"
 
 
 class ListingTakedown(TimeStampedModel):

@@ -20,14 +20,31 @@ from typing import Any, Protocol
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import translation
 from django.utils.translation import gettext
 
 from common.databases import replica_alias
 from common.money import MoneyError, exponent, parse_amount
-from marketplace.models import SEARCH_CONFIG, Category, Listing
+from marketplace.models import (
+    SEARCH_CONFIG,
+    Category,
+    Listing,
+    ListingTranslation,
+    search_config_for,
+)
 
 FACET_CACHE_SECONDS = 300
 # Exact totals and facet counts up to this many matches; beyond, "1,000+" and counts over a sample.
@@ -232,8 +249,7 @@ class PostgresSearchBackend:
         return Listing.objects.using(replica_alias()).filter(status=Listing.Status.ACTIVE, vendor_visible=True)
 
     def _matches(self, text: str) -> bool:
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        return self.visible().filter(search_vector=query).exists()
+        return self.visible().filter(_text_match(text)).exists()
 
     def _resolve(self, params: SearchParams) -> tuple[str, str]:
         """(mode, text): ("fts", q) when the words match as words, else see `_fallback`."""
@@ -295,7 +311,7 @@ class PostgresSearchBackend:
                     qs = qs.filter(attributes__contains={name: value})
         if params.q:
             if (mode or self._text_mode(params)) == "fts":
-                qs = qs.filter(search_vector=SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch"))
+                qs = qs.filter(_text_match(params.q))
             else:
                 qs = qs.filter(title__trigram_word_similar=params.q)
         return qs
@@ -306,7 +322,13 @@ class PostgresSearchBackend:
         if mode == "fuzzy":
             return qs.annotate(score=Cast(TrigramWordSimilarity(params.q, "title"), FloatField()))
         query = SearchQuery(params.q, config=SEARCH_CONFIG, search_type="websearch")
-        return qs.annotate(score=Cast(Coalesce(SearchRank(F("search_vector"), query), Value(0.0)), FloatField()))
+        rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
+        language = content_language()
+        if language:
+            translated = _translations(language, params.q).annotate(
+                rank=SearchRank(F("search_vector"), _language_query(language, params.q))).values("rank")[:1]
+            rank = Greatest(rank, Coalesce(Subquery(translated), Value(0.0)))
+        return qs.annotate(score=Cast(rank, FloatField()))
 
     def _top_ranked(self, base: QuerySet[Listing], params: SearchParams, mode: str,
                     after: tuple[float, int] | None) -> list[tuple[int, float]]:
@@ -343,6 +365,7 @@ class PostgresSearchBackend:
         if params.q and not rows and not self._matches(params.q):
             mode, text = self._fallback(params)
             rows = self._page_rows(params, text, mode)
+        rows = listings_localize(rows)
         effective = replace(params, q=text) if text != params.q else params
         sort = _sort_used(params)
         key_field = {"relevance": "score", "price_asc": "price_min", "price_desc": "price_min",
@@ -602,6 +625,50 @@ class PostgresSearchBackend:
 
 
 # Result rows feed cards and the list API: these columns (large in real catalogs) are not read there.
+def content_language() -> str:
+    """The active language when listings may carry text of their own in it (not English, whose
+    text is the listing's own), else "" (docs/adr/0089)."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return "" if language == "en" else language
+
+
+def _language_query(language: str, text: str) -> SearchQuery:
+    return SearchQuery(text, config=search_config_for(language), search_type="websearch")
+
+
+def _translations(language: str, text: str) -> QuerySet[ListingTranslation]:
+    return ListingTranslation.objects.filter(listing=OuterRef("pk"), language=language,
+                                             search_vector=_language_query(language, text))
+
+
+def _text_match(text: str) -> Q:
+    """Full-text match: the listing's English vector, or, in another active language, its text in
+    that language with that language's stemming ("Schuhe" finds "Schuh" in German)."""
+    match = Q(search_vector=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch"))
+    language = content_language()
+    if language:
+        match |= Q(Exists(_translations(language, text)))
+    return match
+
+
+def listings_localize(listings: list[Listing]) -> list[Listing]:
+    """Titles (and descriptions, where loaded) in the active language where the vendor gave one;
+    the vendor's own text otherwise. One query, none in English."""
+    language = content_language()
+    if not language or not listings:
+        return listings
+    texts = {t.listing_id: t for t in ListingTranslation.objects.using(replica_alias()).filter(
+        listing_id__in=[listing.pk for listing in listings], language=language).only(
+        "listing_id", "title", "description_html", "description_text")}
+    for listing in listings:
+        text = texts.get(listing.pk)
+        if text is not None:
+            listing.title = text.title
+            if "description_html" in listing.__dict__:
+                listing.description_html, listing.description_text = text.description_html, text.description_text
+    return listings
+
+
 _NOT_ON_CARDS = ("search_vector", "description_html", "description_text", "variants")
 _FACET_KINDS = {"total": "n", "category": "c", "vendor": "v", "price": "p", "in_stock": "i", "attributes": "a",
                 "rating": "r"}

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
@@ -20,7 +21,13 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
 from marketplace.errors import InvalidCategory, InvalidListing
-from marketplace.models import Category, Listing, ListingTakedown
+from marketplace.models import (
+    Category,
+    Listing,
+    ListingTakedown,
+    ListingTranslation,
+    search_config_for,
+)
 from marketplace.search import projection_changed
 
 MAX_CATEGORY_DEPTH_PATH = 1000
@@ -331,10 +338,52 @@ def listings_apply_batch(*, vendor: Any, events: list[dict[str, Any]]) -> int:
             if rows:
                 cursor.execute(_upsert_sql(update_fields),
                                [vendor.pk, vendor.pk, now, json.dumps(rows, cls=DjangoJSONEncoder)])
-                applied += len(cursor.fetchall())
+                returned = [row[0] for row in cursor.fetchall()]
+                applied += len(returned)
+                if rows is changed_rows:
+                    _translations_sync(vendor=vendor, cursor=cursor, applied=set(returned), latest=latest)
     if applied:
         _changed()
     return applied
+
+
+def _translation_rows(vendor: Any, product_id: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The listing's per-language texts: each translation, and the vendor's own text in its content
+    language when that is not English (the listing's main search vector is English)."""
+    texts = dict(payload.get("translations") or {})
+    own = vendor.content_language
+    if own != "en" and own not in texts:
+        texts[own] = {key: payload.get(key) or "" for key in ("title", "description_html", "description_text")}
+    return [{"product_id": product_id, "language": language, "config": search_config_for(language),
+             "title": (text.get("title") or "")[:200], "description_html": text.get("description_html") or "",
+             "description_text": text.get("description_text") or ""}
+            for language, text in sorted(texts.items()) if language in dict(settings.LANGUAGES)]
+
+
+def _translations_sync(*, vendor: Any, cursor: Any, applied: set[int], latest: dict[int, dict[str, Any]]) -> None:
+    """Replace the translations of the listings this batch changed (two statements, none when no
+    event carries translations: events of older producers and of tests leave them as they are)."""
+    from catalog.services import description_sanitize
+
+    product_ids = sorted(pid for pid in applied if "translations" in (latest[pid]["payload"] or {}))
+    if not product_ids:
+        return
+    rows = [row for pid in product_ids for row in _translation_rows(vendor, pid, latest[pid]["payload"])]
+    for row in rows:
+        row["description_html"] = description_sanitize(row["description_html"])
+    listings, translations = Listing._meta.db_table, ListingTranslation._meta.db_table
+    cursor.execute(
+        f"DELETE FROM {translations} WHERE listing_id IN (SELECT id FROM {listings} "  # noqa: S608  # nosec B608  # table names only
+        "WHERE vendor_id = %s AND product_id = ANY(%s))", [vendor.pk, product_ids])
+    if rows:
+        cursor.execute(
+            f"INSERT INTO {translations} (listing_id, language, title, description_html, description_text, "  # noqa: S608  # nosec B608  # table names only
+            "search_vector) SELECT l.id, t.language, t.title, t.description_html, t.description_text, "
+            "setweight(to_tsvector(t.config::regconfig, t.title), 'A') || "
+            "setweight(to_tsvector(t.config::regconfig, t.description_text), 'D') "
+            "FROM jsonb_to_recordset(%s::jsonb) AS t(product_id bigint, language text, config text, title text, "
+            f"description_html text, description_text text) JOIN {listings} l "
+            "ON l.vendor_id = %s AND l.product_id = t.product_id", [json.dumps(rows), vendor.pk])
 
 
 # --- ratings (written by the reviews app, which sits above marketplace) -----------------------
@@ -453,7 +502,7 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
         assert vendor.store is not None
         with schema_context(vendor.store.schema_name), transaction.atomic():
             seen: set[int] = set()
-            products = Product.objects.prefetch_related("variants", "images").order_by("pk")
+            products = Product.objects.prefetch_related("variants", "images", "translations").order_by("pk")
             for product in products.iterator(chunk_size=500):
                 seen.add(product.pk)
                 # Rebuild forces the current state even if the stored version is equal.

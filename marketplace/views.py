@@ -20,6 +20,7 @@ from common.money import exponent, to_major
 from marketplace import search, selectors, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
+from marketplace.search import listings_localize
 
 # Anonymous views of these pages come from the cache of their host and language until the listing
 # projection changes (its generation is in the key), with ETag/Last-Modified (ADR 0065).
@@ -157,6 +158,7 @@ def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> Htt
         raise Http404 from exc
     if handle != listing.handle:
         return redirect("listing", listing_id=listing.pk, handle=listing.handle, permanent=True)
+    listings_localize([listing])
     return render(request, "marketplace/listing.html", {
         "listing": listing,
         "ancestors": [*selectors.category_ancestors(listing.category), listing.category] if listing.category else [],

@@ -80,6 +80,10 @@ class Order(TimeStampedModel):
     reserved_until = models.DateTimeField(db_index=True)
     stock_released = models.BooleanField(default=False)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Stripe Tax: the calculation priced at checkout and the transaction recorded once paid
+    # (orders.tax_transactions); both "" when the data-rate calculator taxed the order.
+    tax_calculation_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+    tax_transaction_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     # Declined or failed attempts on this order's PaymentIntent; the buyer may try another card

@@ -77,6 +77,8 @@ class PricedCart:
     tax: int = 0
     total: int = 0
     commission: int = 0
+    # Stripe Tax's calculation id ("" under the data-rate calculator): kept on the order.
+    tax_calculation_id: str = ""
 
     @property
     def shipping_complete(self) -> bool:
@@ -114,7 +116,7 @@ def cart_price(
         result = by_key[line.source.key]
         line.tax_rate_bp, line.tax_amount = result.rate_bp, result.tax_amount
         line.tax_collector = result.collector
-    cart = PricedCart(currency=currency, inclusive=quote.inclusive)
+    cart = PricedCart(currency=currency, inclusive=quote.inclusive, tax_calculation_id=quote.calculation_id)
     groups: dict[int, list[PricedLine]] = {}
     for line in priced:
         groups.setdefault(line.source.vendor_id, []).append(line)

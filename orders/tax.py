@@ -52,6 +52,8 @@ class TaxResult:
 class TaxQuote:
     inclusive: bool
     lines: list[TaxResult]
+    # Stripe Tax's calculation, recorded as a tax transaction when the order is paid ("" otherwise).
+    calculation_id: str = ""
 
     @property
     def total(self) -> int:
@@ -208,7 +210,7 @@ class StripeTaxCalculator:
             raise unsupported(country, region)
         results = [TaxResult(line.key, by_ref[line.key].rate_bp, by_ref[line.key].amount_tax, collector)
                    for line, collector in zip(lines, collectors, strict=True)]
-        return TaxQuote(inclusive=calculation.inclusive, lines=results)
+        return TaxQuote(inclusive=calculation.inclusive, lines=results, calculation_id=calculation.id)
 
 
 NOT_TAXED_BY_STRIPE = frozenset({"not_collecting", "not_supported"})

@@ -1,8 +1,8 @@
 """Ops console URLs of payouts (platform host): commissions, ledger, transfers, finance."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from payouts import views, views_finance, views_invoices
+from payouts import views, views_dac7, views_finance, views_invoices
 
 app_name = "payouts"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/retry/", views_finance.transfer_retry, name="transfer-retry"),
     path("payout-policies/", views_finance.payout_policies, name="payout-policies"),
     path("finance/", views_finance.finance_overview, name="finance"),
+    path("finance/dac7/", views_dac7.dac7_overview, name="dac7"),
+    re_path(r"^finance/dac7/(?P<year>\d{4})\.(?P<fmt>csv|xml)$", views_dac7.dac7_download, name="dac7-download"),
     path("finance/reconciliation/", views_finance.reconciliation, name="reconciliation"),
     path("finance/exports/", views_finance.export_list, name="exports"),
     path("finance/invoices/", views_invoices.ops_invoice_list, name="invoices"),

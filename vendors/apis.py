@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -263,7 +264,7 @@ class VendorOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "status", "country", "currency", "description",
                   "support_email", "stripe_account_id", "charges_enabled", "payouts_enabled",
                   "stripe_details_submitted", "stripe_requirements", "suspended_at",
-                  "store_status", "onboarding_error", "is_selling"]
+                  "store_status", "onboarding_error", "is_selling", "content_language"]
 
 
 class VendorStatusApi(APIView):
@@ -299,6 +300,7 @@ class VendorProfileInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     support_email = serializers.EmailField(required=False, allow_blank=True)
+    content_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
 
 class VendorProfileApi(APIView):

@@ -44,3 +44,9 @@ class OffboardingConflict(Conflict):
     """A second offboarding while one runs, or a reopening after the schema was dropped."""
 
     code = "offboarding_conflict"
+
+
+class InvalidSellerIdentity(ApplicationError):
+    """A DAC7 identity field is missing or malformed (TIN, VAT ID, IBAN, birth date...)."""
+
+    code = "invalid_seller_identity"

@@ -12,7 +12,7 @@ from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-de
 
 from accounts.roles import VendorRole
 from common.exceptions import ApplicationError
-from vendors.models import ApplicationDocument, VendorApplication
+from vendors.models import ApplicationDocument, SellerIdentity, VendorApplication
 
 CURRENCIES = [("EUR", "EUR — Euro"), ("GBP", "GBP — Pound sterling"), ("USD", "USD — US dollar"),
               ("CHF", "CHF — Swiss franc"), ("SEK", "SEK — Swedish krona"),
@@ -126,3 +126,23 @@ class InvitationForm(StyledForm):
         label=_("Role"), choices=[(VendorRole.MANAGER, VendorRole.MANAGER.label),
                                   (VendorRole.STAFF, VendorRole.STAFF.label)],
     )
+
+
+class SellerIdentityForm(StyledForm):
+    """DAC7 seller identity (formats are checked by vendors.seller_identity, shown as field errors)."""
+
+    kind = forms.ChoiceField(label=_("You sell as"), choices=SellerIdentity.Kind.choices)
+    legal_name = forms.CharField(label=_("Legal name (first and last name, or the entity's name)"), max_length=200)
+    tin = forms.CharField(label=_("Tax identification number (TIN)"), max_length=40)
+    tin_country = LazyTypedChoiceField(label=_("Country that issued the TIN"), choices=countries)
+    vat_id = forms.CharField(label=_("VAT ID (optional)"), max_length=20, required=False)
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    city = forms.CharField(label=_("City"), max_length=100)
+    address_country = LazyTypedChoiceField(label=_("Country of residence or registered office"), choices=countries)
+    birth_date = forms.DateField(label=_("Date of birth (individuals)"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    business_registration_number = forms.CharField(label=_("Business registration number (entities)"),
+                                                   max_length=60, required=False)
+    iban = forms.CharField(label=_("IBAN of the account you are paid to"), max_length=42, required=False,
+                           help_text=_("We keep only the country and the last four characters."))

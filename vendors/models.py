@@ -28,6 +28,9 @@ class Vendor(TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ONBOARDING)
     country = models.CharField(max_length=2, default="DE")
     currency = models.CharField(max_length=3, default="EUR")
+    # The language of its products' own title and description (translations add others; a
+    # missing translation falls back to this text, docs/adr/0089).
+    content_language = models.CharField(max_length=8, default="en", db_default="en")
     support_email = models.EmailField(blank=True)
     description = models.TextField(blank=True)
     stripe_account_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -320,3 +323,50 @@ class VendorOffboarding(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"offboarding of vendor {self.vendor_id} ({self.status})"
+
+
+class SellerIdentity(TimeStampedModel):
+    """What DAC7 (Directive (EU) 2021/514, Annex V) requires the platform to know of a seller:
+    collected in the application, moved to the vendor on approval, edited in the dashboard.
+
+    Personal data (of an individual seller): name, address, birth date, TIN. The bank account is
+    kept only as a masked reference (country + last four), never the whole IBAN (docs/adr/0088).
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ENTITY = "entity", _("Entity (company, partnership, association)")
+
+    application = models.OneToOneField(VendorApplication, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="seller_identity")
+    vendor = models.OneToOneField(Vendor, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="seller_identity")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    legal_name = models.CharField(max_length=200)
+    tin = models.CharField(max_length=40)
+    tin_country = models.CharField(max_length=2)
+    vat_id = models.CharField(max_length=20, blank=True)
+    street = models.CharField(max_length=200)
+    postal_code = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    address_country = models.CharField(max_length=2)
+    birth_date = models.DateField(null=True, blank=True)
+    business_registration_number = models.CharField(max_length=60, blank=True)
+    iban_masked = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["individual", "entity"]),
+                                   name="selleridentity_kind_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="individual") | models.Q(birth_date__isnull=False),
+                name="selleridentity_individual_has_birth_date"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="entity") | ~models.Q(business_registration_number=""),
+                name="selleridentity_entity_has_registration"),
+            models.CheckConstraint(condition=models.Q(application__isnull=False) | models.Q(vendor__isnull=False),
+                                   name="selleridentity_has_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.tin_country} {self.kind})"

@@ -44,6 +44,7 @@ from vendors.models import (
     VendorOffboarding,
 )
 from vendors.selectors import Audience, vendor_audience_emails
+from vendors.seller_identity import seller_identity_attach, seller_identity_save
 from vendors.stripe_requirements import (
     disabled_reason_label,
     requirement_labels,
@@ -286,6 +287,15 @@ def application_update(
 
 
 @transaction.atomic
+def application_identity_set(*, application: VendorApplication, actor: Any, data: dict[str, Any]) -> Any:
+    """The applicant's DAC7 seller identity (vendors.seller_identity), while the draft is editable."""
+    application = _lock(application)
+    _assert_applicant(application, actor)
+    _assert_editable(application)
+    return seller_identity_save(data=data, application=application)
+
+
+@transaction.atomic
 def application_logo_set(*, application: VendorApplication, actor: Any, upload: Any) -> VendorApplication:
     checked = upload_check(
         upload=upload, allowed=IMAGE_TYPES, max_bytes=LOGO_MAX_BYTES, field="logo"
@@ -449,6 +459,7 @@ def application_approve(
     application.save(
         update_fields=["status", "reviewer_message", "decided_at", "vendor", "updated_at"]
     )
+    seller_identity_attach(application=application, vendor=vendor)
     _audit(actor=actor, action=AuditEntry.Action.APPLICATION_APPROVE, application=application,
            vendor=vendor, from_status=previous, to_status=application.status, reason=reason)
     _onboarding_queue(vendor_id=vendor.pk)
@@ -650,12 +661,14 @@ def vendor_reinstate(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
 
 @transaction.atomic
 def vendor_profile_update(*, vendor: Vendor, **changes: Any) -> Vendor:
-    allowed = {"name", "description", "support_email"}
+    allowed = {"name", "description", "support_email", "content_language"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidApplication(
             _("Unknown fields."), fields={name: ["unknown"] for name in sorted(unknown)}
         )
+    if "content_language" in changes and changes["content_language"] not in dict(settings.LANGUAGES):
+        raise InvalidApplication(_("Unknown language."), fields={"content_language": ["invalid"]})
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     for field, value in changes.items():
         setattr(vendor, field, value)

@@ -19,18 +19,28 @@ from common.exceptions import ApplicationError
 from common.hosts import host_url
 from common.ratelimit import rate_limit
 from vendors import selectors, services
-from vendors.forms import BusinessForm, ContactForm, DocumentForm, LogoForm, StoreForm, apply_error
+from vendors.forms import (
+    BusinessForm,
+    ContactForm,
+    DocumentForm,
+    LogoForm,
+    SellerIdentityForm,
+    StoreForm,
+    apply_error,
+)
 from vendors.models import VendorApplication
+from vendors.seller_identity import seller_identity_initial
 
 STEPS: list[tuple[str, Any]] = [
     ("business", gettext_lazy("Business")),
     ("contact", gettext_lazy("Contact")),
     ("store", gettext_lazy("Store")),
+    ("tax", gettext_lazy("Tax identity")),
     ("files", gettext_lazy("Logo and documents")),
     ("review", gettext_lazy("Review and submit")),
 ]
 STEP_KEYS = [key for key, _label in STEPS]
-FORMS = {"business": BusinessForm, "contact": ContactForm, "store": StoreForm}
+FORMS = {"business": BusinessForm, "contact": ContactForm, "store": StoreForm, "tax": SellerIdentityForm}
 
 
 def _next_step(step: str) -> str | None:
@@ -50,6 +60,11 @@ def _initial(application: VendorApplication, step: str) -> dict[str, Any]:
         return {"slug": application.slug, "description": application.description,
                 "categories": [str(value) for value in categories],
                 "categories_text": ", ".join(str(value) for value in categories)}
+    if step == "tax":
+        return seller_identity_initial(getattr(application, "seller_identity", None)) or {
+            "legal_name": application.business_name, "tin_country": str(application.country),
+            "address_country": str(application.country),
+            "kind": "individual" if application.legal_form == "sole_trader" else "entity"}
     return {}
 
 
@@ -95,7 +110,10 @@ def sell_step(request: HttpRequest, step: str) -> HttpResponse:
                     data.pop("categories_text", None)
                     data["categories"] = form.categories_value()
                 try:
-                    services.application_update(application=application, actor=request.user, **data)
+                    if isinstance(form, SellerIdentityForm):
+                        services.application_identity_set(application=application, actor=request.user, data=data)
+                    else:
+                        services.application_update(application=application, actor=request.user, **data)
                 except ApplicationError as error:
                     apply_error(form, error)
                 else:
@@ -114,6 +132,7 @@ def sell_step(request: HttpRequest, step: str) -> HttpResponse:
                        documents=application.documents.all())
     if step == "review":
         context["missing"] = services.application_missing_fields(application)
+        context["identity"] = getattr(application, "seller_identity", None)
     return render(request, "vendors/sell/step.html", context)
 
 

@@ -18,8 +18,9 @@ from common.hosts import host_url
 from payments import gateway
 from payments.errors import GatewayError
 from vendors import selectors, services
-from vendors.forms import InvitationForm, apply_error
-from vendors.models import Invitation, Membership
+from vendors.forms import InvitationForm, SellerIdentityForm, apply_error
+from vendors.models import Invitation, Membership, SellerIdentity
+from vendors.seller_identity import seller_identity_initial, seller_identity_save
 
 
 @vendor_member_required()
@@ -142,3 +143,24 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
         messages.error(request, error.message)
     return redirect("dashboard-team")
 
+
+
+@vendor_member_required(VendorRole.OWNER)
+def tax_identity(request: HttpRequest) -> HttpResponse:
+    """The owner's DAC7 seller identity: shown and edited (an IBAN typed again replaces the reference)."""
+    vendor = current_vendor(request)
+    identity = SellerIdentity.objects.filter(vendor=vendor).first()
+    if request.method == "POST":
+        form = SellerIdentityForm(request.POST)
+        if form.is_valid():
+            try:
+                seller_identity_save(data=dict(form.cleaned_data), vendor=vendor)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(request, _("Your tax identity was saved."))
+                return redirect("dashboard-tax-identity")
+    else:
+        form = SellerIdentityForm(initial=seller_identity_initial(identity) or {
+            "legal_name": vendor.name, "tin_country": vendor.country, "address_country": vendor.country})
+    return render(request, "vendors/dashboard/tax_identity.html", {"form": form, "identity": identity})

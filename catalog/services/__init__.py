@@ -99,6 +99,12 @@ from catalog.services.stock import (
 from catalog.services.stock import (
     stock_set_initial as stock_set_initial,
 )
+from catalog.services.translations import (
+    product_translation_delete as product_translation_delete,
+)
+from catalog.services.translations import (
+    product_translation_set as product_translation_set,
+)
 from catalog.services.validation import (
     ALLOWED_ATTRIBUTES as ALLOWED_ATTRIBUTES,
 )

@@ -24,7 +24,7 @@ def outbox_write(*, product_id: int, deleted: bool = False) -> OutboxEvent:
         )
     else:
         Product.objects.filter(pk=product_id).update(version=F("version") + 1)
-        product = Product.objects.prefetch_related("variants", "images").get(pk=product_id)
+        product = Product.objects.prefetch_related("variants", "images", "translations").get(pk=product_id)
         event = OutboxEvent.objects.create(
             event_type=OutboxEvent.Type.PRODUCT_CHANGED, product_id=product_id,
             version=product.version, payload=product_snapshot(product),
@@ -40,7 +40,7 @@ def outbox_write_many(*, product_ids: list[int]) -> int:
     if not product_ids:
         return 0
     Product.objects.filter(pk__in=product_ids).update(version=F("version") + 1)
-    products = Product.objects.filter(pk__in=product_ids).prefetch_related("variants", "images")
+    products = Product.objects.filter(pk__in=product_ids).prefetch_related("variants", "images", "translations")
     OutboxEvent.objects.bulk_create([
         OutboxEvent(event_type=OutboxEvent.Type.PRODUCT_CHANGED, product_id=product.pk,
                     version=product.version, payload=product_snapshot(product))

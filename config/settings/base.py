@@ -507,6 +507,15 @@ PAYOUTS_DELIVERY_GRACE_DAYS = env.int("PAYOUTS_DELIVERY_GRACE_DAYS", default=21)
 PAYOUTS_TRANSFER_MAX_ATTEMPTS = env.int("PAYOUTS_TRANSFER_MAX_ATTEMPTS", default=8)
 PAYOUTS_TRANSFER_RETRY_BASE_SECONDS = env.int("PAYOUTS_TRANSFER_RETRY_BASE_SECONDS", default=60)
 PAYOUTS_EXPORT_LINK_SECONDS = env.int("PAYOUTS_EXPORT_LINK_SECONDS", default=24 * 3600)
+# DAC7 reports (docs/adr/0088): the reporting platform operator as named in the DPI XML header.
+PAYOUTS_DAC7_OPERATOR_NAME = env("PAYOUTS_DAC7_OPERATOR_NAME", default="Marketplace Operator GmbH")
+PAYOUTS_DAC7_OPERATOR_TIN = env("PAYOUTS_DAC7_OPERATOR_TIN", default="DE000000000")
+PAYOUTS_DAC7_OPERATOR_COUNTRY = env("PAYOUTS_DAC7_OPERATOR_COUNTRY", default="DE")
+PAYOUTS_DAC7_OPERATOR_ADDRESS = env("PAYOUTS_DAC7_OPERATOR_ADDRESS", default="Musterstraße 1, 10115 Berlin")
+# US Form 1099-K: reportable when gross payments exceed the amount (USD cents) AND the number of
+# transactions exceeds the count (IRC 6050W(e) as amended in 2025: $20,000 and 200; docs/adr/0088).
+PAYOUTS_1099K_GROSS_THRESHOLD = env.int("PAYOUTS_1099K_GROSS_THRESHOLD", default=2_000_000)
+PAYOUTS_1099K_TRANSACTION_THRESHOLD = env.int("PAYOUTS_1099K_TRANSACTION_THRESHOLD", default=200)
 CELERY_BEAT_SCHEDULE["payouts-transfers-release-due"] = {
     "task": "payouts.tasks.transfers_release_due", "schedule": 300.0,
 }

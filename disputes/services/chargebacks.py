@@ -152,13 +152,28 @@ def _chargeback_close(chargeback: Chargeback, *, won: bool) -> None:
         _holds_release(chargeback)
     else:
         post_chargeback_lost(dispute_id=chargeback.stripe_dispute_id, amount=chargeback.amount,
-                             currency=chargeback.currency, vendor_recoveries=recoveries, key=key)
+                             currency=chargeback.currency, vendor_recoveries=recoveries, key=key,
+                             platform_tax=_platform_tax_disputed(chargeback))
         if liable and chargeback.fee_amount:
             _ledger_fee_recovery(chargeback)
         for share in chargeback.shares.all():
             ChargebackShare.objects.filter(pk=share.pk).update(recovered_amount=share.amount if liable else 0)
     chargeback_id = chargeback.pk
     transaction.on_commit(lambda: chargeback_closed_after(chargeback_id=chargeback_id))
+
+
+def _platform_tax_disputed(chargeback: Chargeback) -> dict[int, int]:
+    """The deemed-supplier tax in each vendor's disputed share, in its sub-order's proportion (as a
+    refund of that amount would count it): no longer owed once the buyer keeps the money."""
+    from payouts.ledger.postings import platform_tax_in_refund
+
+    taxes = {}
+    for share in chargeback.shares.select_related("sub_order"):
+        sub = share.sub_order
+        tax = platform_tax_in_refund(platform_tax=sub.platform_tax_amount, total=sub.total_amount, amount=share.amount)
+        if tax:
+            taxes[share.vendor_id] = tax
+    return taxes
 
 
 def _ledger_fee_recovery(chargeback: Chargeback) -> None:

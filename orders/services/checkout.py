@@ -110,6 +110,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
         ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
         ship_country=address.country, client_ip=client_ip, buyer_vat_id=buyer_vat_id,
+        tax_calculation_id=priced.tax_calculation_id,
     )
     order.transfer_group = f"order_{order.pk}"
     order.save(update_fields=["transfer_group"])

@@ -209,8 +209,14 @@ def post_chargeback_won(
 def post_chargeback_lost(
     *, dispute_id: str, amount: int, currency: str,
     vendor_recoveries: Sequence[tuple[int, int]], key: str,
+    platform_tax: Mapping[int, int] | None = None,
 ) -> JournalEntry:
-    """The buyer keeps the money: vendors' reserves pay their part, the platform loses the rest."""
+    """The buyer keeps the money: vendors' reserves pay their part, the platform loses the rest.
+
+    The deemed-supplier tax in the disputed part (`platform_tax`, {vendor_id: tax}) is no longer
+    owed: it comes off `tax_payable`. A vendor that bore its share gets that tax back (it never
+    had it); otherwise the platform's dispute loss is that much smaller.
+    """
     _positive("amount", amount)
     _recoveries(amount, vendor_recoveries)
     lines = _Lines(currency)
@@ -220,6 +226,16 @@ def post_chargeback_lost(
         lines.add(C.VENDOR_DISPUTE_RESERVE, recovered, vendor_id)
         recovered_total += recovered
     lines.add(C.DISPUTE_LOSSES, amount - recovered_total)
+    recovered_from = {vendor_id for vendor_id, recovered in vendor_recoveries if recovered}
+    for vendor_id, tax in sorted((platform_tax or {}).items()):
+        _positive("platform_tax", tax, allow_zero=True)
+        lines.add(C.TAX_PAYABLE, tax)
+        if vendor_id in recovered_from:
+            lines.add(C.VENDOR_PENDING, -tax, vendor_id)
+        else:
+            lines.add(C.DISPUTE_LOSSES, -tax)
+    if sum((platform_tax or {}).values()) > amount:
+        raise LedgerEntryInvalid("More tax than the disputed amount.")
     return entry_post(key=key, kind=Kind.CHARGEBACK_LOST, reference=("dispute", dispute_id),
                       postings=lines.items)
 

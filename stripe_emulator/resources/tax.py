@@ -15,6 +15,7 @@ ROUTES: tuple[Route, ...] = (
     ("GET", r"/v1/tax/calculations/(?P<oid>[^/]+)", "tax_calculation_retrieve"),
     ("GET", r"/v1/tax/calculations/(?P<oid>[^/]+)/line_items", "tax_calculation_line_items"),
     ("POST", r"/v1/tax/transactions/create_from_calculation", "tax_transaction_create_from_calculation"),
+    ("POST", r"/v1/tax/transactions/create_reversal", "tax_transaction_create_reversal"),
     ("GET", r"/v1/tax/transactions/(?P<oid>[^/]+)", "tax_transaction_retrieve"),
 )
 
@@ -161,6 +162,51 @@ class TaxResource(ResourceBase):
             "tax_date": calc["tax_date"], "type": "transaction",
         }
         return self.store.add(transaction, owner=ctx.account)
+
+    def tax_transaction_create_reversal(self, ctx: Context) -> dict[str, Any]:
+        """A whole (`mode=full`) or partial reversal; partial by `flat_amount` (negative, tax included),
+        spread over the original's lines in proportion. More than what is left is refused."""
+        p = ctx.params
+        p.check_known({"mode", "original_transaction", "reference", "flat_amount", "metadata", "line_items",
+                       "shipping_cost"})
+        original = self.store.get_typed("tax.transaction", p.string("original_transaction", required=True) or "")
+        if original is None or self.store.owner(original["id"]) != ctx.account or original["type"] != "transaction":
+            raise StripeError.not_found("tax.transaction", str(p.raw("original_transaction")), param="original_transaction")
+        mode = p.choice("mode", ("full", "partial"), required=True)
+        reference = p.string("reference", required=True) or ""
+        if any(t["reference"] == reference for t in self.store.all("tax.transaction", owner=ctx.account)):
+            raise StripeError.invalid("A transaction with this reference already exists.", param="reference",
+                                      code="tax_transaction_reference_taken")
+        lines = original["line_items"]["data"]
+        total = sum(line["amount"] + (line["amount_tax"] if line["tax_behavior"] == "exclusive" else 0) for line in lines)
+        left = total - self.store.meta(original["id"]).get("reversed", 0)
+        if mode == "full":
+            wanted = left
+        else:
+            if p.raw("line_items") is not None:
+                raise StripeError.invalid("The emulator reverses partially by flat_amount only.", param="line_items")
+            flat = p.integer("flat_amount", required=True) or 0
+            if flat >= 0:
+                raise StripeError.invalid("flat_amount must be negative.", param="flat_amount")
+            wanted = -flat
+        if wanted <= 0 or wanted > left:
+            raise StripeError.invalid("The reversal exceeds what is left of the original transaction.",
+                                      param="flat_amount" if mode == "partial" else "mode")
+        self.store.meta(original["id"])["reversed"] = total - left + wanted
+        tid = new_id("tax_")
+        reversed_lines = []
+        for line in lines:
+            amount = -int((Decimal(line["amount"]) * wanted / total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            tax = -int((Decimal(line["amount_tax"]) * wanted / total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            reversed_lines.append({**line, "amount": amount, "amount_tax": tax, "id": new_id("tax_li_", 14),
+                                   "reversal": {"original_line_item": line["id"]}, "type": "reversal"})
+        now = self.store.now()
+        reversal = {**original, "created": now, "id": tid, "posted_at": now, "reference": reference,
+                    "metadata": p.metadata() or None, "type": "reversal",
+                    "reversal": {"original_transaction": original["id"]},
+                    "line_items": {"data": reversed_lines, "has_more": False, "object": "list",
+                                   "url": f"/v1/tax/transactions/{tid}/line_items"}}
+        return self.store.add(reversal, owner=ctx.account)
 
     def tax_transaction_retrieve(self, ctx: Context, oid: str) -> dict[str, Any]:
         found = self.store.get_typed("tax.transaction", oid)

@@ -113,6 +113,21 @@ def _journey(page, admin, staff, site, shot, emulator):
     assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()
 
+    # --- The DAC7 tax identity (python-stdnum checks the TIN and the IBAN; a masked IBAN is kept). ---
+    page.wait_for_url(re.compile(r".*/tax/$"))
+    page.get_by_label("Tax identification number (TIN)").fill("181/815/08155")
+    page.get_by_label("Street and number").fill("Kastanienallee 12")
+    page.get_by_label("Postal code").fill("10435")
+    page.get_by_label("City").fill("Berlin")
+    page.get_by_label("Business registration number (entities)").fill("HRB 123456")
+    page.get_by_label("IBAN of the account you are paid to").fill("DE89 3704 0044 0532 0130 01")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_text("This is not a valid IBAN.").wait_for()  # a typo in the IBAN: a form error
+    page.get_by_label("IBAN of the account you are paid to").fill("DE89 3704 0044 0532 0130 00")
+    shot(page, "j1-03b-apply-tax-identity")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save and continue").click()
+
     # --- Upload a real PDF document. ---
     page.wait_for_url(re.compile(r".*/files/$"))
     page.get_by_label("Document type").select_option(index=0)

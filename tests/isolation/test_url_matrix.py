@@ -26,8 +26,15 @@ from PIL import Image
 from accounts.audit import audit_action
 from accounts.models import ApiToken, AuditLogEntry
 from accounts.tokens import api_token_issue
-from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
-from catalog.services import outbox_publish_pending, product_image_add
+from catalog.models import (
+    CsvImport,
+    Product,
+    ProductImage,
+    ProductTranslation,
+    StockAdjustment,
+    Variant,
+)
+from catalog.services import outbox_publish_pending, product_image_add, product_translation_set
 from disputes.models import (
     Chargeback,
     ChargebackEvidence,
@@ -87,10 +94,12 @@ from vendors.models import (
     ApplicationDocument,
     Invitation,
     Membership,
+    SellerIdentity,
     Vendor,
     VendorApplication,
     VendorOffboarding,
 )
+from vendors.seller_identity import seller_identity_save
 
 pytestmark = pytest.mark.django_db
 
@@ -403,6 +412,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "payouts:invoice-download"): Expect(OPS),
     (PUBLIC, "payouts:export-progress"): Expect(OPS),
     (PUBLIC, "payouts:export-download"): Expect(OPS),
+    (PUBLIC, "payouts:dac7"): Expect(OPS),
+    (PUBLIC, "payouts:dac7-download"): Expect(OPS),
     (PUBLIC, "api-commission-rules"): Expect(OPS),
     (PUBLIC, "api-commission-rule"): Expect(OPS),
     (PUBLIC, "api-commission-preview"): Expect(OPS),
@@ -440,6 +451,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-stripe-return"): Expect(VEN),
     (TENANT, "dashboard-stripe-refresh"): Expect(VEN),
     (TENANT, "dashboard-team"): Expect(VEN),
+    (TENANT, "dashboard-tax-identity"): Expect(VEN),
+    (TENANT, "dashboard-product-translations"): Expect(VEN),
     (TENANT, "dashboard-member-remove"): Expect(VEN),
     (TENANT, "dashboard-invitation-revoke"): Expect(VEN),
     (TENANT, "dashboard-storefront"): Expect(VEN),
@@ -490,6 +503,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-close-export"): Expect(VEN),
     (TENANT, "dashboard-money-statement"): Expect(VEN),
     (TENANT, "dashboard-invoices"): Expect(VEN),
+    (TENANT, "dashboard-tax-report"): Expect(VEN),
+    (TENANT, "dashboard-tax-report-download"): Expect(VEN),
     (TENANT, "dashboard-invoice-download"): Expect(VEN),
     (TENANT, "dashboard-money-stripe"): Expect(VEN),
     (TENANT, "vendor-products"): Expect(VEN),
@@ -558,6 +573,7 @@ SECRETS = (
     "Bravo secret takedown reason",
     "JD000000000000424242",  # B's label's tracking number
     "Bravo secret shipping zone",
+    "Bravo Secret Tax Name", "18181508155", "Bravo Geheime Laterne",
 )
 
 
@@ -609,6 +625,7 @@ def _world_build() -> dict[str, Any]:
     with schema_context(schema_b):
         draft = Product.objects.get(pk=draft_variant.product_id)
         draft_image = product_image_add(product=draft, upload=SimpleUploadedFile("d.png", _png()))
+        product_translation_set(product=draft, language="de", name="Bravo Geheime Laterne")
         csv_import = CsvImport.objects.create(original_name="matrix-secret-import.csv")
 
     address = Address(name="Victoria Victimbuyer", line1="Geheimweg 42", line2="", city="Berlin", region="",
@@ -684,6 +701,11 @@ def _world_build() -> dict[str, Any]:
 
     # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
     audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
+    # B's DAC7 identity: its name and TIN never show to A (tax identity page, tax report, downloads).
+    seller_identity_save(vendor=vendor_b, data={
+        "kind": "entity", "legal_name": "Bravo Secret Tax Name GmbH", "tin": "181/815/08155", "tin_country": "DE",
+        "street": "Geheimstraße 7", "postal_code": "10115", "city": "Berlin", "address_country": "DE",
+        "business_registration_number": "HRB 99999"})
 
     values = {
         # vendor B's schema
@@ -712,7 +734,7 @@ def _world_build() -> dict[str, Any]:
         "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
         "user_id": victim.pk, "user_action": "disable",
         "takedown_decision": "restore", "offboarding_action": "close",
-        "period": timezone.now().strftime("%Y-%m"), "fmt": "csv",
+        "period": timezone.now().strftime("%Y-%m"), "fmt": "csv", "year": timezone.now().year,
         "key": "matrix-key", "uidb36": "1", "provider": "easypost",
     }
     return {"values": {k: str(v) for k, v in values.items()}, "vendor_a": vendor_a, "vendor_b": vendor_b,
@@ -742,9 +764,9 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
 
     state: dict[str, Any] = {}
     with schema_context(world["schema_b"]):
-        for model in (Product, Variant, ProductImage, StockAdjustment, CsvImport, VendorOrder, VendorOrderLine,
-                      Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings, ShippingZone,
-                      ShippingMethod, ShippingRateBand):
+        for model in (Product, Variant, ProductImage, ProductTranslation, StockAdjustment, CsvImport, VendorOrder,
+                      VendorOrderLine, Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings,
+                      ShippingZone, ShippingMethod, ShippingRateBand):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),
@@ -785,6 +807,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "takedowns": rows(ListingTakedown.objects.all()),
         "privacy": rows(PrivacyRequest.objects.filter(user=victim)),
         "offboardings": rows(VendorOffboarding.objects.filter(vendor=vendor_b)),
+        "seller_identities": rows(SellerIdentity.objects.filter(vendor=vendor_b)),
         "listings": rows(Listing.objects.filter(vendor=vendor_b)),
         "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
         "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
