@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict, NotFound
 from marketplace.errors import InvalidCategory, InvalidListing
-from marketplace.models import Category, Listing, ListingTakedown
+from marketplace.models import Category, CategoryRedirect, Listing, ListingTakedown, StoreFollow
 from marketplace.search import projection_changed
 
 MAX_CATEGORY_DEPTH_PATH = 1000
@@ -67,6 +67,13 @@ def category_create(*, name: str, parent: Category | None = None, slug: str = ""
 
 
 @transaction.atomic
+def _category_redirect_keep(*, category: Category, old_path: str) -> None:
+    """Remember `old_path` for `category` (a later move of the path to another category wins)."""
+    CategoryRedirect.objects.update_or_create(old_path=old_path, defaults={"category": category})
+    # The category's new path is its own again, no longer an old address of anything.
+    CategoryRedirect.objects.filter(old_path=category.path).delete()
+
+
 def category_update(
     *, category: Category, name: str | None = None, slug: str | None = None,
     parent: Category | bool | None = False, position: int | None = None,
@@ -100,11 +107,14 @@ def category_update(
         with transaction.atomic():
             category.save()
             if category.path != old_path:
+                _category_redirect_keep(category=category, old_path=old_path)
                 descendants = Category.objects.select_for_update().filter(path__startswith=old_path + "/")
                 for child in descendants.order_by("depth"):
+                    child_old_path = child.path
                     child.path = category.path + child.path[len(old_path):]
                     child.depth = child.path.count("/")
                     child.save(update_fields=["path", "depth", "updated_at"])
+                    _category_redirect_keep(category=child, old_path=child_old_path)
     except IntegrityError as exc:
         raise Conflict(_("That path is taken."), code="duplicate_category", fields={"slug": ["duplicate"]}) from exc
     _category_text_refresh(category.path)
@@ -471,3 +481,18 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
             for follower in _rebuild_followers:
                 follower(vendor.pk)
     return counts
+
+
+# --- following stores (ADR 0091) ------------------------------------------------------------------
+
+
+def store_follow(*, user: Any, vendor: Any) -> StoreFollow:
+    """Follow a selling vendor's store; following it again changes nothing."""
+    if vendor.status != vendor.Status.ACTIVE:
+        raise NotFound(_("Store not found."))
+    follow, _created = StoreFollow.objects.get_or_create(user=user, vendor=vendor)
+    return follow
+
+
+def store_unfollow(*, user: Any, vendor: Any) -> None:
+    StoreFollow.objects.filter(user=user, vendor=vendor).delete()

@@ -34,6 +34,7 @@ from orders.signals import SESSION_CART_KEY
 from orders.timeline import order_timeline
 from payments import gateway
 from payments.errors import GatewayError
+from storefront.cart_handoff import handoff_redeem
 
 DEFAULT_COUNTRY = "DE"
 # A guest's checkout lives in their session: the email they chose, and the orders they placed
@@ -461,3 +462,22 @@ def guest_account_create(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "orders/checkout_return.html", {
         "order": order, "redirect_status": "", **_guest_context(request, order, True), "claim_form": form,
     }, status=422)
+
+
+def cart_handoff(request: HttpRequest) -> HttpResponse:
+    """The platform host's end of "add to cart" on a vendor's host (ADR 0091): the signed,
+    single-use token carries the item; it joins this session's cart, the same as the marketplace's.
+    Only a page navigation redeems it (never an image or a fetch embedded in another page)."""
+    if request.headers.get("Sec-Fetch-Dest", "document") != "document":
+        return HttpResponse(status=400)
+    try:
+        item = handoff_redeem(token=request.GET.get("t", ""))
+        cart = request_cart(request, create=True)
+        assert cart is not None
+        services.cart_item_add(cart=cart, vendor_id=item.vendor_id, variant_id=item.variant_id,
+                               quantity=item.quantity)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cart")
+    messages.success(request, _("Added to your cart."))
+    return redirect("cart")
