@@ -98,6 +98,7 @@ def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]
             compare_at_amount=max(compare, default=None), in_stock=bool(getattr(product, "stock_total", 0)),
             image_url=image.image.url if image else "",
             thumbnail_url=image.thumbnail.url if image and image.thumbnail else "",
+            images=[selectors.image_srcsets(image)] if image else [],
             # Bought here, on the vendor's own host (ADR 0091), once the marketplace lists it.
             url=reverse("storefront-product", args=[product.pk, product.handle]) if product.pk in listed else "",
             rating=listed[product.pk].rating if product.pk in listed else 0,

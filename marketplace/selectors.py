@@ -102,6 +102,21 @@ def listing_of_vendor(*, vendor: Any, product_id: int) -> Listing | None:
     return listings_visible().select_related("vendor", "category").filter(vendor=vendor, product_id=product_id).first()
 
 
+def listing_pictures(*, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, str]]:
+    """(vendor id, product id) → the first picture of its listing (urls and srcsets), one query."""
+    if not keys:
+        return {}
+    match = Q()
+    for vendor_id, product_id in set(keys):
+        match |= Q(vendor_id=vendor_id, product_id=product_id)
+    found = {}
+    for vendor_id, product_id, images, thumbnail_url in Listing.objects.filter(match).values_list(
+            "vendor_id", "product_id", "images", "thumbnail_url"):
+        if images:
+            found[(vendor_id, product_id)] = {"thumbnail_url": thumbnail_url, **images[0]}
+    return found
+
+
 def listings_featured(*, limit: int = 8) -> QuerySet[Listing]:
     """The platform's hand-picks in their order, then the newest listings to fill the row."""
     return listings_visible().filter(in_stock=True).select_related("vendor").order_by(

@@ -212,14 +212,17 @@ def _listing_fields(*, vendor: Any, payload: dict[str, Any], categories: _Catego
 
 
 def _gallery(payload: dict[str, Any]) -> list[dict[str, str]]:
-    """The product's pictures as the listing keeps them; an event from before galleries (only
-    `image_url`) gives a gallery of that one picture."""
+    """The product's pictures as the listing keeps them (with their srcsets); an event from before
+    galleries (only `image_url`) gives a gallery of that one picture."""
     images = payload.get("images")
     if images is None:
         images = [{"url": payload["image_url"], "thumbnail_url": payload.get("thumbnail_url") or "", "alt": ""}] \
             if payload.get("image_url") else []
     return [{"url": str(image.get("url") or ""), "thumbnail_url": str(image.get("thumbnail_url") or ""),
-             "alt": str(image.get("alt") or "")[:300]} for image in images[:20] if image.get("url")]
+             "alt": str(image.get("alt") or "")[:300],
+             # The renditions' srcsets per format, when the catalog made them (ADR 0091).
+             **{key: str(image[key])[:4000] for key in ("srcset", "srcset_avif") if image.get(key)}}
+            for image in images[:20] if image.get("url")]
 
 
 def listing_apply(

@@ -24,6 +24,7 @@ from common.hosts import platform_url
 from common.money import format_money_localized
 from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
+from marketplace.selectors import listing_pictures
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.delivery import delivery_window
@@ -65,7 +66,11 @@ def _country(request: HttpRequest) -> str:
 
 def _cart_context(request: HttpRequest, cart: Cart | None) -> dict[str, Any]:
     review = services.cart_review(cart=cart, country=_country(request))
-    return {"review": review, "country": _country(request)}
+    items = review.items
+    pictures = listing_pictures(keys=[(item.vendor_id, item.product_id) for item in items])
+    return {"review": review, "country": _country(request),
+            "cart_pictures": {item.pk: pictures[(item.vendor_id, item.product_id)] for item in items
+                              if (item.vendor_id, item.product_id) in pictures}}
 
 
 def cart_page(request: HttpRequest) -> HttpResponse:
