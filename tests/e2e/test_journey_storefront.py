@@ -48,7 +48,9 @@ def test_vendor_brands_storefront_buyer_buys_on_vendor_host_and_follows(
     page.get_by_label("Header colour (#rrggbb)").fill("#163b2c")
     page.get_by_label("Instagram").fill("https://instagram.com/alpha-outdoors")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("This colour is too light to read on the page")).to_be_visible()
+    refusal = page.get_by_text("This colour is too light to read on the page")
+    expect(refusal).to_be_visible()
+    refusal.scroll_into_view_if_needed()
     assert_accessible(page)
     shot(page, "sf-01-branding-contrast-refused")
     page.get_by_label("Brand colour (#rrggbb, for buttons and links)").fill("#0b6e4f")
@@ -57,6 +59,7 @@ def test_vendor_brands_storefront_buyer_buys_on_vendor_host_and_follows(
 
     # --- The buyer, signed in on the marketplace, shops on the vendor's own host. ---
     login(page, site.platform, buyer.email, PASSWORD)
+    page.context.clear_cookies(domain=vendor_a.host)  # a buyer's browser: no session on the vendor's host
     page.goto(f"{store}/")
     expect(page.locator("[data-storefront-header]")).to_contain_text("Alpha Outdoors")
     assert_accessible(page)
