@@ -38,9 +38,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# A page's language named in its URL (`?lang=de`): the hreflang alternates search engines follow
+# (ADR 0090). It wins over the cookie and the account for that one response and is not remembered.
+LANGUAGE_QUERY_PARAM = "lang"
+
+
 class UserLanguageMiddleware:
     """After authentication: a signed-in user without a language cookie on this host gets the
-    language stored on their account (LocaleMiddleware has only seen Accept-Language)."""
+    language stored on their account (LocaleMiddleware has only seen Accept-Language); a page
+    asked for in a language (`?lang=`) is shown in it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,6 +57,10 @@ class UserLanguageMiddleware:
                 and user.is_authenticated and language_valid(user.language)):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+        asked = language_valid(request.GET.get(LANGUAGE_QUERY_PARAM))
+        if asked:
+            translation.activate(asked)
+            request.LANGUAGE_CODE = asked  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

@@ -159,6 +159,9 @@ class ProductImage(TimeStampedModel):
         max_length=16, choices=ThumbnailStatus.choices, default=ThumbnailStatus.PENDING
     )
     alt = models.CharField(max_length=200, blank=True)
+    # Smaller copies in modern formats for srcset, made with the thumbnail (ADR 0091):
+    # [{"width": 400, "format": "webp", "name": "<storage name>"}], widest last per format.
+    renditions = models.JSONField(default=list, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)

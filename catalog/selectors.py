@@ -113,6 +113,20 @@ def _absolute(url: str, vendor: Any) -> str:
     return vendor_url(vendor, url)
 
 
+def image_srcsets(image: ProductImage, vendor: Any = None) -> dict[str, str]:
+    """`srcset` values of an image's renditions, per format ({"srcset": webp, "srcset_avif": ...})."""
+    by_format: dict[str, list[str]] = {}
+    for rendition in sorted(image.renditions or [], key=lambda r: int(r["width"])):
+        url = _absolute(image.image.storage.url(rendition["name"]), vendor)
+        by_format.setdefault(str(rendition["format"]), []).append(f"{url} {int(rendition['width'])}w")
+    found = {}
+    if by_format.get("webp"):
+        found["srcset"] = ", ".join(by_format["webp"])
+    if by_format.get("avif"):
+        found["srcset_avif"] = ", ".join(by_format["avif"])
+    return found
+
+
 def product_snapshot(product: Product) -> dict[str, Any]:
     """What the marketplace needs of a product; the payload of its outbox event."""
     variants = sorted(product.variants.all(), key=lambda v: (v.position, v.pk))
@@ -158,7 +172,8 @@ def product_snapshot(product: Product) -> dict[str, Any]:
         if first_image and first_image.thumbnail else "",
         "images": [
             {"url": _absolute(image.image.url, vendor),
-             "thumbnail_url": _absolute(image.thumbnail.url, vendor) if image.thumbnail else "", "alt": image.alt}
+             "thumbnail_url": _absolute(image.thumbnail.url, vendor) if image.thumbnail else "", "alt": image.alt,
+             **image_srcsets(image, vendor)}
             for image in images
         ],
         "created_at": product.created_at.isoformat(),

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,9 +27,9 @@ from catalog.forms import (
 )
 from catalog.models import CsvImport, Product, ProductImage, Variant
 from common.exceptions import ApplicationError, NotFound
-from common.hosts import platform_url
 from common.money import to_major
 from common.responses import redirect_after_post
+from marketplace.seo import store_json_ld
 
 
 def _apply_error(form: Any, exc: ApplicationError, mapping: dict[str, str] | None = None) -> None:
@@ -70,9 +71,15 @@ def storefront_home(request: HttpRequest) -> HttpResponse:
     if q:
         products = products.filter(name__icontains=q)
     page = Paginator(products, 24).get_page(request.GET.get("page"))
+    branding = selectors.storefront_branding()
+    logo_url = request.build_absolute_uri(branding.logo.url) if branding and branding.logo else ""
     return render(request, "storefront/home.html", {
-        "products": page, "page": page, "q": q, "branding": selectors.storefront_branding(),
+        "products": page, "page": page, "q": q, "branding": branding, "logo_url": logo_url,
         "cards": _storefront_cards(request, vendor, list(page)),
+        "json_ld": store_json_ld(
+            name=(branding.name if branding else "") or vendor.name, url=request.build_absolute_uri("/"),
+            description=(branding.description if branding else "") or vendor.description, logo=logo_url,
+            same_as=[url for _label, url in branding.social_links] if branding else []),
     })
 
 
@@ -93,7 +100,9 @@ def _storefront_cards(request: HttpRequest, vendor: Any, products: list[Product]
             compare_at_amount=max(compare, default=None), in_stock=bool(getattr(product, "stock_total", 0)),
             image_url=image.image.url if image else "",
             thumbnail_url=image.thumbnail.url if image and image.thumbnail else "",
-            url=platform_url(listed[product.pk].path, request) if product.pk in listed else "",
+            images=[selectors.image_srcsets(image)] if image else [],
+            # Bought here, on the vendor's own host (ADR 0091), once the marketplace lists it.
+            url=reverse("storefront-product", args=[product.pk, product.handle]) if product.pk in listed else "",
             rating=listed[product.pk].rating if product.pk in listed else 0,
             rating_count=listed[product.pk].rating_count if product.pk in listed else 0,
         ))

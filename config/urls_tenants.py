@@ -28,6 +28,7 @@ vendor_api_patterns = [
 
 urlpatterns = [
     path("", catalog_views.storefront_home, name="storefront-home"),
+    path("", include("storefront.urls")),
     path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
     path("favicon.ico", frontend_views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),

@@ -52,6 +52,18 @@ class Category(TimeStampedModel):
         return self.name
 
 
+class CategoryRedirect(models.Model):
+    """A path a category had before a rename or move: its old address redirects (301) to the
+    category's current one, so links and search engines' entries keep working (ADR 0090)."""
+
+    old_path = models.CharField(max_length=1000, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="old_paths")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → category {self.category_id}"
+
+
 class Listing(models.Model):
     """The public projection of one vendor product (fed by the vendor's outbox)."""
 
@@ -267,3 +279,18 @@ class ListingTakedownEvent(models.Model):
 
     def __str__(self) -> str:
         return f"takedown {self.takedown_id}: {self.action}"
+
+
+class StoreFollow(models.Model):
+    """A buyer follows a vendor's store (listed in their account; ADR 0091)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_follows")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "vendor"], name="storefollow_once_per_store")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} follows vendor {self.vendor_id}"

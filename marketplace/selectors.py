@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.databases import replica_alias
 from common.exceptions import NotFound
-from marketplace.models import Category, Listing, ListingTakedown
+from marketplace.models import Category, CategoryRedirect, Listing, ListingTakedown, StoreFollow
 
 
 def categories_tree() -> list[dict[str, Any]]:
@@ -69,6 +69,12 @@ def category_by_path_or_none(*, path: str) -> Category | None:
     return Category.objects.filter(path=path.strip("/")).first() if path else None
 
 
+def category_moved_to(*, path: str) -> Category | None:
+    """The category that had `path` before it was renamed or moved (None when none had)."""
+    moved = CategoryRedirect.objects.select_related("category").filter(old_path=(path or "").strip("/")).first()
+    return moved.category if moved is not None else None
+
+
 def category_ancestors(category: Category) -> list[Category]:
     parts = category.path.split("/")
     paths = ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
@@ -91,6 +97,26 @@ def listing_visible(*, listing_id: Any) -> Listing:
     return listing
 
 
+def listing_of_vendor(*, vendor: Any, product_id: int) -> Listing | None:
+    """The vendor's visible listing of its product `product_id` (for its own host's product page)."""
+    return listings_visible().select_related("vendor", "category").filter(vendor=vendor, product_id=product_id).first()
+
+
+def listing_pictures(*, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, str]]:
+    """(vendor id, product id) → the first picture of its listing (urls and srcsets), one query."""
+    if not keys:
+        return {}
+    match = Q()
+    for vendor_id, product_id in set(keys):
+        match |= Q(vendor_id=vendor_id, product_id=product_id)
+    found = {}
+    for vendor_id, product_id, images, thumbnail_url in Listing.objects.filter(match).values_list(
+            "vendor_id", "product_id", "images", "thumbnail_url"):
+        if images:
+            found[(vendor_id, product_id)] = {"thumbnail_url": thumbnail_url, **images[0]}
+    return found
+
+
 def listings_featured(*, limit: int = 8) -> QuerySet[Listing]:
     """The platform's hand-picks in their order, then the newest listings to fill the row."""
     return listings_visible().filter(in_stock=True).select_related("vendor").order_by(
@@ -106,3 +132,13 @@ def listings_of_vendor(*, vendor_id: int, exclude_id: int | None = None, limit: 
 
 def category_subtree_q(path: str) -> Q:
     return Q(category__path=path) | Q(category__path__startswith=path + "/")
+
+
+def stores_followed(*, user: Any) -> QuerySet[StoreFollow]:
+    """The stores `user` follows, newest first (still selling or not: the list says which)."""
+    return StoreFollow.objects.filter(user=user).select_related("vendor", "vendor__store")
+
+
+def store_followed(*, user: Any, vendor: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and StoreFollow.objects.filter(
+        user=user, vendor=vendor).exists()

@@ -23,9 +23,11 @@ from common.exceptions import Conflict, NotFound
 from marketplace.errors import InvalidCategory, InvalidListing
 from marketplace.models import (
     Category,
+    CategoryRedirect,
     Listing,
     ListingTakedown,
     ListingTranslation,
+    StoreFollow,
     search_config_for,
 )
 from marketplace.search import projection_changed
@@ -74,6 +76,13 @@ def category_create(*, name: str, parent: Category | None = None, slug: str = ""
 
 
 @transaction.atomic
+def _category_redirect_keep(*, category: Category, old_path: str) -> None:
+    """Remember `old_path` for `category` (a later move of the path to another category wins)."""
+    CategoryRedirect.objects.update_or_create(old_path=old_path, defaults={"category": category})
+    # The category's new path is its own again, no longer an old address of anything.
+    CategoryRedirect.objects.filter(old_path=category.path).delete()
+
+
 def category_update(
     *, category: Category, name: str | None = None, slug: str | None = None,
     parent: Category | bool | None = False, position: int | None = None,
@@ -107,11 +116,14 @@ def category_update(
         with transaction.atomic():
             category.save()
             if category.path != old_path:
+                _category_redirect_keep(category=category, old_path=old_path)
                 descendants = Category.objects.select_for_update().filter(path__startswith=old_path + "/")
                 for child in descendants.order_by("depth"):
+                    child_old_path = child.path
                     child.path = category.path + child.path[len(old_path):]
                     child.depth = child.path.count("/")
                     child.save(update_fields=["path", "depth", "updated_at"])
+                    _category_redirect_keep(category=child, old_path=child_old_path)
     except IntegrityError as exc:
         raise Conflict(_("That path is taken."), code="duplicate_category", fields={"slug": ["duplicate"]}) from exc
     _category_text_refresh(category.path)
@@ -209,14 +221,17 @@ def _listing_fields(*, vendor: Any, payload: dict[str, Any], categories: _Catego
 
 
 def _gallery(payload: dict[str, Any]) -> list[dict[str, str]]:
-    """The product's pictures as the listing keeps them; an event from before galleries (only
-    `image_url`) gives a gallery of that one picture."""
+    """The product's pictures as the listing keeps them (with their srcsets); an event from before
+    galleries (only `image_url`) gives a gallery of that one picture."""
     images = payload.get("images")
     if images is None:
         images = [{"url": payload["image_url"], "thumbnail_url": payload.get("thumbnail_url") or "", "alt": ""}] \
             if payload.get("image_url") else []
     return [{"url": str(image.get("url") or ""), "thumbnail_url": str(image.get("thumbnail_url") or ""),
-             "alt": str(image.get("alt") or "")[:300]} for image in images[:20] if image.get("url")]
+             "alt": str(image.get("alt") or "")[:300],
+             # The renditions' srcsets per format, when the catalog made them (ADR 0091).
+             **{key: str(image[key])[:4000] for key in ("srcset", "srcset_avif") if image.get(key)}}
+            for image in images[:20] if image.get("url")]
 
 
 def listing_apply(
@@ -520,3 +535,18 @@ def listings_rebuild(*, vendor_ids: list[int] | None = None) -> dict[str, int]:
             for follower in _rebuild_followers:
                 follower(vendor.pk)
     return counts
+
+
+# --- following stores (ADR 0091) ------------------------------------------------------------------
+
+
+def store_follow(*, user: Any, vendor: Any) -> StoreFollow:
+    """Follow a selling vendor's store; following it again changes nothing."""
+    if vendor.status != vendor.Status.ACTIVE:
+        raise NotFound(_("Store not found."))
+    follow, _created = StoreFollow.objects.get_or_create(user=user, vendor=vendor)
+    return follow
+
+
+def store_unfollow(*, user: Any, vendor: Any) -> None:
+    StoreFollow.objects.filter(user=user, vendor=vendor).delete()

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +19,7 @@ from common import page_cache
 from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
 from common.money import exponent, to_major
-from marketplace import search, selectors, services
+from marketplace import search, selectors, seo, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
 from marketplace.search import listings_localize
@@ -140,7 +142,12 @@ def category_page(request: HttpRequest, path: str) -> HttpResponse:
     try:
         category = selectors.category_by_path(path=path)
     except NotFound as exc:
-        raise Http404 from exc
+        # A renamed or moved category: its old address leads to the new one, for good.
+        moved = selectors.category_moved_to(path=path)
+        if moved is None:
+            raise Http404 from exc
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(reverse("category", args=[moved.path]) + (f"?{query}" if query else ""), permanent=True)
     context = _search_context(request, category=category)
     template = "marketplace/_search_htmx.html" if getattr(request, "htmx", False) else "marketplace/category.html"
     return render(request, template, context)
@@ -159,8 +166,10 @@ def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> Htt
     if handle != listing.handle:
         return redirect("listing", listing_id=listing.pk, handle=listing.handle, permanent=True)
     listings_localize([listing])
+    canonical = request.build_absolute_uri(reverse("listing", args=[listing.pk, listing.handle]))
     return render(request, "marketplace/listing.html", {
-        "listing": listing,
+        "listing": listing, "canonical_url": canonical,
+        "json_ld": seo.product_json_ld(listing, url=canonical),
         "ancestors": [*selectors.category_ancestors(listing.category), listing.category] if listing.category else [],
         "more": list(selectors.listings_of_vendor(vendor_id=listing.vendor_id, exclude_id=listing.pk)),
         "vendor_url": vendor_url(listing.vendor, "/", request),
@@ -219,3 +228,67 @@ def ops_category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
             messages.success(request, _("Category saved."))
             return redirect("ops-categories")
     return render(request, "ops/category_edit.html", {"form": form, "category": category})
+
+
+# --- search engines: sitemaps and robots.txt (ADR 0090) ----------------------------------------
+
+
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    from marketplace.sitemaps import PLATFORM_SITEMAPS
+
+    return sitemap_views.index(request, PLATFORM_SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    from marketplace.sitemaps import PLATFORM_SITEMAPS
+
+    return sitemap_views.sitemap(request, PLATFORM_SITEMAPS, section=section)
+
+
+ROBOTS_DISALLOW = ["/accounts/", "/api/", "/cart/", "/checkout/", "/orders/", "/ops/", "/search/", "/sell/",
+                   "/messages/", "/notifications/", "/claims/", "/reviews/", "/dev/"]
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """The platform's sitemap, and every selling vendor's (their product entries name listing
+    pages of this host: the protocol accepts them when this host's robots.txt points there)."""
+    from vendors.selectors import vendors_selling
+
+    own = request.build_absolute_uri(reverse("sitemap"))
+    vendors = [vendor_url(vendor, "/sitemap.xml", request) for vendor in vendors_selling().order_by("slug")]
+    response = HttpResponse(seo.robots_txt(disallow=ROBOTS_DISALLOW, sitemaps=[own, *vendors]),
+                            content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- following stores (ADR 0091) ------------------------------------------------------------------
+
+
+@login_required
+def store_follow_page(request: HttpRequest, vendor_slug: str) -> HttpResponse:
+    """Follow (or stop following) a store: reached from its storefront on its own host, whose
+    session is not this host's, so the choice is made here, signed in on the platform."""
+    from vendors.models import Vendor
+
+    vendor = Vendor.objects.filter(slug=vendor_slug, status=Vendor.Status.ACTIVE).first()
+    if vendor is None:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("action") == "unfollow":
+            services.store_unfollow(user=request.user, vendor=vendor)
+            messages.success(request, _("You no longer follow %(store)s.") % {"store": vendor.name})
+        else:
+            services.store_follow(user=request.user, vendor=vendor)
+            messages.success(request, _("You follow %(store)s.") % {"store": vendor.name})
+        return redirect("stores-followed")
+    return render(request, "marketplace/store_follow.html", {
+        "vendor": vendor, "following": selectors.store_followed(user=request.user, vendor=vendor),
+        "store_url": vendor_url(vendor, "/", request),
+    })
+
+
+@login_required
+def stores_followed_page(request: HttpRequest) -> HttpResponse:
+    follows = [(follow, vendor_url(follow.vendor, "/", request)) for follow in selectors.stores_followed(user=request.user)]
+    return render(request, "marketplace/stores_followed.html", {"follows": follows})

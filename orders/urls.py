@@ -8,6 +8,7 @@ urlpatterns = [
     path("cart/", views.cart_page, name="cart"),
     path("currency/", views.currency_set, name="currency-set"),
     path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/add/from-store/", views.cart_handoff, name="cart-handoff"),
     path("cart/items/<int:item_id>/", views.cart_item_update, name="cart-item-update"),
     path("cart/prices/accept/", views.cart_prices_accept, name="cart-prices-accept"),
     path("checkout/", views.checkout_page, name="checkout"),

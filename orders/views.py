@@ -25,6 +25,7 @@ from common.hosts import platform_url
 from common.money import format_money_localized
 from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
+from marketplace.selectors import listing_pictures
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.currency import SESSION_CURRENCY, buyer_currency, currency_check
@@ -36,6 +37,7 @@ from orders.signals import SESSION_CART_KEY
 from orders.timeline import order_timeline
 from payments import gateway
 from payments.errors import GatewayError
+from storefront.cart_handoff import handoff_redeem
 
 DEFAULT_COUNTRY = "DE"
 # A guest's checkout lives in their session: the email they chose, and the orders they placed
@@ -72,7 +74,11 @@ def _currency(request: HttpRequest) -> dict[str, Any]:
 
 def _cart_context(request: HttpRequest, cart: Cart | None) -> dict[str, Any]:
     review = services.cart_review(cart=cart, country=_country(request), **_currency(request))
-    return {"review": review, "country": _country(request)}
+    items = review.items
+    pictures = listing_pictures(keys=[(item.vendor_id, item.product_id) for item in items])
+    return {"review": review, "country": _country(request),
+            "cart_pictures": {item.pk: pictures[(item.vendor_id, item.product_id)] for item in items
+                              if (item.vendor_id, item.product_id) in pictures}}
 
 
 @require_POST
@@ -493,3 +499,22 @@ def guest_account_create(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "orders/checkout_return.html", {
         "order": order, "redirect_status": "", **_guest_context(request, order, True), "claim_form": form,
     }, status=422)
+
+
+def cart_handoff(request: HttpRequest) -> HttpResponse:
+    """The platform host's end of "add to cart" on a vendor's host (ADR 0091): the signed,
+    single-use token carries the item; it joins this session's cart, the same as the marketplace's.
+    Only a page navigation redeems it (never an image or a fetch embedded in another page)."""
+    if request.headers.get("Sec-Fetch-Dest", "document") != "document":
+        return HttpResponse(status=400)
+    try:
+        item = handoff_redeem(token=request.GET.get("t", ""))
+        cart = request_cart(request, create=True)
+        assert cart is not None
+        services.cart_item_add(cart=cart, vendor_id=item.vendor_id, variant_id=item.variant_id,
+                               quantity=item.quantity)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cart")
+    messages.success(request, _("Added to your cart."))
+    return redirect("cart")

@@ -17,10 +17,22 @@ class StorefrontSettings(TimeStampedModel):
     shipping_policy = models.TextField(blank=True)
     returns_policy = models.TextField(blank=True)
     support_email = models.EmailField(blank=True)
+    # Branding (ADR 0091): the about page's text, the store's colours (checked for contrast against
+    # the design system when saved) and where else the store is found.
+    about = models.TextField(blank=True)
+    brand_color = models.CharField(max_length=7, blank=True)  # "#rrggbb": buttons and links on paper
+    header_color = models.CharField(max_length=7, blank=True)  # "#rrggbb": the storefront's header band
+    website_url = models.URLField(blank=True)
+    instagram_url = models.URLField(blank=True)
+    facebook_url = models.URLField(blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["singleton"], name="storefrontsettings_singleton"),
+            models.CheckConstraint(condition=models.Q(brand_color="") | models.Q(brand_color__regex=r"^#[0-9a-f]{6}$"),
+                                   name="storefrontsettings_brand_color_hex"),
+            models.CheckConstraint(condition=models.Q(header_color="") | models.Q(header_color__regex=r"^#[0-9a-f]{6}$"),
+                                   name="storefrontsettings_header_color_hex"),
             models.CheckConstraint(
                 condition=models.Q(singleton=1), name="storefrontsettings_singleton_is_one"
             ),
@@ -28,6 +40,11 @@ class StorefrontSettings(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name or "Storefront settings"
+
+    @property
+    def social_links(self) -> list[tuple[str, str]]:
+        found = [("Website", self.website_url), ("Instagram", self.instagram_url), ("Facebook", self.facebook_url)]
+        return [(label, url) for label, url in found if url]
 
     @property
     def is_complete(self) -> bool:

@@ -5,11 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from storefront import colours
+from storefront.errors import InvalidBranding
 from storefront.models import StorefrontSettings
 from vendors.uploads import IMAGE_MAX_BYTES, IMAGE_TYPES, upload_check
 
-TEXT_FIELDS = ("name", "description", "shipping_policy", "returns_policy", "support_email")
+TEXT_FIELDS = ("name", "description", "shipping_policy", "returns_policy", "support_email", "about",
+               "website_url", "instagram_url", "facebook_url")
+COLOUR_FIELDS = ("brand_color", "header_color")
+
+
+def branding_colours_check(*, brand_color: str = "", header_color: str = "") -> dict[str, str]:
+    """The colours as stored (`#rrggbb`, or "" for the design system's own). The brand colour
+    carries white button text and sits as link text on the page's paper and soft surface, so it
+    must reach WCAG AA contrast (4.5:1) with both; the header's text colour follows its band."""
+    checked: dict[str, str] = {}
+    for name, value in (("brand_color", brand_color), ("header_color", header_color)):
+        if not (value or "").strip():
+            checked[name] = ""
+            continue
+        parsed = colours.colour_parse(value)
+        if parsed is None:
+            raise InvalidBranding(_("Give a colour as #rrggbb, for example #0b6e4f."), fields={name: ["format"]})
+        checked[name] = parsed
+    brand = checked["brand_color"]
+    if brand:
+        ratio = min(colours.contrast(brand, colours.PAPER), colours.contrast(brand, colours.SURFACE))
+        if ratio < colours.MIN_CONTRAST:
+            raise InvalidBranding(
+                _("This colour is too light to read on the page (contrast %(ratio)s:1, at least 4.5:1 is "
+                  "needed). Choose a darker shade.") % {"ratio": f"{ratio:.1f}"},
+                fields={"brand_color": ["contrast"]})
+    return checked
 
 
 def storefront_settings_get() -> StorefrontSettings:
@@ -25,11 +54,18 @@ def storefront_settings_update(
         name: upload_check(upload=upload, allowed=IMAGE_TYPES, max_bytes=IMAGE_MAX_BYTES, field=name)
         for name, upload in (("logo", logo), ("banner", banner)) if upload is not None
     }
+    colour_changes = {name: changes[name] for name in COLOUR_FIELDS if name in changes}
+    if colour_changes:
+        colour_changes = {name: value for name, value in branding_colours_check(**colour_changes).items()
+                          if name in colour_changes}
     storefront_settings_get()
     row = StorefrontSettings.objects.select_for_update().get(singleton=1)
     fields = [name for name in changes if name in TEXT_FIELDS]
     for name in fields:
         setattr(row, name, changes[name])
+    for name, value in colour_changes.items():
+        setattr(row, name, value)
+        fields.append(name)
     for name, upload in checked.items():
         getattr(row, name).save(upload.stored_name(), upload.file, save=False)
         fields.append(name)

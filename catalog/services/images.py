@@ -1,4 +1,5 @@
-"""Product images: checked by their bytes, thumbnails made in the background, main image, delete."""
+"""Product images: checked by their bytes, thumbnails and responsive renditions (WebP, AVIF where
+Pillow has it) made in the background, main image, delete."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, features
 
 from catalog.errors import InvalidImage
 from catalog.models import (
     Product,
     ProductImage,
+    product_image_path,
 )
 from catalog.services.outbox import outbox_write
 
@@ -28,6 +30,32 @@ ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
 THUMBNAIL_SIZE = (400, 400)
+
+
+# Widths for srcset: a phone card (200), a desktop card (400), a product page (800, 1200 for dense
+# screens). None wider than the upload itself.
+RENDITION_WIDTHS = (200, 400, 800, 1200)
+RENDITION_QUALITY = {"webp": 80, "avif": 60}
+
+
+def rendition_formats() -> tuple[str, ...]:
+    """WebP always; AVIF when this Pillow was built with it (smaller at the same quality)."""
+    return ("avif", "webp") if features.check("avif") else ("webp",)
+
+
+def _renditions_encode(picture: Image.Image) -> list[tuple[int, str, bytes]]:
+    """(width, format, bytes) for every width up to the picture's own and every format."""
+    source = picture if picture.mode in ("RGB", "RGBA") else picture.convert("RGBA")
+    widths = [w for w in RENDITION_WIDTHS if w < source.width] + [min(source.width, RENDITION_WIDTHS[-1])]
+    found = []
+    for width in sorted(set(widths)):
+        height = max(1, round(source.height * width / source.width))
+        resized = source.resize((width, height), Image.Resampling.LANCZOS) if width != source.width else source
+        for fmt in rendition_formats():
+            out = io.BytesIO()
+            resized.save(out, format=fmt.upper(), quality=RENDITION_QUALITY[fmt])
+            found.append((width, fmt, out.getvalue()))
+    return found
 
 
 def _image_check(upload: UploadedFile) -> tuple[str, int, int]:
@@ -80,10 +108,12 @@ def product_image_thumbnail_generate(*, image_id: int) -> ProductImage | None:
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None:
         return None
-    if image.thumbnail_status == ProductImage.ThumbnailStatus.READY and image.thumbnail:
+    if image.thumbnail_status == ProductImage.ThumbnailStatus.READY and image.thumbnail and image.renditions:
         return image
     try:
         with image.image.open("rb") as source, Image.open(source) as picture:
+            picture.load()
+            renditions = _renditions_encode(picture)
             picture.thumbnail(THUMBNAIL_SIZE)
             converted = picture if picture.mode in ("RGB", "RGBA") else picture.convert("RGBA")
             out = io.BytesIO()
@@ -94,14 +124,21 @@ def product_image_thumbnail_generate(*, image_id: int) -> ProductImage | None:
     with transaction.atomic():
         image = ProductImage.objects.select_for_update().get(pk=image_id)
         image.thumbnail.save(f"thumb-{image.pk}.webp", ContentFile(out.getvalue()), save=False)
+        storage = image.image.storage
+        image.renditions = [
+            {"width": width, "format": fmt,
+             "name": storage.save(product_image_path(image, f"{image.pk}-{width}w.{fmt}"), ContentFile(data))}
+            for width, fmt, data in renditions
+        ]
         image.thumbnail_status = ProductImage.ThumbnailStatus.READY
-        image.save(update_fields=["thumbnail", "thumbnail_status", "updated_at"])
+        image.save(update_fields=["thumbnail", "renditions", "thumbnail_status", "updated_at"])
         outbox_write(product_id=image.product_id)
     return image
 
 
 def _image_files_delete(image: ProductImage) -> None:
     names = [f.name for f in (image.image, image.thumbnail) if f and f.name]
+    names += [str(rendition["name"]) for rendition in image.renditions or [] if rendition.get("name")]
     storage = image.image.storage
 
     def remove() -> None:

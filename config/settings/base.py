@@ -38,6 +38,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",  # sitemap.xml on every host (ADR 0090)
 ]
 THIRD_PARTY_SHARED_APPS = [
     "rest_framework",
@@ -415,6 +416,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"no-reply@{PLATFORM_DOMA
 # (an email address or an https:// URL), and how far ahead its Expires field lies.
 SECURITY_CONTACT = env("SECURITY_CONTACT", default=f"security@{PLATFORM_DOMAIN}")
 SECURITY_TXT_EXPIRES_DAYS = env.int("SECURITY_TXT_EXPIRES_DAYS", default=180)
+# A staging or preview deployment asks search engines to stay away from every host (ADR 0090).
+ROBOTS_DISALLOW_ALL = env.bool("ROBOTS_DISALLOW_ALL", default=False)
 
 # --- payments --------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

@@ -1,5 +1,6 @@
 """The storefront shows its products with the design system's listing card, each linking to its
-marketplace page once the marketplace lists it; another vendor's products never appear."""
+product page on the vendor's own host once the marketplace lists it (ADR 0091); another vendor's
+products never appear."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_storefront_cards_link_to_the_marketplace_page(client_for, vendor_a, vendor_b, in_schema, relay):
+def test_storefront_cards_link_to_the_product_page_on_the_vendor_host(client_for, vendor_a, vendor_b, in_schema, relay):
     with in_schema(vendor_a):
         listed = ProductFactory(name="Listed lamp", price_amount=4500)
     relay(vendor_a)
@@ -24,7 +25,7 @@ def test_storefront_cards_link_to_the_marketplace_page(client_for, vendor_a, ven
     cards = re.findall(r'<article class="card h-100 listing-card".*?</article>', html, re.S)
     assert len(cards) == 2
     by_title = {("Listed lamp" if "Listed lamp" in card else "Fresh lamp"): card for card in cards}
-    assert re.search(r'href="http://marketplace\.localhost(:\d+)?/p/\d+/', by_title["Listed lamp"])
+    assert f'href="/products/{listed.pk}/{listed.handle}/"' in by_title["Listed lamp"]
     assert "45.00 EUR" in by_title["Listed lamp"] and "listing-picture-fallback" in by_title["Listed lamp"]
     assert "href=" not in by_title["Fresh lamp"] and "39.00 EUR" in by_title["Fresh lamp"]
     assert "Bravo lamp" not in html

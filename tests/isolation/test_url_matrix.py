@@ -55,7 +55,7 @@ from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
 from fulfillment.shipping.models import ShippingMethod, ShippingRateBand, ShippingZone
 from fulfillment.shipping.services import BandInput, MethodInput, ZoneInput, shipping_zone_create
 from marketplace.models import Category as MarketCategory
-from marketplace.models import Listing, ListingTakedown
+from marketplace.models import Listing, ListingTakedown, StoreFollow
 from marketplace.services import category_create
 from messaging import services as messaging_services
 from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
@@ -248,11 +248,22 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-listings-suggest"): Expect(PUB),
     (PUBLIC, "api-listing-detail"): Expect(PUB),
     (PUBLIC, "api-categories"): Expect(PUB),
+    (PUBLIC, "robots-txt"): Expect(PUB, reason="the same crawling rules for everyone"),
+    (PUBLIC, "sitemap"): Expect(PUB),
+    (PUBLIC, "sitemap-section"): Expect(PUB, values={"section": "sitemap_section"}),
+    (PUBLIC, "store-follow"): Expect(SELF, allow={"*": frozenset({302})}, values={"vendor_slug": "vendor_slug"},
+                                     reason=("follows or unfollows the store for the signed-in user only (the "
+                                             "snapshot proves the victim's follow of B survives); redirects to the "
+                                             "user's own list")),
+    (PUBLIC, "stores-followed"): Expect(SELF),
     (PUBLIC, "ops-categories"): Expect(OPS),
     (PUBLIC, "ops-category-edit"): Expect(OPS),
     # platform host: buyer
     (PUBLIC, "cart"): Expect(SELF),
     (PUBLIC, "cart-add"): Expect(SELF),
+    (PUBLIC, "cart-handoff"): Expect(SELF, allow={"*": frozenset({302})}, reason=(
+        "adds to the caller's own cart only what a signed single-use token names; without one, back to the "
+        "caller's cart with an error")),
     (PUBLIC, "cart-item-update"): Expect(OWN),
     (PUBLIC, "cart-prices-accept"): Expect(SELF),
     (PUBLIC, "currency-set"): Expect(SELF, reason=(
@@ -430,6 +441,16 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "tracking-webhook"): Expect(Category.WEBHOOK),
     # vendor host: storefront, dashboard and vendor API
     (TENANT, "storefront-home"): Expect(PUB),
+    (TENANT, "robots-txt"): Expect(PUB, reason="the same crawling rules for everyone"),
+    (TENANT, "sitemap"): Expect(PUB),
+    (TENANT, "sitemap-section"): Expect(PUB, values={"section": "sitemap_section"}),
+    (TENANT, "storefront-about"): Expect(PUB),
+    (TENANT, "storefront-product-short"): Expect(PUB, allow={"*": frozenset({301})},
+                                                 reason="redirects to the product's address with its handle"),
+    (TENANT, "storefront-product"): Expect(PUB),
+    (TENANT, "storefront-cart-add"): Expect(SELF, allow={"*": frozenset({303})}, reason=(
+        "hands the posted item to the caller's own platform cart in a signed token (303 to the platform); "
+        "it writes nothing itself")),
     (TENANT, "dashboard-home"): Expect(VEN),
     (TENANT, "dashboard-products"): Expect(VEN),
     (TENANT, "dashboard-products-bulk"): Expect(VEN),
@@ -648,6 +669,7 @@ def _world_build() -> dict[str, Any]:
     evidence = ChargebackEvidence.objects.create(chargeback=chargeback, vendor=vendor_b, kind="note",
                                                  text="Bravo secret evidence note", created_by=owner_b)
     evidence.file.save("evidence.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))  # the file views 404 without one
+    StoreFollow.objects.create(user=victim, vendor=vendor_b)
     cart = order_services.cart_for(user=victim, create=True)
     cart_item = order_services.cart_item_add(cart=cart, vendor_id=vendor_b.pk, variant_id=listed_variant.pk)
 
@@ -736,6 +758,7 @@ def _world_build() -> dict[str, Any]:
         "takedown_decision": "restore", "offboarding_action": "close",
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv", "year": timezone.now().year,
         "key": "matrix-key", "uidb36": "1", "provider": "easypost",
+        "sitemap_section": "products", "vendor_slug": vendor_b.slug,
     }
     return {"values": {k: str(v) for k, v in values.items()}, "vendor_a": vendor_a, "vendor_b": vendor_b,
             "owner_a": owner_a, "owner_b": owner_b, "victim": victim, "other": other, "schema_b": schema_b}
@@ -812,6 +835,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "invoices": rows(Invoice.objects.filter(vendor=vendor_b)),
         "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
         "impersonations": AuditLogEntry.objects.filter(verb="impersonation.start").count(),
+        "store_follows": rows(StoreFollow.objects.filter(user=victim)),
     })
     return state
 

@@ -16,6 +16,9 @@ document.addEventListener("click", (event) => {
   const main = gallery ? gallery.querySelector("[data-gallery-main]") : null;
   if (!link || !main) return;
   event.preventDefault();
+  // The picture's smaller renditions (srcset) win over src: swap them too, or drop them.
+  if (link.dataset.gallerySrcset) main.srcset = link.dataset.gallerySrcset;
+  else main.removeAttribute("srcset");
   main.src = link.dataset.gallerySrc;
   main.alt = link.dataset.galleryAlt || "";
   gallery.querySelectorAll("[data-gallery-src]").forEach((each) => each.removeAttribute("aria-current"));
