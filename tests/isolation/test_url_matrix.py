@@ -26,8 +26,22 @@ from PIL import Image
 from accounts.audit import audit_action
 from accounts.models import ApiToken, AuditLogEntry
 from accounts.tokens import api_token_issue
-from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
-from catalog.services import outbox_publish_pending, product_image_add
+from catalog.models import (
+    CsvImport,
+    Product,
+    ProductImage,
+    StockAdjustment,
+    StockBulkRequest,
+    StockLevel,
+    StockLocation,
+    Variant,
+)
+from catalog.services import (
+    outbox_publish_pending,
+    product_image_add,
+    stock_adjust,
+    stock_location_create,
+)
 from disputes.models import (
     Chargeback,
     ChargebackEvidence,
@@ -421,6 +435,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-image-delete"): Expect(VEN),
     (TENANT, "dashboard-stock"): Expect(VEN),
     (TENANT, "dashboard-low-stock"): Expect(VEN),
+    (TENANT, "dashboard-stock-locations"): Expect(VEN),
+    (TENANT, "dashboard-stock-location"): Expect(VEN),
+    (TENANT, "dashboard-stock-location-delete"): Expect(VEN),
     (TENANT, "dashboard-imports"): Expect(VEN),
     (TENANT, "dashboard-import"): Expect(VEN),
     (TENANT, "dashboard-go-live"): Expect(VEN),
@@ -477,6 +494,13 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-variants"): Expect(VEN),
     (TENANT, "vendor-variant-detail"): Expect(VEN),
     (TENANT, "vendor-variant-stock"): Expect(VEN),
+    (TENANT, "vendor-stock-locations"): Expect(VEN),
+    (TENANT, "vendor-stock-location"): Expect(VEN, body='{"name": "Hijacked", "country": "FR"}'),
+    (TENANT, "vendor-stock-moves"): Expect(VEN, body=(
+        '{"sku": "$variant_sku", "from_location_id": $location_id, "to_location_id": $default_location_id, '
+        '"quantity": 1}')),
+    (TENANT, "vendor-stock-bulk"): Expect(VEN, body='{"rows": [{"sku": "$variant_sku", "location_id": $location_id, '
+                                                    '"set": 0}]}'),
     (TENANT, "vendor-images"): Expect(VEN),
     (TENANT, "vendor-imports"): Expect(VEN),
     (TENANT, "vendor-import-detail"): Expect(VEN),
@@ -531,6 +555,7 @@ SECRETS = (
     "Victim held review words",
     "Bravo secret audit reason",
     "Bravo secret takedown reason",
+    "Bravo secret depot",
 )
 
 
@@ -544,7 +569,7 @@ def _png() -> bytes:
 def _ids_beyond(schema_a: str, schema_b: str) -> None:
     """B's next ids in each vendor table come after every id A's schema holds: a committing test of
     another module may have left rows in A's schema, and A's owner may legitimately open A's own."""
-    for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine):
+    for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine, StockLocation):
         table = model._meta.db_table
         with schema_context(schema_a):
             highest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -582,6 +607,9 @@ def _world_build() -> dict[str, Any]:
         draft = Product.objects.get(pk=draft_variant.product_id)
         draft_image = product_image_add(product=draft, upload=SimpleUploadedFile("d.png", _png()))
         csv_import = CsvImport.objects.create(original_name="matrix-secret-import.csv")
+        depot = stock_location_create(name="Bravo secret depot", country="DE", priority=5)
+        stock_adjust(variant=draft_variant, delta=3, reason="received", location=depot)
+        default_location = StockLocation.objects.get(is_default=True)
 
     address = Address(name="Victoria Victimbuyer", line1="Geheimweg 42", line2="", city="Berlin", region="",
                       postal_code="10115", country="DE")
@@ -650,6 +678,7 @@ def _world_build() -> dict[str, Any]:
     values = {
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
+        "location_id": depot.pk, "default_location_id": default_location.pk, "variant_sku": draft_variant.sku,
         "import_id": csv_import.pk, "vendor_order_id": vendor_order.pk, "line_id": line.pk,
         "media_path": f"{schema_b}/{media_image.image.name}",
         # public schema, B's or the victim buyer's
@@ -690,6 +719,7 @@ OBJECT_IDS = frozenset({
     "user_id",
     "takedown_id", "privacy_request_id",
     "invoice_id",
+    "location_id",
 })
 
 
@@ -703,7 +733,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
     state: dict[str, Any] = {}
     with schema_context(world["schema_b"]):
         for model in (Product, Variant, ProductImage, StockAdjustment, CsvImport, VendorOrder, VendorOrderLine,
-                      Shipment, StorefrontSettings):
+                      Shipment, StorefrontSettings, StockLocation, StockLevel, StockBulkRequest):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),

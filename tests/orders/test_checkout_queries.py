@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 # 38: the stock-hoarding guard counts the buyer's unpaid and paid orders (one SELECT; docs/adr/0046).
 # 40: the velocity rules count this hour's orders, and the cards and failed payments on them, per
 #     buyer and address (two SELECTs, whatever the subjects; docs/adr/0045).
-TWO_VENDORS_THREE_LINES = 40
+# 42: the units reserved are taken from each vendor's stock locations (one UPDATE per vendor;
+#     docs/adr/0082).
+TWO_VENDORS_THREE_LINES = 42
 
 
 def _checkout(user, *items):
