@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalog.errors import InvalidStockLocation
 from catalog.models import StockLevel, StockLocation
+from catalog.services.stock import stock_levels_empty_drop
 
 MAX_LOCATIONS = 50
 
@@ -78,5 +79,5 @@ def stock_location_delete(*, location: StockLocation) -> None:
     if StockLevel.objects.filter(location=location, quantity__gt=0).exists():
         raise InvalidStockLocation(_("%(name)s still holds stock; move it first.") % {"name": location.name},
                                    fields={"location": ["not_empty"]})
-    StockLevel.objects.filter(location=location).delete()
+    stock_levels_empty_drop(location=location)
     location.delete()

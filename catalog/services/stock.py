@@ -137,6 +137,14 @@ def _levels_give(units: dict[int, int], *, location_id: int | None) -> None:
         cursor.execute(sql, [value for variant_id, count in given for value in (variant_id, location_id, count)])
 
 
+def stock_levels_empty_drop(*, location: StockLocation) -> None:
+    """Forget the empty levels of a location about to be deleted (refused if any holds units)."""
+    if StockLevel.objects.filter(location=location, quantity__gt=0).exists():
+        raise InvalidStockAdjustment(_("%(name)s still holds stock; move it first.") % {"name": location.name},
+                                     fields={"location": ["not_empty"]})
+    StockLevel.objects.filter(location=location).delete()
+
+
 def owed_paid(*, stock_before: int, units: int) -> int:
     """Of `units` coming in, how many pay units owed to buyers (stock below zero) first."""
     return min(units, max(0, -stock_before))
