@@ -12,7 +12,14 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from frontend.templatetags.ui import day
-from tests.e2e.journeys import address_fill, assert_accessible, fill_card, follow, login, open_payment_page
+from tests.e2e.journeys import (
+    address_fill,
+    assert_accessible,
+    fill_card,
+    follow,
+    login,
+    open_payment_page,
+)
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant
 from tests.support.waiting import wait_until
