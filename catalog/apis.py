@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVendorStaff
 from catalog import csv_io, selectors, services
-from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, Variant
+from catalog.models import CsvImport, Product, ProductImage, StockAdjustment, StockLocation, Variant
 from common.api import Pagination
 from common.exceptions import NotFound
 
@@ -24,7 +25,8 @@ class VariantOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Variant
         fields = ["id", "sku", "options", "price_amount", "compare_at_amount", "currency",
-                  "weight_grams", "stock", "low_stock_threshold", "position"]
+                  "weight_grams", "stock", "low_stock_threshold", "position", "inventory_policy",
+                  "backorder_limit", "available_on"]
 
 
 class ImageOutputSerializer(serializers.ModelSerializer):
@@ -69,6 +71,10 @@ class VariantUpdateSerializer(VariantInputSerializer):
     price_amount = serializers.IntegerField(required=False)
     position = serializers.IntegerField(required=False, min_value=0)
     stock = None  # type: ignore[assignment]  # stock changes only through adjustments
+    # Selling beyond stock: set together (the stock module checks them against units owed).
+    inventory_policy = serializers.ChoiceField(choices=Variant.InventoryPolicy.choices, required=False)
+    backorder_limit = serializers.IntegerField(required=False, min_value=0, max_value=10**6)
+    available_on = serializers.DateField(required=False, allow_null=True)
 
 
 class ProductInputSerializer(serializers.Serializer):
@@ -117,12 +123,57 @@ class StockInputSerializer(serializers.Serializer):
     delta = serializers.IntegerField()
     reason = serializers.ChoiceField(choices=StockAdjustment.Reason.choices)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    location_id = serializers.IntegerField(required=False, help_text="Where; the default location when absent.")
 
 
 class StockOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = StockAdjustment
-        fields = ["id", "delta", "stock_after", "reason", "note", "user_email", "created_at"]
+        fields = ["id", "delta", "stock_after", "reason", "note", "user_email", "created_at", "location_id"]
+
+
+class LocationOutputSerializer(serializers.ModelSerializer):
+    units = serializers.IntegerField(read_only=True, default=0, help_text="Units on hand there, all variants.")
+
+    class Meta:
+        model = StockLocation
+        fields = ["id", "name", "country", "is_default", "priority", "units"]
+
+
+class LocationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    country = serializers.CharField(max_length=2, min_length=2)
+    priority = serializers.IntegerField(required=False, default=100, min_value=0, max_value=10_000)
+    is_default = serializers.BooleanField(required=False, default=False)
+
+
+class StockMoveSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    from_location_id = serializers.IntegerField()
+    to_location_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=10**9)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StockBulkRowSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location_id = serializers.IntegerField(required=False, help_text="The default location when absent.")
+    set = serializers.IntegerField(required=False, min_value=0, help_text="Units on hand there (give set or adjust).")
+    adjust = serializers.IntegerField(required=False, help_text="Units to add (or remove, negative).")
+    reason = serializers.ChoiceField(choices=["received", "correction", "damaged", "returned"], required=False)
+    note = serializers.CharField(max_length=200, required=False)
+
+
+class StockBulkInputSerializer(serializers.Serializer):
+    rows = StockBulkRowSerializer(many=True)
+
+
+class StockBulkResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    sku = serializers.CharField()
+    location_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(help_text="Units at the location after the update.")
+    stock = serializers.IntegerField(help_text="The variant's sellable stock after the update.")
 
 
 class BulkInputSerializer(serializers.Serializer):
@@ -222,7 +273,16 @@ class VariantDetailApi(APIView):
         variant = _variant(product_id, variant_id)
         serializer = VariantUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        variant = services.variant_update(variant=variant, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        policy = {name: changes.pop(name) for name in ("inventory_policy", "backorder_limit", "available_on")
+                  if name in changes}
+        with transaction.atomic():
+            variant = services.variant_update(variant=variant, **changes)
+            if policy:
+                variant = services.stock_policy_set(
+                    variant=variant, policy=policy.get("inventory_policy", variant.inventory_policy),
+                    backorder_limit=policy.get("backorder_limit", variant.backorder_limit),
+                    available_on=policy.get("available_on", variant.available_on))
         return Response(VariantOutputSerializer(variant).data)
 
     @extend_schema(responses={204: None}, operation_id="vendor_variants_delete")
@@ -247,8 +307,83 @@ class StockApi(APIView):
         variant = _variant(product_id, variant_id)
         serializer = StockInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        adjustment = services.stock_adjust(variant=variant, user=request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        location_id = data.pop("location_id", None)
+        location = None if location_id is None else selectors.stock_location_get(location_id=location_id)
+        adjustment = services.stock_adjust(variant=variant, user=request.user, location=location, **data)
         return Response(StockOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class LocationListApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(responses=LocationOutputSerializer(many=True), operation_id="vendor_stock_locations_list")
+    def get(self, request: Request) -> Response:
+        return Response(LocationOutputSerializer(selectors.stock_locations(), many=True).data)
+
+    @extend_schema(request=LocationInputSerializer, responses={201: LocationOutputSerializer},
+                   operation_id="vendor_stock_locations_create")
+    def post(self, request: Request) -> Response:
+        serializer = LocationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        location = services.stock_location_create(**serializer.validated_data)
+        return Response(LocationOutputSerializer(location).data, status=status.HTTP_201_CREATED)
+
+
+class LocationDetailApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(request=LocationInputSerializer, responses=LocationOutputSerializer,
+                   operation_id="vendor_stock_locations_update")
+    def put(self, request: Request, location_id: int) -> Response:
+        location = selectors.stock_location_get(location_id=location_id)
+        serializer = LocationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        location = services.stock_location_update(location=location, **serializer.validated_data)
+        return Response(LocationOutputSerializer(location).data)
+
+    @extend_schema(responses={204: None}, operation_id="vendor_stock_locations_delete")
+    def delete(self, request: Request, location_id: int) -> Response:
+        services.stock_location_delete(location=selectors.stock_location_get(location_id=location_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StockMoveApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(request=StockMoveSerializer, responses={201: StockOutputSerializer(many=True)},
+                   operation_id="vendor_stock_move")
+    def post(self, request: Request) -> Response:
+        serializer = StockMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        variant = Variant.objects.filter(sku=data["sku"]).first()
+        if variant is None:
+            raise NotFound(_("Variant not found."))
+        moved = services.stock_move(
+            variant=variant, source=selectors.stock_location_get(location_id=data["from_location_id"]),
+            target=selectors.stock_location_get(location_id=data["to_location_id"]), quantity=data["quantity"],
+            note=data["note"], user=request.user)
+        return Response(StockOutputSerializer(moved, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class StockBulkApi(APIView):
+    permission_classes = [IsVendorStaff]
+
+    @extend_schema(
+        request=StockBulkInputSerializer, responses=StockBulkResultSerializer(many=True),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        operation_id="vendor_stock_bulk_update",
+        description="Set or adjust the stock of many variants at their locations: every row applies or "
+                    "none does; a refusal lists each bad row under `error.fields.rows`. With an "
+                    "`Idempotency-Key`, a retry of the same rows returns the first answer.",
+    )
+    def post(self, request: Request) -> Response:
+        rows = request.data.get("rows") if isinstance(request.data, dict) else None
+        # Rows are checked by the service, all of them, so that a refusal names every bad row.
+        result = services.stock_bulk_update(rows=rows, user=request.user,
+                                            idempotency_key=request.headers.get("Idempotency-Key", ""))
+        return Response(StockBulkResultSerializer(result, many=True).data)
 
 
 class ImageUploadSerializer(serializers.Serializer):

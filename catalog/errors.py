@@ -15,6 +15,10 @@ class InvalidStockAdjustment(ApplicationError):
     code = "invalid_stock_adjustment"
 
 
+class InvalidStockLocation(ApplicationError):
+    code = "invalid_stock_location"
+
+
 class StockShort(ApplicationError):
     """A reservation asked for more units of `variant_id` than are left (nothing was taken)."""
 

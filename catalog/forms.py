@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Product, StockAdjustment
+from catalog.models import Product, StockAdjustment, StockLocation, Variant
 
 
 def _category_choices() -> list[tuple[str, Any]]:
@@ -93,6 +93,59 @@ class StockAdjustmentForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=[
         c for c in StockAdjustment.Reason.choices if c[0] not in {"import", "initial"}])
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+def _location_choices() -> list[tuple[str, Any]]:
+    return [(str(pk), name) for pk, name in
+            StockLocation.objects.order_by("-is_default", "priority", "id").values_list("pk", "name")]
+
+
+def _choices_set(field: forms.Field, choices: list[tuple[str, Any]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class LocatedStockAdjustmentForm(StockAdjustmentForm):
+    location = forms.ChoiceField(label=_("Location"), choices=(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices_set(self.fields["location"], _location_choices())
+        self.order_fields(["location", "delta", "reason", "note"])
+
+
+class StockMoveForm(forms.Form):
+    source = forms.ChoiceField(label=_("From"), choices=())
+    target = forms.ChoiceField(label=_("To"), choices=())
+    quantity = forms.IntegerField(label=_("Units"), min_value=1, max_value=10**9)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = _location_choices()
+        _choices_set(self.fields["source"], choices)
+        _choices_set(self.fields["target"], choices[1:] + choices[:1])
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class InventoryPolicyForm(forms.Form):
+    inventory_policy = forms.ChoiceField(label=_("When out of stock"), choices=Variant.InventoryPolicy.choices)
+    backorder_limit = forms.IntegerField(label=_("Units that may be sold beyond stock"), min_value=0,
+                                         max_value=10**6, required=False, initial=0)
+    available_on = forms.DateField(label=_("Ships from"), required=False, widget=_DateInput,
+                                   help_text=_("Shown to buyers of units sold beyond stock; required for a pre-order."))
+
+
+class StockLocationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    country = forms.CharField(label=_("Country (ISO code)"), max_length=2, min_length=2)
+    priority = forms.IntegerField(label=_("Priority"), min_value=0, max_value=10_000, initial=100,
+                                  help_text=_("Orders take stock from the default location first, then lowest priority first."))
+    is_default = forms.TypedChoiceField(label=_("Default location"), coerce=lambda value: value == "yes",
+                                        choices=[("no", _("No")), ("yes", _("Yes"))], initial="no")
 
 
 class ImageForm(forms.Form):

@@ -1,4 +1,4 @@
-"""A vendor's catalog (vendor schema): products, variants, stock, images, imports, the outbox."""
+"""A vendor's catalog (vendor schema): products, variants, stock and its locations, images, imports, the outbox."""
 
 from __future__ import annotations
 
@@ -68,6 +68,11 @@ class ProductTranslation(TimeStampedModel):
 
 
 class Variant(TimeStampedModel):
+    class InventoryPolicy(models.TextChoices):
+        DENY = "deny", _("Stop selling when out of stock")
+        BACKORDER = "backorder", _("Allow backorders")
+        PREORDER = "preorder", _("Pre-order")
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=64, unique=True)
     # {"size": "M", "colour": "red"}: keys are the product's option types.
@@ -76,9 +81,17 @@ class Variant(TimeStampedModel):
     compare_at_amount = models.BigIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3)
     weight_grams = models.PositiveIntegerField(default=0)
+    # Sellable stock: the sum of its levels over the locations; below zero, units sold on
+    # backorder or pre-order and owed to buyers (every level is then zero: docs/adr/0082).
     stock = models.IntegerField(default=0)
     low_stock_threshold = models.PositiveIntegerField(default=5)
     position = models.PositiveIntegerField(default=0)
+    inventory_policy = models.CharField(max_length=16, choices=InventoryPolicy.choices,
+                                        default=InventoryPolicy.DENY, db_default="deny")
+    # Units that may be sold beyond the stock on hand (backorder or pre-order); 0 when denied.
+    backorder_limit = models.PositiveIntegerField(default=0, db_default=0)
+    # When units sold beyond stock ship ("Ships from 12 Jan"); required for a pre-order.
+    available_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -89,7 +102,17 @@ class Variant(TimeStampedModel):
                 | models.Q(compare_at_amount__gte=0),
                 name="variant_compare_at_non_negative",
             ),
-            models.CheckConstraint(condition=models.Q(stock__gte=0), name="variant_stock_non_negative"),
+            models.CheckConstraint(condition=models.Q(stock__gte=-models.F("backorder_limit")),
+                                   name="variant_stock_within_backorder_limit"),
+            models.CheckConstraint(
+                condition=models.Q(inventory_policy__in=["backorder", "preorder"])
+                | models.Q(inventory_policy="deny", backorder_limit=0),
+                name="variant_inventory_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(inventory_policy="preorder") | models.Q(available_on__isnull=False),
+                name="variant_preorder_has_date",
+            ),
             models.CheckConstraint(
                 condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="variant_currency_iso"
             ),
@@ -101,6 +124,58 @@ class Variant(TimeStampedModel):
     @property
     def options_label(self) -> str:
         return " / ".join(str(value) for value in self.options.values())
+
+    @property
+    def sellable(self) -> int:
+        """Units a buyer may still order: the stock plus what may be sold beyond it."""
+        return self.stock + self.backorder_limit
+
+    @property
+    def owed(self) -> int:
+        """Units sold beyond stock and not yet received."""
+        return max(0, -self.stock)
+
+
+class StockLocation(TimeStampedModel):
+    """A place the vendor keeps stock (a warehouse); exactly one is the default."""
+
+    name = models.CharField(max_length=100, unique=True)
+    # ISO 3166-1 alpha-2 of the address; blank only for the location made from the stock before
+    # locations existed.
+    country = models.CharField(max_length=2, blank=True)
+    is_default = models.BooleanField(default=False)
+    # Reservations take from the default first, then by ascending priority (docs/adr/0082).
+    priority = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["-is_default", "priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True),
+                                    name="stocklocation_one_default"),
+            models.CheckConstraint(condition=models.Q(country__regex=r"^([A-Z]{2})?$"),
+                                   name="stocklocation_country_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(models.Model):
+    """Units of a variant on hand at a location, not yet reserved."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="levels")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="levels")
+    quantity = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["location__priority", "location_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="stocklevel_variant_location_unique"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="stocklevel_quantity_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}@{self.location_id}: {self.quantity}"
 
 
 class StockAdjustment(models.Model):
@@ -114,8 +189,12 @@ class StockAdjustment(models.Model):
         SOLD = "sold", _("Sold")
         IMPORT = "import", _("CSV import")
         INITIAL = "initial", _("Initial stock")
+        MOVED = "moved", _("Moved between locations")
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="adjustments")
+    # Where the units came or went (null: a reservation, a release or history before locations).
+    location = models.ForeignKey(StockLocation, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="adjustments")
     delta = models.IntegerField()
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -128,10 +207,9 @@ class StockAdjustment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(stock_after__gte=0), name="adjustment_stock_after_non_negative"),
             models.CheckConstraint(
                 condition=models.Q(
-                    reason__in=["received", "correction", "damaged", "returned", "sold", "import", "initial"]
+                    reason__in=["received", "correction", "damaged", "returned", "sold", "import", "initial", "moved"]
                 ),
                 name="adjustment_reason_valid",
             ),
@@ -139,6 +217,19 @@ class StockAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delta:+d} {self.reason}"
+
+
+class StockBulkRequest(models.Model):
+    """The answer to a bulk stock update sent with an `Idempotency-Key`: a retry gets it again."""
+
+    key = models.CharField(max_length=100, unique=True)
+    # SHA-256 of the rows: the same key with other rows is refused, not answered with the old result.
+    fingerprint = models.CharField(max_length=64)
+    result = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:

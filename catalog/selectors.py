@@ -14,6 +14,8 @@ from catalog.models import (
     Product,
     ProductImage,
     StockAdjustment,
+    StockLevel,
+    StockLocation,
     Variant,
 )
 
@@ -89,6 +91,57 @@ def variants_low_stock() -> QuerySet[Variant]:
     )
 
 
+def variants_low_stock_crossings(*, variant_ids: Collection[int] | None = None) -> list[tuple[Variant, int]]:
+    """Variants at or below their alert level now, each with the id of the stock change that brought
+    it there (0 when none did: created low, or its level raised). The id names one crossing: a
+    notice keyed by it is sent once, however often it is looked at."""
+    from django.db.models import F, OuterRef, Subquery
+
+    crossing = (StockAdjustment.objects.filter(variant=OuterRef("pk"), delta__lt=0,
+                                               stock_after__lte=OuterRef("low_stock_threshold"))
+                .annotate(before=F("stock_after") - F("delta")).filter(before__gt=OuterRef("low_stock_threshold"))
+                .order_by("-id").values("id")[:1])
+    variants = variants_low_stock().annotate(crossing_id=Subquery(crossing))
+    if variant_ids is not None:
+        variants = variants.filter(pk__in=list(variant_ids))
+    return [(variant, variant.crossing_id or 0) for variant in variants]
+
+
+def stock_locations() -> QuerySet[StockLocation]:
+    """The vendor's locations, default first, then by priority, with their units on hand."""
+    return StockLocation.objects.annotate(units=Sum("levels__quantity")).order_by("-is_default", "priority", "id")
+
+
+def stock_levels(*, location: StockLocation) -> QuerySet[Variant]:
+    """Every variant with its units at `location` (`here`, 0 when it has none there)."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    here = StockLevel.objects.filter(variant=OuterRef("pk"), location=location).values("quantity")[:1]
+    return (Variant.objects.select_related("product")
+            .exclude(product__status=Product.Status.ARCHIVED)
+            .annotate(here=Coalesce(Subquery(here), Value(0), output_field=IntegerField()))
+            .order_by("product__name", "position", "id"))
+
+
+def variant_levels(*, variant: Variant) -> list[tuple[StockLocation, int]]:
+    """Each location with the variant's units there, default first."""
+    levels = dict(StockLevel.objects.filter(variant=variant).values_list("location_id", "quantity"))
+    return [(location, levels.get(location.pk, 0)) for location in
+            StockLocation.objects.order_by("-is_default", "priority", "id")]
+
+
+def stock_location_get(*, location_id: Any) -> StockLocation:
+    from django.utils.translation import gettext as _
+
+    from common.exceptions import NotFound
+
+    try:
+        return StockLocation.objects.get(pk=int(location_id))
+    except (StockLocation.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("No such location."), code="location_not_found") from None
+
+
 def stock_history(*, variant: Variant) -> QuerySet[StockAdjustment]:
     return StockAdjustment.objects.filter(variant=variant).order_by("-created_at", "-id")
 
@@ -133,7 +186,8 @@ def product_snapshot(product: Product) -> dict[str, Any]:
     images = sorted(product.images.all(), key=lambda i: (i.position, i.pk))
     prices = [v.price_amount for v in variants]
     compare = [v.compare_at_amount for v in variants if v.compare_at_amount]
-    stock_total = sum(v.stock for v in variants)
+    # Units on hand: a variant sold beyond stock (below zero) counts none, not minus.
+    stock_total = sum(max(0, v.stock) for v in variants)
     first_image = images[0] if images else None
     vendor = current_vendor_in_schema() if images else None
     return {
@@ -163,7 +217,9 @@ def product_snapshot(product: Product) -> dict[str, Any]:
             {
                 "id": v.pk, "sku": v.sku, "options": v.options, "price_amount": v.price_amount,
                 "compare_at_amount": v.compare_at_amount, "currency": v.currency, "stock": v.stock,
-                "weight_grams": v.weight_grams,
+                "weight_grams": v.weight_grams, "sellable": max(0, v.sellable),
+                "inventory_policy": v.inventory_policy,
+                "available_on": v.available_on.isoformat() if v.available_on else None,
             }
             for v in variants
         ],

@@ -24,6 +24,10 @@ urlpatterns = [
     path("products/<int:product_id>/variants/<int:variant_id>/stock/", views.dashboard_stock,
          name="dashboard-stock"),
     path("stock/low/", views.dashboard_low_stock, name="dashboard-low-stock"),
+    path("stock/locations/", views.dashboard_stock_locations, name="dashboard-stock-locations"),
+    path("stock/locations/<int:location_id>/", views.dashboard_stock_location, name="dashboard-stock-location"),
+    path("stock/locations/<int:location_id>/delete/", views.dashboard_stock_location_delete,
+         name="dashboard-stock-location-delete"),
     path("imports/", views.dashboard_imports, name="dashboard-imports"),
     path("imports/<int:import_id>/", views.dashboard_import, name="dashboard-import"),
 ]

@@ -19,9 +19,13 @@ from catalog import csv_io, selectors, services
 from catalog.forms import (
     CsvImportForm,
     ImageForm,
+    InventoryPolicyForm,
+    LocatedStockAdjustmentForm,
     ProductForm,
     ProductTranslationForm,
     StockAdjustmentForm,
+    StockLocationForm,
+    StockMoveForm,
     VariantEditForm,
     VariantForm,
 )
@@ -332,19 +336,100 @@ def dashboard_image_add(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @vendor_member_required()
 def dashboard_stock(request: HttpRequest, product_id: int, variant_id: int) -> HttpResponse:
+    """A variant's stock: per location, adjusted, moved, sold beyond stock or not; its history."""
     variant = _variant_or_404(product_id, variant_id)
-    form = StockAdjustmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action", "adjust") if request.method == "POST" else ""
+    forms = {
+        "adjust": LocatedStockAdjustmentForm(request.POST if action == "adjust" else None),
+        "move": StockMoveForm(request.POST if action == "move" else None, prefix="move"),
+        "policy": InventoryPolicyForm(request.POST if action == "policy" else None, prefix="policy", initial={
+            "inventory_policy": variant.inventory_policy, "backorder_limit": variant.backorder_limit,
+            "available_on": variant.available_on}),
+    }
+    form = forms.get(action)
+    if form is not None and form.is_valid():
         try:
-            services.stock_adjust(variant=variant, user=request.user, **form.cleaned_data)
+            _stock_action(action, variant, form.cleaned_data, request.user)
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            _apply_error(form, exc, {"delta": "delta", "quantity": "quantity"})
         else:
             messages.success(request, _("Stock updated."))
             return redirect("dashboard-stock", product_id=product_id, variant_id=variant_id)
-    history = Paginator(selectors.stock_history(variant=variant), 50).get_page(request.GET.get("page"))
+    history = Paginator(selectors.stock_history(variant=variant).select_related("location"), 50).get_page(
+        request.GET.get("page"))
     variant.refresh_from_db()
-    return render(request, "dashboard/stock.html", {"variant": variant, "form": form, "history": history})
+    return render(request, "dashboard/stock.html", {
+        "variant": variant, "form": forms["adjust"], "move_form": forms["move"], "policy_form": forms["policy"],
+        "levels": selectors.variant_levels(variant=variant), "history": history})
+
+
+def _stock_action(action: str, variant: Variant, data: dict[str, Any], user: Any) -> None:
+    if action == "adjust":
+        services.stock_adjust(variant=variant, user=user, delta=data["delta"], reason=data["reason"],
+                              note=data["note"],
+                              location=selectors.stock_location_get(location_id=data["location"]) if data["location"] else None)
+    elif action == "move":
+        services.stock_move(variant=variant, source=selectors.stock_location_get(location_id=data["source"]),
+                            target=selectors.stock_location_get(location_id=data["target"]),
+                            quantity=data["quantity"], note=data["note"], user=user)
+    else:
+        services.stock_policy_set(variant=variant, policy=data["inventory_policy"],
+                                  backorder_limit=data["backorder_limit"] or 0, available_on=data["available_on"])
+
+
+@vendor_member_required()
+def dashboard_stock_locations(request: HttpRequest) -> HttpResponse:
+    """The vendor's warehouses, with a form to add one."""
+    form = StockLocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            location = services.stock_location_create(**form.cleaned_data)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Location %(name)s added.") % {"name": location.name})
+            return redirect("dashboard-stock-location", location_id=location.pk)
+    return render(request, "dashboard/stock_locations.html",
+                  {"form": form, "locations": selectors.stock_locations()})
+
+
+def _location_or_404(location_id: int) -> Any:
+    try:
+        return selectors.stock_location_get(location_id=location_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@vendor_member_required()
+def dashboard_stock_location(request: HttpRequest, location_id: int) -> HttpResponse:
+    """One location: the units of every variant there, and its settings."""
+    location = _location_or_404(location_id)
+    form = StockLocationForm(request.POST or None, initial={
+        "name": location.name, "country": location.country, "priority": location.priority,
+        "is_default": "yes" if location.is_default else "no"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stock_location_update(location=location, **form.cleaned_data)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Location saved."))
+            return redirect("dashboard-stock-location", location_id=location.pk)
+    page = Paginator(selectors.stock_levels(location=location), 50).get_page(request.GET.get("page"))
+    return render(request, "dashboard/stock_location.html", {"location": location, "form": form, "variants": page})
+
+
+@vendor_member_required()
+@require_POST
+def dashboard_stock_location_delete(request: HttpRequest, location_id: int) -> HttpResponse:
+    location = _location_or_404(location_id)
+    try:
+        services.stock_location_delete(location=location)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dashboard-stock-location", location_id=location.pk)
+    messages.success(request, _("Location %(name)s deleted.") % {"name": location.name})
+    return redirect("dashboard-stock-locations")
 
 
 @vendor_member_required()

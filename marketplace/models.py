@@ -172,6 +172,11 @@ class Listing(models.Model):
         return self.title
 
     @property
+    def orderable(self) -> bool:
+        """Whether any variant may be ordered: in stock, or sold on backorder or pre-order."""
+        return self.in_stock or any(int(v.get("sellable") or 0) > 0 for v in self.variants or [])
+
+    @property
     def slug(self) -> str:
         return self.handle
 

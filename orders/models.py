@@ -251,6 +251,10 @@ class OrderLine(models.Model):
     shipped_quantity = models.PositiveIntegerField(default=0)
     cancelled_quantity = models.PositiveIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
+    # Units sold beyond the vendor's stock (backorder or pre-order), as the reservation found them,
+    # and the date they ship from when the vendor gave one.
+    backordered_quantity = models.PositiveIntegerField(default=0, db_default=0)
+    ships_from = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["sub_order_id", "id"]
@@ -268,6 +272,8 @@ class OrderLine(models.Model):
                 condition=Q(tax_amount__gte=0, commission_amount__gte=0, refunded_amount__gte=0),
                 name="orderline_amounts_gte_0",
             ),
+            models.CheckConstraint(condition=Q(backordered_quantity__lte=F("quantity")),
+                                   name="orderline_backordered_within_quantity"),
         ]
 
     def __str__(self) -> str:

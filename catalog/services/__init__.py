@@ -13,6 +13,9 @@ from catalog.errors import (
     InvalidStockAdjustment as InvalidStockAdjustment,
 )
 from catalog.errors import (
+    InvalidStockLocation as InvalidStockLocation,
+)
+from catalog.errors import (
     InvalidTransition as InvalidTransition,
 )
 from catalog.errors import (
@@ -44,6 +47,15 @@ from catalog.services.images import (
 )
 from catalog.services.images import (
     product_image_thumbnail_generate as product_image_thumbnail_generate,
+)
+from catalog.services.locations import (
+    stock_location_create as stock_location_create,
+)
+from catalog.services.locations import (
+    stock_location_delete as stock_location_delete,
+)
+from catalog.services.locations import (
+    stock_location_update as stock_location_update,
 )
 from catalog.services.outbox import (
     RELAY_BATCH_SIZE as RELAY_BATCH_SIZE,
@@ -85,7 +97,19 @@ from catalog.services.stock import (
     stock_adjust as stock_adjust,
 )
 from catalog.services.stock import (
+    stock_bulk_update as stock_bulk_update,
+)
+from catalog.services.stock import (
     stock_import as stock_import,
+)
+from catalog.services.stock import (
+    stock_location_default as stock_location_default,
+)
+from catalog.services.stock import (
+    stock_move as stock_move,
+)
+from catalog.services.stock import (
+    stock_policy_set as stock_policy_set,
 )
 from catalog.services.stock import (
     stock_release as stock_release,

@@ -130,6 +130,15 @@ def day(value: date | datetime | None) -> str:
 
 
 @register.filter
+def iso_day(value: str | None) -> str:
+    """`day` of an ISO date kept as text (a date inside a JSON payload)."""
+    try:
+        return day(date.fromisoformat(str(value))) if value else ""
+    except ValueError:
+        return ""
+
+
+@register.filter
 def moment(value: datetime | None) -> str:
     """The reader's date and time ('7 Dec 2026, 14:05')."""
     if not value:

@@ -31,6 +31,12 @@ from orders.services.velocity import velocity_checkout_check
 from orders.vat import vat_id_validate
 
 
+def _ships_from(review: Any, key: str, quantity: int) -> Any:
+    """When a line sold beyond stock ships, as the buyer was shown it (the reservation confirms)."""
+    state = review.states.get(int(key))
+    return state.ships_from(quantity) if state is not None else None
+
+
 def checkout_submit(
     *, user: Any, address: Address, shipping_choice: dict[int, int | None], checkout_token: str,
     client_ip: str | None = None, vat_id: str = "", currency: str | None = None,
@@ -138,6 +144,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             tax_amount=line.tax_amount, tax_collector=line.tax_collector,
             commission_rule_id=line.commission_rule_id,
             commission_amount=line.commission_amount,
+            ships_from=_ships_from(review, line.source.key, line.source.quantity),
         )
         for group, sub in zip(priced.groups, subs, strict=True)
         for line in group.lines

@@ -29,18 +29,39 @@ def _stock_reserve(*, order: Order, vendors: dict[int, Vendor], lines: list[Orde
 
     wanted: dict[int, list[tuple[int, int]]] = defaultdict(list)
     names: dict[int, str] = {}
-    for line in order.lines.all() if lines is None else lines:
+    lines = list(order.lines.all()) if lines is None else lines
+    for line in lines:
         wanted[line.vendor_id].append((line.variant_id, line.quantity))
         names[line.variant_id] = line.name
+    stock_after: dict[tuple[int, int], int] = {}
     for vendor_id in sorted(wanted, key=lambda pk: schema_of(vendors[pk])):
         with schema_context(schema_of(vendors[vendor_id])):
             try:
-                stock_reserve(lines=wanted[vendor_id], note=f"order {order.number} reserved",
-                              user_id=order.buyer_id, user_email=order.email)
+                left = stock_reserve(lines=wanted[vendor_id], note=f"order {order.number} reserved",
+                                     user_id=order.buyer_id, user_email=order.email)
             except StockShort as short:
                 name = names[short.variant_id]
                 raise OutOfStock(_("%(name)s sold out while you were checking out.") % {"name": name},
                                  fields={"items": [name]}) from None
+        stock_after.update({(vendor_id, variant_id): units for variant_id, units in left.items()})
+    _backorders_record(lines, stock_after)
+
+
+def _backorders_record(lines: list[OrderLine], stock_after: dict[tuple[int, int], int]) -> None:
+    """Record on each line the units the reservation sold beyond stock (written only when a line
+    differs from what checkout assumed: no statement for an ordinary order)."""
+    from catalog.services.stock import backordered_units
+
+    changed = []
+    for line in lines:
+        after = stock_after.get((line.vendor_id, line.variant_id))
+        backordered = 0 if after is None else backordered_units(stock_after=after, units=line.quantity)
+        ships_from = line.ships_from if backordered else None
+        if (backordered, ships_from) != (line.backordered_quantity, line.ships_from):
+            line.backordered_quantity, line.ships_from = backordered, ships_from
+            changed.append(line)
+    if changed:
+        OrderLine.objects.bulk_update(changed, ["backordered_quantity", "ships_from"])
 
 
 def _stock_release(*, order: Order, note: str) -> None:

@@ -89,8 +89,11 @@ class CartReview:
             rows = []
             for line in group.lines:
                 item = next(i for i in self.items if str(i.pk) == line.source.key)
-                rows.append({"item": item, "line": line, "state": self.states.get(item.pk),
-                             "notices": self.notices_for(item.pk)})
+                state = self.states.get(item.pk)
+                rows.append({"item": item, "line": line, "state": state, "notices": self.notices_for(item.pk),
+                             # Part of it sold on backorder or pre-order: when it ships.
+                             "beyond_stock": state is not None and state.beyond_stock(item.quantity),
+                             "ships_from": state.ships_from(item.quantity) if state is not None else None})
             groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows})
         return groups
 

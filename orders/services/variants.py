@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -25,6 +26,21 @@ class VariantState:
     active: bool
     tax_category: str
     category_id: int | None
+    # `stock` above is what may be ordered (backorders and pre-orders included); `on_hand` the
+    # units there now, and `available_on` when the rest ships.
+    on_hand: int = 0
+    inventory_policy: str = "deny"
+    available_on: dt.date | None = None
+
+    def ships_from(self, quantity: int) -> dt.date | None:
+        """The date an order of `quantity` ships from, when part of it is sold beyond stock."""
+        if self.inventory_policy == "deny" or quantity <= max(self.on_hand, 0):
+            return None
+        return self.available_on
+
+    def beyond_stock(self, quantity: int) -> bool:
+        """Whether part of `quantity` would be sold on backorder or as a pre-order."""
+        return self.inventory_policy != "deny" and quantity > max(self.on_hand, 0)
 
 
 def schema_of(vendor: Vendor) -> str:
@@ -46,10 +62,11 @@ def variant_states(*, vendor: Vendor, variant_ids: list[int]) -> dict[int, Varia
             states[variant.pk] = VariantState(
                 vendor_id=vendor.pk, product_id=product.pk, variant_id=variant.pk, sku=variant.sku,
                 name=f"{product.name} ({label})" if label else product.name,
-                price=variant.price_amount, currency=variant.currency, stock=variant.stock,
+                price=variant.price_amount, currency=variant.currency, stock=variant.sellable,
                 weight_grams=variant.weight_grams,
                 active=product.status == Product.Status.ACTIVE,
                 tax_category=str((product.attributes or {}).get("tax_category") or "standard"),
-                category_id=product.category_id,
+                category_id=product.category_id, on_hand=variant.stock,
+                inventory_policy=variant.inventory_policy, available_on=variant.available_on,
             )
         return states

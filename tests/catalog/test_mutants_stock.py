@@ -13,8 +13,9 @@ from tests.factories.catalog import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-# Two conditional UPDATEs, the history insert, the outbox writes for the listings.
-QUERIES_FOR_TWO_VARIANTS = 8
+# Two conditional UPDATEs, one statement for the levels per location (docs/adr/0082), the history
+# insert, the outbox writes for the listings.
+QUERIES_FOR_TWO_VARIANTS = 9
 
 
 @pytest.mark.parametrize("give", [stock.stock_release, stock.stock_restock])

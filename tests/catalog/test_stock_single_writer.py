@@ -1,4 +1,4 @@
-"""`catalog/services/stock.py` is the only code that writes `Variant.stock` or `StockAdjustment` rows.
+"""`catalog/services/stock.py` is the only code that writes `Variant.stock`, `StockLevel` or `StockAdjustment` rows.
 
 Read from the source (AST): a fifth writer would again be free to forget the history or the
 outbox, which is how returned units once never reached the marketplace listing.
@@ -12,7 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNER = ROOT / "catalog" / "services" / "stock.py"
-MODEL_WRITES = {"create", "bulk_create", "update", "get_or_create", "update_or_create", "bulk_update"}
+MODEL_WRITES = {"create", "bulk_create", "update", "get_or_create", "update_or_create", "bulk_update", "delete"}
+# The history and the units per location: written by the stock module alone.
+STOCK_MODELS = {"StockAdjustment", "StockLevel"}
 # Calls where a `stock=` keyword is a write of the column (a filter would say `stock__…`).
 STOCK_KEYWORD_WRITES = {"Variant", "create", "update", "get_or_create", "update_or_create"}
 SQL_SET_STOCK = re.compile(r'\bset\s+"?stock"?\s*=', re.IGNORECASE)
@@ -23,6 +25,15 @@ def _name(node: ast.expr) -> str:
         return node.id
     if isinstance(node, ast.Attribute):
         return node.attr
+    return ""
+
+
+def _manager_of(node: ast.expr) -> str:
+    """`StockLevel` for `StockLevel.objects` or `StockLevel.objects.filter(...)...`."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "objects":
+        return _name(node.value)
     return ""
 
 
@@ -39,11 +50,10 @@ def stock_writes(source: str) -> list[str]:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Call):
             func, called = node.func, _name(node.func)
-            if called == "StockAdjustment":
-                found.append(f"{line}: StockAdjustment(...)")
-            if (isinstance(func, ast.Attribute) and called in MODEL_WRITES and isinstance(func.value, ast.Attribute)
-                    and func.value.attr == "objects" and _name(func.value.value) == "StockAdjustment"):
-                found.append(f"{line}: StockAdjustment.objects.{called}")
+            if called in STOCK_MODELS:
+                found.append(f"{line}: {called}(...)")
+            if isinstance(func, ast.Attribute) and called in MODEL_WRITES and _manager_of(func.value) in STOCK_MODELS:
+                found.append(f"{line}: {_manager_of(func.value)}.objects.{called}")
             if called in STOCK_KEYWORD_WRITES and any(k.arg == "stock" for k in node.keywords):
                 found.append(f"{line}: {called}(stock=...)")
             if any(k.arg == "update_fields" and "stock" in _strings(k.value) for k in node.keywords):
@@ -81,12 +91,16 @@ variant.stock = 5
 variant.save(update_fields=["stock", "updated_at"])
 Variant.objects.bulk_update(variants, ["price_amount", "stock"])
 cursor.execute('UPDATE "catalog_variant" SET "stock" = "stock" - %s WHERE "id" = %s')
+StockLevel.objects.create(variant=v, location=l, quantity=1)
+StockLevel.objects.filter(location=l).delete()
+StockLevel.objects.filter(variant=v).update(quantity=F("quantity") - 1)
 '''
-    assert len(stock_writes(source)) == 10
+    assert len(stock_writes(source)) == 13
     reads = '''
 Variant.objects.filter(stock__lte=F("low_stock_threshold")).order_by("stock")
 left = variant.stock - 1
 StockAdjustment.objects.filter(variant=v).order_by("-id")
+StockLevel.objects.filter(location=l, quantity__gt=0).exists()
 services.variant_create(product=p, sku="A", stock=3)
 '''
     assert stock_writes(reads) == []

@@ -26,7 +26,7 @@ def sellable_variant(
     status: str = "active",
 ) -> Any:
     """An active product with one variant, created in the vendor's schema (returns the variant)."""
-    from catalog.models import Product, Variant
+    from catalog.models import Product, StockLevel, StockLocation, Variant
 
     n = next(_seq)
     with schema_context(vendor.store.schema_name):
@@ -34,10 +34,14 @@ def sellable_variant(
             name=name or f"Product {n}", handle=f"product-{n}-{vendor.slug}", status=status,
             attributes={"tax_category": tax_category} if tax_category else {},
         )
-        return Variant.objects.create(
+        variant = Variant.objects.create(
             product=product, sku=f"SKU-{vendor.slug}-{n}", price_amount=price, currency=currency,
             stock=stock, weight_grams=weight_grams,
         )
+        if stock > 0:  # on hand at the default location, as the stock module keeps it
+            StockLevel.objects.create(variant=variant, location=StockLocation.objects.get(is_default=True),
+                                      quantity=stock)
+        return variant
 
 
 def variant_stock(vendor: Vendor, variant_id: int) -> int:

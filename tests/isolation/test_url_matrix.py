@@ -32,9 +32,18 @@ from catalog.models import (
     ProductImage,
     ProductTranslation,
     StockAdjustment,
+    StockBulkRequest,
+    StockLevel,
+    StockLocation,
     Variant,
 )
-from catalog.services import outbox_publish_pending, product_image_add, product_translation_set
+from catalog.services import (
+    outbox_publish_pending,
+    product_image_add,
+    product_translation_set,
+    stock_adjust,
+    stock_location_create,
+)
 from disputes.models import (
     Chargeback,
     ChargebackEvidence,
@@ -465,6 +474,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-image-delete"): Expect(VEN),
     (TENANT, "dashboard-stock"): Expect(VEN),
     (TENANT, "dashboard-low-stock"): Expect(VEN),
+    (TENANT, "dashboard-stock-locations"): Expect(VEN),
+    (TENANT, "dashboard-stock-location"): Expect(VEN),
+    (TENANT, "dashboard-stock-location-delete"): Expect(VEN),
     (TENANT, "dashboard-imports"): Expect(VEN),
     (TENANT, "dashboard-import"): Expect(VEN),
     (TENANT, "dashboard-go-live"): Expect(VEN),
@@ -535,6 +547,13 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-variants"): Expect(VEN),
     (TENANT, "vendor-variant-detail"): Expect(VEN),
     (TENANT, "vendor-variant-stock"): Expect(VEN),
+    (TENANT, "vendor-stock-locations"): Expect(VEN),
+    (TENANT, "vendor-stock-location"): Expect(VEN, body='{"name": "Hijacked", "country": "FR"}'),
+    (TENANT, "vendor-stock-moves"): Expect(VEN, body=(
+        '{"sku": "$variant_sku", "from_location_id": $location_id, "to_location_id": $default_location_id, '
+        '"quantity": 1}')),
+    (TENANT, "vendor-stock-bulk"): Expect(VEN, body='{"rows": [{"sku": "$variant_sku", "location_id": $location_id, '
+                                                    '"set": 0}]}'),
     (TENANT, "vendor-images"): Expect(VEN),
     (TENANT, "vendor-imports"): Expect(VEN),
     (TENANT, "vendor-import-detail"): Expect(VEN),
@@ -595,6 +614,7 @@ SECRETS = (
     "JD000000000000424242",  # B's label's tracking number
     "Bravo secret shipping zone",
     "Bravo Secret Tax Name", "18181508155", "Bravo Geheime Laterne",
+    "Bravo secret depot",
 )
 
 
@@ -609,7 +629,7 @@ def _ids_beyond(schema_a: str, schema_b: str) -> None:
     """B's next ids in each vendor table come after every id A's schema holds: a committing test of
     another module may have left rows in A's schema, and A's owner may legitimately open A's own."""
     for model in (Product, Variant, ProductImage, CsvImport, VendorOrder, VendorOrderLine, ShippingZone,
-                  ShippingMethod):
+                  ShippingMethod, StockLocation):
         table = model._meta.db_table
         with schema_context(schema_a):
             highest = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -648,6 +668,9 @@ def _world_build() -> dict[str, Any]:
         draft_image = product_image_add(product=draft, upload=SimpleUploadedFile("d.png", _png()))
         product_translation_set(product=draft, language="de", name="Bravo Geheime Laterne")
         csv_import = CsvImport.objects.create(original_name="matrix-secret-import.csv")
+        depot = stock_location_create(name="Bravo secret depot", country="DE", priority=5)
+        stock_adjust(variant=draft_variant, delta=3, reason="received", location=depot)
+        default_location = StockLocation.objects.get(is_default=True)
 
     address = Address(name="Victoria Victimbuyer", line1="Geheimweg 42", line2="", city="Berlin", region="",
                       postal_code="10115", country="DE")
@@ -732,6 +755,7 @@ def _world_build() -> dict[str, Any]:
     values = {
         # vendor B's schema
         "product_id": draft.pk, "variant_id": draft_variant.pk, "image_id": draft_image.pk,
+        "location_id": depot.pk, "default_location_id": default_location.pk, "variant_sku": draft_variant.sku,
         "import_id": csv_import.pk, "vendor_order_id": vendor_order.pk, "line_id": line.pk, "label_id": label.pk,
         "zone_id": zone.pk, "method_id": shipping_method.pk,
         "media_path": f"{schema_b}/{media_image.image.name}",
@@ -775,6 +799,7 @@ OBJECT_IDS = frozenset({
     "user_id",
     "takedown_id", "privacy_request_id",
     "invoice_id", "label_id",
+    "location_id",
 })
 
 
@@ -789,7 +814,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
     with schema_context(world["schema_b"]):
         for model in (Product, Variant, ProductImage, ProductTranslation, StockAdjustment, CsvImport, VendorOrder,
                       VendorOrderLine, Shipment, ShipmentLabel, ShipmentTrackingEvent, StorefrontSettings,
-                      ShippingZone, ShippingMethod, ShippingRateBand):
+                      ShippingZone, ShippingMethod, ShippingRateBand, StockLocation, StockLevel, StockBulkRequest):
             state[model.__name__] = rows(model.objects.all())
     state.update({
         "orders": rows(Order.objects.filter(buyer=victim)),

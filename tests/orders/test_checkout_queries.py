@@ -31,7 +31,9 @@ pytestmark = pytest.mark.django_db
 # 43: each vendor's shipping table is read in its own schema: a search_path switch and the table's
 #     revision per vendor, the table itself from the cache, instead of one public rates query
 #     (docs/adr/0081).
-TWO_VENDORS_THREE_LINES = 43
+# 45: the units reserved are taken from each vendor's stock locations (one UPDATE per vendor;
+#     docs/adr/0082).
+TWO_VENDORS_THREE_LINES = 45
 
 
 def _checkout(user, *items):

@@ -118,3 +118,33 @@ def test_the_api_answers_409_out_of_stock_naming_the_item(shopper, vendor_a, sol
     assert happened == ["reviewed", "another order took 1, 0 left"]
     assert not Order.objects.filter(buyer=shopper).exists()
     assert variant_stock(vendor_a, variant.pk) == 1
+
+
+def _levels(vendor: Any, variant: Any) -> dict[str, int]:
+    from catalog.models import StockLevel
+
+    with schema_context(vendor.store.schema_name):
+        return dict(StockLevel.objects.filter(variant_id=variant.pk, quantity__gt=0)
+                    .values_list("location__name", "quantity"))
+
+
+def test_stock_at_two_locations_sold_after_review_refuses_and_every_level_is_back(
+        shopper, vendor_a, sold_after_review):
+    """The last units split over two warehouses (docs/adr/0082): the other order takes units from
+    both, the checkout is refused and, the transaction undone, each location holds what it held."""
+    from catalog.models import Variant
+    from catalog.services import stock_adjust, stock_location_create
+
+    variant = sellable_variant(vendor_a, price=1500, stock=1, name="Split Lantern")
+    with schema_context(vendor_a.store.schema_name):
+        lyon = stock_location_create(name="Lyon", country="FR", priority=10)
+        stock_adjust(variant=Variant.objects.get(pk=variant.pk), delta=2, reason="received", location=lyon)
+    _cart_with(shopper, (vendor_a, variant, 2))
+    happened = sold_after_review(vendor_a, variant, 2)  # 1 from the default, 1 from Lyon: 1 left
+
+    with pytest.raises(OutOfStock, match="Split Lantern sold out"):
+        services.checkout_submit(user=shopper, address=ADDRESS_DE, shipping_choice={}, checkout_token="split")
+
+    assert happened == ["reviewed", "another order took 2, 1 left"]
+    assert variant_stock(vendor_a, variant.pk) == 3 and _levels(vendor_a, variant) == {"Main warehouse": 1, "Lyon": 2}
+    assert not Order.objects.filter(buyer=shopper).exists()
