@@ -201,3 +201,34 @@ def test_recovery_stops_when_there_is_nothing_to_take_back(buyer, vendor_a, owne
     Transfer.objects.filter(sub_order__order=order).delete()
     assert claim_refund_recover(refund_id=refund.pk) is False
     assert not TransferReversal.objects.exists()
+
+
+def test_with_deemed_supplier_tax_each_side_bears_its_share_of_the_tax_and_the_commission(
+    buyer, vendor_a, owner_a, paid_order, django_capture_on_commit_callbacks,
+):
+    """A vendor outside the EU selling in Germany: the platform owes the 19 % VAT. The vendor bears
+    the refund and the platform gives back its commission; the VAT no longer owed comes off each
+    side in proportion to what it bears."""
+    vendor_a.country = "US"
+    vendor_a.save(update_fields=["country"])
+    order = paid_order((vendor_a, sellable_variant(vendor_a, price=11_900, stock=5), 1))
+    sub = order.sub_orders.get()
+    line = sub.lines.get()
+    assert (sub.total_amount, sub.platform_tax_amount, line.commission_amount) == (11_900, 1_900, 1_190)
+    claim = _claim(buyer, order, vendor_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refund = _issue(claim, 11_900, actor=owner_a)
+    # The vendor's side: 11,900 less the 1,190 commission given back = 10,710, nine tenths of the
+    # refund, so nine tenths of the 1,900 VAT (1,710) is in it: 9,000 off its payable. The
+    # platform's side: 1,190 of commission less its tenth of the VAT (190) = 1,000.
+    assert refund.commission_refunded == 1_190
+    assert _legs(refund) == {
+        (AccountCode.TAX_PAYABLE, None): 1_900,
+        (AccountCode.VENDOR_PENDING, vendor_a.pk): 9_000,
+        (AccountCode.REFUNDS, None): 1_000,
+        (AccountCode.PLATFORM_CASH, None): -11_900,
+    }
+    assert queued_tasks(callbacks) == [(RECOVER, (refund.pk,), "public")]
+    assert claim_refund_recover(refund_id=refund.pk) is True
+    assert TransferReversal.objects.get(key=f"claimrefund:{refund.pk}").amount == 9_000
+    assert ledger_balanced()
