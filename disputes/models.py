@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import PrivateAttachment, TimeStampedModel
 from vendors.storage import private_storage
 
 
@@ -181,7 +181,7 @@ def _attachment_path(instance: ClaimAttachment, filename: str) -> str:
     return f"claims/{instance.claim_id}/{filename}"
 
 
-class ClaimAttachment(models.Model):
+class ClaimAttachment(PrivateAttachment):
     """A photo or PDF in the private store (never under MEDIA_URL; served by a checked view)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
@@ -190,16 +190,9 @@ class ClaimAttachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=8, choices=ClaimMessage.Role.choices)
     file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=300)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    original_name = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
+    class Meta(PrivateAttachment.Meta):
+        pass
 
 
 class ClaimEvent(models.Model):

@@ -42,10 +42,20 @@ class ThreadAttachmentOutput(serializers.Serializer):
 
 class ThreadMessageOutput(serializers.ModelSerializer):
     attachments = ThreadAttachmentOutput(many=True, read_only=True)
+    hidden = serializers.SerializerMethodField(help_text="Removed by the marketplace: no body, no files.")
 
     class Meta:
         model = Message
-        fields = ["id", "role", "body", "created_at", "attachments"]
+        fields = ["id", "role", "body", "created_at", "attachments", "hidden"]
+
+    def get_hidden(self, message: Message) -> bool:
+        return message.hidden_at is not None
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.hidden_at is not None:
+            data["body"], data["attachments"] = "", []
+        return data
 
 
 class ThreadMessageInput(serializers.Serializer):

@@ -29,3 +29,19 @@ class ThreadNotAllowed(ApplicationError):
 
 class AlreadyReported(Conflict):
     code = "message_already_reported"
+
+
+class SenderBanned(PermissionDenied):
+    """The platform stopped this user from sending messages."""
+
+    code = "messaging_banned"
+
+
+class ReportInvalid(ApplicationError):
+    """A moderation decision without a valid action or a required reason."""
+
+    code = "report_invalid"
+
+
+class ReportAlreadyDecided(Conflict):
+    code = "report_already_decided"

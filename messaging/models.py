@@ -14,6 +14,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from common.models import PrivateAttachment
 from vendors.storage import private_storage
 
 
@@ -61,6 +62,10 @@ class Message(models.Model):
     # Plain text as written (control characters removed); escaped wherever it is shown.
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Hidden by the platform after a report: the parties see that a message was removed, not its text.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -77,21 +82,14 @@ def _attachment_path(instance: MessageAttachment, filename: str) -> str:
     return f"messages/{instance.message.thread_id}/{filename}"
 
 
-class MessageAttachment(models.Model):
+class MessageAttachment(PrivateAttachment):
     """A photo or PDF in the private store: served only to the thread's parties by a checked view."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=300)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    original_name = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
+    class Meta(PrivateAttachment.Meta):
+        pass
 
 
 class MessageReport(models.Model):
@@ -99,11 +97,30 @@ class MessageReport(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    class Outcome(models.TextChoices):
+        HIDDEN = "hidden", _("Message hidden")
+        DISMISSED = "dismissed", _("Report dismissed")
+        SENDER_BANNED = "sender_banned", _("Sender blocked from messaging")
+
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when ops decide on the reported message (every open report of it closes with the decision).
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="messagereport_once")]
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="messagereport_once"),
+            models.CheckConstraint(
+                condition=(Q(resolved_at__isnull=True, outcome="")
+                           | Q(resolved_at__isnull=False, outcome__in=["hidden", "dismissed", "sender_banned"])),
+                name="messagereport_outcome_when_resolved",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"report of message {self.message_id}"
@@ -122,3 +139,15 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor_id} blocks {self.buyer_id}"
+
+
+class MessagingBan(models.Model):
+    """The platform stopped a user from sending messages (after reports of abuse), on every thread."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging_ban")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"messaging ban of {self.user_id}"

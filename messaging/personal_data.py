@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.personal_data import ERASED_TEXT, Rows, personal_data_section
-from messaging.models import Message, MessageAttachment, MessageReport, Thread
+from messaging.models import Message, MessageAttachment, MessageReport, MessagingBan, Thread
 from notifications.models import Notification
 
 
@@ -29,6 +29,9 @@ class MessagingPersonalData:
                 .select_related("message").order_by("pk")],
             "message_reports": [{"message": r.message_id, "reason": r.reason, "created_at": r.created_at.isoformat()}
                                 for r in MessageReport.objects.filter(reporter=user).order_by("pk")],
+            # The platform stopped this user from sending messages (kept on erasure: a safety record).
+            "messaging_ban": [{"reason": b.reason, "created_at": b.created_at.isoformat()}
+                              for b in MessagingBan.objects.filter(user=user)],
         }
 
     def erase(self, user: Any) -> dict[str, int]:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
 from messaging.errors import ThreadNotFound
-from messaging.models import Block, Message, MessageAttachment, Thread
+from messaging.models import Block, Message, MessageAttachment, MessageReport, MessagingBan, Thread
 
 RESPONSE_WINDOW_DAYS = 90
 # Fewer answered threads than this say nothing typical: no figure is shown.
@@ -71,9 +71,13 @@ def thread_messages(*, thread: Thread) -> QuerySet[Message]:
     return thread.messages.select_related("author").prefetch_related("attachments")
 
 
-def attachment_of(*, thread: Thread, attachment_id: Any) -> MessageAttachment:
+def attachment_of(*, thread: Thread, attachment_id: Any, include_hidden: bool = False) -> MessageAttachment:
+    """A file of the thread; not one of a message the platform hid (except for ops)."""
+    queryset = MessageAttachment.objects.filter(message__thread=thread)
+    if not include_hidden:
+        queryset = queryset.filter(message__hidden_at__isnull=True)
     try:
-        attachment = MessageAttachment.objects.filter(pk=int(attachment_id), message__thread=thread).first()
+        attachment = queryset.filter(pk=int(attachment_id)).first()
     except (TypeError, ValueError):
         attachment = None
     if attachment is None:
@@ -119,3 +123,27 @@ def vendor_response_seconds(*, vendor_id: int) -> float | None:
     if not answered or answered < RESPONSE_TIME_MIN_THREADS or median is None:
         return None
     return float(median)
+
+
+def reports_queue(*, state: str = "open") -> QuerySet[MessageReport]:
+    """Reports for ops: open ones oldest first (what waits longest is decided first), or decided ones."""
+    queryset = MessageReport.objects.select_related("message__thread__vendor", "message__author", "reporter")
+    if state == "decided":
+        return queryset.filter(resolved_at__isnull=False).order_by("-resolved_at", "-id")
+    return queryset.filter(resolved_at__isnull=True).order_by("created_at", "id")
+
+
+def report_for_ops(*, report_id: Any) -> MessageReport:
+    try:
+        report = (MessageReport.objects.select_related("message__thread__vendor", "message__thread__buyer",
+                                                       "message__author", "reporter", "resolved_by")
+                  .filter(pk=int(report_id)).first())
+    except (TypeError, ValueError):
+        report = None
+    if report is None:
+        raise ThreadNotFound("Report not found.")
+    return report
+
+
+def sender_is_banned(*, user: Any) -> bool:
+    return MessagingBan.objects.filter(user=user).exists()

@@ -1,5 +1,6 @@
 """Writing to threads: asking about a listing, writing about an order, replying, reading,
-reporting a message, blocking a buyer.
+reporting a message, blocking a buyer; ops' decisions on reported messages (hide the message,
+dismiss the reports, stop the sender from messaging).
 
 Every write checks all its input (text, files, who may write) before it stores anything, then
 stores the message, its files and the thread's times in one transaction, and notifies the other
@@ -26,10 +27,13 @@ from messaging.errors import (
     AlreadyReported,
     BuyerBlocked,
     MessageInvalid,
+    ReportAlreadyDecided,
+    ReportInvalid,
+    SenderBanned,
     ThreadNotAllowed,
     ThreadNotFound,
 )
-from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
+from messaging.models import Block, Message, MessageAttachment, MessageReport, MessagingBan, Thread
 from notifications.services import notify, vendor_team_notify
 from orders.models import SubOrder
 
@@ -71,6 +75,11 @@ def attachments_check(files: Sequence[UploadedFile]) -> list[Any]:
     return checked
 
 
+def _ban_check(author: Any) -> None:
+    if MessagingBan.objects.filter(user=author).exists():
+        raise SenderBanned(_("You can no longer send messages on this marketplace."))
+
+
 def _blocked_check(*, vendor_id: int, buyer: Any) -> None:
     if Block.objects.filter(vendor_id=vendor_id, buyer=buyer).exists():
         raise BuyerBlocked(_("This seller does not accept messages from you."))
@@ -86,6 +95,7 @@ def question_ask(*, buyer: Any, listing_id: Any, body: Any, attachments: Sequenc
     except (Listing.DoesNotExist, TypeError, ValueError):
         raise ThreadNotFound(_("Product not found.")) from None
     text, checked = body_clean(body), attachments_check(list(attachments))
+    _ban_check(buyer)
     if roles.vendor_role(buyer, listing.vendor) is not None:
         raise ThreadNotAllowed(_("You cannot ask your own store a question."))
     _blocked_check(vendor_id=listing.vendor_id, buyer=buyer)
@@ -109,6 +119,7 @@ def order_thread_write(*, buyer: Any, sub_order_id: Any, body: Any,
     text, checked = body_clean(body), attachments_check(list(attachments))
     if not sub.order.is_paid:
         raise ThreadNotAllowed(_("You can write to the seller once the order is paid."))
+    _ban_check(buyer)
     _blocked_check(vendor_id=sub.vendor_id, buyer=buyer)
     try:
         with transaction.atomic():
@@ -129,6 +140,7 @@ def message_post(*, thread: Thread, author: Any, role: str, body: Any,
     """A reply in an existing thread by its buyer (`role` buyer) or the vendor's team (`vendor`);
     the caller has resolved the thread through a selector scoped to that party."""
     text, checked = body_clean(body), attachments_check(list(attachments))
+    _ban_check(author)
     if role == Message.Role.BUYER:
         _blocked_check(vendor_id=thread.vendor_id, buyer=author)
     locked = Thread.objects.select_for_update().select_related("vendor").get(pk=thread.pk)
@@ -203,3 +215,54 @@ def buyer_unblock(*, vendor: Any, buyer: Any, actor: Any = None) -> int:
         audit_action(actor=actor, action="message.unblock", target_type="messaging.block", target_id=buyer.pk,
                      vendor_id=vendor.pk, before={"blocked": True, "buyer": buyer.pk}, after={"blocked": False})
     return deleted
+
+
+REPORT_ACTIONS = ("hide", "dismiss", "ban_sender")
+_OUTCOMES = {"hide": MessageReport.Outcome.HIDDEN, "dismiss": MessageReport.Outcome.DISMISSED,
+             "ban_sender": MessageReport.Outcome.SENDER_BANNED}
+
+
+@transaction.atomic
+def report_decide(*, admin: Any, report_id: Any, action: Any, reason: Any = "") -> MessageReport:
+    """Ops decide on a reported message: hide it, dismiss the reports, or stop its sender from
+    sending messages anywhere. Every open report of the message closes with the decision, which is
+    audit-logged; a reason is required to hide or to ban."""
+    try:
+        report = (MessageReport.objects.select_for_update().select_related("message__thread")
+                  .get(pk=int(report_id)))
+    except (MessageReport.DoesNotExist, TypeError, ValueError):
+        raise ThreadNotFound(_("Report not found.")) from None
+    if action not in _OUTCOMES:
+        error = _("Choose hide, dismiss or block the sender.")
+        raise ReportInvalid(error, fields={"action": [error]})
+    note = _CONTROL.sub("", str(reason or "")).strip()
+    if len(note) > 500:
+        error = _("At most 500 characters.")
+        raise ReportInvalid(error, fields={"reason": [error]})
+    if action != "dismiss" and not note:
+        error = _("Give the reason (it is kept in the audit log).")
+        raise ReportInvalid(error, fields={"reason": [error]})
+    message = Message.objects.select_for_update().get(pk=report.message_id)
+    open_reports = MessageReport.objects.filter(message=message, resolved_at__isnull=True)
+    if report.resolved_at is not None or not open_reports.exists():
+        raise ReportAlreadyDecided(_("This report was already decided."))
+    now = timezone.now()
+    vendor_id = message.thread.vendor_id
+    if action == "hide":
+        message.hidden_at, message.hidden_by = now, admin
+        message.save(update_fields=["hidden_at", "hidden_by"])
+        audit_action(actor=admin, action="message.hide", target=message, vendor_id=vendor_id, reason=note,
+                     before={"hidden": False}, after={"hidden": True})
+    elif action == "ban_sender":
+        ban, created = MessagingBan.objects.get_or_create(user=message.author,
+                                                          defaults={"created_by": admin, "reason": note})
+        if created:
+            audit_action(actor=admin, action="message.sender_ban", target=ban, vendor_id=vendor_id, reason=note,
+                         before={"banned": False}, after={"banned": True, "user": message.author_id,
+                                                          "message": message.pk})
+    else:
+        audit_action(actor=admin, action="message.report_dismiss", target=message, vendor_id=vendor_id,
+                     reason=note, before={"open_reports": open_reports.count()}, after={"open_reports": 0})
+    open_reports.update(resolved_at=now, resolved_by=admin, outcome=_OUTCOMES[action], note=note)
+    report.refresh_from_db()
+    return report

@@ -17,6 +17,8 @@ buyer_patterns = [
 ]
 
 ops_patterns = [
+    path("moderation/messages/", views.ops_report_queue, name="ops-message-reports"),
+    path("moderation/messages/<int:report_id>/", views.ops_report_detail, name="ops-message-report-detail"),
     path("messages/<int:thread_id>/", views.ops_thread_detail, name="ops-thread-detail"),
     path("messages/<int:thread_id>/attachments/<int:attachment_id>/", views.ops_thread_attachment,
          name="ops-thread-attachment"),

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -21,7 +23,7 @@ from accounts.permissions import current_vendor, ops_required, vendor_member_req
 from common.exceptions import ApplicationError, NotFound
 from marketplace.selectors import listing_visible
 from messaging import selectors, services
-from messaging.errors import BuyerBlocked
+from messaging.errors import BuyerBlocked, SenderBanned
 from messaging.models import Message, MessageAttachment, Thread
 from orders.models import SubOrder
 
@@ -34,7 +36,7 @@ def _found(fn: Any, **kwargs: Any) -> Any:
 
 
 def _status(exc: ApplicationError) -> int:
-    return 403 if isinstance(exc, BuyerBlocked) else 422
+    return 403 if isinstance(exc, (BuyerBlocked, SenderBanned)) else 422
 
 
 def _file(attachment: MessageAttachment) -> Any:  # a FileResponse (streaming)
@@ -204,4 +206,40 @@ def ops_thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
 @ops_required(roles.is_platform_admin)
 def ops_thread_attachment(request: HttpRequest, thread_id: int, attachment_id: int) -> HttpResponse:
     thread = _found(selectors.thread_for_ops, thread_id=thread_id)
-    return _file(_found(selectors.attachment_of, thread=thread, attachment_id=attachment_id))
+    return _file(_found(selectors.attachment_of, thread=thread, attachment_id=attachment_id, include_hidden=True))
+
+
+# --- ops moderation of reported messages (platform host), beside the review moderation queue -----
+REPORT_STATES = (("open", gettext_lazy("Open")), ("decided", gettext_lazy("Decided")))
+
+
+@ops_required(roles.can_moderate_reviews)
+def ops_report_queue(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    state = state if state in dict(REPORT_STATES) else "open"
+    page = Paginator(selectors.reports_queue(state=state), 25).get_page(request.GET.get("page"))
+    return render(request, "messaging/ops_report_queue.html", {"page": page, "state": state,
+                                                               "states": REPORT_STATES})
+
+
+@ops_required(roles.can_moderate_reviews)
+def ops_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _found(selectors.report_for_ops, report_id=report_id)
+    status, extra = 200, {}
+    if request.method == "POST":
+        try:
+            services.report_decide(admin=request.user, report_id=report.pk, action=request.POST.get("action"),
+                                   reason=request.POST.get("reason", ""))
+        except ApplicationError as exc:
+            status = 409 if exc.status_code == 409 else 422
+            extra = {"error": exc.message, "errors": exc.fields, "form_data": request.POST}
+            report = selectors.report_for_ops(report_id=report.pk)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("ops-message-reports")
+    thread = report.message.thread
+    return render(request, "messaging/ops_report_detail.html", {
+        **_thread_context(thread, "admin"), "report": report, "reported_id": report.message_id,
+        "other_reports": report.message.reports.exclude(pk=report.pk).select_related("reporter"),
+        "sender_banned": selectors.sender_is_banned(user=report.message.author), **extra,
+    }, status=status)

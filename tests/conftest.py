@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from tenants.services import public_tenant_ensure
 from tests.factories import UserFactory, live_vendor
 from tests.factories.accounts import PASSWORD
+from tests.support.waiting import wait_until
 from vendors.models import Vendor
 
 # Property tests run beside real PostgreSQL, Valkey and Celery on two cores: a wall-clock health
@@ -251,9 +251,8 @@ def task_worker(transactional_db: Any) -> Iterator[Any]:
         yield worker
         # Let the tasks the test set off finish before the worker stops: a thread still inside one
         # would hold row locks while the test database is flushed (a deadlock at teardown).
-        deadline = time.monotonic() + 30
-        while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: not (state.active_requests or state.reserved_requests), timeout=30,
+                   message="the worker's tasks did not finish")
 
 
 __all__ = ["PASSWORD", "TenantClient"]

@@ -114,3 +114,33 @@ def test_ops_read_an_order_thread_once_its_claim_is_escalated(
     expect(page.get_by_text("The lid arrived cracked.")).to_be_visible()
     assert_accessible(page)
     shot(page, "j23-09-ops-thread")
+
+
+def test_ops_hide_a_reported_message_from_the_moderation_queue(
+    page, site, shot, live_server, _journey_media, vendor_a, owner_a, buyer, admin_user,
+):
+    from messaging import services
+    from messaging.models import Message
+
+    kettle = publish_listing(vendor_a, sellable_variant(vendor_a, price=4900, stock=5, name="Copper Kettle"))
+    thread = services.question_ask(buyer=buyer, listing_id=kettle.pk, body="Is the handle heat-proof?")
+    answer = services.message_post(thread=thread, author=owner_a, role="vendor", body="Read the listing, idiot.")
+    services.message_report(thread=thread, message_id=answer.pk, reporter=buyer, role="buyer", reason="Insulting")
+
+    login(page, site.platform, admin_user.email, PASSWORD)
+    page.goto(f"{site.platform}/ops/moderation/")
+    follow(page, page.get_by_role("link", name="Reported messages"))
+    expect(page.locator(f'[data-report="{answer.reports.get().pk}"]')).to_be_visible()
+    assert_accessible(page)
+    shot(page, "j23-10-reported-messages")
+    follow(page, page.get_by_role("link", name="Read the listing, idiot."))
+    # The message in its thread: the buyer's question above it.
+    expect(page.get_by_text("Is the handle heat-proof?")).to_be_visible()
+    page.get_by_label("Reason (kept in the audit log; required to hide or block)").fill("Insults the buyer")
+    assert_accessible(page)
+    shot(page, "j23-11-reported-message")
+    page.get_by_role("button", name="Hide the message").click()
+    page.get_by_text("Decision recorded.").wait_for()
+    assert Message.objects.get(pk=answer.pk).hidden_at is not None
+    page.goto(f"{site.platform}/ops/moderation/messages/?state=decided")
+    expect(page.get_by_text("Message hidden")).to_be_visible()

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 
 from devservices import backup, embedded
+from tests.support.waiting import wait_until
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -89,11 +90,7 @@ class OwnValkey:
             [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.dir), "--databases", "16"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not embedded._valkey_alive(self.port):
-            if time.monotonic() > deadline:
-                raise RuntimeError("valkey did not start")
-            time.sleep(0.05)
+        wait_until(lambda: embedded._valkey_alive(self.port), timeout=10, message="valkey did not start")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -135,16 +132,19 @@ class AppServer:
                 [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                  "--workers", "1", "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"],
                 cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
+        process = self.process
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the app exited on start: {self.log.read_text()[-3000:]}")
             try:
-                if self.get("/healthz").status == 200:
-                    return self
+                return self.get("/healthz").status == 200
             except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start: {self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
+                return False
+
+        wait_until(healthy, timeout=timeout, interval=0.2,
+                   message=lambda: f"the app did not start: {self.log.read_text()[-3000:]}")
+        return self
 
     def request(self, method: str, path: str, *, body: Any = None, data: bytes | None = None,
                 headers: dict[str, str] | None = None, host: str = "marketplace.localhost") -> Answer:

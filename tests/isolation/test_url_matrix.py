@@ -67,7 +67,7 @@ from marketplace.models import Category as MarketCategory
 from marketplace.models import Listing, ListingTakedown, StoreFollow
 from marketplace.services import category_create
 from messaging import services as messaging_services
-from messaging.models import Block, Message, MessageAttachment, MessageReport, Thread
+from messaging.models import Block, Message, MessageAttachment, MessageReport, MessagingBan, Thread
 from notifications.models import Notification, NotificationPreference
 from notifications.services import notify, unsubscribe_token
 from orders import services as order_services
@@ -373,6 +373,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-dispute-list"): Expect(OPS),
     (PUBLIC, "ops-moderation"): Expect(OPS),
     (PUBLIC, "ops-moderation-detail"): Expect(OPS),
+    (PUBLIC, "ops-message-reports"): Expect(OPS),
+    (PUBLIC, "ops-message-report-detail"): Expect(OPS),
     (PUBLIC, "api-ops-reviews"): Expect(OPS),
     (PUBLIC, "api-ops-review-moderation"): Expect(OPS, body='{"action": "approve"}'),
     (PUBLIC, "ops-dispute-detail"): Expect(OPS),
@@ -710,6 +712,8 @@ def _world_build() -> dict[str, Any]:
         buyer=victim, listing_id=listing.pk, body="Victim secret question text",
         attachments=[SimpleUploadedFile("victim-secret-photo.png", _png(), content_type="image/png")])
     vendor_message = messaging_services.message_post(thread=thread, author=owner_b, role="vendor", body="Answer")
+    message_report = messaging_services.message_report(thread=thread, message_id=vendor_message.pk, reporter=victim,
+                                                       role="buyer", reason="Victim secret report reason")
     notice = notify("message_received", recipient=victim, link="http://marketplace.localhost/messages/",
                     context={"sender_name": "Victim secret notice", "subject": "S"})
     assert notice is not None
@@ -776,6 +780,7 @@ def _world_build() -> dict[str, Any]:
         "vendor_action": "suspend",
         # messages and notifications (public schema): the victim's thread with B, its file, a notice
         "thread_id": thread.pk, "message_id": vendor_message.pk, "notification_id": notice.pk,
+        "report_id": message_report.pk,
         "message_attachment_id": MessageAttachment.objects.get(message__thread=thread).pk,
         "unsubscribe_tampered": unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb"),
         "user_id": victim.pk, "user_action": "disable",
@@ -794,7 +799,7 @@ OBJECT_IDS = frozenset({
     "item_id", "claim_id", "attachment_id", "chargeback_id", "evidence_id", "transfer_id", "membership_id",
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
-    "notification_id",
+    "notification_id", "report_id",
     "review_id", "order_line_id",
     "user_id",
     "takedown_id", "privacy_request_id",
@@ -844,6 +849,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "messages": rows(Message.objects.filter(thread__buyer=victim)),
         "message_attachments": rows(MessageAttachment.objects.filter(message__thread__buyer=victim)),
         "message_reports": rows(MessageReport.objects.all()),
+        "messaging_bans": rows(MessagingBan.objects.all()),
         "blocks": rows(Block.objects.all()),
         "notifications": rows(Notification.objects.filter(recipient=victim)),
         "notification_preferences": rows(NotificationPreference.objects.filter(user=victim)),

@@ -254,3 +254,31 @@ def test_a_dropped_publish_is_tried_once_and_twice_again(caplog: Any) -> None:
         broker.close()
     assert broker.connections == 3
     assert "could not queue webhook event 4242; it stays received" in caplog.text
+
+
+def test_the_apply_task_is_published_with_the_retry_policy_of_a_webhook_answer(monkeypatch: Any) -> None:
+    """A broker hiccup is retried while Stripe waits for the answer: at once, then 0.2 s later,
+    twice at most (under a second in all). What kombu is asked to do, recorded on its way through."""
+    from kombu.messaging import Producer
+
+    from config.celery import app
+
+    published: list[dict[str, Any]] = []
+    publish = Producer.publish
+
+    def recording(self: Producer, body: Any, *args: Any, **kwargs: Any) -> Any:
+        published.append({"task": (kwargs.get("headers") or {}).get("task"), "retry": kwargs.get("retry"),
+                          "retry_policy": dict(kwargs.get("retry_policy") or {})})
+        return publish(self, body, *args, **kwargs)
+
+    monkeypatch.setattr(Producer, "publish", recording)
+    try:
+        webhooks._enqueue(4243)
+    finally:
+        app.control.purge()
+    assert len(published) == 1
+    (sent,) = published
+    assert sent["task"] == "payments.tasks.webhook_event_apply"
+    assert sent["retry"] is True
+    policy = sent["retry_policy"]
+    assert (policy["max_retries"], policy["interval_start"], policy["interval_step"]) == (2, 0, 0.2)

@@ -16,6 +16,7 @@ import stripe
 from emulator_helpers import API_KEY
 
 from stripe_emulator import EmulatorServer
+from tests.support.waiting import wait_until
 
 
 def _send(emulator: EmulatorServer, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
@@ -121,9 +122,8 @@ def test_clearing_the_rules_lets_a_held_request_go(emulator: EmulatorServer, ctl
     thread = threading.Thread(target=lambda: outcome.append(_client(emulator).v1.balance.retrieve()))
     started = time.monotonic()
     thread.start()
-    deadline = time.monotonic() + 5
-    while ctl("/_emulator/faults")["data"][0]["fired"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: ctl("/_emulator/faults")["data"][0]["fired"] > 0, timeout=5, interval=0.02,
+               message="the slow rule did not fire")
     assert _send(emulator, "DELETE", "/_emulator/faults") == (200, {"deleted": 1})
     thread.join(10)
     assert outcome and outcome[0]["object"] == "balance"
