@@ -17,6 +17,7 @@ from common import page_cache
 from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
 from common.money import exponent, to_major
+from common.page_events import page_event
 from marketplace import search, selectors, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
@@ -43,6 +44,9 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         data["category"] = category.path
     params, errors = search.params_from_query(data)
     page = search.search(params)
+    if params.q and not params.cursor:
+        # For the search analytics (what was asked, and whether it found anything).
+        page_event(request, "search", term=params.q, zero_results=not page.results)
     base = _link_base(request.GET, on_category_page=category is not None)
     next_url = None
     if page.next_cursor:
@@ -157,6 +161,7 @@ def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> Htt
         raise Http404 from exc
     if handle != listing.handle:
         return redirect("listing", listing_id=listing.pk, handle=listing.handle, permanent=True)
+    page_event(request, "view", listing_id=listing.pk, vendor_id=listing.vendor_id, product_id=listing.product_id)
     return render(request, "marketplace/listing.html", {
         "listing": listing,
         "ancestors": [*selectors.category_ancestors(listing.category), listing.category] if listing.category else [],
