@@ -17,7 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from analytics import rollups, selectors
-from analytics.models import BuyerDay, ListingDay, PlatformDay, RollupCursor, SearchTermDay, VendorDay
+from analytics.models import (
+    BuyerDay,
+    ListingDay,
+    PlatformDay,
+    RollupCursor,
+    SearchTermDay,
+    VendorDay,
+)
 from analytics.services import events_insert
 
 pytestmark = pytest.mark.django_db
