@@ -27,3 +27,14 @@ def rollup_daily() -> int:
 @shared_task
 def partitions_ahead() -> list[str]:
     return partitions.partitions_ensure(today=timezone.now().date(), months_ahead=3)
+
+
+@shared_task
+def events_export_yesterday() -> int:
+    """The daily Parquet export for a warehouse (docs/analytics.md)."""
+    from datetime import timedelta
+
+    from analytics.exports import events_export_day
+
+    _name, rows = events_export_day(day=timezone.now().date() - timedelta(days=1))
+    return rows

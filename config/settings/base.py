@@ -546,6 +546,7 @@ ANALYTICS_DEDUPE_SECONDS = env.int("ANALYTICS_DEDUPE_SECONDS", default=120)
 ANALYTICS_BUFFER_MAX = env.int("ANALYTICS_BUFFER_MAX", default=1_000_000)
 CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {"task": "analytics.tasks.events_flush", "schedule": 10.0}
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {"task": "analytics.tasks.rollup_daily", "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["analytics-export"] = {"task": "analytics.tasks.events_export_yesterday", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["analytics-partitions"] = {"task": "analytics.tasks.partitions_ahead", "schedule": 24 * 3600.0}
 
 # --- security --------------------------------------------------------------------------------
