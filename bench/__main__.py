@@ -9,7 +9,8 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages", "pooling"]
+BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages", "pooling",
+              "analytics"]
 
 
 def _forget_orphan_stores() -> None:

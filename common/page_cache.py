@@ -24,6 +24,8 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
+from common.page_events import page_events, page_events_restore
+
 # Stands for the CSRF token in a cached page (token characters only, so it survives escaping).
 CSRF_PLACEHOLDER = "CsrfPlaceholderOfACachedPage0000000000000000000000000000000000000"
 # Request headers that change what a page or an API answer looks like.
@@ -123,7 +125,10 @@ def cached_page(*, generation: Generation) -> Callable[..., Any]:
                 entry = None if session is not None and session.modified else _entry_from(response)
                 if entry is None:  # a view that started a session made the page the visitor's own
                     return _unfilled(request, response)
+                entry["page_events"] = page_events(request)
                 cache.set(key, entry, _timeout())
+            else:
+                page_events_restore(request, entry.get("page_events"))
             return _served(request, entry)
 
         return wrapped

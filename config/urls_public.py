@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from accounts import enrolment
 from accounts.language import set_language
+from analytics import urls as analytics_urls
 from disputes import urls as disputes_urls
 from disputes import urls_api as disputes_urls_api
 from frontend import views as frontend_views
@@ -48,6 +49,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("ops/", include(reviews_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
+    path("ops/", include(analytics_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),
     path("accounts/privacy/", include("support.urls_privacy")),
     # Before allauth's own: staff enrol their first authenticator only after an email code.

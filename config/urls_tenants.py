@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from accounts import enrolment
 from accounts.language import set_language
+from analytics import urls as analytics_urls
 from catalog import apis as catalog_apis
 from catalog import views as catalog_views
 from disputes import urls as disputes_urls
@@ -47,6 +48,7 @@ urlpatterns = [
     path("dashboard/", include(messaging_urls.dashboard_patterns)),
     path("", include(notifications_urls.bell_patterns)),
     path("dashboard/", include(reviews_urls.dashboard_patterns)),
+    path("dashboard/", include(analytics_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("dashboard/", include(support_urls_audit.dashboard_patterns)),
     path("dashboard/", include("support.urls_dashboard")),

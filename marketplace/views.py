@@ -19,6 +19,7 @@ from common import page_cache
 from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
 from common.money import exponent, to_major
+from common.page_events import page_event
 from marketplace import search, selectors, seo, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
@@ -46,6 +47,9 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         data["category"] = category.path
     params, errors = search.params_from_query(data)
     page = search.search(params)
+    if params.q and not params.cursor:
+        # For the search analytics (what was asked, and whether it found anything).
+        page_event(request, "search", term=params.q, zero_results=not page.results)
     base = _link_base(request.GET, on_category_page=category is not None)
     next_url = None
     if page.next_cursor:
@@ -167,6 +171,7 @@ def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> Htt
         return redirect("listing", listing_id=listing.pk, handle=listing.handle, permanent=True)
     listings_localize([listing])
     canonical = request.build_absolute_uri(reverse("listing", args=[listing.pk, listing.handle]))
+    page_event(request, "view", listing_id=listing.pk, vendor_id=listing.vendor_id, product_id=listing.product_id)
     return render(request, "marketplace/listing.html", {
         "listing": listing, "canonical_url": canonical,
         "json_ld": seo.product_json_ld(listing, url=canonical),

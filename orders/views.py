@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
 from common.money import format_money_localized
+from common.page_events import page_event
 from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
 from marketplace.selectors import listing_pictures
@@ -112,9 +113,10 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request, create=True)
     assert cart is not None
     try:
-        services.cart_item_add(cart=cart, vendor_id=request.POST.get("vendor_id"),
-                               variant_id=request.POST.get("variant_id"),
-                               quantity=request.POST.get("quantity") or 1)
+        item = services.cart_item_add(cart=cart, vendor_id=request.POST.get("vendor_id"),
+                                      variant_id=request.POST.get("variant_id"),
+                                      quantity=request.POST.get("quantity") or 1)
+        page_event(request, "cart_add", vendor_id=item.vendor_id, product_id=item.product_id)
     except ApplicationError as exc:
         if _htmx(request):
             return render(request, "orders/_add_to_cart_result.html", {"error": exc.message}, status=200)
@@ -283,6 +285,9 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             return render(request, "orders/checkout.html", context, status=422)
         return _to_payment(request, order)
     status = 422 if request.method == "POST" else 200
+    if request.method == "GET":
+        for vendor_id in review.vendors:
+            page_event(request, "checkout", vendor_id=vendor_id)
     return render(request, "orders/checkout.html", context, status=status)
 
 

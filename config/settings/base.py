@@ -67,6 +67,7 @@ LOCAL_SHARED_APPS = [
     "notifications",
     "messaging",
     "reviews",
+    "analytics",
     "frontend",
     "orders",
     "support",
@@ -124,6 +125,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # After the response is built: what the page noted for analytics (common.page_events, ADR 0083).
+    "analytics.middleware.PageEventsMiddleware",
 ]
 
 TEMPLATES = [
@@ -566,6 +569,18 @@ CELERY_BEAT_SCHEDULE["support-offboardings-advance"] = {
 CELERY_BEAT_SCHEDULE["support-privacy-retention"] = {
     "task": "support.tasks.privacy_retention_run", "schedule": 24 * 3600.0,
 }
+
+# --- analytics (events, rollups, forecasts; docs/analytics.md, ADR 0083-0085) -------------------
+# The key of the visitor id's daily salt (HMAC of address and browser); empty: DJANGO_SECRET_KEY.
+ANALYTICS_VISITOR_SECRET = env("ANALYTICS_VISITOR_SECRET", default="")
+# A visitor's same event on the same object counts once in this window (the dedupe key's life).
+ANALYTICS_DEDUPE_SECONDS = env.int("ANALYTICS_DEDUPE_SECONDS", default=120)
+# Page events waiting in Valkey for the flush; beyond this many they are dropped (a stalled flush).
+ANALYTICS_BUFFER_MAX = env.int("ANALYTICS_BUFFER_MAX", default=1_000_000)
+CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {"task": "analytics.tasks.events_flush", "schedule": 10.0}
+CELERY_BEAT_SCHEDULE["analytics-rollup"] = {"task": "analytics.tasks.rollup_daily", "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["analytics-export"] = {"task": "analytics.tasks.events_export_yesterday", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["analytics-partitions"] = {"task": "analytics.tasks.partitions_ahead", "schedule": 24 * 3600.0}
 
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
