@@ -23,7 +23,6 @@ from catalog.forms import (
     LocatedStockAdjustmentForm,
     ProductForm,
     ProductTranslationForm,
-    StockAdjustmentForm,
     StockLocationForm,
     StockMoveForm,
     VariantEditForm,

@@ -60,7 +60,6 @@ from fulfillment.models import (
     VendorOrder,
     VendorOrderLine,
 )
-from fulfillment.models import Shipment, VendorOrder, VendorOrderLine
 from fulfillment.shipping.models import ShippingMethod, ShippingRateBand, ShippingZone
 from fulfillment.shipping.services import BandInput, MethodInput, ZoneInput, shipping_zone_create
 from marketplace.models import Category as MarketCategory
