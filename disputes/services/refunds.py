@@ -109,7 +109,17 @@ def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amou
     if vendor_net - vendor_tax > 0:
         refund_id = refund.pk
         transaction.on_commit(lambda: _recover_later(refund_id))
+    if order.tax_calculation_id:
+        # Stripe Tax priced the order: its tax transaction gives back this refund's part, as the
+        # other refund paths do through their `sub_order.refund` event (docs/adr/0088).
+        _tax_reversal_later(order_id=order.pk, stripe_refund_id=str(result.id), amount=amount)
     return refund
+
+
+def _tax_reversal_later(*, order_id: int, stripe_refund_id: str, amount: int) -> None:
+    from orders.tasks import order_tax_transaction_reverse_task
+
+    transaction.on_commit(lambda: order_tax_transaction_reverse_task.delay(order_id, stripe_refund_id, amount))
 
 
 def _vendor_copy_refunded(claim: Claim, parts: dict[int, int], amount: int) -> None:
