@@ -94,7 +94,8 @@ class CartReview:
                              # Part of it sold on backorder or pre-order: when it ships.
                              "beyond_stock": state is not None and state.beyond_stock(item.quantity),
                              "ships_from": state.ships_from(item.quantity) if state is not None else None})
-            groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows})
+            groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows,
+                           "shipping_problem": self.shipping_problems.get(vendor_id, "")})
         return groups
 
 
