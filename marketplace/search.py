@@ -14,14 +14,17 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
+    Case,
+    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -31,13 +34,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.utils import translation
 from django.utils.translation import gettext
 
 from common.databases import replica_alias
-from common.money import MoneyError, exponent, parse_amount
+from common.money import SUPPORTED_CURRENCIES, MoneyError, convert, exponent, parse_amount
 from marketplace.models import (
     SEARCH_CONFIG,
     Category,
@@ -45,6 +49,7 @@ from marketplace.models import (
     ListingTranslation,
     search_config_for,
 )
+from marketplace.price_rates import price_rates
 
 FACET_CACHE_SECONDS = 300
 # Exact totals and facet counts up to this many matches; beyond, "1,000+" and counts over a sample.
@@ -86,6 +91,9 @@ class SearchParams:
     attributes: tuple[tuple[str, str], ...] = ()
     rating_min: int | None = None  # whole stars: listings rated at least this (reviewed ones only)
     sort: str = "relevance"
+    # Rates to `currency` (target per one unit of each listing currency), filled by `search()`
+    # from the registered rates (ADR 0087); a listing currency left out has no rate today.
+    rates: tuple[tuple[str, Decimal], ...] = ()
     cursor: str = ""
     limit: int = DEFAULT_PAGE_SIZE
 
@@ -111,6 +119,9 @@ class SearchPage:
     total_capped: bool = False
     # The spelling-corrected text searched instead of `params.q` when `q` found nothing ("").
     corrected_q: str = ""
+    # Currencies without a rate to `params.currency` today: their listings are left out of a price
+    # filter and the price facet, and come last in a price sort (ADR 0087).
+    unconverted: tuple[str, ...] = ()
 
 
 def params_from_query(data: Mapping[str, Any]) -> tuple[SearchParams, dict[str, list[str]]]:
@@ -291,13 +302,8 @@ class PostgresSearchBackend:
             qs = qs.filter(category_id__in=self._subtree_ids(params.category))
         if params.vendor and skip != "vendor":
             qs = qs.filter(vendor__slug=params.vendor)
-        if skip != "price":
-            if params.price_min is not None:
-                qs = qs.filter(price_min__gte=params.price_min)
-            if params.price_max is not None:
-                qs = qs.filter(price_min__lte=params.price_max)
-            if params.price_min is not None or params.price_max is not None:
-                qs = qs.filter(currency=params.currency)
+        if skip != "price" and (params.price_min is not None or params.price_max is not None):
+            qs = qs.filter(_price_filter(params))
         if params.in_stock and skip != "in_stock":
             qs = qs.filter(in_stock=True)
         if params.rating_min is not None and skip != "rating":
@@ -368,7 +374,7 @@ class PostgresSearchBackend:
         rows = listings_localize(rows)
         effective = replace(params, q=text) if text != params.q else params
         sort = _sort_used(params)
-        key_field = {"relevance": "score", "price_asc": "price_min", "price_desc": "price_min",
+        key_field = {"relevance": "score", "price_asc": "price_sort", "price_desc": "price_sort",
                      "newest": "product_created_at", "rating": "rating"}[sort]
         next_cursor = None
         if len(rows) > params.limit:
@@ -382,7 +388,8 @@ class PostgresSearchBackend:
             next_cursor = _cursor_encode(params.sort, value, last.pk)
         facets, total, capped = self._facets_cached(effective, mode)
         return SearchPage(params=params, results=rows, total=total, next_cursor=next_cursor, facets=facets,
-                          total_capped=capped, corrected_q=text if text != params.q else "")
+                          total_capped=capped, corrected_q=text if text != params.q else "",
+                          unconverted=unconverted_currencies(params))
 
     def _page_rows(self, params: SearchParams, text: str, mode: str) -> list[Listing]:
         """One page (+1 row) of listings for `text` searched in `mode`, after the cursor."""
@@ -403,13 +410,17 @@ class PostgresSearchBackend:
                     rows.append(listing)
             return rows
         key_field, descending = {
-            "price_asc": ("price_min", False),
-            "price_desc": ("price_min", True),
+            "price_asc": ("price_sort", False),
+            "price_desc": ("price_sort", True),
             "newest": ("product_created_at", True),
             "rating": ("rating", True),
         }[sort]
         # Score is not a sort key here: ts_rank is not computed for rows sorted by price or date.
         ranked = base.annotate(score=Value(0.0, output_field=FloatField()))
+        if sort in {"price_asc", "price_desc"}:
+            # Listings without a rate today come last either way (a key past every converted price).
+            ranked = ranked.annotate(price_sort=Coalesce(_converted_price(params), Value(
+                -1 if descending else UNCONVERTED_LAST, output_field=BigIntegerField())))
         ranked = ranked.select_related("vendor", "category").defer(*_NOT_ON_CARDS)
         if decoded is not None:
             key, pk = decoded
@@ -492,8 +503,9 @@ class PostgresSearchBackend:
     def _sample_counts(self, params: SearchParams, *, skip: str, mode: str, names: list[str]
                        ) -> list[tuple[str, str | None, str | None, int]]:
         """(kind, key, value, count) rows over one capped sample: kind is the facet's initial."""
-        sample = self._filtered(params, skip=skip, mode=mode, sample=True).order_by().values(
-            "category_id", "vendor_id", "price_min", "currency", "in_stock", "attributes", "rating",
+        sample = self._filtered(params, skip=skip, mode=mode, sample=True).order_by().annotate(
+            price_converted=_converted_price(params)).values(
+            "category_id", "vendor_id", "price_converted", "in_stock", "attributes", "rating",
             "rating_count")[: TOTAL_CAP + 1]
         inner, inner_params = sample.query.sql_with_params()
         parts = ["SELECT 'n', NULL, NULL, count(*) FROM s"]
@@ -510,15 +522,15 @@ class PostgresSearchBackend:
         if "price" in names:
             # Buckets are contiguous from 0: the first upper bound the price is under names it.
             scale = 10 ** exponent(params.currency)
-            whens = " ".join(["WHEN s.price_min < %s THEN %s"] * sum(1 for _low, high in PRICE_BUCKETS if high))
+            whens = " ".join(["WHEN s.price_converted < %s THEN %s"] * sum(1 for _low, high in PRICE_BUCKETS if high))
             parts.append(f"SELECT 'p', CASE {whens} ELSE %s END, NULL, count(*) FROM s "  # noqa: S608  # nosec B608  # placeholders only
-                         "WHERE s.currency = %s AND s.price_min >= %s GROUP BY 2")
+                         "WHERE s.price_converted >= %s GROUP BY 2")
             for low, high in PRICE_BUCKETS:
                 if high is not None:
                     extra += [high * scale, f"{low}-{high}"]
                 else:
                     extra.append(f"{low}-")
-            extra += [params.currency, PRICE_BUCKETS[0][0] * scale]
+            extra += [PRICE_BUCKETS[0][0] * scale]
         if "rating" in names:
             # The whole stars each reviewed listing reaches (4.5 → 4); `_rating_facet` sums them up.
             parts.append("SELECT 'r', floor(s.rating)::int::text, NULL, count(*) FROM s "
@@ -758,10 +770,88 @@ def correct_spelling(text: str) -> str:
     return _WORD.sub(lambda m: best.get(_fold(m.group()), m.group()), text)
 
 
+# The sort key of a listing without a rate in a price sort, low to high: after every real price.
+UNCONVERTED_LAST = 10**15
+
+
+def price_rates_for(params: SearchParams) -> dict[str, Decimal]:
+    """The rates to `params.currency` by listing currency, the currency itself always at 1."""
+    return {**dict(params.rates), params.currency: Decimal(1)}
+
+
+def unconverted_currencies(params: SearchParams) -> tuple[str, ...]:
+    rates = price_rates_for(params)
+    return tuple(code for code in SUPPORTED_CURRENCIES if code not in rates)
+
+
+def _converted_price(params: SearchParams) -> Case:
+    """`price_min` in `params.currency`, as `common.money.convert` rounds it (once, half up:
+    PostgreSQL rounds a numeric tie away from zero), NULL where no rate is known."""
+    target = params.currency
+    whens = []
+    for source, rate in sorted(price_rates_for(params).items()):
+        if source == target:
+            whens.append(When(currency=source, then=F("price_min")))
+            continue
+        factor = rate * Decimal(10) ** (exponent(target) - exponent(source))
+        whens.append(When(currency=source, then=Cast(Round(ExpressionWrapper(
+            F("price_min") * Value(factor), output_field=DecimalField())), BigIntegerField())))
+    return Case(*whens, default=None, output_field=BigIntegerField())
+
+
+def price_bounds(*, source: str, target: str, rate: Decimal, low: int | None, high: int | None
+                 ) -> tuple[int | None, int | None]:
+    """The prices in `source` whose conversion (the cart's `convert`) lies within [low, high] of
+    `target`: conversion never decreases with the price, so a first guess is corrected until
+    the bounds are exact."""
+    def converted(amount: int) -> int:
+        return convert(amount, source=source, target=target, rate=rate)
+
+    if source == target:
+        return low, high
+    factor = rate * Decimal(10) ** (exponent(target) - exponent(source))
+    first = last = None
+    # Rounding half up: converted ≥ low ⇔ price × factor ≥ low − ½, converted ≤ high ⇔ < high + ½.
+    half = Decimal("0.5")
+    if low is not None:
+        first = max(0, int(((low - half) / factor).to_integral_value(rounding=ROUND_CEILING)))
+        while first > 0 and converted(first - 1) >= low:
+            first -= 1
+        while converted(first) < low:
+            first += 1
+    if high is not None:
+        last = max(-1, int(((high + half) / factor).to_integral_value(rounding=ROUND_FLOOR)))
+        while last >= 0 and converted(last + 1) <= high:
+            last += 1
+        while last >= 0 and converted(last) > high:
+            last -= 1
+    return first, last
+
+
+def _price_filter(params: SearchParams) -> Q:
+    """Listings whose price converted to `params.currency` lies within the bounds: per currency a
+    range of its own prices (index-friendly, exact); currencies without a rate match nothing."""
+    match = Q(pk__in=[])
+    for source, rate in sorted(price_rates_for(params).items()):
+        first, last = price_bounds(source=source, target=params.currency, rate=rate,
+                                   low=params.price_min, high=params.price_max)
+        condition = Q(currency=source)
+        if first is not None:
+            condition &= Q(price_min__gte=first)
+        if last is not None:
+            condition &= Q(price_min__lte=last)
+        match |= condition
+    return match
+
+
 backend: SearchBackend = PostgresSearchBackend()
 
 
 def search(params: SearchParams) -> SearchPage:
+    if not params.rates:
+        rates = price_rates().rates_to(target=params.currency)
+        params = replace(params, rates=tuple(sorted((code, rate) for code, rate in rates.items()
+                                                    if code != params.currency)))
     return backend.search(params)
 
 

@@ -11,6 +11,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -23,6 +24,7 @@ from common.page_events import page_event
 from marketplace import search, selectors, seo, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
+from marketplace.price_rates import price_rates
 from marketplace.search import listings_localize
 
 # Anonymous views of these pages come from the cache of their host and language until the listing
@@ -45,6 +47,10 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
     data = request.GET.copy()
     if category is not None:
         data["category"] = category.path
+    if not data.get("currency"):
+        # Prices filter and sort in the currency the buyer sees (the header switcher, ADR 0087).
+        data["currency"] = price_rates().buyer_currency(session=getattr(request, "session", None),
+                                                        language=get_language() or "")
     params, errors = search.params_from_query(data)
     page = search.search(params)
     if params.q and not params.cursor:
@@ -113,6 +119,9 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
         "category": category,
         "ancestors": selectors.category_ancestors(category) if category else [],
         "is_first_page": not params.cursor,
+        # Currencies left out of a price filter (or last in a price sort) for want of a rate today.
+        "unconverted": page.unconverted if (params.price_min is not None or params.price_max is not None
+                                            or params.sort in {"price_asc", "price_desc"}) else (),
     }
 
 

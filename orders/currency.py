@@ -14,12 +14,14 @@ from typing import Any, Protocol
 
 from defusedxml import ElementTree
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from common.money import SUPPORTED_CURRENCIES, MoneyError, convert, cross_rate, rate_normalize
+from marketplace.search import projection_changed, projection_generation
 from orders.errors import CurrencyUnsupported, ExchangeRateMissing, ExchangeRateSourceInvalid
 from orders.models import ExchangeRate, Order, OrderExchangeRate, SubOrder
 
@@ -149,7 +151,11 @@ def rates_store(*, rate_sets: Iterable[RateSet]) -> int:
     ]
     before = ExchangeRate.objects.count()
     ExchangeRate.objects.bulk_create(rows, ignore_conflicts=True)
-    return ExchangeRate.objects.count() - before
+    added = ExchangeRate.objects.count() - before
+    if added:
+        # Search prices converted at the older rates (cached facets and pages) are stale now.
+        transaction.on_commit(projection_changed)
+    return added
 
 
 def rates_refresh(*, provider: RateProvider | None = None) -> int:
@@ -200,6 +206,55 @@ def rate_for(*, source: str, target: str, on: dt.date) -> FxRate:
     )
 
 
+def rates_to(*, target: str, on: dt.date) -> dict[str, FxRate]:
+    """`rate_for(source=each, target=target, on=on)` for every supported currency that has a rate,
+    in one query; a currency without one (or when `target` has none, every other) is left out."""
+    target = currency_check(target)
+    oldest = on - dt.timedelta(days=settings.ORDERS_FX_MAX_AGE_DAYS)
+    quotes = {
+        quote.currency: quote
+        for quote in ExchangeRate.objects.filter(base=ECB_BASE, currency__in=SUPPORTED_CURRENCIES,
+                                                 date__lte=on, date__gte=oldest)
+        .order_by("currency", "-date").distinct("currency")
+    }
+    rates = {target: FxRate(target, target, Decimal(1), Decimal(1), on, "identity")}
+    if target != ECB_BASE and target not in quotes:
+        return rates
+    per_target = quotes[target].rate if target in quotes else Decimal(1)
+    for source in SUPPORTED_CURRENCIES:
+        if source == target or (source != ECB_BASE and source not in quotes):
+            continue
+        per_source = quotes[source].rate if source in quotes else Decimal(1)
+        used = [quotes[code] for code in {source, target} - {ECB_BASE}]
+        rates[source] = FxRate(
+            source, target, cross_rate(base_per_from=per_source, base_per_to=per_target),
+            cross_rate(base_per_from=per_target, base_per_to=per_source), min(quote.date for quote in used),
+            "+".join(sorted({quote.source for quote in used})),
+        )
+    return rates
+
+
+class SearchPriceRates:
+    """What search converts listing prices with (registered in OrdersConfig.ready, ADR 0087): the
+    rates a cart would use today, cached per projection generation (a stored day bumps it)."""
+
+    def rates_to(self, *, target: str) -> dict[str, Decimal]:
+        if target not in SUPPORTED_CURRENCIES:
+            return {target: Decimal(1)}
+        today = timezone.localdate()
+        key = f"orders:fx:rates-to:{projection_generation()}:{target}:{today.isoformat()}"
+        cached = cache.get(key)
+        if isinstance(cached, dict):
+            return cached
+        rates = {code: fx.rate for code, fx in rates_to(target=target, on=today).items()}
+        cache.set(key, rates, RATES_CACHE_SECONDS)
+        return rates
+
+    def buyer_currency(self, *, session: Any, language: str) -> str:
+        return buyer_currency(session=session, language=language)[1]
+
+
+RATES_CACHE_SECONDS = 3600
 SESSION_CURRENCY = "orders_currency"
 
 

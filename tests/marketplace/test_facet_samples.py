@@ -56,7 +56,9 @@ def test_only_the_facet_samples_take_the_attribute_filter_off_the_gin_index(sock
     page_sql = [q["sql"] for q in queries.captured_queries
                 if "marketplace_listing" in q["sql"] and not q["sql"].startswith("WITH s AS")]
     assert facet_sql and all('COALESCE(("marketplace_listing"."attributes" @>' in sql for sql in facet_sql)
-    assert any('"marketplace_listing"."attributes" @>' in sql and "COALESCE" not in sql for sql in page_sql)
+    # (The page of a price sort has a COALESCE of its own: the converted price, ADR 0087.)
+    assert any('"marketplace_listing"."attributes" @>' in sql and 'COALESCE(("marketplace_listing"."attributes" @>'
+               not in sql for sql in page_sql)
 
 
 def test_the_covering_facet_index_holds_every_column_a_sample_reads() -> None:
