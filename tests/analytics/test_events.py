@@ -127,8 +127,8 @@ def test_the_vendor_host_product_page_is_a_view_counted_once_with_the_marketplac
 
     with in_schema(vendor_a):
         product = ProductFactory(name="Alpine Lantern")
-    with in_schema(vendor_b):
-        other = ProductFactory(name="Bravo Kettle")
+    with in_schema(vendor_b):  # a product id vendor A has not got (ids are per schema)
+        other = max((ProductFactory(name="Bravo Kettle"), ProductFactory(name="Bravo Pan")), key=lambda p: p.pk)
     relay(vendor_a)
     relay(vendor_b)
     listing = Listing.objects.get(vendor=vendor_a, product_id=product.pk)
@@ -140,6 +140,7 @@ def test_the_vendor_host_product_page_is_a_view_counted_once_with_the_marketplac
     assert platform_client.get(f"/p/{listing.pk}/{listing.handle}/", **headers).status_code == 200
     assert vendor_host.get(f"/products/{product.pk}/{listing.handle}/", **headers).status_code == 200
     # Vendor B's product asked for on vendor A's host: not found, and no view of anyone's.
+    assert other.pk != product.pk
     assert vendor_host.get(f"/products/{other.pk}/{other_listing.handle}/", **headers).status_code == 404
     assert events_flush() == 1
     view = Event.objects.get(kind="view")
