@@ -5,6 +5,7 @@ title and description for screen readers, and its numbers are in a table beside 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,18 +38,26 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<path d="M{x:.1f} {y - 5:.1f} L{x + 5:.1f} {y:.1f} L{x:.1f} {y + 5:.1f} L{x - 5:.1f} {y:.1f} Z" fill="{colour}"/>'
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10.0 * magnitude
+def axis_ticks(values: Sequence[float], *, count: int = 4) -> list[float]:
+    """The y-axis of a chart: 0 and `count` or fewer equal steps of 1, 2, 2.5 or 5 times a power of
+    ten up to the first tick at or above the largest value; whole steps when every value is whole
+    (no "0.5 orders")."""
+    top = max((float(v) for v in values), default=0.0)
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if raw <= m * magnitude * (1 + 1e-9))
+    if all(float(v).is_integer() for v in values):
+        step = max(1.0, math.ceil(step))
+    steps = math.ceil(top / step - 1e-9)
+    return [round(step * i, 10) for i in range(steps + 1)]
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _frame(chart_id: str, title: str, description: str, body: str) -> SafeString:
@@ -62,16 +71,19 @@ def _frame(chart_id: str, title: str, description: str, body: str) -> SafeString
 
 def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[str],
                series: Sequence[Series]) -> SafeString:
-    """Lines over shared x labels (days), each series scaled to its own maximum: the chart shows
-    the shape of each trend; the table beside it gives the numbers."""
+    """Lines over shared x labels (days) on one y scale for the whole chart, labelled at each tick:
+    put only series of the same unit in one chart. The table beside it gives the exact numbers."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(labels), 1)
     step = plot_w / max(count - 1, 1)
     parts = []
-    for i in range(5):
-        y = TOP + plot_h * i / 4
+    ticks = axis_ticks([v for line in series for v in line.values])
+    top = ticks[-1]
+    for tick in ticks:
+        y = TOP + plot_h * (1 - tick / top)
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">{100 - 25 * i}%</text>')
+        parts.append(f'<text class="chart-tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
+                     f"{escape(_number(tick))}</text>")
     for index in sorted({0, count // 2, count - 1}):
         if index < len(labels):
             x = LEFT + step * index
@@ -79,7 +91,6 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
                          f"{escape(labels[index])}</text>")
     for n, line in enumerate(series):
         colour, dash, marker = COLOURS[n % 4], DASHES[n % 4], MARKERS[n % 4]
-        top = _nice_max(max(line.values, default=0))
         points = [(LEFT + step * i, TOP + plot_h * (1 - (v / top))) for i, v in enumerate(line.values)]
         if points:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -93,8 +104,7 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
         parts.append(f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 28}" y2="{legend_y - 4}" '
                      f'stroke="{colour}" stroke-width="2"{dash_attr}/>')
         parts.append(_marker(marker, legend_x + 14, legend_y - 4, colour))
-        parts.append(f'<text x="{legend_x + 34}" y="{legend_y}" fill="{INK}">{escape(line.name)} '
-                     f"(max {escape(_number(top))})</text>")
+        parts.append(f'<text x="{legend_x + 34}" y="{legend_y}" fill="{INK}">{escape(line.name)}</text>')
     return _frame(chart_id, title, description, "".join(parts))
 
 

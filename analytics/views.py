@@ -141,11 +141,16 @@ def _ops_charts(report: selectors.PlatformReport) -> dict[str, Any]:
     money = f" {report.currency}"
     return {
         "gmv_chart": charts.line_chart(
-            chart_id="chart-gmv", title="GMV and orders per day",
-            description="Daily gross merchandise value (solid line, circles) and orders (dashed line, squares).",
+            chart_id="chart-gmv", title=f"GMV per day ({report.currency})",
+            description="Daily gross merchandise value (solid line, circles); the table below lists each day.",
             labels=[r["day"].strftime("%d %b") for r in report.daily],
-            series=[charts.Series(f"GMV ({report.currency})", [float(to_major(r["gmv"], report.currency)) for r in report.daily]),
-                    charts.Series("Orders", [r["orders"] for r in report.daily])]),
+            series=[charts.Series(f"GMV ({report.currency})", [float(to_major(r["gmv"], report.currency)) for r in report.daily])]),
+        # Orders on a scale of their own: beside money they would lie flat along the axis.
+        "orders_chart": charts.line_chart(
+            chart_id="chart-orders", title="Orders per day",
+            description="Daily paid orders (solid line, circles); the table below lists each day.",
+            labels=[r["day"].strftime("%d %b") for r in report.daily],
+            series=[charts.Series("Orders", [r["orders"] for r in report.daily])]),
         "funnel_chart": charts.bar_chart(
             chart_id="chart-funnel", title="Purchase funnel",
             description="Visitors at each step, from a product view to an order; the table gives the shares.",

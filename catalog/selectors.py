@@ -107,6 +107,72 @@ def variants_low_stock_crossings(*, variant_ids: Collection[int] | None = None) 
     return [(variant, variant.crossing_id or 0) for variant in variants]
 
 
+# Under this many weeks of stock at the forecast rate, a product is low even above its alert levels.
+COVER_WEEKS_LOW = 2.0
+# Units come back in by these: the cover notice is sent again only after one of them.
+_RESTOCK_REASONS = ("received", "correction", "import", "initial")
+
+
+def demand_per_week(*, vendor_id: int, product_ids: Collection[int]) -> dict[int, float]:
+    """The forecast units per week of these products (none: no forecast), from the function named
+    by `CATALOG_DEMAND_PER_WEEK` (analytics': catalog cannot import it)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "CATALOG_DEMAND_PER_WEEK", "")
+    if not path or not product_ids:
+        return {}
+    demand = import_string(path)(vendor_id=vendor_id, product_ids=list(product_ids))
+    return {int(product_id): float(units) for product_id, units in demand.items()}
+
+
+def weeks_of_cover(*, vendor_id: int, product_ids: Collection[int]) -> dict[int, float]:
+    """Weeks the product's sellable stock (its variants' stock, none below zero) lasts at the
+    forecast rate; products without a forecast demand are absent."""
+    from django.db.models.functions import Greatest
+
+    demand = {pid: units for pid, units in demand_per_week(vendor_id=vendor_id, product_ids=product_ids).items()
+              if units > 0}
+    if not demand:
+        return {}
+    stock = dict(Variant.objects.filter(product_id__in=list(demand)).values("product_id")
+                 .annotate(units=Sum(Greatest("stock", 0))).values_list("product_id", "units"))
+    return {pid: (stock.get(pid) or 0) / units for pid, units in demand.items()}
+
+
+def variants_with_cover(variants: Any, *, vendor_id: int) -> list[Variant]:
+    """The variants (of the low-stock lists), each with `weeks_of_cover` of its product (None: no forecast)."""
+    rows = list(variants)
+    cover = weeks_of_cover(vendor_id=vendor_id, product_ids={v.product_id for v in rows})
+    for variant in rows:
+        variant.weeks_of_cover = cover.get(variant.product_id)
+    return rows
+
+
+def products_low_cover(*, vendor_id: int, product_ids: Collection[int] | None = None
+                       ) -> list[tuple[Product, float, int]]:
+    """Products with under `COVER_WEEKS_LOW` weeks of cover and no variant at its alert level (that
+    one has its own notice), each with its cover and the id of its last restock (0: none): the
+    notice keyed by it is sent once per drop under the line, however often it is looked at."""
+    from django.db.models import F
+
+    candidates = Product.objects.exclude(status=Product.Status.ARCHIVED)
+    if product_ids is not None:
+        candidates = candidates.filter(pk__in=list(product_ids))
+    at_alert_level = Variant.objects.filter(stock__lte=F("low_stock_threshold")).values("product_id")
+    ids = list(candidates.exclude(pk__in=at_alert_level).values_list("pk", flat=True))
+    low = {pid: weeks for pid, weeks in weeks_of_cover(vendor_id=vendor_id, product_ids=ids).items()
+           if weeks < COVER_WEEKS_LOW}
+    if not low:
+        return []
+    restocks = dict(StockAdjustment.objects.filter(variant__product_id__in=list(low), delta__gt=0,
+                                                   reason__in=_RESTOCK_REASONS)
+                    .values("variant__product_id").annotate(last=Max("id"))
+                    .values_list("variant__product_id", "last"))
+    return [(product, low[product.pk], restocks.get(product.pk, 0))
+            for product in Product.objects.filter(pk__in=list(low)).order_by("pk")]
+
+
 def stock_locations() -> QuerySet[StockLocation]:
     """The vendor's locations, default first, then by priority, with their units on hand."""
     return StockLocation.objects.annotate(units=Sum("levels__quantity")).order_by("-is_default", "priority", "id")

@@ -434,7 +434,9 @@ def dashboard_stock_location_delete(request: HttpRequest, location_id: int) -> H
 @vendor_member_required()
 def dashboard_low_stock(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.variants_low_stock(), 50).get_page(request.GET.get("page"))
-    return render(request, "dashboard/low_stock.html", {"variants": page, "page": page})
+    vendor = current_vendor(request)
+    variants = selectors.variants_with_cover(page, vendor_id=vendor.pk)
+    return render(request, "dashboard/low_stock.html", {"variants": variants, "page": page})
 
 
 @vendor_member_required()

@@ -38,6 +38,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     claims, claim_count = _first_and_count(dispute_selectors.claims_awaiting_vendor(vendor=vendor))
     chargebacks, chargeback_count = _first_and_count(dispute_selectors.chargebacks_open_for_vendor(vendor=vendor))
     low_stock, low_stock_count = _first_and_count(catalog_selectors.variants_low_stock())
+    low_stock = catalog_selectors.variants_with_cover(low_stock, vendor_id=vendor.pk)
     can_see_money = roles.can_see_vendor_money(request.user, vendor)
     return render(request, "dashboard/home.html", {
         "sales": fulfillment_selectors.vendor_sales_figures(now=now),

@@ -78,10 +78,18 @@ def _payout_failed(c: dict[str, Any]) -> Notice:
 
 
 def _low_stock(c: dict[str, Any]) -> Notice:
-    return Notice(_("Low stock: %(product)s") % {"product": c.get("product_name", "")},
-                  [_("%(product)s (%(variant)s) has %(stock)s left (alert at %(threshold)s).") % {
-                      "product": c.get("product_name", ""), "variant": c.get("variant_name") or "-",
-                      "stock": c.get("stock", 0), "threshold": c.get("threshold", 0)}])
+    cover = c.get("weeks_of_cover")
+    cover_line = _("About %(weeks)s weeks of cover at the forecast rate.") % {"weeks": cover}
+    if c.get("low_cover"):  # above every alert level, but selling faster than it lasts
+        return Notice(_("Restock soon: %(product)s") % {"product": c.get("product_name", "")},
+                      [_("%(product)s has %(stock)s left in all.") % {
+                          "product": c.get("product_name", ""), "stock": c.get("stock", 0)}, cover_line])
+    lines = [_("%(product)s (%(variant)s) has %(stock)s left (alert at %(threshold)s).") % {
+        "product": c.get("product_name", ""), "variant": c.get("variant_name") or "-",
+        "stock": c.get("stock", 0), "threshold": c.get("threshold", 0)}]
+    if cover is not None:
+        lines.append(cover_line)
+    return Notice(_("Low stock: %(product)s") % {"product": c.get("product_name", "")}, lines)
 
 
 def _requirements(c: dict[str, Any]) -> Notice:

@@ -23,6 +23,7 @@ from accounts.permissions import current_vendor, vendor_member_required
 from accounts.roles import VendorRole
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
+from common.page_events import page_event
 from marketplace import seo
 from marketplace.selectors import listing_of_vendor
 from storefront import cart_handoff, selectors, services
@@ -110,6 +111,9 @@ def storefront_product(request: HttpRequest, product_id: int, handle: str = "") 
         return redirect("storefront-product", product_id=product_id, handle=listing.handle, permanent=True)
     canonical = platform_url(reverse("listing", args=[listing.pk, listing.handle], urlconf="config.urls_public"),
                              request)
+    # A view like one on the marketplace page, with the same ids: the same visitor seeing the
+    # product on both hosts within a minute is one view (the analytics dedupe key has no host).
+    page_event(request, "view", listing_id=listing.pk, vendor_id=listing.vendor_id, product_id=listing.product_id)
     return render(request, "storefront/product.html", {
         "listing": listing, "branding": selectors.storefront_branding_or_default(), "vendor": vendor,
         "canonical_url": canonical, "json_ld": seo.product_json_ld(listing, url=canonical),

@@ -577,6 +577,9 @@ ANALYTICS_VISITOR_SECRET = env("ANALYTICS_VISITOR_SECRET", default="")
 ANALYTICS_DEDUPE_SECONDS = env.int("ANALYTICS_DEDUPE_SECONDS", default=120)
 # Page events waiting in Valkey for the flush; beyond this many they are dropped (a stalled flush).
 ANALYTICS_BUFFER_MAX = env.int("ANALYTICS_BUFFER_MAX", default=1_000_000)
+# Catalog's low-stock alerts read the demand forecast through this function, named, not imported
+# (catalog sits below analytics): `(vendor_id=, product_ids=) -> {product id: units per week}`.
+CATALOG_DEMAND_PER_WEEK = "analytics.forecast.demand_per_week"
 CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {"task": "analytics.tasks.events_flush", "schedule": 10.0}
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {"task": "analytics.tasks.rollup_daily", "schedule": 900.0}
 CELERY_BEAT_SCHEDULE["analytics-export"] = {"task": "analytics.tasks.events_export_yesterday", "schedule": 24 * 3600.0}

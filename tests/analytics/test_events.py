@@ -119,3 +119,33 @@ def test_events_land_in_their_months_partition():
     with connection.cursor() as cursor:
         cursor.execute("SELECT tableoid::regclass::text FROM analytics_event WHERE occurred_at = %s", [AT])
         assert cursor.fetchone()[0] == "analytics_event_y2026m03"
+
+
+def test_the_vendor_host_product_page_is_a_view_counted_once_with_the_marketplace_page(
+        event_buffer, platform_client, client_for, vendor_a, vendor_b, relay, in_schema, today):
+    from marketplace.models import Listing
+
+    with in_schema(vendor_a):
+        product = ProductFactory(name="Alpine Lantern")
+    with in_schema(vendor_b):  # a product id vendor A has not got (ids are per schema)
+        other = max((ProductFactory(name="Bravo Kettle"), ProductFactory(name="Bravo Pan")), key=lambda p: p.pk)
+    relay(vendor_a)
+    relay(vendor_b)
+    listing = Listing.objects.get(vendor=vendor_a, product_id=product.pk)
+    other_listing = Listing.objects.get(vendor=vendor_b, product_id=other.pk)
+    headers = {"HTTP_USER_AGENT": BROWSER}
+    vendor_host = client_for(vendor_a)
+    # `today` holds the clock at noon: both hosts are seen within the same minute.
+    assert vendor_host.get(f"/products/{product.pk}/{listing.handle}/", **headers).status_code == 200
+    assert platform_client.get(f"/p/{listing.pk}/{listing.handle}/", **headers).status_code == 200
+    assert vendor_host.get(f"/products/{product.pk}/{listing.handle}/", **headers).status_code == 200
+    # Vendor B's product asked for on vendor A's host: not found, and no view of anyone's.
+    assert other.pk != product.pk
+    assert vendor_host.get(f"/products/{other.pk}/{other_listing.handle}/", **headers).status_code == 404
+    assert events_flush() == 1
+    view = Event.objects.get(kind="view")
+    assert (view.listing_id, view.vendor_id, view.product_id) == (listing.pk, vendor_a.pk, product.pk)
+    # Another visitor (another browser) on the vendor host is a view of its own.
+    assert vendor_host.get(f"/products/{product.pk}/{listing.handle}/",
+                           HTTP_USER_AGENT=BROWSER.replace("131.0", "130.0")).status_code == 200
+    assert events_flush() == 1 and Event.objects.filter(kind="view", product_id=product.pk).count() == 2

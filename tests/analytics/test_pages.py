@@ -102,7 +102,7 @@ def test_ops_page_for_finance_only(client_for, platform_client, finance_user, bu
     assert response.status_code == 200
     html = response.content.decode().replace("\xa0", "")
     assert 'data-metric="gmv">100.00 EUR' in html
-    assert html.count('<svg class="chart"') == 3
+    assert html.count('<svg class="chart"') == 4
     assert 'data-table="funnel"' in html and 'data-table="vendors"' in html
     bad = platform_client.get(f"/ops/analytics/?start={today}&end={today - timedelta(days=1)}")
     assert bad.status_code == 400 and "before its start" in bad.content.decode()
