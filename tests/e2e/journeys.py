@@ -71,6 +71,15 @@ def emulator_control(server: Any, path: str, body: dict[str, Any] | None = None)
         return json.loads(response.read() or b"{}")
 
 
+def htmx_settled(page: Any) -> None:
+    """Wait until no htmx request, swap or settle is under way. htmx wires up swapped-in content
+    only when it settles (about 20 ms after the swap, longer on a loaded machine): a control used
+    before that (a select in a refreshed fragment) changes without htmx seeing the change."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+
+
 def follow(page: Any, link: Any) -> None:
     """Click a link and wait until its page has loaded (a click may return before navigating)."""
     before = page.url

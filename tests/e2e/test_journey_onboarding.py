@@ -170,6 +170,11 @@ def _journey(page, admin, staff, site, shot, emulator):
         "Hand-thrown stoneware mugs, bowls and vases, glazed and fired in our Berlin studio."
     )
     page.get_by_role("button", name="Save and continue").click()
+    # The tax identity step comes next, kept as saved (the IBAN only as its masked reference).
+    page.wait_for_url(re.compile(r".*/tax/$"))
+    expect(page.get_by_label("Tax identification number (TIN)")).to_have_value(re.compile(r"08155$"))
+    expect(page.get_by_label("IBAN of the account you are paid to")).to_have_value("")
+    page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url(re.compile(r".*/files/$"))
     page.get_by_role("link", name="Continue", exact=True).click()
     page.get_by_role("button", name="Submit for review").click()

@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import login, open_payment_page, publish_listing
+from tests.e2e.journeys import htmx_settled, login, open_payment_page, publish_listing
 from tests.factories.accounts import PASSWORD
 from tests.factories.orders import sellable_variant
 
@@ -71,6 +71,7 @@ def test_vendor_sets_up_zones_and_a_buyer_abroad_chooses_express(page, site, sho
     options = page.get_by_label("Shipping option")
     # 1.2 kg: the second band of the standard rate, 12.50; express is flat.
     expect(options).to_contain_text("Post — 12.50 EUR")
+    htmx_settled(page)  # the refreshed summary's select is wired up
     options.select_option(str(express.pk))
     estimate = page.locator(f"#delivery-estimate-{vendor_a.pk}")
     expect(estimate).to_contain_text("Estimated delivery:")
