@@ -58,7 +58,7 @@ def exchange_rates_refresh() -> int:
 # Both are idempotent (a key per order or refund): a retry after Stripe did not answer is harmless.
 @shared_task(
     autoretry_for=(OperationalError, InterfaceError, GatewayUnavailable), retry_backoff=30, retry_backoff_max=3600,
-    retry_jitter=True, max_retries=10, acks_late=True,
+    retry_jitter=True, max_retries=8, acks_late=True,
 )
 def order_tax_transaction_record_task(order_id: int) -> str:
     return tax_transactions.order_tax_transaction_record(order_id=order_id)
@@ -66,7 +66,7 @@ def order_tax_transaction_record_task(order_id: int) -> str:
 
 @shared_task(
     autoretry_for=(OperationalError, InterfaceError, GatewayUnavailable), retry_backoff=30, retry_backoff_max=3600,
-    retry_jitter=True, max_retries=10, acks_late=True,
+    retry_jitter=True, max_retries=8, acks_late=True,
 )
 def order_tax_transaction_reverse_task(order_id: int, refund_id: str, amount: int) -> str:
     return tax_transactions.order_tax_transaction_reverse(order_id=order_id, refund_id=refund_id, amount=amount)

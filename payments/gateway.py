@@ -1124,13 +1124,14 @@ def tax_transaction_create(*, calculation_id: str, reference: str) -> str:
 def tax_transaction_reverse(*, transaction_id: str, reference: str, amount: int | None = None) -> str:
     """Reverse a recorded tax transaction (a refund): the whole of it, or `amount` (tax included,
     in the order's minor units) spread by Stripe over its lines; the reversal's id."""
-    params: dict[str, Any] = {"original_transaction": transaction_id, "reference": reference,
-                              "mode": "full" if amount is None else "partial"}
+    params: tax_params.TransactionCreateReversalParams = {
+        "original_transaction": transaction_id, "reference": reference,
+        "mode": "full" if amount is None else "partial"}
     if amount is not None:
         params["flat_amount"] = -amount
     result = _call(
         "tax_transaction_reverse",
-        lambda options: _client().v1.tax.transactions.create_reversal(params=params, options=options),  # type: ignore[arg-type]
+        lambda options: _client().v1.tax.transactions.create_reversal(params=params, options=options),
         idempotency_key=_key("tax_reversal", reference),
     )
     return str(_plain(result)["id"])

@@ -136,9 +136,11 @@ def test_higher_apps_subscribe_at_startup() -> None:
     paid = {(fn.__module__, later) for fn, later in subscribers_for("order.paid")}
     assert ("payouts.order_subscribers", False) in paid
     assert ("fulfillment.order_subscribers", True) in paid
-    # The ledger records a refund in its transaction; the buyer is told only once it committed.
+    # The ledger records a refund in its transaction; the buyer is told, the Stripe Tax transaction
+    # reversed (orders.tax_transactions) and the refund counted by analytics only once it committed.
     assert {(fn.__module__, later) for fn, later in subscribers_for("sub_order.refund")} == {
-        ("payouts.order_subscribers", False), ("notifications.subscribers", True)}
+        ("payouts.order_subscribers", False), ("notifications.subscribers", True),
+        ("orders.tax_transactions", True), ("analytics.subscribers", True)}
 
 
 @pytest.mark.parametrize("kind", ["order.paid", "sub_order.refund"])
