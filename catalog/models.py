@@ -252,7 +252,7 @@ class ProductImage(TimeStampedModel):
     alt = models.CharField(max_length=200, blank=True)
     # Smaller copies in modern formats for srcset, made with the thumbnail (ADR 0091):
     # [{"width": 400, "format": "webp", "name": "<storage name>"}], widest last per format.
-    renditions = models.JSONField(default=list, blank=True)
+    renditions = models.JSONField(default=list, db_default=[], blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)

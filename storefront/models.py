@@ -19,12 +19,14 @@ class StorefrontSettings(TimeStampedModel):
     support_email = models.EmailField(blank=True)
     # Branding (ADR 0091): the about page's text, the store's colours (checked for contrast against
     # the design system when saved) and where else the store is found.
-    about = models.TextField(blank=True)
-    brand_color = models.CharField(max_length=7, blank=True)  # "#rrggbb": buttons and links on paper
-    header_color = models.CharField(max_length=7, blank=True)  # "#rrggbb": the storefront's header band
-    website_url = models.URLField(blank=True)
-    instagram_url = models.URLField(blank=True)
-    facebook_url = models.URLField(blank=True)
+    about = models.TextField(blank=True, default="", db_default="")
+    # "#rrggbb": buttons and links on paper
+    brand_color = models.CharField(max_length=7, blank=True, default="", db_default="")
+    # "#rrggbb": the storefront's header band
+    header_color = models.CharField(max_length=7, blank=True, default="", db_default="")
+    website_url = models.URLField(blank=True, default="", db_default="")
+    instagram_url = models.URLField(blank=True, default="", db_default="")
+    facebook_url = models.URLField(blank=True, default="", db_default="")
 
     class Meta:
         constraints = [

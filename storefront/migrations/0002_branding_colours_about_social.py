@@ -13,32 +13,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='storefrontsettings',
             name='about',
-            field=models.TextField(blank=True),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AddField(
             model_name='storefrontsettings',
             name='brand_color',
-            field=models.CharField(blank=True, max_length=7),
+            field=models.CharField(blank=True, db_default='', default='', max_length=7),
         ),
         migrations.AddField(
             model_name='storefrontsettings',
             name='facebook_url',
-            field=models.URLField(blank=True),
+            field=models.URLField(blank=True, db_default='', default=''),
         ),
         migrations.AddField(
             model_name='storefrontsettings',
             name='header_color',
-            field=models.CharField(blank=True, max_length=7),
+            field=models.CharField(blank=True, db_default='', default='', max_length=7),
         ),
         migrations.AddField(
             model_name='storefrontsettings',
             name='instagram_url',
-            field=models.URLField(blank=True),
+            field=models.URLField(blank=True, db_default='', default=''),
         ),
         migrations.AddField(
             model_name='storefrontsettings',
             name='website_url',
-            field=models.URLField(blank=True),
+            field=models.URLField(blank=True, db_default='', default=''),
         ),
         migrations.AddConstraint(
             model_name='storefrontsettings',
