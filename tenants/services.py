@@ -200,9 +200,36 @@ def _schema_create(store: Store) -> None:
     with connection.cursor() as cursor:
         _clone_function_ensure(cursor)
         cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [base, store.schema_name])
+        _clone_constraint_names_restore(cursor, base, store.schema_name)
     # Not --fake, as django-tenants' create_schema does: a template behind the code would leave
     # its clone behind while recording it as complete.
     call_command("migrate_schemas", tenant=True, schema_name=store.schema_name, interactive=False, verbosity=0)
+
+
+# The clone re-creates unique (and primary-key, exclusion) constraints under names PostgreSQL
+# generates (`<table>_<columns>_key`), not the names the migrations gave them: a later migration
+# that removes or alters one by name (or reverses the one that added it) would fail on every cloned
+# schema. Each one is given back its template name; dropping or renaming it also renames its index.
+_CLONE_RENAMED_CONSTRAINTS = """
+SELECT clone_table.relname, clone_con.conname, base_con.conname
+FROM pg_constraint base_con
+JOIN pg_class base_table ON base_table.oid = base_con.conrelid
+JOIN pg_namespace base_ns ON base_ns.oid = base_table.relnamespace AND base_ns.nspname = %s
+JOIN pg_namespace clone_ns ON clone_ns.nspname = %s
+JOIN pg_class clone_table ON clone_table.relnamespace = clone_ns.oid AND clone_table.relname = base_table.relname
+JOIN pg_constraint clone_con ON clone_con.conrelid = clone_table.oid AND clone_con.contype = base_con.contype
+    AND pg_get_constraintdef(clone_con.oid) = pg_get_constraintdef(base_con.oid)
+WHERE base_con.contype IN ('u', 'p', 'x') AND clone_con.conname <> base_con.conname
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint same
+                  WHERE same.conrelid = clone_table.oid AND same.conname = base_con.conname)
+"""
+
+
+def _clone_constraint_names_restore(cursor: Any, base: str, schema: str) -> None:
+    cursor.execute(_CLONE_RENAMED_CONSTRAINTS, [base, schema])
+    quote = connection.ops.quote_name
+    for table, cloned, named in cursor.fetchall():
+        cursor.execute(f"ALTER TABLE {quote(schema)}.{quote(table)} RENAME CONSTRAINT {quote(cloned)} TO {quote(named)}")
 
 
 # The clone function django-tenants installs (pg-clone-schema): several thousand lines of
