@@ -18,7 +18,7 @@ from payments import gateway
 from payouts import transfers
 from payouts.ledger.selectors import balances_by_code, vendor_balances
 from payouts.models import AccountCode, JournalEntry, Transfer
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import sellable_variant, vendor_currency_set
 from tests.support.ledger import ledger_balanced
 from tests.support.stripe import deliver_events, emulator_post
 
@@ -36,7 +36,7 @@ def rates_today():
 @pytest.fixture
 def two_currency_items(vendor_a, vendor_b, connected, rates_today):
     return ((vendor_a, sellable_variant(vendor_a, price=3000), 1),
-            (vendor_b, sellable_variant(vendor_b, price=1000, currency="GBP"), 2))
+            (vendor_currency_set(vendor_b, "GBP"), sellable_variant(vendor_b, price=1000, currency="GBP"), 2))
 
 
 def _fx(currency: str) -> int:

@@ -84,10 +84,20 @@ def shipping_default_ensure(vendor: Vendor) -> None:
             name="Standard shipping", flat_amount=490, free_over_amount=5000)), actor=None)
 
 
+def vendor_currency_set(vendor: Vendor, currency: str) -> Vendor:
+    """The vendor sells and settles in `currency`: its shipping table (the default one included) is
+    read and priced in the vendor's currency, so a vendor selling GBP items must be a GBP vendor."""
+    Vendor.objects.filter(pk=vendor.pk).update(currency=currency)
+    vendor.currency = currency
+    return vendor
+
+
 def shipping_rate(vendor: Vendor, *, name: str = "Standard", kind: str = "flat", base_amount: int = 500,
-                  per_kg_amount: int = 0, free_over_amount: int | None = None, **method: Any) -> Any:
+                  per_kg_amount: int = 0, free_over_amount: int | None = None, currency: str | None = None,
+                  **method: Any) -> Any:
     """One more shipping method of the vendor's rest-of-the-world zone (the test default goes):
-    flat, or by weight as a base plus `per_kg_amount` per started kilogram (as bands up to 100 kg)."""
+    flat, or by weight as a base plus `per_kg_amount` per started kilogram (as bands up to 100 kg).
+    Amounts are in the vendor's currency; `currency` makes the vendor one of that currency first."""
     from fulfillment.shipping.models import ShippingZone
     from fulfillment.shipping.services import (
         BandInput,
@@ -96,6 +106,8 @@ def shipping_rate(vendor: Vendor, *, name: str = "Standard", kind: str = "flat",
         shipping_zone_create,
     )
 
+    if currency is not None and currency != vendor.currency:
+        vendor_currency_set(vendor, currency)
     bands: tuple[BandInput, ...] = ()
     if kind == "weight":
         bands = (BandInput(0, 1, base_amount), *(

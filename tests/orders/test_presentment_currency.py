@@ -15,7 +15,7 @@ from orders import services
 from orders.currency import SESSION_CURRENCY, RateSet, rates_store
 from orders.errors import ExchangeRateMissing
 from orders.models import Order, OrderExchangeRate
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import sellable_variant, vendor_currency_set
 from tests.support.addresses import ADDRESS_DE
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def api(shopper):
 @pytest.fixture
 def mixed_cart(shopper, vendor_a, vendor_b):
     eur = sellable_variant(vendor_a, price=2500, stock=5, name="Alpha Lamp")
+    vendor_currency_set(vendor_b, "GBP")  # its shipping table is priced in GBP too
     gbp = sellable_variant(vendor_b, price=1000, stock=5, currency="GBP", name="Bravo Scarf")
     cart = services.cart_for(user=shopper, create=True)
     services.cart_item_add(cart=cart, vendor_id=vendor_a.pk, variant_id=eur.pk, quantity=1)
@@ -120,7 +121,7 @@ def test_a_missing_rate_refuses_the_checkout_and_leaves_nothing(shopper, mixed_c
 
 
 def test_a_cart_of_one_currency_needs_no_rate(shopper, vendor_b):
-    gbp = sellable_variant(vendor_b, price=1000, stock=5, currency="GBP")
+    gbp = sellable_variant(vendor_currency_set(vendor_b, "GBP"), price=1000, stock=5, currency="GBP")
     cart = services.cart_for(user=shopper, create=True)
     services.cart_item_add(cart=cart, vendor_id=vendor_b.pk, variant_id=gbp.pk, quantity=1)
 

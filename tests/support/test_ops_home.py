@@ -18,7 +18,7 @@ from payouts.ledger.services import account_for, entry_post
 from payouts.models import AccountCode, Transfer
 from support.models import DeadLetter
 from tests.factories import OrderFactory, TransferFactory, UserFactory
-from tests.factories.orders import sellable_variant
+from tests.factories.orders import sellable_variant, vendor_currency_set
 from vendors.models import VendorApplication
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def _sales_world(vendor_a: Any, vendor_b: Any, midnight: dt.datetime) -> dict[st
     the expected {period: {currency: (gmv, orders)}}, summed by hand from the orders chosen."""
     buyer = UserFactory()
     eur = sellable_variant(vendor_a, price=1000, stock=50)
-    usd = sellable_variant(vendor_b, price=2500, stock=50, currency="USD")
+    usd = sellable_variant(vendor_currency_set(vendor_b, "USD"), price=2500, stock=50, currency="USD")
     now = timezone.now()
     week_start = midnight - dt.timedelta(days=6)
     at_midnight = _order(eur, vendor_a, buyer, paid_at=midnight)  # today's first instant: today
