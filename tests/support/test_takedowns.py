@@ -160,15 +160,22 @@ def test_a_taken_down_product_is_gone_from_the_vendors_own_storefront_until_rest
     _listing(vendor_a, "Pewter Jug")
     storefront = client_for(vendor_a)
     home = storefront.get("/").content.decode()
-    assert "Brass Candle Holder" in home and f"/p/{listing.pk}/" in home
+    # The storefront links its own host's product page (SEO branch, ADR 0091), not the marketplace's.
+    own_page = f"/products/{listing.product_id}/{listing.handle}/"
+    assert "Brass Candle Holder" in home and own_page in home
+    assert storefront.get(own_page).status_code == 200
     takedown = listing_take_down(listing_id=listing.pk, actor=admin_user, reason="Counterfeit")
     home = storefront.get("/").content.decode()
     assert "Brass Candle Holder" not in home and "Pewter Jug" in home
     assert "Brass Candle Holder" not in storefront.get("/", {"q": "Brass"}).content.decode()
-    # Its product page (the marketplace page the storefront links to) is gone, by link or by id.
+    # Its marketplace product page is gone, by link or by id.
     shop = client_for(PLATFORM)
     assert shop.get(f"/p/{listing.pk}/{listing.handle}/").status_code == 404
     assert shop.get(f"/p/{listing.pk}/").status_code == 404
+    # And so is its page on the vendor's own host, by link or by id.
+    assert storefront.get(own_page).status_code == 404
+    assert storefront.get(f"/products/{listing.product_id}/").status_code == 404
     takedown_appeal(takedown_id=takedown.pk, vendor=vendor_a, actor=owner_a, text="Genuine")
     takedown_decide(takedown_id=takedown.pk, actor=admin_user, accept=True)
     assert "Brass Candle Holder" in storefront.get("/").content.decode()
+    assert storefront.get(own_page).status_code == 200
