@@ -37,13 +37,16 @@ def test_a_buyer_in_france_pays_in_eur_for_a_gbp_and_a_eur_vendor(
     from payouts.models import Invoice, JournalEntry
 
     rates_store(rate_sets=[RateSet("ecb", timezone.localdate(), "EUR", {"GBP": Decimal("0.83125")})])
+    # Bravo sells in GBP: its shipping settings are priced in the vendor's own currency (ship branch).
+    vendor_b.currency = "GBP"
+    vendor_b.save(update_fields=["currency"])
     connect_vendor(vendor_a, emulator_for_live_server)
     connect_vendor(vendor_b, emulator_for_live_server)
     kettle = publish_listing(vendor_a, sellable_variant(vendor_a, price=11_900, stock=9, name="Copper Kettle"))
     scarf = publish_listing(vendor_b, sellable_variant(vendor_b, price=2_000, stock=9, currency="GBP",
                                                        name="Tweed Scarf"))
     shipping_rate(vendor_a, name="Parcel", base_amount=490)
-    shipping_rate(vendor_b, name="Royal Mail", base_amount=390, currency="GBP")
+    shipping_rate(vendor_b, name="Royal Mail", base_amount=390)
 
     # --- The buyer fills the cart from both vendors and picks EUR in the header. ---
     login(page, site.platform, buyer.email, PASSWORD)
