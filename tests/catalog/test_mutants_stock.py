@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 # Two conditional UPDATEs, one statement for the levels per location (docs/adr/0082), the history
 # insert, the outbox writes for the listings.
-QUERIES_FOR_TWO_VARIANTS = 9
+# 10: the outbox snapshot carries the products' translations (one prefetch SELECT; translations
+#     branch, docs/adr/0089).
+QUERIES_FOR_TWO_VARIANTS = 10
 
 
 @pytest.mark.parametrize("give", [stock.stock_release, stock.stock_restock])

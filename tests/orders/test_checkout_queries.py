@@ -33,7 +33,9 @@ pytestmark = pytest.mark.django_db
 #     (docs/adr/0081).
 # 45: the units reserved are taken from each vendor's stock locations (one UPDATE per vendor;
 #     docs/adr/0082).
-TWO_VENDORS_THREE_LINES = 45
+# 47: each vendor's outbox snapshot of the products whose stock changed carries their translations
+#     (one prefetch SELECT per vendor; translations branch, docs/adr/0089).
+TWO_VENDORS_THREE_LINES = 47
 
 
 def _checkout(user, *items):
