@@ -319,7 +319,10 @@ class LocationListApi(APIView):
 
     @extend_schema(responses=LocationOutputSerializer(many=True), operation_id="vendor_stock_locations_list")
     def get(self, request: Request) -> Response:
-        return Response(LocationOutputSerializer(selectors.stock_locations(), many=True).data)
+        # Every list the API answers with is a page (ADR 0043; the schema declares it so).
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.stock_locations(), request, view=self)
+        return paginator.get_paginated_response(LocationOutputSerializer(page, many=True).data)
 
     @extend_schema(request=LocationInputSerializer, responses={201: LocationOutputSerializer},
                    operation_id="vendor_stock_locations_create")

@@ -175,7 +175,11 @@ def products_low_cover(*, vendor_id: int, product_ids: Collection[int] | None = 
 
 def stock_locations() -> QuerySet[StockLocation]:
     """The vendor's locations, default first, then by priority, with their units on hand."""
-    return StockLocation.objects.annotate(units=Sum("levels__quantity")).order_by("-is_default", "priority", "id")
+    from django.db.models.functions import Coalesce
+
+    # A location without stock levels has 0 units, not null (the API field is an integer).
+    return StockLocation.objects.annotate(units=Coalesce(Sum("levels__quantity"), 0)).order_by(
+        "-is_default", "priority", "id")
 
 
 def stock_levels(*, location: StockLocation) -> QuerySet[Variant]:

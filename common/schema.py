@@ -45,7 +45,7 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 class ApiSchema(AutoSchema):
     """drf-spectacular's schema, told two house conventions it cannot infer from an `APIView`:
 
-    - every list the API answers with is a page of `common.api.Pagination` (`count`, `next`,
+    - every list a GET answers with is a page of `common.api.Pagination` (`count`, `next`,
       `previous`, `results`), or of the view's own `pagination_class`;
     - request strings carry what DRF's CharField refuses (no NUL character; a required text
       needs a visible character, since surrounding whitespace is trimmed) and lists that may
@@ -78,6 +78,10 @@ class ApiSchema(AutoSchema):
         return super()._get_request_for_media_type(serializer, direction)
 
     def _get_paginator(self) -> Any:
+        # Only a read is paged: the rows a POST answers with (stock moves, a bulk update's
+        # results, from the stock branch) are the whole result, a plain array.
+        if self.method != "GET":
+            return None
         return (getattr(self.view, "pagination_class", None) or Pagination)()
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

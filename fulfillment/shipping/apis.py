@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsVendorManager, IsVendorStaff
+from common.api import Pagination
 from fulfillment.shipping import selectors, services
 from fulfillment.shipping.models import ShippingMethod, ShippingRateBand, ShippingZone
 
@@ -98,7 +99,10 @@ class _ReadsForStaffWritesForManagers(APIView):
 class ShippingZoneListApi(_ReadsForStaffWritesForManagers):
     @extend_schema(tags=["vendor shipping"], summary="This vendor's shipping zones", responses=ZoneOutput(many=True))
     def get(self, request: Request) -> Response:
-        return Response(ZoneOutput(selectors.shipping_zones_list(), many=True).data)
+        # Every list the API answers with is a page (ADR 0043; the schema declares it so).
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.shipping_zones_list(), request, view=self)
+        return paginator.get_paginated_response(ZoneOutput(page, many=True).data)
 
     @extend_schema(tags=["vendor shipping"], summary="Add a zone with its methods and rates",
                    request=ZoneSerializer, responses={201: ZoneOutput})

@@ -32,7 +32,7 @@ def _json(api: Any, method: str, url: str, body: Any, **headers: Any) -> Any:
 def test_locations_are_created_listed_changed_and_deleted(api, vendor_a, in_schema):
     created = _json(api, "post", f"{API}locations/", {"name": "Lyon", "country": "fr", "priority": 10})
     assert created.status_code == 201 and created.json()["country"] == "FR"
-    listed = api.get(f"{API}locations/").json()
+    listed = api.get(f"{API}locations/").json()["results"]  # a page, like every API list (ADR 0043)
     assert [(row["name"], row["is_default"]) for row in listed] == [("Main warehouse", True), ("Lyon", False)]
     changed = _json(api, "put", f"{API}locations/{created.json()['id']}/",
                     {"name": "Lyon Est", "country": "FR", "is_default": True})
