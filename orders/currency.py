@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from common.databases import replica_alias
 from common.money import SUPPORTED_CURRENCIES, MoneyError, convert, cross_rate, rate_normalize
 from marketplace.search import projection_changed, projection_generation
 from orders.errors import CurrencyUnsupported, ExchangeRateMissing, ExchangeRateSourceInvalid
@@ -213,7 +214,8 @@ def rates_to(*, target: str, on: dt.date) -> dict[str, FxRate]:
     oldest = on - dt.timedelta(days=settings.ORDERS_FX_MAX_AGE_DAYS)
     quotes = {
         quote.currency: quote
-        for quote in ExchangeRate.objects.filter(base=ECB_BASE, currency__in=SUPPORTED_CURRENCIES,
+        # Search's rates: read where search reads the projection (the replica, when there is one).
+        for quote in ExchangeRate.objects.using(replica_alias()).filter(base=ECB_BASE, currency__in=SUPPORTED_CURRENCIES,
                                                  date__lte=on, date__gte=oldest)
         .order_by("currency", "-date").distinct("currency")
     }
