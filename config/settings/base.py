@@ -263,6 +263,9 @@ ACCOUNT_SESSION_REMEMBER = True
 # admins and finance move money, so they must have it before using the console or its API.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PLATFORM_NAME
+# One period either side (RFC 6238 5.2): a code typed in the last seconds of its 30 s period, or
+# from a phone whose clock is a little off, still works. A code is still accepted once only.
+MFA_TOTP_TOLERANCE = 1
 PLATFORM_STAFF_REQUIRE_MFA = env.bool("PLATFORM_STAFF_REQUIRE_MFA", default=True)
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # Load balancers and proxies in front of the web servers, each appending to X-Forwarded-For: the

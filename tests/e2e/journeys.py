@@ -17,8 +17,8 @@ SCREENSHOT_DIR = (
 )
 
 
-# The TOTP period each staff email last signed in with (allauth refuses a code twice).
-_TOTP_USED: dict[str, int] = {}
+# The TOTP counters each staff email has signed in with (allauth accepts a code once).
+_TOTP_USED: dict[str, set[int]] = {}
 
 
 def login(page: Any, base_url: str, email: str, password: str) -> None:
@@ -35,20 +35,24 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
     page.wait_for_url(lambda url: urlsplit(url).path != "/accounts/login/")
     if urlsplit(page.url).path.startswith("/accounts/2fa/authenticate/"):
         # Platform staff have two-factor authentication: type the code their app shows now.
-        # allauth refuses a code used once already: a second sign-in within the same 30 s period
-        # (a fast machine) waits for the authenticator's next code.
+        # allauth accepts each code once, and one period either side (MFA_TOTP_TOLERANCE): a
+        # second sign-in within the same 30 s period types the app's next code, a third waits.
         from allauth.mfa import app_settings as mfa_settings
 
         from accounts.models import User
         from tests.factories.accounts import totp_code
         from tests.support.waiting import wait_until
 
+        used = _TOTP_USED.setdefault(email, set())
         period = lambda: int(time.time()) // mfa_settings.TOTP_PERIOD  # noqa: E731
-        if _TOTP_USED.get(email) == period():
-            wait_until(lambda: _TOTP_USED.get(email) != period(), timeout=mfa_settings.TOTP_PERIOD + 5,
+        free_step = lambda: next((s for s in (0, 1) if period() + s not in used), None)  # noqa: E731
+        if free_step() is None:
+            wait_until(lambda: free_step() is not None, timeout=mfa_settings.TOTP_PERIOD + 5,
                        message="the authenticator's next code", interval=0.2)
-        _TOTP_USED[email] = period()
-        page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(email=email)))
+        step = free_step()
+        assert step is not None
+        used.add(period() + step)
+        page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(email=email), step=step))
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(lambda url: not urlsplit(url).path.startswith("/accounts/2fa/"))
     page.wait_for_load_state("load")

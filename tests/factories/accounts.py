@@ -16,16 +16,22 @@ def totp_enable(user: User) -> str:
     return secret
 
 
+def totp_code_for_secret(secret: str, *, step: int = 0) -> str:
+    """The code an authenticator app holding `secret` shows now (`step` periods later)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + step
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def totp_code(user: User, *, step: int = 0) -> str:
     """The code the user's authenticator app shows now (`step` periods later)."""
-    from allauth.mfa import app_settings
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
     from allauth.mfa.utils import decrypt
 
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    counter = int(time.time()) // app_settings.TOTP_PERIOD + step
-    return format_hotp_value(hotp_value(decrypt(authenticator.data["secret"]), counter))
+    return totp_code_for_secret(decrypt(authenticator.data["secret"]), step=step)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

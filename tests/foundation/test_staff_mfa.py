@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 
-from tests.factories.accounts import PASSWORD, UserFactory, totp_code
+from tests.factories.accounts import PASSWORD, UserFactory, totp_code, totp_code_for_secret
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +46,7 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_and_then_get_in(platform
     assert secret and "data:image/svg+xml;base64," in page
     # A code made in the last seconds of its 30 s period may reach the server in the next one,
     # which refuses it (no tolerance): make it early in a period.
-    wait_until(lambda: 30 - time.time() % 30 > 5, timeout=10, message="the start of a TOTP period")
-    code = format_hotp_value(hotp_value(secret.group(1), int(time.time()) // 30))
+    code = totp_code_for_secret(secret.group(1))
     done = client.post("/accounts/2fa/totp/activate/", {"code": code}, HTTP_HOST=HOST)
     assert done.status_code == 302
     assert Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists()
@@ -68,6 +66,24 @@ def test_signing_in_asks_for_the_code_and_refuses_a_wrong_one(platform_client: A
     ok = client.post("/accounts/2fa/authenticate/", {"code": totp_code(finance)}, HTTP_HOST=HOST)
     assert ok.status_code == 302
     assert client.get("/ops/finance/", HTTP_HOST=HOST).status_code == 200
+
+
+def test_a_code_one_period_old_works_once_and_an_older_one_never(platform_client: Any) -> None:
+    # MFA_TOTP_TOLERANCE = 1: a code typed as its period ends (or from a phone whose clock is a
+    # little off) still signs in; two periods away it is refused, and no code works twice.
+    finance = UserFactory(email="drift@example.com", platform_role="finance")
+    client = platform_client
+    _sign_in(client, finance.email)
+    # Not in a period's last seconds, so "one period old" stays so until the code is checked.
+    wait_until(lambda: 30 - time.time() % 30 > 5, timeout=10, message="the start of a TOTP period")
+    stale = client.post("/accounts/2fa/authenticate/", {"code": totp_code(finance, step=-2)}, HTTP_HOST=HOST)
+    assert stale.status_code == 200 and "Incorrect code" in stale.content.decode()
+    late = totp_code(finance, step=-1)
+    assert client.post("/accounts/2fa/authenticate/", {"code": late}, HTTP_HOST=HOST).status_code == 302
+    client.logout()
+    _sign_in(client, finance.email)
+    again = client.post("/accounts/2fa/authenticate/", {"code": late}, HTTP_HOST=HOST)
+    assert again.status_code == 200 and "Incorrect code" in again.content.decode()
 
 
 def test_api_tokens_for_two_factor_accounts_need_the_code(platform_client: Any) -> None:
