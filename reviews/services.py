@@ -4,10 +4,8 @@ transaction, through the listing projection (`marketplace.services.listing_ratin
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from accounts.audit import audit_action
 from common.hosts import vendor_url
+from common.images import JPEG_PNG_WEBP, CheckedImage, ImageRejected, ImageRules, image_check
 from marketplace.services import listing_rating_set
 from notifications.services import vendor_team_notify
 from orders.models import OrderLine
@@ -45,7 +43,7 @@ REASON_MAX = 500
 PHOTOS_MAX = 4
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+PHOTO_FORMATS = JPEG_PNG_WEBP
 # Rating bombs: low stars from accounts younger than this, several within the window, are held.
 NEW_ACCOUNT_AGE = timedelta(days=7)
 BOMB_WINDOW = timedelta(hours=24)
@@ -87,41 +85,22 @@ def _text(value: Any, field: str, *, limit: int, required: bool = False) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class CheckedPhoto:
-    data: bytes
-    extension: str
-    width: int
-    height: int
-
-
 def _photo_error(message: str) -> InvalidReviewPhoto:
     return InvalidReviewPhoto(message, fields={"photos": [message]})
 
 
-def photos_check(uploads: Sequence[UploadedFile]) -> list[CheckedPhoto]:
-    """Each upload read by Pillow (never trusting its name or declared type): JPEG, PNG or WebP,
-    at most PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS; at most PHOTOS_MAX of them."""
+def photos_check(uploads: Sequence[UploadedFile]) -> list[CheckedImage]:
+    """Each upload read by Pillow (common.images: never trusting its name or declared type):
+    JPEG, PNG or WebP, at most PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS; at most PHOTOS_MAX of them."""
     if len(uploads) > PHOTOS_MAX:
         raise _photo_error(_("Add at most %(n)s photos.") % {"n": PHOTOS_MAX})
+    rules = ImageRules(max_bytes=PHOTO_MAX_BYTES, max_pixels=PHOTO_MAX_PIXELS, formats=PHOTO_FORMATS)
     checked = []
     for upload in uploads:
-        if not upload.size or upload.size > PHOTO_MAX_BYTES:
-            raise _photo_error(_("Each photo must be an image of at most %(mb)s MB.")
-                               % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)})
-        upload.seek(0)
-        data = upload.read()
         try:
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt, (width, height) = probe.format or "", probe.size
-                probe.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise _photo_error(_("“%(name)s” is not an image we can read.") % {"name": (upload.name or "")[:80]}) from exc
-        if fmt not in PHOTO_FORMATS:
-            raise _photo_error(_("Photos must be JPEG, PNG or WebP."))
-        if width * height > PHOTO_MAX_PIXELS:
-            raise _photo_error(_("The photo has too many pixels."))
-        checked.append(CheckedPhoto(data=data, extension=PHOTO_FORMATS[fmt], width=width, height=height))
+            checked.append(image_check(upload, rules))
+        except ImageRejected as exc:
+            raise _photo_error(exc.message) from exc
     return checked
 
 
@@ -201,7 +180,7 @@ def review_create(*, buyer: Any, order_line_id: Any, rating: Any, seller_rating:
 
 @transaction.atomic
 def _review_create(*, buyer: Any, line_id: int, rating: int, seller_rating: int | None, text: str,
-                   photos: list[CheckedPhoto], saved: list[str]) -> Review:
+                   photos: list[CheckedImage], saved: list[str]) -> Review:
     line = (OrderLine.objects.select_for_update(of=("self",)).select_related("order", "sub_order")
             .filter(pk=line_id, order__buyer_id=buyer.pk).first()) if buyer.is_authenticated else None
     if line is None or not line_received(line):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.images import JPEG_PNG_WEBP, CheckedImage, ImageRejected, ImageRules, image_check
 from storefront import colours
 from storefront.errors import InvalidBranding
 from storefront.models import StorefrontSettings
-from vendors.uploads import IMAGE_MAX_BYTES, IMAGE_TYPES, upload_check
 
 TEXT_FIELDS = ("name", "description", "shipping_policy", "returns_policy", "support_email", "about",
                "website_url", "instagram_url", "facebook_url")
 COLOUR_FIELDS = ("brand_color", "header_color")
+BRANDING_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+# A banner 4000 px wide is plenty for any screen; the limit keeps a decompression bomb out.
+BRANDING_IMAGE_MAX_PIXELS = 40_000_000
 
 
 def branding_colours_check(*, brand_color: str = "", header_color: str = "") -> dict[str, str]:
@@ -41,6 +46,16 @@ def branding_colours_check(*, brand_color: str = "", header_color: str = "") -> 
     return checked
 
 
+def branding_image_check(upload: Any, *, field: str) -> CheckedImage:
+    """A logo or banner: JPEG, PNG or WebP of at most BRANDING_IMAGE_MAX_BYTES and
+    BRANDING_IMAGE_MAX_PIXELS (common.images), else a form error on `field`."""
+    rules = ImageRules(max_bytes=BRANDING_IMAGE_MAX_BYTES, max_pixels=BRANDING_IMAGE_MAX_PIXELS, formats=JPEG_PNG_WEBP)
+    try:
+        return image_check(upload, rules)
+    except ImageRejected as exc:
+        raise InvalidBranding(exc.message, fields={field: [exc.reason]}) from exc
+
+
 def storefront_settings_get() -> StorefrontSettings:
     settings_row, _created = StorefrontSettings.objects.get_or_create(singleton=1)
     return settings_row
@@ -50,10 +65,8 @@ def storefront_settings_get() -> StorefrontSettings:
 def storefront_settings_update(
     *, logo: Any = None, banner: Any = None, **changes: Any
 ) -> StorefrontSettings:
-    checked = {
-        name: upload_check(upload=upload, allowed=IMAGE_TYPES, max_bytes=IMAGE_MAX_BYTES, field=name)
-        for name, upload in (("logo", logo), ("banner", banner)) if upload is not None
-    }
+    checked = {name: branding_image_check(upload, field=name)
+               for name, upload in (("logo", logo), ("banner", banner)) if upload is not None}
     colour_changes = {name: changes[name] for name in COLOUR_FIELDS if name in changes}
     if colour_changes:
         colour_changes = {name: value for name, value in branding_colours_check(**colour_changes).items()
@@ -66,8 +79,9 @@ def storefront_settings_update(
     for name, value in colour_changes.items():
         setattr(row, name, value)
         fields.append(name)
-    for name, upload in checked.items():
-        getattr(row, name).save(upload.stored_name(), upload.file, save=False)
+    for name, image in checked.items():
+        # A random name: the client's file name never reaches the file system.
+        getattr(row, name).save(f"{uuid.uuid4().hex}.{image.extension}", ContentFile(image.data), save=False)
         fields.append(name)
     row.save(update_fields=[*fields, "updated_at"])
     return row

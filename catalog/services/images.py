@@ -9,7 +9,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError, features
 
 from catalog.errors import InvalidImage
@@ -19,6 +18,7 @@ from catalog.models import (
     product_image_path,
 )
 from catalog.services.outbox import outbox_write
+from common.images import JPEG_PNG_WEBP_GIF, CheckedImage, ImageRejected, ImageRules, image_check
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -26,7 +26,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+ALLOWED_IMAGE_FORMATS = set(JPEG_PNG_WEBP_GIF)
 
 
 THUMBNAIL_SIZE = (400, 400)
@@ -58,35 +58,22 @@ def _renditions_encode(picture: Image.Image) -> list[tuple[int, str, bytes]]:
     return found
 
 
-def _image_check(upload: UploadedFile) -> tuple[str, int, int]:
-    if upload.size is None or upload.size > MAX_IMAGE_BYTES:
-        raise InvalidImage(f"Images are at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
-                           fields={"image": ["too_big"]})
-    data = upload.read()
-    upload.seek(0)
+def _image_check(upload: UploadedFile) -> CheckedImage:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format or ""
-            width, height = probe.size
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidImage(_("This file is not an image we can read."), fields={"image": ["not_an_image"]}) from exc
-    if fmt not in ALLOWED_IMAGE_FORMATS:
-        raise InvalidImage(_("Images must be JPEG, PNG, WebP or GIF."), fields={"image": ["format"]})
-    if width * height > MAX_IMAGE_PIXELS:
-        raise InvalidImage(_("The image has too many pixels."), fields={"image": ["too_big"]})
-    return fmt, width, height
+        return image_check(upload, ImageRules(max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_IMAGE_PIXELS,
+                                              formats=JPEG_PNG_WEBP_GIF))
+    except ImageRejected as exc:
+        raise InvalidImage(exc.message, fields={"image": [exc.reason]}) from exc
 
 
 @transaction.atomic
 def product_image_add(*, product: Product, upload: UploadedFile, alt: str = "") -> ProductImage:
-    fmt, width, height = _image_check(upload)
+    checked = _image_check(upload)
     product = Product.objects.select_for_update().get(pk=product.pk)
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[fmt]
-    image = ProductImage(product=product, alt=(alt or "")[:200], width=width, height=height,
+    image = ProductImage(product=product, alt=(alt or "")[:200], width=checked.width, height=checked.height,
                          position=product.images.count())
     token = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    image.image.save(f"{token}.{extension}", ContentFile(upload.read()), save=False)
+    image.image.save(f"{token}.{checked.extension}", ContentFile(checked.data), save=False)
     image.save()
     outbox_write(product_id=product.pk)
     schema, image_id = getattr(connection, "schema_name", "public"), image.pk
