@@ -5,7 +5,9 @@ A destination the engine cannot tax raises `TaxDestinationUnsupported` (never 0 
 tax service that does not answer raises `TaxServiceUnavailable`. Who owes each line's tax is part
 of the answer: the vendor (the default), the platform as deemed supplier (a seller established
 outside the EU selling to an EU consumer), or the buyer (reverse charge: a business with a valid
-VAT ID of another member state than the seller's).
+VAT ID of another member state than the seller's). Goods a seller established in the EU sends to
+a country outside it with its own VAT (CH, NO, GB) are an export: zero-rated, no one collects at
+checkout, the destination's import VAT is levied at its border (docs/adr/0097).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from orders.errors import TaxDestinationUnsupported, TaxServiceUnavailable
 
 RATES_FILE = Path(__file__).resolve().parent / "data" / "tax_rates.json"
 
-VENDOR, PLATFORM, BUYER = "vendor", "platform", "buyer"
+VENDOR, PLATFORM, BUYER, EXPORT = "vendor", "platform", "buyer", "export"
+# Who collects nothing at checkout: the buyer accounts for it (reverse charge), or it is an export.
+NOT_COLLECTED = frozenset({BUYER, EXPORT})
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class TaxResult:
     key: str
     rate_bp: int
     tax_amount: int
-    # Who owes the tax to the authority: VENDOR, PLATFORM (deemed supplier) or BUYER (reverse charge).
+    # Who owes the tax to the authority: VENDOR, PLATFORM (deemed supplier), BUYER (reverse
+    # charge) or EXPORT (zero-rated export out of the EU; import VAT due at the destination's border).
     collector: str = VENDOR
 
 
@@ -137,14 +142,23 @@ def eu_countries() -> frozenset[str]:
     return frozenset(j.country for j in rate_table().values() if j.union == "EU")
 
 
+def imports_taxed_at_border(country: str) -> bool:
+    """A country outside the EU with one national VAT (CH, NO, GB): goods sent there from abroad
+    pay its import VAT at its border. (The US taxes sales by state: no such rule here.)"""
+    return country not in eu_countries() and (country, "") in rate_table()
+
+
 def collector_for(*, destination: str, seller_country: str, buyer_vat_id: str) -> str:
-    """Who owes the tax on an EU sale: the buyer under reverse charge (a business with a VAT ID of
-    the destination, bought from a seller of another state), the platform as deemed supplier (a
-    seller established outside the EU selling to a consumer), else the vendor."""
+    """Who owes the tax: for goods a seller established in the EU sends out of it, no one at
+    checkout (an export, zero-rated: Art. 146(1)(a) and (b) Directive 2006/112/EC; the import VAT
+    is levied at the destination's border). On an EU sale: the buyer under reverse charge (a
+    business with a VAT ID of the destination, bought from a seller of another state), the
+    platform as deemed supplier (a seller established outside the EU selling to a consumer), else
+    the vendor. A seller selling in its own country charges that country's tax."""
     eu = eu_countries()
-    if destination not in eu:
-        return VENDOR
     seller = (seller_country or destination).upper()
+    if destination not in eu:
+        return EXPORT if seller in eu and imports_taxed_at_border(destination) else VENDOR
     if buyer_vat_id:
         return BUYER if seller != destination else VENDOR
     return PLATFORM if seller not in eu else VENDOR
@@ -172,7 +186,7 @@ class DataRateTaxCalculator:
         for line in lines:
             collector = collector_for(destination=place.country, seller_country=line.seller_country,
                                       buyer_vat_id=buyer_vat_id)
-            rate = Decimal(0) if collector == BUYER else place.rate(line.category).bp
+            rate = Decimal(0) if collector in NOT_COLLECTED else place.rate(line.category).bp
             results.append(TaxResult(line.key, _round(rate), tax_of(line.amount, rate, inclusive=place.inclusive),
                                      collector))
         return TaxQuote(inclusive=place.inclusive, lines=results)
@@ -195,7 +209,7 @@ class StripeTaxCalculator:
                 currency=currency, country=country, region=region,
                 lines=[gateway.TaxCalculationLine(reference=line.key, amount=line.amount,
                                                   tax_code=STRIPE_TAX_CODES.get(line.category, STRIPE_TAX_CODES["standard"]),
-                                                  exempt=collector == BUYER)
+                                                  exempt=collector in NOT_COLLECTED)
                        for line, collector in zip(lines, collectors, strict=True)],
             )
         except GatewayUnavailable as exc:

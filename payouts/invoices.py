@@ -61,6 +61,7 @@ def _content(sub: SubOrder) -> dict[str, Any]:
                   "vat_id": order.buyer_vat_id},
         "lines": lines, "shipping": sub.shipping_amount, "vat": _vat_breakdown(sub),
         "reverse_charge": "buyer" in collectors, "deemed_supplier": "platform" in collectors,
+        "export": "export" in collectors,
     }
 
 
@@ -200,4 +201,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             row(_("Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)."))
         if data.get("deemed_supplier"):
             row(_("VAT collected and paid by the marketplace as deemed supplier (Art. 14a Directive 2006/112/EC)."))
+        if data.get("export"):
+            row(_("Export outside the EU, exempt from VAT (Art. 146 Directive 2006/112/EC); import VAT and "
+                  "duties are due in the country of destination."))
         return bytes(pdf.output())
