@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
@@ -30,6 +31,8 @@ from common.page_events import page_events, page_events_restore
 CSRF_PLACEHOLDER = "CsrfPlaceholderOfACachedPage0000000000000000000000000000000000000"
 # Request headers that change what a page or an API answer looks like.
 VARY_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target", "Accept")
+# Response headers a cached answer keeps (Django's sitemap views mark themselves `noindex`).
+KEPT_HEADERS = ("X-Robots-Tag",)
 _RENDERING = "_page_cache_rendering"
 
 Generation = Callable[[], int]
@@ -75,7 +78,8 @@ def _entry_from(response: HttpResponse) -> dict[str, Any] | None:
         return None
     body = response.content
     return {"body": body, "content_type": response.get("Content-Type", "text/html"), "etag": _etag(body),
-            "last_modified": int(time.time())}
+            "last_modified": int(time.time()),
+            "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}}
 
 
 def _conditional(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse | None:
@@ -87,6 +91,8 @@ def _conditional(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse | 
 
 
 def _headers(response: HttpResponse, entry: dict[str, Any]) -> HttpResponse:
+    for name, value in entry.get("headers", {}).items():
+        response[name] = value
     response["ETag"] = entry["etag"]
     response["Last-Modified"] = http_date(entry["last_modified"])
     # Browsers and proxies may keep it, but ask each time (a 304 costs no rendering).
@@ -119,6 +125,8 @@ def cached_page(*, generation: Generation) -> Callable[..., Any]:
                 setattr(request, _RENDERING, True)
                 try:
                     response = view(request, *args, **kwargs)
+                    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                        response.render()  # a TemplateResponse (the sitemap views'): its content now
                 finally:
                     setattr(request, _RENDERING, False)
                 session = getattr(request, "session", None)

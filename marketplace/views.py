@@ -247,12 +247,16 @@ def ops_category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
 # --- search engines: sitemaps and robots.txt (ADR 0090) ----------------------------------------
 
 
+# Sitemaps list every visible listing: built once per host and projection generation (a listing
+# or category change bumps it), as the pages above are.
+@_cached
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     from marketplace.sitemaps import PLATFORM_SITEMAPS
 
     return sitemap_views.index(request, PLATFORM_SITEMAPS, sitemap_url_name="sitemap-section")
 
 
+@_cached
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     from marketplace.sitemaps import PLATFORM_SITEMAPS
 

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import current_vendor, vendor_member_required
 from accounts.roles import VendorRole
+from common import page_cache
 from common.exceptions import ApplicationError
 from common.hosts import platform_url
 from common.page_events import page_event
 from marketplace import seo
+from marketplace.search import projection_generation
 from marketplace.selectors import listing_of_vendor
 from storefront import cart_handoff, selectors, services
 from storefront.forms import StorefrontSettingsForm
@@ -76,14 +78,22 @@ def storefront_about(request: HttpRequest) -> HttpResponse:
                                                      "vendor": vendor})
 
 
+# A vendor host's sitemaps, built once per host (the cache key carries the host, and the vendor's
+# schema as every cache key does) and listing-projection generation: a product's change reaches
+# its listing, which bumps the generation. The store must still be selling: checked before the cache.
+_sitemap_cached = page_cache.cached_page(generation=projection_generation)
+
+
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     vendor = _selling_vendor(request)
-    return sitemap_views.index(request, storefront_sitemaps(vendor=vendor), sitemap_url_name="sitemap-section")
+    return _sitemap_cached(lambda request: sitemap_views.index(
+        request, storefront_sitemaps(vendor=vendor), sitemap_url_name="sitemap-section"))(request)
 
 
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     vendor = _selling_vendor(request)
-    return sitemap_views.sitemap(request, storefront_sitemaps(vendor=vendor), section=section)
+    return _sitemap_cached(lambda request: sitemap_views.sitemap(
+        request, storefront_sitemaps(vendor=vendor), section=section))(request)
 
 
 ROBOTS_DISALLOW = ["/accounts/", "/api/", "/dashboard/", "/cart/", "/notifications/"]
