@@ -56,3 +56,12 @@ class VendorFulfilment:
             # The vendor's copy may not exist yet (its task is queued after payment): make it now.
             vendor_order, _created = vendor_order_create(sub_order_id=sub_order.pk)
             vendor_order_cancel_all(vendor_order_id=vendor_order.pk, user=user, by=by)
+
+    def refund_record(self, *, sub_order: SubOrder, line_parts: dict[int, int], amount: int) -> None:
+        from fulfillment.services import vendor_order_refund_record
+
+        store = sub_order.vendor.store
+        if store is None:
+            return
+        with schema_context(store.schema_name):
+            vendor_order_refund_record(sub_order_id=sub_order.pk, line_parts=line_parts, amount=amount)

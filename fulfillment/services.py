@@ -107,6 +107,21 @@ def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
     return copy, True
 
 
+def vendor_order_refund_record(*, sub_order_id: int, line_parts: dict[int, int], amount: int) -> None:
+    """Add a refund made on the public order (a claim's, a support agent's) to the vendor's copy,
+    so the copy's sync back to the public order keeps it: `line_parts` per public order line id,
+    `amount` in all (it may include shipping). Runs in the vendor's schema, under the public
+    sub-order's row lock the caller holds. No copy yet: nothing to do, `vendor_order_create`
+    carries the public refunds into the copy it makes (adding them here too would count them twice)."""
+    copy = VendorOrder.objects.select_for_update().filter(sub_order_id=sub_order_id).first()
+    if copy is None:
+        return
+    for order_line_id, part in line_parts.items():
+        VendorOrderLine.objects.filter(vendor_order=copy, order_line_id=order_line_id).update(
+            refunded_amount=F("refunded_amount") + part)
+    VendorOrder.objects.filter(pk=copy.pk).update(refunded_amount=F("refunded_amount") + amount)
+
+
 def _locked(vendor_order_id: Any) -> VendorOrder:
     """The vendor order, locked, after the public sub-order's row lock.
 

@@ -49,6 +49,12 @@ class Fulfilment(Protocol):
         needed). Raises the fulfilment app's Conflict when something has shipped already."""
         ...
 
+    def refund_record(self, *, sub_order: SubOrder, line_parts: dict[int, int], amount: int) -> None:
+        """Keep the vendor's copy in step with a refund made on the public order (per order line
+        id, and in all), so its sync back keeps the refund. Call it after the public rows are
+        updated, under the sub-order's row lock: a copy made later carries them itself."""
+        ...
+
 
 class _NoFulfilment:
     def state(self, *, sub_order: SubOrder) -> FulfilmentState | None:
@@ -60,6 +66,9 @@ class _NoFulfilment:
         from orders.errors import OrderStateConflict
 
         raise OrderStateConflict(_("This part of the order can no longer be cancelled."))
+
+    def refund_record(self, *, sub_order: SubOrder, line_parts: dict[int, int], amount: int) -> None:
+        return None  # no vendor copies without fulfilment
 
 
 _fulfilment: Fulfilment = _NoFulfilment()

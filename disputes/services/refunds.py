@@ -7,7 +7,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from common.money import allocate, format_money_localized
 from disputes.errors import (
@@ -22,7 +21,8 @@ from disputes.models import (
 )
 from disputes.services.amounts import claim_line_caps, line_charge, refund_basis_lock
 from disputes.services.policy import refund_commission_policy
-from disputes.services.transitions import _schema, _transition, _user
+from disputes.services.transitions import _transition, _user
+from orders.fulfillment_port import fulfilment
 from orders.models import OrderLine, SubOrder
 from payments import gateway
 from payouts.transfers import transfer_reverse_for_sub_order
@@ -94,7 +94,8 @@ def claim_refund_issue(*, claim: Claim, amount: int, liability: str, vendor_amou
             OrderLine.objects.filter(pk=line.pk).update(refunded_amount=F("refunded_amount") + part)
     sub.refunded_amount += amount
     sub.save(update_fields=["refunded_amount", "updated_at"])
-    _vendor_copy_refunded(claim, {line.pk: part for (line, _c), part in zip(caps, parts, strict=True) if part}, amount)
+    fulfilment().refund_record(sub_order=sub, amount=amount, line_parts={
+        line.pk: part for (line, _c), part in zip(caps, parts, strict=True) if part})
     claim.refunded_amount = F("refunded_amount") + amount
     claim.save(update_fields=["refunded_amount", "updated_at"])
     claim.refresh_from_db(fields=["refunded_amount"])
@@ -120,20 +121,6 @@ def _tax_reversal_later(*, order_id: int, stripe_refund_id: str, amount: int) ->
     from orders.tasks import order_tax_transaction_reverse_task
 
     transaction.on_commit(lambda: order_tax_transaction_reverse_task.delay(order_id, stripe_refund_id, amount))
-
-
-def _vendor_copy_refunded(claim: Claim, parts: dict[int, int], amount: int) -> None:
-    """Keep the vendor's copy in step, so its sync back to the public order keeps these refunds."""
-    from fulfillment.models import VendorOrder, VendorOrderLine
-
-    with schema_context(_schema(claim.vendor)):
-        copy = VendorOrder.objects.select_for_update().filter(sub_order_id=claim.sub_order_id).first()
-        if copy is None:
-            return
-        for order_line_id, part in parts.items():
-            VendorOrderLine.objects.filter(vendor_order=copy, order_line_id=order_line_id).update(
-                refunded_amount=F("refunded_amount") + part)
-        VendorOrder.objects.filter(pk=copy.pk).update(refunded_amount=F("refunded_amount") + amount)
 
 
 def claim_refund_tax(sub: SubOrder, *, amount: int, vendor_net: int) -> tuple[int, int]:

@@ -16,7 +16,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from accounts.audit import audit_action
 from common.money import format_money_localized
@@ -168,9 +167,10 @@ def _money_refund(order: Order, sub: SubOrder, *, amount: int, reason: str, acto
             OrderLine.objects.filter(pk=line.pk).update(refunded_amount=F("refunded_amount") + part)
     if not refund_commission_policy():
         commission = 0
-    _vendor_copy_refunded(sub, {line.pk: part for line, part in zip(lines, parts, strict=False) if part}, amount)
     sub.refunded_amount += amount
     sub.save(update_fields=["refunded_amount", "updated_at"])
+    fulfilment().refund_record(sub_order=sub, amount=amount, line_parts={
+        line.pk: part for line, part in zip(lines, parts, strict=False) if part})
     order_event_record(
         order_id=order.pk, sub_order_id=sub.pk, kind="sub_order.refund",
         actor=actor_of(actor, OrderEvent.ActorKind.STAFF), reason=reason,
@@ -178,22 +178,6 @@ def _money_refund(order: Order, sub: SubOrder, *, amount: int, reason: str, acto
               "vendor_id": sub.vendor_id, "refund_commission": True, "vendor_part": amount - commission},
     )
     return str(result.id)
-
-
-def _vendor_copy_refunded(sub: SubOrder, parts: dict[int, int], amount: int) -> None:
-    from fulfillment.models import VendorOrder, VendorOrderLine
-    from fulfillment.services import vendor_order_create
-
-    store = sub.vendor.store
-    if store is None:
-        return
-    with schema_context(store.schema_name):
-        copy, _created = vendor_order_create(sub_order_id=sub.pk)
-        copy = VendorOrder.objects.select_for_update().get(pk=copy.pk)
-        for order_line_id, part in parts.items():
-            VendorOrderLine.objects.filter(vendor_order=copy, order_line_id=order_line_id).update(
-                refunded_amount=F("refunded_amount") + part)
-        VendorOrder.objects.filter(pk=copy.pk).update(refunded_amount=F("refunded_amount") + amount)
 
 
 def _fill(amount: int, caps: list[int]) -> list[int]:

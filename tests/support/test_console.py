@@ -138,6 +138,31 @@ def test_a_partial_refund_of_a_shipped_part_goes_through_the_ledger_and_the_vend
     assert ledger_balanced()
 
 
+def test_a_partial_refund_before_the_vendor_copy_exists_is_carried_into_it_once(
+    paid_order, vendor_a, admin_user, in_schema,
+):
+    """The refund paths share one update of the vendor's copy (fulfilment's port): with no copy
+    yet, the refund is carried in by the copy made later, never added a second time."""
+    from fulfillment.tasks import vendor_order_copy
+    from orders.services import sub_order_sync
+
+    variant = sellable_variant(vendor_a, price=2000, stock=5)
+    order = paid_order((vendor_a, variant, 2), copies=False)
+    sub = order.sub_orders.get()
+    order_refund_manual(order_id=order.pk, sub_order_id=sub.pk, amount=700, reason="Goodwill", actor=admin_user)
+    with in_schema(vendor_a):
+        assert not VendorOrder.objects.filter(sub_order_id=sub.pk).exists()
+
+    vendor_order_copy(sub.pk)  # the copy task runs only now
+    with in_schema(vendor_a):
+        copy = VendorOrder.objects.get(sub_order_id=sub.pk)
+        assert (copy.refunded_amount, copy.lines.get().refunded_amount) == (700, 700)
+    synced = sub_order_sync(sub_order_id=sub.pk)
+    assert synced is not None and synced.refunded_amount == 700
+    assert OrderLine.objects.get(sub_order=sub).refunded_amount == 700
+    assert ledger_balanced()
+
+
 def test_a_refund_above_what_is_left_is_refused_and_changes_nothing(
     paid_order, vendor_a, admin_user, client_for, in_schema,
 ):
