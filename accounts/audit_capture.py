@@ -68,6 +68,15 @@ class AuditLogEntryManager(LogEntryManager):  # type: ignore[misc]  # untyped th
         for key, value in request_context().items():
             if kwargs.get(key) is None:
                 kwargs[key] = value
+        if label in FEEDING_MODELS:
+            # The audit row names who did it and why: outside a request (a task, a command, a
+            # service called directly) the entry still has its actor and reason.
+            row_actor = getattr(instance, "actor", None)
+            if kwargs.get("actor") is None and isinstance(row_actor, get_user_model()):
+                kwargs["actor"] = row_actor
+            row_reason = getattr(instance, "reason", "")
+            if not kwargs.get("reason") and isinstance(row_reason, str):
+                kwargs["reason"] = row_reason
         if kwargs.get("actor") is not None:
             kwargs.setdefault("actor_email", kwargs["actor"].email)
         return super().log_create(instance, force_log=force_log, **kwargs)

@@ -17,7 +17,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_action
 from accounts.roles import VendorRole
 from common.exceptions import Conflict, PermissionDenied
 from common.mail import messages_localized
@@ -857,8 +856,6 @@ def vendor_close(*, vendor: Vendor, actor: Any, reason: str) -> VendorOffboardin
                                                    requested_by=actor if getattr(actor, "pk", None) else None)
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_CLOSE, vendor=vendor, from_status=previous,
            to_status=vendor.status, reason=reason)
-    audit_action(actor=actor, action="vendor.close", target=vendor, reason=reason,
-                 before={"status": previous}, after={"status": vendor.status, "offboarding": offboarding.pk})
     _visibility_changed(vendor_id=vendor.pk, visible=False)
     return offboarding
 
@@ -878,13 +875,9 @@ def vendor_reopen(*, vendor: Vendor, actor: Any, reason: str = "") -> Vendor:
         target = VendorStatus.ONBOARDING
     vendor.status = target
     vendor.save(update_fields=["status", "updated_at"])
-    was = offboarding.status
     offboarding.status, offboarding.reopened_at = VendorOffboarding.Status.REOPENED, timezone.now()
     offboarding.save(update_fields=["status", "reopened_at", "updated_at"])
     _audit(actor=actor, action=AuditEntry.Action.VENDOR_REOPEN, vendor=vendor, from_status=previous,
            to_status=target, reason=reason)
-    audit_action(actor=actor, action="vendor.reopen", target=vendor, reason=reason,
-                 before={"status": previous, "offboarding": was},
-                 after={"status": target, "offboarding": offboarding.status})
     _visibility_changed(vendor_id=vendor.pk, visible=True)
     return vendor
