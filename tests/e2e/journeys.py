@@ -388,3 +388,58 @@ def buy_in_browser(page: Any, base_url: str, listings: list[Any], card: str = "4
     page.wait_for_url(re.compile(r".*/checkout/return/\d+/.*"), timeout=30_000)
     page.get_by_text("Thank you! Your order is confirmed.").wait_for(timeout=30_000)
     return Order.objects.get(pk=int(re.search(r"/checkout/return/(\d+)/", page.url).group(1)))
+
+
+def switzerland_zone_set_up(page: Any, store: str, *, before_save: Any = None) -> None:
+    """On the signed-in vendor's dashboard: a "Switzerland" zone (CH, LI) whose "Post" method is
+    priced by weight bands (7.00 up to 1 kg, 12.50 up to 5 kg, 19.00 above), then an "Express"
+    method at a flat 24.90 added in place. `before_save(page)` runs on the filled form."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{store}/dashboard/")
+    page.get_by_role("link", name="Shipping", exact=True).click()
+    expect(page.get_by_role("heading", name="Shipping", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Add zone").click()
+    page.get_by_label("Zone name").fill("Switzerland")
+    page.get_by_label("Countries").fill("CH, LI")
+    page.get_by_label("Method name").fill("Post")
+    page.locator("#id_method-rate_kind").select_option("weight")
+    page.get_by_label("Bands").fill("0 1000 7.00\n1000 5000 12.50\n5000 * 19.00")
+    page.get_by_label("Transit days, at least").fill("2")
+    page.get_by_label("Transit days, at most").fill("4")
+    if before_save is not None:
+        before_save(page)
+    page.get_by_role("button", name="Save zone").click()
+    expect(page.get_by_role("heading", name="Switzerland")).to_be_visible()
+    add = page.locator("#method-add-form")
+    add.get_by_label("Method name").fill("Express")
+    add.locator("#id_method-kind").select_option("express")
+    add.get_by_label("Flat price").fill("24.90")
+    add.get_by_label("Handling days").fill("0")
+    add.get_by_label("Transit days, at least").fill("1")
+    add.get_by_label("Transit days, at most").fill("1")
+    add.get_by_role("button", name="Add method").click()
+    expect(page.locator("#zone-methods").get_by_role("cell", name="Express Express")).to_be_visible()
+
+
+def zurich_checkout_choosing(page: Any, platform: str, listing: Any, *, method_id: int, vendor_id: int) -> None:
+    """The signed-in buyer puts the listing in the cart and fills in an address in Zürich; the
+    checkout offers the zone's standard rate (1.2 kg: the second band, 12.50) and the buyer
+    switches to the shipping method `method_id`, whose delivery estimate shows."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{platform}/p/{listing.pk}/{listing.handle}/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_text("Added to your cart.").wait_for()
+    page.goto(f"{platform}/checkout/")
+    page.get_by_label("Full name").fill("Bea Buyer")
+    page.get_by_label("Address", exact=True).fill("Bahnhofstrasse 1")
+    page.get_by_label("Postal code").fill("8001")
+    page.get_by_label("City").fill("Zürich")
+    page.get_by_label("Country").select_option("CH")
+    options = page.get_by_label("Shipping option")
+    expect(options).to_contain_text("Post — 12.50 EUR")
+    htmx_settled(page)  # the refreshed summary's select is wired up
+    options.select_option(str(method_id))
+    htmx_settled(page)
+    expect(page.locator(f"#delivery-estimate-{vendor_id}")).to_contain_text("Estimated delivery:")

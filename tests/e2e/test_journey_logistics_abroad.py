@@ -23,10 +23,11 @@ from tests.e2e.journeys import (
     connect_vendor,
     fill_card,
     follow,
-    htmx_settled,
     login,
     open_payment_page,
     publish_listing,
+    switzerland_zone_set_up,
+    zurich_checkout_choosing,
 )
 from tests.e2e.test_journey_logistics import FETCH_PDF, delivered_webhook
 from tests.factories.accounts import PASSWORD
@@ -53,27 +54,7 @@ def test_vendor_ships_abroad_with_customs_and_the_delivery_releases_the_payout(
     # --- The vendor sets up a zone abroad: standard by weight, then express added in place. ---
     store = site.vendor(vendor_a)
     login(page, store, owner_a.email, PASSWORD)
-    page.goto(f"{store}/dashboard/")
-    page.get_by_role("link", name="Shipping", exact=True).click()
-    page.get_by_role("link", name="Add zone").click()
-    page.get_by_label("Zone name").fill("Switzerland")
-    page.get_by_label("Countries").fill("CH, LI")
-    page.get_by_label("Method name").fill("Post")
-    page.locator("#id_method-rate_kind").select_option("weight")
-    page.get_by_label("Bands").fill("0 1000 7.00\n1000 5000 12.50\n5000 * 19.00")
-    page.get_by_label("Transit days, at least").fill("2")
-    page.get_by_label("Transit days, at most").fill("4")
-    page.get_by_role("button", name="Save zone").click()
-    expect(page.get_by_role("heading", name="Switzerland")).to_be_visible()
-    add = page.locator("#method-add-form")
-    add.get_by_label("Method name").fill("Express")
-    add.locator("#id_method-kind").select_option("express")
-    add.get_by_label("Flat price").fill("24.90")
-    add.get_by_label("Handling days").fill("0")
-    add.get_by_label("Transit days, at least").fill("1")
-    add.get_by_label("Transit days, at most").fill("1")
-    add.get_by_role("button", name="Add method").click()
-    expect(page.locator("#zone-methods").get_by_role("cell", name="Express Express")).to_be_visible()
+    switzerland_zone_set_up(page, store)
     assert_accessible(page)
     shot(page, "l2-01-vendor-zone-abroad")
     with schema_context(vendor_a.store.schema_name):
@@ -81,21 +62,7 @@ def test_vendor_ships_abroad_with_customs_and_the_delivery_releases_the_payout(
 
     # --- A buyer in Zürich checks out choosing express, and pays. ---
     login(page, site.platform, buyer.email, PASSWORD)
-    page.goto(f"{site.platform}/p/{listing.pk}/{listing.handle}/")
-    page.get_by_role("button", name="Add to cart").click()
-    page.get_by_text("Added to your cart.").wait_for()
-    page.goto(f"{site.platform}/checkout/")
-    page.get_by_label("Full name").fill("Bea Buyer")
-    page.get_by_label("Address", exact=True).fill("Bahnhofstrasse 1")
-    page.get_by_label("Postal code").fill("8001")
-    page.get_by_label("City").fill("Zürich")
-    page.get_by_label("Country").select_option("CH")
-    options = page.get_by_label("Shipping option")
-    expect(options).to_contain_text("Post — 12.50 EUR")  # 1.2 kg: the second weight band
-    htmx_settled(page)  # the refreshed summary's select is wired up
-    options.select_option(str(express.pk))
-    htmx_settled(page)
-    expect(page.locator(f"#delivery-estimate-{vendor_a.pk}")).to_contain_text("Estimated delivery:")
+    zurich_checkout_choosing(page, site.platform, listing, method_id=express.pk, vendor_id=vendor_a.pk)
     expect(page.locator("#summary-total")).to_contain_text("73.90")
     assert_accessible(page)
     shot(page, "l2-02-buyer-checkout-abroad")
