@@ -143,9 +143,15 @@ def invoices_all() -> QuerySet[Invoice]:
 
 
 # --- the PDF ----------------------------------------------------------------------------------------
+# Typographic characters of the catalogs (French apostrophes, quotes, narrow spaces) and their
+# Latin-1 stand-ins, so a translated line never prints "?" in their place.
+_LATIN1_STAND_INS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                                   "\u201e": '"', "\u202f": " ", "\u2013": "-", "\u2014": "-"})
+
+
 def _latin1(text: Any) -> str:
     # The PDF core fonts are Latin-1: anything else is replaced rather than failing.
-    return str(text).encode("latin-1", "replace").decode("latin-1")
+    return str(text).translate(_LATIN1_STAND_INS).encode("latin-1", "replace").decode("latin-1")
 
 
 def _percent(rate_bp: int) -> str:

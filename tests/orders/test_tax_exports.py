@@ -80,3 +80,25 @@ def test_a_german_vendor_selling_to_france_charges_french_vat(shopper, vendor_a)
 def test_a_german_vendor_selling_at_home_charges_german_vat(shopper, vendor_a):
     order = _checkout(shopper, vendor_a, ADDRESS_DE, "t-de")
     assert order.lines.get().tax_rate_bp == 1900
+
+
+@pytest.mark.parametrize(("language", "head", "tail"), [
+    ("en", "Export outside the EU, exempt from VAT", "duties are due in the country of destination."),
+    ("de", "Ausfuhr aus der EU, von der Mehrwertsteuer befreit", "Zölle fallen im Bestimmungsland an."),
+    # The French apostrophe prints as one (the PDF fonts are Latin-1), not as "?".
+    ("fr", "Exportation hors de l'UE, exonérée de TVA", "la TVA à l'importation et les droits de douane"),
+])
+def test_the_invoice_of_an_export_states_the_exemption(vendor_a, language, head, tail):
+    from payouts.invoices import invoice_pdf
+    from payouts.models import Invoice
+    from tests.factories import UserFactory
+    from tests.factories.orders import order_pay
+    from tests.payouts.test_invoices import _text
+
+    buyer = UserFactory(email=f"zurich-{language}@example.com", language=language)
+    order = _checkout(buyer, vendor_a, ADDRESS_CH, f"t-invoice-{language}")
+    order_pay(order)
+    invoice = Invoice.objects.get(sub_order__order=order)
+    assert invoice.content["export"] is True and invoice.tax_amount == 0
+    text = _text(invoice_pdf(invoice))
+    assert head in text and tail in text
