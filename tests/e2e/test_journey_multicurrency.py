@@ -67,6 +67,7 @@ def test_a_buyer_in_france_pays_in_eur_for_a_gbp_and_a_eur_vendor(
     kettle_card = page.locator(f'[data-listing="{kettle.pk}"] .listing-price')
     assert _text(kettle_card) == "119.00 EUR" and kettle_card.locator("[data-price-own]").count() == 0
     assert_accessible(page)
+    scarf_card.evaluate("price => price.closest('.card').scrollIntoView({block: 'center'})")
     shot(page, "fx-00-cards-in-eur")
     page.goto(f"{site.platform}/p/{scarf.pk}/{scarf.handle}/")
     product_price = page.locator("#listing-price")
