@@ -83,3 +83,14 @@ def test_the_listings_api_answers_per_currency(scarf: Any, settings: Any) -> Non
     assert {row["presentment"]["currency"] for row in gbp["results"]} == {"GBP"}
     again = anonymous.get("/api/v1/listings/", {"currency": "GBP"})
     assert again.json() == gbp and again.has_header("ETag")
+
+
+def test_a_vendor_host_never_gets_another_hosts_page_in_any_currency(scarf: Any, settings: Any, vendor_a: Any,
+                                                                     vendor_b: Any) -> None:
+    for currency in ("EUR", "GBP"):
+        settings.ORDERS_FX_DEFAULT_CURRENCY = currency
+        assert "Tweed Scarf" in _body(Client(HTTP_HOST=PLATFORM_HOST).get("/"))
+        for vendor, other in ((vendor_a, vendor_b), (vendor_b, vendor_a)):
+            body = _body(Client(HTTP_HOST=vendor.host).get("/"))
+            assert vendor.name in body and other.name not in body, (currency, vendor.slug)
+            assert "Tweed Scarf" not in body and "Copper Kettle" not in body
