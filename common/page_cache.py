@@ -36,6 +36,8 @@ KEPT_HEADERS = ("X-Robots-Tag",)
 _RENDERING = "_page_cache_rendering"
 
 Generation = Callable[[], int]
+# What else a page depends on that the request does not spell out (the buyer's currency, ADR 0096).
+Vary = Callable[[HttpRequest], str]
 
 
 def _timeout() -> int:
@@ -55,9 +57,10 @@ def cacheable(request: HttpRequest) -> bool:
     )
 
 
-def cache_key(request: HttpRequest, generation: int, kind: str) -> str:
+def cache_key(request: HttpRequest, generation: int, kind: str, vary: Vary | None = None) -> str:
     parts = [kind, str(generation), request.get_host(), translation.get_language() or "",
-             request.get_full_path(), *(request.headers.get(name, "") for name in VARY_HEADERS)]
+             request.get_full_path(), *(request.headers.get(name, "") for name in VARY_HEADERS),
+             vary(request) if vary is not None else ""]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"pagecache:{kind}:{digest}"
 
@@ -111,15 +114,16 @@ def _served(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
     return _headers(HttpResponse(body, content_type=entry["content_type"]), entry)
 
 
-def cached_page(*, generation: Generation) -> Callable[..., Any]:
-    """Decorate a page view: anonymous requests are answered from the cache (see the module)."""
+def cached_page(*, generation: Generation, vary: Vary | None = None) -> Callable[..., Any]:
+    """Decorate a page view: anonymous requests are answered from the cache (see the module);
+    `vary(request)` is part of the key (a page in EUR is never served to a visitor shown GBP)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not cacheable(request):
                 return view(request, *args, **kwargs)
-            key = cache_key(request, generation(), "page")
+            key = cache_key(request, generation(), "page", vary)
             entry = cache.get(key)
             if entry is None:
                 setattr(request, _RENDERING, True)
@@ -151,13 +155,13 @@ def _unfilled(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def cached_data(request: HttpRequest, *, generation: Generation, build: Callable[[], Any]
-                ) -> tuple[Any, dict[str, Any] | None]:
+def cached_data(request: HttpRequest, *, generation: Generation, build: Callable[[], Any],
+                vary: Vary | None = None) -> tuple[Any, dict[str, Any] | None]:
     """For an API view: (data, validators) from the cache or `build()`; validators (etag,
     last_modified) only for anonymous requests. The caller answers 304 with `not_modified`."""
     if not cacheable(request):
         return build(), None
-    key = cache_key(request, generation(), "data")
+    key = cache_key(request, generation(), "data", vary)
     entry = cache.get(key)
     if entry is None:
         data = build()

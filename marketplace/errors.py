@@ -9,3 +9,9 @@ class InvalidCategory(ApplicationError):
 
 class InvalidListing(ApplicationError):
     code = "invalid_listing"
+
+
+class CurrencyUnsupported(ApplicationError):
+    """A currency the marketplace does not sell in (400; the code the cart and checkout API use)."""
+
+    code = "currency_unsupported"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,6 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -19,17 +19,18 @@ from accounts.permissions import ops_required
 from common import page_cache
 from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
-from common.money import exponent, to_major
+from common.money import SUPPORTED_CURRENCIES, exponent, to_major
 from common.page_events import page_event
 from marketplace import search, selectors, seo, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
-from marketplace.price_rates import price_rates
+from marketplace.presentment import presentment_for, request_currency
 from marketplace.search import listings_localize
 
-# Anonymous views of these pages come from the cache of their host and language until the listing
-# projection changes (its generation is in the key), with ETag/Last-Modified (ADR 0065).
-_cached = page_cache.cached_page(generation=search.projection_generation)
+# Anonymous views of these pages come from the cache of their host, language and buyer currency
+# until the listing projection changes (its generation is in the key), with ETag/Last-Modified
+# (ADR 0065); prices show in the buyer's currency, so it is part of the key (ADR 0096).
+_cached = page_cache.cached_page(generation=search.projection_generation, vary=request_currency)
 
 
 @_cached
@@ -47,12 +48,15 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
     data = request.GET.copy()
     if category is not None:
         data["category"] = category.path
-    if not data.get("currency"):
-        # Prices filter and sort in the currency the buyer sees (the header switcher, ADR 0087).
-        data["currency"] = price_rates().buyer_currency(session=getattr(request, "session", None),
-                                                        language=get_language() or "")
+    if (data.get("currency") or "").upper() not in SUPPORTED_CURRENCIES:
+        # Prices filter and sort in the currency the buyer sees (the header switcher, ADR 0087); an
+        # address naming a currency the marketplace does not sell in shows the buyer's own instead.
+        data["currency"] = request_currency(request)
     params, errors = search.params_from_query(data)
-    page = search.search(params)
+    # The cards show prices in the currency the results are filtered and sorted in, with the same
+    # rates, read once for the page (ADR 0096).
+    presentment = presentment_for(request, params.currency)
+    page = search.search(replace(params, rates=presentment.rates))
     if params.q and not params.cursor:
         # For the search analytics (what was asked, and whether it found anything).
         page_event(request, "search", term=params.q, zero_results=not page.results)
@@ -108,7 +112,7 @@ def _search_context(request: HttpRequest, *, category: Category | None = None) -
             links.append({"facet": facet, "url": f"?{qs.urlencode()}"})
         facet_links[name] = links
     return {
-        "page": page, "params": params, "errors": errors, "next_url": next_url,
+        "page": page, "params": params, "errors": errors, "next_url": next_url, "presentment": presentment,
         "facet_links": facet_links, "sorts": [
             ("relevance", _("Relevance")), ("price_asc", _("Price: low to high")),
             ("price_desc", _("Price: high to low")), ("newest", _("Newest")),

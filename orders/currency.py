@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from common.databases import replica_alias
 from common.money import SUPPORTED_CURRENCIES, MoneyError, convert, cross_rate, rate_normalize
+from marketplace.price_rates import RateQuote
 from marketplace.search import projection_changed, projection_generation
 from orders.errors import CurrencyUnsupported, ExchangeRateMissing, ExchangeRateSourceInvalid
 from orders.models import ExchangeRate, Order, OrderExchangeRate, SubOrder
@@ -237,23 +238,30 @@ def rates_to(*, target: str, on: dt.date) -> dict[str, FxRate]:
 
 
 class SearchPriceRates:
-    """What search converts listing prices with (registered in OrdersConfig.ready, ADR 0087): the
-    rates a cart would use today, cached per projection generation (a stored day bumps it)."""
+    """What search and the price displays convert listing prices with (registered in
+    OrdersConfig.ready, ADR 0087 and 0096): the rates a cart would use today, cached per projection
+    generation (a stored day bumps it)."""
 
     def rates_to(self, *, target: str) -> dict[str, Decimal]:
-        if target not in SUPPORTED_CURRENCIES:
-            return {target: Decimal(1)}
+        return {code: quote.rate for code, quote in self.quotes_to(target=target).items()}
+
+    def quotes_to(self, *, target: str) -> dict[str, RateQuote]:
         today = timezone.localdate()
-        key = f"orders:fx:rates-to:{projection_generation()}:{target}:{today.isoformat()}"
+        if target not in SUPPORTED_CURRENCIES:
+            return {target: RateQuote(Decimal(1), today)}
+        key = f"orders:fx:quotes-to:{projection_generation()}:{target}:{today.isoformat()}"
         cached = cache.get(key)
         if isinstance(cached, dict):
             return cached
-        rates = {code: fx.rate for code, fx in rates_to(target=target, on=today).items()}
-        cache.set(key, rates, RATES_CACHE_SECONDS)
-        return rates
+        quotes = {code: RateQuote(fx.rate, fx.rate_date) for code, fx in rates_to(target=target, on=today).items()}
+        cache.set(key, quotes, RATES_CACHE_SECONDS)
+        return quotes
 
     def buyer_currency(self, *, session: Any, language: str) -> str:
         return buyer_currency(session=session, language=language)[1]
+
+    def buyer_choice(self, *, session: Any) -> str | None:
+        return buyer_currency(session=session)[0]
 
 
 RATES_CACHE_SECONDS = 3600

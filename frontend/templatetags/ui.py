@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from frontend.templatetags.money import context_presentment
+
 register = template.Library()
 
 # A state's tone is what it asks of the reader: success (done, good), warning (someone must act),
@@ -78,8 +80,13 @@ def listing_card(context: Context, listing: Any, url: str | None = None, heading
     rating_count). The link is the listing's page unless `url` says otherwise ('' for none)."""
     if url is None:
         url = reverse("listing", args=[listing.pk, listing.handle]) if getattr(listing, "handle", "") else ""
+    # Prices in the buyer's currency, converted as the cart converts them (ADR 0096).
+    presentment = context_presentment(context)
+    compare_at = getattr(listing, "compare_at_amount", None)
     return {"listing": listing, "url": url, "heading_tag": f"h{min(max(heading_level, 2), 6)}",
-            "picture_sizes": CARD_PICTURE_SIZES}
+            "picture_sizes": CARD_PICTURE_SIZES, "shown": presentment.price(listing.price_min, listing.currency),
+            "was": presentment.price(compare_at, listing.currency)
+            if compare_at and compare_at > listing.price_min else None}
 
 
 @register.inclusion_tag("components/empty_state.html")

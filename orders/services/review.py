@@ -84,18 +84,41 @@ class CartReview:
     def vendor_groups(self) -> list[dict[str, Any]]:
         """For pages: per vendor, its items with current state, notices and priced line."""
         priced = {g.vendor_id: g for g in self.priced.groups} if self.priced else {}
+        presented_in = self.priced.currency if self.priced else ""
         groups: list[dict[str, Any]] = []
         for vendor_id, group in priced.items():
             rows = []
             for line in group.lines:
                 item = next(i for i in self.items if str(i.pk) == line.source.key)
                 state = self.states.get(item.pk)
+                own_currency = _item_currency(item, self.states)
                 rows.append({"item": item, "line": line, "state": state, "notices": self.notices_for(item.pk),
+                             # The vendor's own price beside the converted one (ADR 0096).
+                             "own_currency": own_currency if own_currency != presented_in else "",
+                             "own_unit_price": state.price if state is not None else item.unit_price_amount,
                              # Part of it sold on backorder or pre-order: when it ships.
                              "beyond_stock": state is not None and state.beyond_stock(item.quantity),
                              "ships_from": state.ships_from(item.quantity) if state is not None else None})
             groups.append({"vendor": self.vendors[vendor_id], "group": group, "rows": rows,
                            "shipping_problem": self.shipping_problems.get(vendor_id, "")})
+        return groups
+
+    @property
+    def unpriced_groups(self) -> list[dict[str, Any]]:
+        """For pages when the cart could not be priced (no exchange rate within the limit): per
+        vendor, its items at the vendor's own price, in the vendor's currency, not converted."""
+        if self.priced is not None:
+            return []
+        groups: list[dict[str, Any]] = []
+        for vendor_id, vendor in self.vendors.items():
+            rows = []
+            for item in (item for item in self.items if item.vendor_id == vendor_id):
+                state = self.states.get(item.pk)
+                unit = state.price if state is not None else item.unit_price_amount
+                rows.append({"item": item, "name": state.name if state is not None else item.name,
+                             "currency": _item_currency(item, self.states), "unit_price": unit,
+                             "line_amount": unit * item.quantity, "notices": self.notices_for(item.pk)})
+            groups.append({"vendor": vendor, "rows": rows})
         return groups
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -25,6 +26,10 @@ from tests.support.ledger import ledger_balanced
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _text(locator: Any) -> str:
+    return " ".join(locator.inner_text().replace("\xa0", " ").split())
 
 
 def test_a_buyer_in_france_pays_in_eur_for_a_gbp_and_a_eur_vendor(
@@ -48,18 +53,38 @@ def test_a_buyer_in_france_pays_in_eur_for_a_gbp_and_a_eur_vendor(
     shipping_rate(vendor_a, name="Parcel", base_amount=490)
     shipping_rate(vendor_b, name="Royal Mail", base_amount=390)
 
-    # --- The buyer fills the cart from both vendors and picks EUR in the header. ---
+    # --- The buyer picks EUR in the header: every card and product page shows EUR, the GBP
+    # vendor's own price beside (ADR 0096), converted as the cart and checkout will convert it. ---
     login(page, site.platform, buyer.email, PASSWORD)
+    page.goto(f"{site.platform}/")
+    with page.expect_navigation():
+        page.get_by_label("Currency").select_option("EUR")
+    # £20.00 at 1 GBP = 1.2030075188 EUR: 24.06 EUR a scarf.
+    scarf_card = page.locator(f'[data-listing="{scarf.pk}"] .listing-price')
+    presented = _text(scarf_card.locator("[data-price-presented]"))
+    assert presented.startswith("≈") and presented.endswith("24.06 EUR")
+    assert _text(scarf_card.locator("[data-price-own]")).endswith("20.00 GBP")
+    kettle_card = page.locator(f'[data-listing="{kettle.pk}"] .listing-price')
+    assert _text(kettle_card) == "119.00 EUR" and kettle_card.locator("[data-price-own]").count() == 0
+    assert_accessible(page)
+    scarf_card.evaluate("price => price.closest('.card').scrollIntoView({block: 'center'})")
+    shot(page, "fx-00-cards-in-eur")
+    page.goto(f"{site.platform}/p/{scarf.pk}/{scarf.handle}/")
+    product_price = page.locator("#listing-price")
+    assert "24.06 EUR" in _text(product_price.locator("[data-price-presented]"))
+    assert "20.00 GBP" in _text(product_price.locator("[data-price-own]"))
+    assert_accessible(page)
+    shot(page, "fx-00-product-in-eur")
+
+    # --- The buyer fills the cart from both vendors: the cart shows the same 24.06 EUR. ---
     for listing in (kettle, scarf):
         page.goto(f"{site.platform}/p/{listing.pk}/{listing.handle}/")
         page.get_by_role("button", name="Add to cart").click()
         page.get_by_text("Added to your cart.").wait_for()
     page.goto(f"{site.platform}/cart/")
-    page.get_by_label("Currency").select_option("EUR")
-    page.wait_for_load_state()
     page.locator("#fx-note").wait_for()
-    # £20.00 at 1 GBP = 1.2030075188 EUR: 24.06 EUR a scarf.
-    assert "24.06" in page.locator("#cart-body").inner_text().replace("\xa0", " ")
+    scarf_line = _text(page.locator(f'[data-sku="{scarf.variants[0]["sku"]}"] [data-testid="unit-price"]'))
+    assert scarf_line.startswith("24.06 EUR") and scarf_line.endswith("20.00 GBP")
     assert_accessible(page)
     shot(page, "fx-01-cart-in-eur")
 
@@ -80,6 +105,8 @@ def test_a_buyer_in_france_pays_in_eur_for_a_gbp_and_a_eur_vendor(
     page.get_by_text("Thank you! Your order is confirmed.").wait_for(timeout=30_000)
     order = Order.objects.get(pk=int(re.search(r"/checkout/return/(\d+)/", page.url).group(1)))
     assert order.currency == "EUR" and order.ship_country == "FR"
+    scarf_line = next(line for sub in order.sub_orders.all() for line in sub.lines.all() if line.name == "Tweed Scarf")
+    assert scarf_line.unit_price_amount == 2406  # what the card, the product page and the cart showed
     assert OrderExchangeRate.objects.filter(order=order, source_currency="GBP", target_currency="EUR").exists()
     sub_b = order.sub_orders.get(vendor=vendor_b)
     assert sub_b.settlement_currency == "GBP" and sub_b.settlement_net_amount > 0
