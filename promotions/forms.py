@@ -40,7 +40,7 @@ class PromotionForm(BootstrapForm):
 
     def __init__(self, *args: Any, categories: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category_ids"].choices = categories
+        self.fields["category_ids"].choices = categories  # type: ignore[attr-defined]
 
     def _money(self, field: str, currency: str) -> int:
         text = self.cleaned_data.get(field)
@@ -80,7 +80,7 @@ class VendorPromotionForm(PromotionForm):
 
     def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product_ids"].choices = products
+        self.fields["product_ids"].choices = products  # type: ignore[attr-defined]
 
 
 class PlatformPromotionForm(PromotionForm):
@@ -89,4 +89,4 @@ class PlatformPromotionForm(PromotionForm):
 
     def __init__(self, *args: Any, vendors: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vendor_ids"].choices = vendors
+        self.fields["vendor_ids"].choices = vendors  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ public schema (no key into a vendor's schema).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -103,7 +105,7 @@ class Promotion(TimeStampedModel):
     def is_automatic(self) -> bool:
         return not self.code
 
-    def running(self, at: timezone.datetime | None = None) -> bool:
+    def running(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
         return (self.active and (self.starts_at is None or self.starts_at <= at)
                 and (self.ends_at is None or at < self.ends_at))
