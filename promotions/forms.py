@@ -55,11 +55,15 @@ class PromotionForm(BootstrapForm):
             self.add_error(field, str(exc))
             return 0
 
-    def promotion_input(self, **scope: Any) -> PromotionInput | None:
+    # Scope fields of the subclass (ids chosen in multi-selects), passed to PromotionInput as tuples.
+    scope_fields: tuple[str, ...] = ()
+
+    def promotion_input(self) -> PromotionInput | None:
         """The parsed input, or None when a field did not parse (its error is on the form)."""
         if not self.is_valid():
             return None
         data = self.cleaned_data
+        scope = {name: tuple(data.get(name) or ()) for name in self.scope_fields}
         currency = data.get("currency") or ""
         percent = data.get("percent")
         result = PromotionInput(
@@ -75,6 +79,7 @@ class PromotionForm(BootstrapForm):
 
 
 class VendorPromotionForm(PromotionForm):
+    scope_fields = ("product_ids",)
     product_ids = forms.TypedMultipleChoiceField(label=_("Products"), required=False, coerce=int,
                                                  help_text=_("None chosen: every product of your store."))
 
@@ -84,6 +89,7 @@ class VendorPromotionForm(PromotionForm):
 
 
 class PlatformPromotionForm(PromotionForm):
+    scope_fields = ("vendor_ids",)
     vendor_ids = forms.TypedMultipleChoiceField(label=_("Stores"), required=False, coerce=int,
                                                 help_text=_("None chosen: every store."))
 

@@ -61,7 +61,7 @@ def vendor_promotions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        data = form.promotion_input(product_ids=tuple(form.cleaned_data.get("product_ids") or ()))
+        data = form.promotion_input()
         if data is not None:
             try:
                 promotion = services.vendor_promotion_create(vendor=vendor, user=request.user, data=data)
@@ -103,7 +103,7 @@ def ops_promotions(request: HttpRequest) -> HttpResponse:
     form = _platform_form(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        data = form.promotion_input(vendor_ids=tuple(form.cleaned_data.get("vendor_ids") or ()))
+        data = form.promotion_input()
         if data is not None:
             try:
                 promotion = services.platform_promotion_create(user=request.user, data=data)
