@@ -169,8 +169,9 @@ def cart_code(request: HttpRequest) -> HttpResponse:
         error = exc.message
     if _htmx(request):
         context = _cart_context(request, cart)
-        context.update(code_error=error, code_value=request.POST.get("code", ""))
-        return render(request, "orders/_cart_body.html", context, status=422 if error else 200)
+        context.update(code_error=error, code_value=request.POST.get("code", "") if error else "")
+        # 200 with the error next to the field: htmx swaps only successful answers (as cart_add).
+        return render(request, "orders/_cart_body.html", context)
     if error:
         messages.error(request, error)
     elif not request.POST.get("remove"):
