@@ -15,6 +15,7 @@ from marketplace import views as marketplace_views
 from messaging import urls as messaging_urls
 from messaging import urls_api as messaging_urls_api
 from payments import views as payments_views
+from promotions import urls as promotions_urls
 from reviews import urls as reviews_urls
 from reviews import urls_api as reviews_urls_api
 from vendors import urls as vendor_urls
@@ -48,6 +49,7 @@ urlpatterns = [
     path("ops/", include(messaging_urls.ops_patterns)),
     path("", include("notifications.urls")),
     path("ops/", include(reviews_urls.ops_patterns)),
+    path("ops/", include(promotions_urls.ops_patterns)),
     path("ops/", include(marketplace_urls.ops_patterns)),
     path("ops/", include(analytics_urls.ops_patterns)),
     path("accounts/", include("accounts.urls")),

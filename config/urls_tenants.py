@@ -14,6 +14,7 @@ from frontend import views_dashboard as frontend_views_dashboard
 from messaging import urls as messaging_urls
 from messaging import urls_api as messaging_urls_api
 from notifications import urls as notifications_urls
+from promotions import urls as promotions_urls
 from reviews import urls as reviews_urls
 from reviews import urls_api as reviews_urls_api
 from support import urls_audit as support_urls_audit
@@ -48,6 +49,7 @@ urlpatterns = [
     path("dashboard/", include(messaging_urls.dashboard_patterns)),
     path("", include(notifications_urls.bell_patterns)),
     path("dashboard/", include(reviews_urls.dashboard_patterns)),
+    path("dashboard/", include(promotions_urls.dashboard_patterns)),
     path("dashboard/", include(analytics_urls.dashboard_patterns)),
     path("dashboard/money/", include("payouts.urls_dashboard")),
     path("dashboard/", include(support_urls_audit.dashboard_patterns)),

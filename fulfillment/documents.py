@@ -198,7 +198,7 @@ def customs_items(*, vendor_order: VendorOrder) -> tuple[list[CustomsItem], list
             missing.append(line.sku)
         quantity = line.quantity - line.cancelled_quantity
         items.append(CustomsItem(line.sku, line.name, quantity, hs_code, origin,
-                                 line.line_amount * quantity // line.quantity))
+                                 (line.line_amount - line.discount_amount) * quantity // line.quantity))
     return items, missing
 
 

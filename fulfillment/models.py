@@ -73,6 +73,8 @@ class VendorOrderLine(models.Model):
     unit_price_amount = models.BigIntegerField()
     line_amount = models.BigIntegerField()
     tax_amount = models.BigIntegerField(default=0)
+    # Promotions taken off the line at checkout (docs/adr/0094): the buyer paid line − discount.
+    discount_amount = models.BigIntegerField(default=0, db_default=0)
     shipped_quantity = models.PositiveIntegerField(default=0)
     cancelled_quantity = models.PositiveIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)

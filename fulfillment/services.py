@@ -99,7 +99,7 @@ def vendor_order_create(*, sub_order_id: int) -> tuple[VendorOrder, bool]:
             vendor_order=copy, order_line_id=line.pk, product_id=line.product_id,
             variant_id=line.variant_id, sku=line.sku, name=line.name, quantity=line.quantity,
             unit_price_amount=line.unit_price_amount, line_amount=line.line_amount,
-            tax_amount=line.tax_amount, refunded_amount=line.refunded_amount,
+            tax_amount=line.tax_amount, refunded_amount=line.refunded_amount, discount_amount=line.discount_amount,
         )
         for line in sub.lines.all()
     )
@@ -346,7 +346,8 @@ def vendor_order_line_cancel(*, vendor_order_id: Any, line_id: Any, quantity: An
         if line.open_quantity == 0:
             raise VendorOrderClosed(_("Every unit of this line is already shipped or cancelled."))
         raise InvalidCancellation(message, fields={"quantity": [message]})
-    charge = line.line_amount + (line.tax_amount if vendor_order.tax_display == "exclusive" else 0)
+    # What the buyer paid for the line: after its discounts (docs/adr/0094), with tax added on top.
+    charge = line.line_amount - line.discount_amount + (line.tax_amount if vendor_order.tax_display == "exclusive" else 0)
     before = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity)
     after = refund_for_units(charge=charge, quantity=line.quantity, units=line.cancelled_quantity + units)
     units_price = after - before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, Throttled
@@ -17,6 +18,7 @@ from common.ratelimit import RateLimitThrottle, client_address, rate_limit_hit
 from orders import selectors, services
 from orders.addresses import address_validate
 from orders.currency import currency_check
+from orders.discounts import discount_code_apply, discount_code_remove
 from orders.errors import CartEmpty, CartError
 from orders.models import Cart, Order, OrderLine, SubOrder
 from orders.services import CartReview, PaymentDetails
@@ -82,6 +84,8 @@ class CartLineOutput(serializers.Serializer):
     unit_price_amount = serializers.IntegerField(help_text="Current price.")
     added_price_amount = serializers.IntegerField(help_text="Price when added.")
     line_amount = serializers.IntegerField()
+    discount_amount = serializers.IntegerField(help_text="Promotions taken off the line.")
+    discounts = serializers.ListField(child=serializers.DictField())
     tax_amount = serializers.IntegerField()
     notices = serializers.ListField(child=serializers.DictField())
 
@@ -93,6 +97,9 @@ class CartOutput(serializers.Serializer):
     subtotal_amount = serializers.IntegerField()
     shipping_amount = serializers.IntegerField()
     tax_amount = serializers.IntegerField()
+    discount_amount = serializers.IntegerField()
+    code = serializers.DictField(allow_null=True, help_text="The discount code on the cart: what it took "
+                                 "off, or why it takes nothing now.")
     total_amount = serializers.IntegerField()
     can_checkout = serializers.BooleanField()
     exchange_rates = serializers.ListField(child=serializers.DictField())
@@ -124,6 +131,9 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
                 "unit_price_amount": row["line"].source.unit_price,
                 "added_price_amount": row["item"].unit_price_amount, "added_currency": row["item"].currency,
                 "line_amount": row["line"].line_amount, "tax_amount": row["line"].tax_amount,
+                "discount_amount": row["line"].discount_amount,
+                "discounts": [{"label": d.label, "amount": d.amount, "funded_by": d.funded_by}
+                              for d in row["line"].discounts],
                 "notices": [{"code": n.code, "message": n.message} for n in row["notices"]],
             } for row in entry["rows"]],
         })
@@ -134,6 +144,10 @@ def cart_payload(review: CartReview) -> dict[str, Any]:
         "subtotal_amount": priced.subtotal if priced else 0,
         "shipping_amount": priced.shipping if priced else 0,
         "tax_amount": priced.tax if priced else 0,
+        "discount_amount": priced.discount if priced else 0,
+        "code": ({"code": review.code.code, "amount": review.code.amount,
+                  "problem": {"code": review.code.problem_code, "message": review.code.problem}
+                  if review.code.problem else None} if review.code else None),
         "total_amount": priced.total if priced else 0,
         "can_checkout": review.can_checkout,
         # The reference rates the vendors' prices were converted with (kept on the order at checkout).
@@ -149,7 +163,8 @@ class OrderLineOutput(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["id", "sku", "name", "quantity", "unit_price_amount", "line_amount", "tax_rate_bp",
-                  "tax_amount", "shipped_quantity", "cancelled_quantity", "refunded_amount"]
+                  "tax_amount", "discount_amount", "discount_label", "shipped_quantity", "cancelled_quantity",
+                  "refunded_amount"]
 
 
 class SubOrderOutput(serializers.ModelSerializer):
@@ -159,7 +174,8 @@ class SubOrderOutput(serializers.ModelSerializer):
     class Meta:
         model = SubOrder
         fields = ["id", "vendor_id", "vendor_name", "status", "shipping_name", "shipping_amount", "shipping_kind",
-                  "delivery_days_min", "delivery_days_max", "subtotal_amount", "tax_amount", "total_amount", "refunded_amount", "tracking", "lines"]
+                  "delivery_days_min", "delivery_days_max", "subtotal_amount", "discount_amount", "tax_amount",
+                  "total_amount", "refunded_amount", "tracking", "lines"]
 
 
 class OrderOutput(serializers.ModelSerializer):
@@ -171,7 +187,7 @@ class OrderOutput(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "number", "status", "currency", "tax_display", "subtotal_amount",
-                  "shipping_amount", "tax_amount", "total_amount", "created_at", "paid_at",
+                  "discount_amount", "shipping_amount", "tax_amount", "total_amount", "created_at", "paid_at",
                   "failed_payment_attempts", "last_payment_error", "reserved_until", "sub_orders"]
 
     def get_reserved_until(self, order: Order) -> str | None:
@@ -332,6 +348,44 @@ class CartItemsApi(APIView):
         token = None if request.user.is_authenticated else cart.token
         body = {**cart_payload(services.cart_review(cart=cart, country="DE")), "cart_token": token}
         return Response(body, status=status.HTTP_201_CREATED, headers={"X-Cart-Token": token} if token else None)
+
+
+class CartCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32, allow_blank=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+
+
+class CartCodeApi(APIView):
+    """The cart's discount code (docs/adr/0094): rate-limited per account and address."""
+
+    permission_classes = [AllowAny]
+
+    def _cart(self, request: Request) -> Cart:
+        cart = _request_cart(request)
+        if cart is None:
+            if not request.user.is_authenticated and not _cart_token(request):
+                raise NotAuthenticated()
+            raise CartError(_("Add items to your cart before entering a code."), code="cart_empty",
+                            fields={"code": [_("Add items to your cart before entering a code.")]})
+        return cart
+
+    @extend_schema(tags=["cart"], summary="Apply a discount code to the cart (replaces its code)",
+                   request=CartCodeInputSerializer, responses=CartOutput, parameters=[CART_TOKEN_HEADER])
+    def post(self, request: Request) -> Response:
+        data = CartCodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _rate_limit(request, "coupon")
+        cart = self._cart(request)
+        currency = _currency(data.validated_data.get("currency"))
+        discount_code_apply(cart=cart, code=data.validated_data["code"], currency=currency)
+        return Response(cart_payload(services.cart_review(cart=cart, country="DE", currency=currency)))
+
+    @extend_schema(tags=["cart"], summary="Remove the cart's discount code", request=None, responses=CartOutput,
+                   parameters=[CART_TOKEN_HEADER])
+    def delete(self, request: Request) -> Response:
+        cart = self._cart(request)
+        discount_code_remove(cart=cart)
+        return Response(cart_payload(services.cart_review(cart=cart, country="DE")))
 
 
 class CartItemApi(APIView):

@@ -73,6 +73,8 @@ class Order(TimeStampedModel):
     tax_amount = models.BigIntegerField()
     total_amount = models.BigIntegerField()
     commission_amount = models.BigIntegerField()
+    # Promotions taken off the lines (docs/adr/0094); the total is what the buyer pays after them.
+    discount_amount = models.BigIntegerField(default=0, db_default=0)
     # The checkout form's token: the same checkout submitted twice finds this order.
     checkout_token = models.CharField(max_length=64)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -115,15 +117,17 @@ class Order(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(subtotal_amount__gte=0, shipping_amount__gte=0, tax_amount__gte=0,
-                            commission_amount__gte=0, total_amount__gt=0),
+                            commission_amount__gte=0, total_amount__gt=0, discount_amount__gte=0,
+                            discount_amount__lte=F("subtotal_amount")),
                 name="order_amounts_valid",
             ),
             models.CheckConstraint(
                 condition=(
                     Q(tax_display="inclusive",
-                      total_amount=F("subtotal_amount") + F("shipping_amount"))
+                      total_amount=F("subtotal_amount") - F("discount_amount") + F("shipping_amount"))
                     | Q(tax_display="exclusive",
-                        total_amount=F("subtotal_amount") + F("shipping_amount") + F("tax_amount"))
+                        total_amount=F("subtotal_amount") - F("discount_amount") + F("shipping_amount")
+                        + F("tax_amount"))
                 ),
                 name="order_total_is_sum",
             ),
@@ -186,7 +190,12 @@ class SubOrder(TimeStampedModel):
     # Tax the platform owes as deemed supplier (a seller established outside the EU selling to an
     # EU consumer, docs/adr/0071): collected with the order, never part of the vendor's money.
     platform_tax_amount = models.BigIntegerField(default=0, db_default=0)
-    # Owed to the vendor: total − commission − platform tax (the payouts work transfers this).
+    # Promotions taken off this part's lines, and the part of them the platform funds (paid to the
+    # vendor by the platform, docs/adr/0094).
+    discount_amount = models.BigIntegerField(default=0, db_default=0)
+    platform_discount_amount = models.BigIntegerField(default=0, db_default=0)
+    # Owed to the vendor: total + platform-funded discount − commission − platform tax (the payouts
+    # work transfers this).
     net_amount = models.BigIntegerField()
     refunded_amount = models.BigIntegerField(default=0)
     # The vendor's own currency and its net in it, converted once at checkout with the order's
@@ -214,8 +223,14 @@ class SubOrder(TimeStampedModel):
                 name="suborder_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(net_amount=F("total_amount") - F("commission_amount") - F("platform_tax_amount")),
-                name="suborder_net_is_total_minus_commission_and_platform_tax",
+                condition=Q(net_amount=F("total_amount") + F("platform_discount_amount") - F("commission_amount")
+                            - F("platform_tax_amount")),
+                name="suborder_net_is_total_plus_platform_discount_less_commission_and_tax",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0, platform_discount_amount__gte=0,
+                            platform_discount_amount__lte=F("discount_amount")),
+                name="suborder_discounts_valid",
             ),
             models.CheckConstraint(
                 condition=Q(commission_amount__gte=0, shipping_amount__gte=0, tax_amount__gte=0,
@@ -248,6 +263,12 @@ class OrderLine(models.Model):
     tax_collector = models.CharField(max_length=8, default="vendor", db_default="vendor")
     commission_rule_id = models.BigIntegerField(null=True, blank=True)
     commission_amount = models.BigIntegerField(default=0)
+    # Promotions taken off the line (snapshot, docs/adr/0094): what the buyer pays for it is
+    # line_amount − discount_amount; the platform-funded part is paid to the vendor by the platform.
+    discount_amount = models.BigIntegerField(default=0, db_default=0)
+    platform_discount_amount = models.BigIntegerField(default=0, db_default=0)
+    # The promotions' names as the buyer saw them ("SUMMER10", "Winter sale").
+    discount_label = models.CharField(max_length=200, blank=True, default="", db_default="")
     shipped_quantity = models.PositiveIntegerField(default=0)
     cancelled_quantity = models.PositiveIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
@@ -274,6 +295,11 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(backordered_quantity__lte=F("quantity")),
                                    name="orderline_backordered_within_quantity"),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0, discount_amount__lte=F("line_amount"),
+                            platform_discount_amount__gte=0, platform_discount_amount__lte=F("discount_amount")),
+                name="orderline_discount_within_line",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,6 +308,11 @@ class OrderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.shipped_quantity - self.cancelled_quantity
+
+    @property
+    def paid_amount(self) -> int:
+        """What the buyer paid for the line (before exclusive tax), after its discounts."""
+        return self.line_amount - self.discount_amount
 
 
 class OrderReview(TimeStampedModel):

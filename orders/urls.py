@@ -10,6 +10,7 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/add/from-store/", views.cart_handoff, name="cart-handoff"),
     path("cart/items/<int:item_id>/", views.cart_item_update, name="cart-item-update"),
+    path("cart/code/", views.cart_code, name="cart-code"),
     path("cart/prices/accept/", views.cart_prices_accept, name="cart-prices-accept"),
     path("checkout/", views.checkout_page, name="checkout"),
     path("checkout/guest/", views.checkout_guest, name="checkout-guest"),

@@ -7,6 +7,7 @@ from orders import apis
 urlpatterns = [
     path("cart/", apis.CartApi.as_view(), name="api-cart"),
     path("cart/items/", apis.CartItemsApi.as_view(), name="api-cart-items"),
+    path("cart/code/", apis.CartCodeApi.as_view(), name="api-cart-code"),
     path("cart/items/<int:item_id>/", apis.CartItemApi.as_view(), name="api-cart-item"),
     path("checkout/", apis.CheckoutApi.as_view(), name="api-checkout"),
     path("orders/", apis.OrderListApi.as_view(), name="api-orders"),

@@ -31,6 +31,7 @@ from orders import selectors, services
 from orders.addresses import address_validate
 from orders.currency import SESSION_CURRENCY, buyer_currency, currency_check
 from orders.delivery import delivery_window
+from orders.discounts import discount_code_apply, discount_code_remove
 from orders.errors import AccountExists, OrderNotFound
 from orders.forms import CheckoutForm, GuestAccountForm, GuestEmailForm
 from orders.models import Cart, Order, OrderEvent
@@ -149,6 +150,32 @@ def cart_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
         return render(request, "orders/_cart_body.html", context, status=422 if error else 200)
     if error:
         messages.error(request, error)
+    return redirect("cart")
+
+
+@require_POST
+@rate_limit("coupon", when=lambda request: not request.POST.get("remove"))
+def cart_code(request: HttpRequest) -> HttpResponse:
+    """The cart's "Apply code" form (and its "Remove"): the code's own error, the cart unchanged."""
+    cart = request_cart(request, create=True)
+    assert cart is not None
+    error = None
+    try:
+        if request.POST.get("remove"):
+            discount_code_remove(cart=cart)
+        else:
+            discount_code_apply(cart=cart, code=request.POST.get("code", ""), **_currency(request))
+    except ApplicationError as exc:
+        error = exc.message
+    if _htmx(request):
+        context = _cart_context(request, cart)
+        context.update(code_error=error, code_value=request.POST.get("code", "") if error else "")
+        # 200 with the error next to the field: htmx swaps only successful answers (as cart_add).
+        return render(request, "orders/_cart_body.html", context)
+    if error:
+        messages.error(request, error)
+    elif not request.POST.get("remove"):
+        messages.success(request, _("Code applied."))
     return redirect("cart")
 
 

@@ -39,7 +39,8 @@ def _vat_breakdown(sub: SubOrder) -> list[dict[str, Any]]:
     rows: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"net": 0, "tax": 0})
     for line in sub.lines.all():
         row = rows[(line.tax_rate_bp, line.tax_collector)]
-        row["net"] += line.line_amount - (line.tax_amount if inclusive else 0)
+        # Tax is on what the buyer paid: the line after its discounts (docs/adr/0094).
+        row["net"] += line.line_amount - line.discount_amount - (line.tax_amount if inclusive else 0)
         row["tax"] += line.tax_amount
     if sub.shipping_amount:
         rows[(0, "vendor")]["net"] += sub.shipping_amount
@@ -51,7 +52,8 @@ def _content(sub: SubOrder) -> dict[str, Any]:
     order, vendor = sub.order, sub.vendor
     lines = [{"name": line.name, "sku": line.sku, "quantity": line.quantity, "unit": line.unit_price_amount,
               "amount": line.line_amount, "rate_bp": line.tax_rate_bp, "tax": line.tax_amount,
-              "collector": line.tax_collector} for line in sub.lines.all()]
+              "collector": line.tax_collector, "discount": line.discount_amount,
+              "discount_label": line.discount_label} for line in sub.lines.all()]
     collectors = {line["collector"] for line in lines}
     return {
         "order": order.number, "inclusive": order.tax_display == Order.TaxDisplay.INCLUSIVE,
@@ -192,6 +194,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             row(_("%(quantity)s x %(name)s (%(sku)s)  %(amount)s  VAT %(rate)s") % {
                 "quantity": line["quantity"], "name": line["name"], "sku": line["sku"],
                 "amount": money(line["amount"], c), "rate": _percent(line["rate_bp"])})
+            if line.get("discount"):
+                row(_("    Discount %(label)s: -%(amount)s") % {
+                    "label": line.get("discount_label", ""), "amount": money(line["discount"], c)})
         if data.get("shipping"):
             row(_("Shipping: %(amount)s") % {"amount": money(data["shipping"], c)})
         pdf.ln(2)

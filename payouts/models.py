@@ -134,6 +134,8 @@ class AccountCode(models.TextChoices):
     # the order's snapshot rate. Its balance per currency is the platform's open currency position;
     # valued at today's rates, their sum is the exchange gain or loss.
     FX_EXCHANGE = "fx_exchange", _("Currency exchange (gains and losses)")
+    # Discounts the platform funds (docs/adr/0094): the vendor is paid as if undiscounted.
+    PLATFORM_DISCOUNTS = "platform_discounts", _("Discounts funded by the platform")
 
 
 # The chart of accounts: each code's type and whether it is kept per vendor (docs/ledger.md).
@@ -151,6 +153,7 @@ CHART: dict[str, tuple[str, bool]] = {
     AccountCode.VENDOR_DISPUTE_RESERVE: (AccountType.LIABILITY, True),
     AccountCode.TAX_PAYABLE: (AccountType.LIABILITY, False),
     AccountCode.FX_EXCHANGE: (AccountType.ASSET, False),
+    AccountCode.PLATFORM_DISCOUNTS: (AccountType.EXPENSE, False),
 }
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from orders.events import order_event_subscriber
 from orders.models import OrderEvent, SubOrder
 from payouts.ledger.postings import (
+    platform_discount_in_refund,
     platform_tax_in_refund,
     post_fx_conversion,
     post_payment_captured,
@@ -25,6 +26,8 @@ def payment_captured_post(event: OrderEvent) -> None:
         vendor_shares=[(sub.vendor_id, sub.total_amount, sub.commission_amount) for sub in subs],
         stripe_fee=order.stripe_fee_amount or 0, key=f"payment_captured:order:{order.pk}",
         platform_tax={sub.vendor_id: sub.platform_tax_amount for sub in subs if sub.platform_tax_amount},
+        platform_discounts={sub.vendor_id: sub.platform_discount_amount for sub in subs
+                            if sub.platform_discount_amount},
     )
     for sub in subs:
         # A vendor selling in another currency is owed its net in that currency (docs/adr/0086).
@@ -52,17 +55,23 @@ def refund_post(event: OrderEvent) -> None:
         platform_tax=sub.platform_tax_amount if sub else 0, total=sub.total_amount if sub else 0, amount=amount,
         commission=int(data["commission"]) if data["refund_commission"] else 0,
     )
+    # The platform-funded discount in the refunded part, in the same proportion: the vendor gives it back.
+    funded = platform_discount_in_refund(
+        platform_discount=sub.platform_discount_amount if sub else 0, total=sub.total_amount if sub else 0,
+        amount=amount,
+    )
     post_refund(
         order_id=event.order_id, refund_id=data["refund_id"], currency=data["currency"],
         vendor_shares=[(vendor_id, amount, int(data["commission"]))],
         refund_commission=bool(data["refund_commission"]), key=f"refund:{data['refund_id']}",
         platform_tax={vendor_id: tax} if tax else None,
+        platform_discounts={vendor_id: funded} if funded else None,
     )
     if sub is not None:
         from payouts.invoices import credit_note_issue
 
         credit_note_issue(sub_order=sub, amount=amount, key=f"refund:{data['refund_id']}")
-    vendor_part = int(data["vendor_part"]) - tax
+    vendor_part = int(data["vendor_part"]) - tax + funded
     if vendor_part > 0 and event.sub_order_id is not None:
         from payouts.tasks import transfer_recover_refund
 

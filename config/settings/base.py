@@ -67,6 +67,7 @@ LOCAL_SHARED_APPS = [
     "notifications",
     "messaging",
     "reviews",
+    "promotions",
     "analytics",
     "frontend",
     "orders",
@@ -295,6 +296,8 @@ RATE_LIMITS = {
     # Guests: new anonymous carts, and setting a password on a guest order's account.
     "guest_cart": env("RATE_LIMIT_GUEST_CART", default="30/h/ip"),
     "guest_claim": env("RATE_LIMIT_GUEST_CLAIM", default="10/h/ip"),
+    # Coupon codes tried in a cart (page or API): guessing codes is slow (docs/adr/0094).
+    "coupon": env("RATE_LIMIT_COUPON", default="10/10m/user,30/10m/ip"),
 }
 # API tokens (django-rest-knox): hashed, expiring, one per device, revoked when the password or
 # the second factor changes (accounts.tokens).

@@ -16,8 +16,9 @@ PAID_SUB_ORDER_STATUSES = frozenset({
 
 
 def line_charge(line: OrderLine, order: Order) -> int:
-    """What the buyer paid for the line (tax included when it was added on top)."""
-    return line.line_amount + (line.tax_amount if order.tax_display == Order.TaxDisplay.EXCLUSIVE else 0)
+    """What the buyer paid for the line: after its discounts (docs/adr/0094), tax included when it
+    was added on top."""
+    return line.line_amount - line.discount_amount + (line.tax_amount if order.tax_display == Order.TaxDisplay.EXCLUSIVE else 0)
 
 
 def units_amount(*, charge: int, quantity: int, units: int) -> int:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from common.money import convert
 from orders.addresses import Address
 from orders.currency import FxRate
+from orders.discounts import discounts_redeem
 from orders.errors import (
     CartEmpty,
     CartError,
@@ -103,6 +104,9 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         if wanted and group.shipping is not None and group.shipping.rate_id != wanted:
             raise ShippingUnavailable(_("Choose one of the shipping options shown."),
                                       fields={f"shipping_{group.vendor_id}": [_("Not available.")]})
+    if priced.total <= 0:
+        raise CartError(_("Your discounts cover the whole order; add an item or remove a code to pay."),
+                        code="order_total_zero")
     now = timezone.now()
     # Before anything is created or reserved: a refused checkout leaves no trace.
     new_buyer = _checkout_limits_check(user=user, priced=priced, now=now)
@@ -112,6 +116,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
         tax_display=Order.TaxDisplay.INCLUSIVE if priced.inclusive else Order.TaxDisplay.EXCLUSIVE,
         subtotal_amount=priced.subtotal, shipping_amount=priced.shipping, tax_amount=priced.tax,
         total_amount=priced.total, commission_amount=priced.commission, checkout_token=token,
+        discount_amount=priced.discount,
         reserved_until=now + timedelta(minutes=reservation_minutes()),
         ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
         ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
@@ -128,6 +133,7 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             delivery_days_max=group.shipping.days_max,
             subtotal_amount=group.subtotal, tax_amount=group.tax, total_amount=group.total,
             commission_amount=group.commission, platform_tax_amount=group.platform_tax, net_amount=group.net,
+            discount_amount=group.discount, platform_discount_amount=group.platform_discount,
             **_settlement(group.net, review.currency_of(group.vendor_id), priced.currency, review.rates),
         )
         for group in priced.groups if group.shipping is not None
@@ -144,12 +150,16 @@ def _checkout(*, user: Any, address: Address, shipping_choice: dict[int, int | N
             tax_amount=line.tax_amount, tax_collector=line.tax_collector,
             commission_rule_id=line.commission_rule_id,
             commission_amount=line.commission_amount,
+            discount_amount=line.discount_amount, platform_discount_amount=line.platform_discount_amount,
+            discount_label=", ".join(discount.label for discount in line.discounts)[:200],
             ships_from=_ships_from(review, line.source.key, line.source.quantity),
         )
         for group, sub in zip(priced.groups, subs, strict=True)
         for line in group.lines
     ])
     _stock_reserve(order=order, vendors=review.vendors, lines=lines)
+    # Counts each promotion's use atomically; one used up meanwhile refuses the whole checkout.
+    discounts_redeem(order=order, priced=priced, cart=cart)
     order_event_record(order_id=order.pk, kind="order.placed", to_status=order.status, actor=actor_of(user, "buyer"))
     assert cart is not None
     # One DELETE, no SELECT: django-tenants connects a post_delete receiver for every model (it

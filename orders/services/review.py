@@ -14,6 +14,7 @@ from common.exceptions import ApplicationError
 from common.money import convert, format_money_localized
 from orders.commission import commission_for_cart
 from orders.currency import FxRate, currency_check, rate_for
+from orders.discounts import CodeState, discount_code_state, discounts_for_cart
 from orders.errors import (
     ExchangeRateMissing,
     OutOfStock,
@@ -24,7 +25,7 @@ from orders.errors import (
     VendorNotSelling,
 )
 from orders.models import Cart, CartItem
-from orders.pricing import LineInput, PricedCart, cart_price
+from orders.pricing import DiscountFn, LineInput, PricedCart, cart_price
 from orders.services.cart import _items_by_vendor
 from orders.services.variants import VariantState, variant_states
 from orders.shipping import ShippingOption, VendorShipping, shipping_options, zone_for
@@ -58,6 +59,8 @@ class CartReview:
     fx_error: ApplicationError | None = None
     # Per vendor whose part has no shipping option: why, naming the vendor and its items.
     shipping_problems: dict[int, str] = field(default_factory=dict)
+    # The discount code on the cart: what it took off, or why it takes nothing (docs/adr/0094).
+    code: CodeState | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -166,18 +169,20 @@ def cart_review(
                 raise
             return CartReview(cart, items, states, vendors, None, notices, fx_error=exc)
         tables = shipping_tables().tables(vendors=list(vendors.values()))
+        discounts = discounts_for_cart(cart=cart)
         try:
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
                             shipping_choice=shipping_choice or {}, buyer_vat_id=buyer_vat_id,
-                            currency=presentment, rates=rates, tables=tables)
+                            currency=presentment, rates=rates, tables=tables, discounts_for=discounts)
         except (TaxDestinationUnsupported, TaxServiceUnavailable) as exc:
             # The cart still shows its lines (without tax) and the reason; checkout refuses it.
             tax_error = exc
             priced = _price(items=items, states=states, vendors=vendors, country=country, region=region,
                             shipping_choice=shipping_choice or {}, untaxed=True,
-                            currency=presentment, rates=rates, tables=tables)
+                            currency=presentment, rates=rates, tables=tables, discounts_for=discounts)
         problems = _shipping_problems(priced=priced, tables=tables, vendors=vendors, country=country, region=region)
-    return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates, shipping_problems=problems)
+    return CartReview(cart, items, states, vendors, priced, notices, tax_error, rates, shipping_problems=problems,
+                      code=discount_code_state(cart=cart, priced=priced))
 
 
 def _presentment(items: list[CartItem], states: dict[int, VariantState], currency: str | None,
@@ -244,7 +249,7 @@ def _fmt(amount: int, currency: str) -> str:
 def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: dict[int, Vendor],
            country: str, region: str, shipping_choice: dict[int, int | None], buyer_vat_id: str = "",
            untaxed: bool = False, currency: str, rates: dict[str, FxRate],
-           tables: dict[int, VendorShipping | None]) -> PricedCart:
+           tables: dict[int, VendorShipping | None], discounts_for: DiscountFn | None = None) -> PricedCart:
     vendor_currency = {item.vendor_id: _item_currency(item, states) for item in items}
     today = timezone.localdate()
 
@@ -284,4 +289,5 @@ def _price(*, items: list[CartItem], states: dict[int, VariantState], vendors: d
         commission_for=commission_for_cart({line.category_id for line in lines if line.category_id},
                                       {line.vendor_id for line in lines}),
         tax=_Untaxed() if untaxed else tax_calculator(), buyer_vat_id=buyer_vat_id,
+        discounts_for=discounts_for,
     )

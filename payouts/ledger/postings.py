@@ -38,10 +38,11 @@ def _positive(name: str, value: int, *, allow_zero: bool = False) -> None:
         raise LedgerEntryInvalid(f"{name} must be a positive integer amount.", fields={name: [str(value)]})
 
 
-def _platform_tax(platform_tax: Mapping[int, int] | None, vendor_id: int, gross: int, commission: int) -> int:
+def _platform_tax(platform_tax: Mapping[int, int] | None, vendor_id: int, gross: int, commission: int,
+                  platform_discount: int = 0) -> int:
     tax = (platform_tax or {}).get(vendor_id, 0)
     _positive("platform_tax", tax, allow_zero=True)
-    if tax + commission > gross:
+    if tax + commission > gross + platform_discount:
         raise LedgerEntryInvalid(f"Vendor {vendor_id}: commission and platform tax exceed the gross amount.")
     return tax
 
@@ -56,34 +57,52 @@ def platform_tax_in_refund(*, platform_tax: int, total: int, amount: int, commis
     return max(0, min(part, amount - commission))
 
 
+def platform_discount_in_refund(*, platform_discount: int, total: int, amount: int) -> int:
+    """The platform-funded discount in `amount` refunded of a vendor part that charged `total`:
+    the same proportion, rounded down, so refunds in parts never give back more than was funded."""
+    if platform_discount <= 0 or total <= 0 or amount <= 0:
+        return 0
+    return min(platform_discount, platform_discount * amount // total)
+
+
 def post_payment_captured(
     *, order_id: int | str, amount: int, currency: str,
     vendor_shares: Sequence[tuple[int, int, int]], stripe_fee: int, key: str,
     platform_tax: Mapping[int, int] | None = None,
+    platform_discounts: Mapping[int, int] | None = None,
 ) -> JournalEntry:
     """The buyer's payment reached the platform: vendors are owed gross − commission − the tax
-    the platform owes as deemed supplier on their sales (`platform_tax`, {vendor_id: tax}).
+    the platform owes as deemed supplier on their sales (`platform_tax`, {vendor_id: tax}) + the
+    discounts the platform funds on their sales (`platform_discounts`, {vendor_id: amount}; an
+    expense on `platform_discounts`, docs/adr/0094).
 
-    `vendor_shares` is `[(vendor_id, gross, commission), ...]` and must sum to `amount`.
+    `vendor_shares` is `[(vendor_id, gross, commission), ...]` (gross: what the buyer paid for the
+    vendor's part) and must sum to `amount`.
     """
     _positive("amount", amount)
     _positive("stripe_fee", stripe_fee, allow_zero=True)
     if not vendor_shares:
         raise LedgerEntryInvalid("A payment needs at least one vendor share.")
+    discounts = dict(platform_discounts or {})
     for vendor_id, gross, commission in vendor_shares:
         _positive("gross", gross)
         _positive("commission", commission, allow_zero=True)
-        if commission > gross:
+        _positive("platform_discount", discounts.get(vendor_id, 0), allow_zero=True)
+        if commission > gross + discounts.get(vendor_id, 0):
             raise LedgerEntryInvalid(f"Vendor {vendor_id}: commission exceeds the gross amount.")
     if sum(gross for _, gross, _ in vendor_shares) != amount:
         raise LedgerEntryInvalid("The vendor shares do not add up to the captured amount.")
+    if set(discounts) - {vendor_id for vendor_id, _, _ in vendor_shares}:
+        raise LedgerEntryInvalid("A platform discount names a vendor without a share.")
     lines = _Lines(currency)
     lines.add(C.PLATFORM_CASH, amount)
     owed_tax = 0
     for vendor_id, gross, commission in vendor_shares:
-        tax = _platform_tax(platform_tax, vendor_id, gross, commission)
+        funded = discounts.get(vendor_id, 0)
+        tax = _platform_tax(platform_tax, vendor_id, gross, commission, funded)
         owed_tax += tax
-        lines.add(C.VENDOR_PENDING, -(gross - commission - tax), vendor_id)
+        lines.add(C.PLATFORM_DISCOUNTS, funded)
+        lines.add(C.VENDOR_PENDING, -(gross + funded - commission - tax), vendor_id)
     lines.add(C.TAX_PAYABLE, -owed_tax)
     lines.add(C.COMMISSION_REVENUE, -sum(commission for _, _, commission in vendor_shares))
     lines.add(C.STRIPE_FEES, stripe_fee)
@@ -124,9 +143,13 @@ def post_transfer_reversed(
 def post_refund(
     *, order_id: int | str, refund_id: str, currency: str,
     vendor_shares: Sequence[tuple[int, int, int]], refund_commission: bool, key: str,
-    platform_tax: Mapping[int, int] | None = None,
+    platform_tax: Mapping[int, int] | None = None, platform_discounts: Mapping[int, int] | None = None,
 ) -> JournalEntry:
     """Money back to the buyer. `vendor_shares` is `[(vendor_id, gross_refunded, commission_part)]`.
+
+    The platform-funded discount on the refunded part (`platform_discounts`) was paid to the
+    vendor for a sale that no longer stands: the vendor gives it back to `platform_discounts`
+    (docs/adr/0094).
 
     With `refund_commission` the platform gives up its commission on the refunded part (an
     expense on `refunds`); otherwise the vendor bears the whole refund and the platform keeps it.
@@ -150,6 +173,10 @@ def post_refund(
             lines.add(C.REFUNDS, commission)
         else:
             lines.add(C.VENDOR_PENDING, gross - tax, vendor_id)
+        funded = (platform_discounts or {}).get(vendor_id, 0)
+        _positive("platform_discount", funded, allow_zero=True)
+        lines.add(C.VENDOR_PENDING, funded, vendor_id)
+        lines.add(C.PLATFORM_DISCOUNTS, -funded)
     lines.add(C.PLATFORM_CASH, -total)
     return entry_post(key=key, kind=Kind.REFUND, reference=("refund", refund_id),
                       postings=lines.items, memo=f"order {order_id}")

@@ -82,6 +82,7 @@ from payouts.models import (
     JournalEntry,
     Transfer,
 )
+from promotions.models import Promotion
 from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter, PrivacyRequest
@@ -274,6 +275,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
         "caller's cart with an error")),
     (PUBLIC, "cart-item-update"): Expect(OWN),
     (PUBLIC, "cart-prices-accept"): Expect(SELF),
+    (PUBLIC, "cart-code"): Expect(SELF),
     (PUBLIC, "currency-set"): Expect(SELF, reason=(
         "stores the caller's own presentment currency in the caller's session; no id, no row written")),
     (PUBLIC, "checkout"): Expect(SELF),
@@ -289,6 +291,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "sub-order-cancel"): Expect(OWN),
     (PUBLIC, "api-cart"): Expect(SELF),
     (PUBLIC, "api-cart-items"): Expect(SELF),
+    (PUBLIC, "api-cart-code"): Expect(SELF),
     (PUBLIC, "api-cart-item"): Expect(OWN, body='{"quantity": 1}'),
     (PUBLIC, "api-checkout"): Expect(SELF),
     (PUBLIC, "api-orders"): Expect(SELF),
@@ -373,6 +376,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "ops-analytics"): Expect(OPS),
     (PUBLIC, "ops-moderation"): Expect(OPS),
     (PUBLIC, "ops-moderation-detail"): Expect(OPS),
+    (PUBLIC, "ops-promotions"): Expect(OPS),
+    (PUBLIC, "ops-promotion-end"): Expect(OPS),
     (PUBLIC, "ops-message-reports"): Expect(OPS),
     (PUBLIC, "ops-message-report-detail"): Expect(OPS),
     (PUBLIC, "api-ops-reviews"): Expect(OPS),
@@ -529,6 +534,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-product-analytics"): Expect(VEN),
     (TENANT, "vendor-reviews"): Expect(VEN),
     (TENANT, "vendor-review-reply"): Expect(VEN),
+    (TENANT, "vendor-promotions"): Expect(VEN),
+    (TENANT, "vendor-promotion-end"): Expect(VEN),
     (TENANT, "api-vendor-reviews"): Expect(VEN),
     (TENANT, "api-vendor-review-reply"): Expect(VEN, body='{"text": "Thanks"}'),
     (TENANT, "dashboard-money"): Expect(VEN),
@@ -620,6 +627,7 @@ SECRETS = (
     "Bravo secret shipping zone",
     "Bravo Secret Tax Name", "18181508155", "Bravo Geheime Laterne",
     "Bravo secret depot",
+    "Bravo secret sale", "BRAVOSECRET",
 )
 
 
@@ -691,6 +699,9 @@ def _world_build() -> dict[str, Any]:
                                    product_id=order_line.product_id, product_name=order_line.name, rating=2,
                                    text="Victim held review words www.example.com", flags=["links"],
                                    status=Review.Status.PENDING)
+    # B's own sale (a code only B's dashboard shows): another vendor may neither see nor end it.
+    promotion = Promotion.objects.create(name="Bravo secret sale", code="BRAVOSECRET", vendor=vendor_b,
+                                         funded_by="vendor", kind="percent", percent_bp=1500)
     chargeback = Chargeback.objects.create(stripe_dispute_id="dp_matrix_secret", order=order, amount=500,
                                            currency="EUR", stripe_status="needs_response")
     ChargebackShare.objects.create(chargeback=chargeback, sub_order=sub, vendor=vendor_b, amount=500)
@@ -770,7 +781,7 @@ def _world_build() -> dict[str, Any]:
         "order_id": order.pk, "sub_order_id": sub.pk, "item_id": cart_item.pk, "claim_id": claim.pk,
         "attachment_id": ClaimAttachment.objects.filter(claim=claim).values_list("pk", flat=True).first(),
         "chargeback_id": chargeback.pk, "invoice_id": invoice.pk, "evidence_id": evidence.pk, "transfer_id": transfer.pk,
-        "review_id": review.pk, "order_line_id": order_line.pk,
+        "review_id": review.pk, "order_line_id": order_line.pk, "promotion_id": promotion.pk,
         "membership_id": manager.pk, "invitation_id": invitation.pk, "secret": invitation_secret,
         "vendor_id": vendor_b.pk, "application_id": application.pk, "document_id": document.pk,
         "token_key": token.token_key, "listing_id": listing.pk, "handle": listing.handle,
@@ -803,7 +814,7 @@ OBJECT_IDS = frozenset({
     "invitation_id", "vendor_id", "application_id", "document_id", "token_key", "listing_id", "category_id",
     "rule_id", "event_id", "job_id", "dead_letter_id", "token", "secret", "path", "thread_id", "message_id",
     "notification_id", "report_id",
-    "review_id", "order_line_id",
+    "review_id", "order_line_id", "promotion_id",
     "user_id",
     "takedown_id", "privacy_request_id",
     "invoice_id", "label_id",
@@ -857,6 +868,7 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "notifications": rows(Notification.objects.filter(recipient=victim)),
         "notification_preferences": rows(NotificationPreference.objects.filter(user=victim)),
         "reviews": rows(Review.objects.filter(buyer=victim)),
+        "promotions": rows(Promotion.objects.all()),
         "review_votes": rows(ReviewVote.objects.all()),
         "review_reports": rows(ReviewReport.objects.all()),
         "audit_of_b": AuditLogEntry.objects.filter(vendor_id=vendor_b.pk).count(),

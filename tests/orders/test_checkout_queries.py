@@ -35,7 +35,9 @@ pytestmark = pytest.mark.django_db
 #     docs/adr/0082).
 # 47: each vendor's outbox snapshot of the products whose stock changed carries their translations
 #     (one prefetch SELECT per vendor; translations branch, docs/adr/0089).
-TWO_VENDORS_THREE_LINES = 47
+# 48: the promotions that may apply to the cart (its vendors' running sales and the cart's code)
+#     are read once per pricing (one SELECT, whatever the lines; docs/adr/0094).
+TWO_VENDORS_THREE_LINES = 48
 
 
 def _checkout(user, *items):

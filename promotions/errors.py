@@ -1,0 +1,28 @@
+"""Errors of promotions (stable codes for the API and the pages)."""
+
+from __future__ import annotations
+
+from common.exceptions import ApplicationError, Conflict, NotFound
+
+
+class CouponInvalid(ApplicationError):
+    """A code the buyer cannot use: unknown, not running, used up, not for these items…
+    (`code` says which)."""
+
+    code = "coupon_invalid"
+    status_code = 422
+
+
+class CouponExhausted(Conflict):
+    """Used up between the cart and the checkout: the checkout is refused whole."""
+
+    code = "coupon_exhausted"
+
+
+class PromotionInvalid(ApplicationError):
+    code = "promotion_invalid"
+    status_code = 422
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion_not_found"
