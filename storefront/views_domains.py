@@ -16,8 +16,14 @@ from common.exceptions import ApplicationError
 from common.hosts import host_url
 from storefront.forms import CustomDomainForm
 from tenants import domains
-from tenants.models import CustomDomain
+from tenants.models import CustomDomain, Store
 from vendors.forms import apply_error
+
+
+def _store(request: HttpRequest) -> Store:
+    """The store whose host serves this dashboard (django-tenants sets it from the host)."""
+    store: Store = request.tenant  # type: ignore[attr-defined]
+    return store
 
 
 def _row(request: HttpRequest, claim: CustomDomain, error: ApplicationError | None = None) -> dict[str, Any]:
@@ -32,7 +38,7 @@ def custom_domains(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                claim = domains.custom_domain_add(store=request.tenant, domain=form.cleaned_data["domain"])
+                claim = domains.custom_domain_add(store=_store(request), domain=form.cleaned_data["domain"])
             except ApplicationError as error:
                 apply_error(form, error)
             else:
@@ -41,7 +47,7 @@ def custom_domains(request: HttpRequest) -> HttpResponse:
                 return redirect("dashboard-domains")
         status = 400
     return render(request, "storefront/domains.html", {
-        "form": form, "rows": [_row(request, claim) for claim in domains.custom_domains_of(request.tenant)]}, status=status)
+        "form": form, "rows": [_row(request, claim) for claim in domains.custom_domains_of(_store(request))]}, status=status)
 
 
 @require_POST
@@ -49,10 +55,10 @@ def custom_domains(request: HttpRequest) -> HttpResponse:
 def custom_domain_verify(request: HttpRequest, domain_id: int) -> HttpResponse:
     error: ApplicationError | None = None
     try:
-        claim = domains.custom_domain_verify(store=request.tenant, domain_id=domain_id)
+        claim = domains.custom_domain_verify(store=_store(request), domain_id=domain_id)
     except ApplicationError as exc:
         error = exc
-        found = domains.custom_domains_of(request.tenant).filter(pk=domain_id).first()
+        found = domains.custom_domains_of(_store(request)).filter(pk=domain_id).first()
         if found is None:  # not this store's: as absent as a name never added
             raise Http404 from exc
         claim = found
@@ -68,9 +74,9 @@ def custom_domain_verify(request: HttpRequest, domain_id: int) -> HttpResponse:
 @require_POST
 @vendor_member_required(VendorRole.OWNER)
 def custom_domain_remove(request: HttpRequest, domain_id: int) -> HttpResponse:
-    claim = domains.custom_domains_of(request.tenant).filter(pk=domain_id).first()
+    claim = domains.custom_domains_of(_store(request)).filter(pk=domain_id).first()
     if claim is None:  # not this store's: as absent as a name never added
         raise Http404
-    domains.custom_domain_remove(store=request.tenant, domain_id=domain_id)
+    domains.custom_domain_remove(store=_store(request), domain_id=domain_id)
     messages.success(request, _("%(name)s removed: it no longer shows your storefront.") % {"name": claim.domain})
     return redirect("dashboard-domains")

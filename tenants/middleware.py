@@ -31,7 +31,7 @@ class CustomDomainMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        raw_host = request._get_raw_host()
+        raw_host = request._get_raw_host()  # type: ignore[attr-defined]  # the Host (or X-Forwarded-Host) Django validates
         domain, _port = split_domain_port(raw_host)
         if not domain or validate_host(domain, settings.ALLOWED_HOSTS):
             return self.get_response(request)
