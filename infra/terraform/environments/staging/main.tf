@@ -113,6 +113,7 @@ module "edge" {
   acme_email                = var.acme_email
   storage_kms_key_arn       = module.kms.storage_key_arn
   logs_kms_key_arn          = module.kms.logs_key_arn
+  log_retention_days        = 365
   access_logs_bucket        = module.s3.logs_bucket_name
   tags                      = local.tags
 }

@@ -26,6 +26,7 @@ resource "aws_eip" "edge" {
 }
 
 resource "aws_lb" "edge" {
+  #checkov:skip=CKV2_AWS_20:TCP passthrough network load balancer: Caddy answers port 80 with the redirect to HTTPS (Caddyfile.tftpl), after ACME challenges.
   name                             = "${var.name}-edge"
   internal                         = false
   load_balancer_type               = "network"
