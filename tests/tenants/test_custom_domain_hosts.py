@@ -132,3 +132,15 @@ def test_the_tls_ask_endpoint_answers_200_for_verified_domains_only(shop_a, clie
         assert client.get("/internal/tls/ask", {"domain": name}).status_code == 404, name
     domains.custom_domain_remove(store=vendor_a.store, domain_id=shop_a.pk)
     assert client.get("/internal/tls/ask", {"domain": "shop-a.localhost"}).status_code == 404
+
+
+def test_another_stores_media_is_not_served_on_a_custom_domain(shop_a, client_for, vendor_b, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    with schema_context(vendor_b.store.schema_name):
+        name = default_storage.save("secret.txt", ContentFile(b"bravo only"))
+    schema_b = vendor_b.store.schema_name
+    assert client_for(vendor_b).get(f"/media/{schema_b}/{name}").status_code == 200  # B's own host serves it
+    assert client_for("shop-a.localhost").get(f"/media/{schema_b}/{name}").status_code == 404
