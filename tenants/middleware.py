@@ -9,6 +9,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import split_domain_port, validate_host
 
+from django_tenants.middleware.main import TenantMainMiddleware
+
 from common.api import error_body
 from common.hosts import host_url
 from tenants.domains import custom_domain_routed
@@ -52,3 +54,16 @@ class CustomDomainMiddleware:
             return JsonResponse(error_body(
                 "platform_host_only", f"The API answers on {platform_host}, not on a store's own domain."), status=404)
         return HttpResponseRedirect(host_url(platform_host, request.get_full_path(), request))
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """django-tenants' middleware, routing a custom domain by its whole name: django-tenants drops
+    a leading `www.` before the lookup, so `www.shop.example.com` would look for `shop.example.com`,
+    a name the vendor has not proven (and another store may own)."""
+
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        claim = getattr(request, "custom_domain", None)
+        if claim is not None:
+            return str(claim.domain)
+        return str(TenantMainMiddleware.hostname_from_request(request))

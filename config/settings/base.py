@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
     # Admits verified custom vendor domains as hosts, and keeps sign-in off them (ADR 0092).
     "tenants.middleware.CustomDomainMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.TenantMiddleware",  # django-tenants' own, a custom domain routed by its whole name
     # Binds a vendor host's database connection to its vendor: row-level security (ADR 0047).
     "vendors.middleware.VendorScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",

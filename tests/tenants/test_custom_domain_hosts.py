@@ -144,3 +144,15 @@ def test_another_stores_media_is_not_served_on_a_custom_domain(shop_a, client_fo
     schema_b = vendor_b.store.schema_name
     assert client_for(vendor_b).get(f"/media/{schema_b}/{name}").status_code == 200  # B's own host serves it
     assert client_for("shop-a.localhost").get(f"/media/{schema_b}/{name}").status_code == 404
+
+
+def test_a_www_name_is_routed_by_its_whole_name(client_for, vendor_a, dns_zone):
+    # django-tenants drops a leading "www." before its lookup; the proven name is the www one.
+    claim = domains.custom_domain_add(store=vendor_a.store, domain="www.shop-a.localhost")
+    steps = domains.instructions_for(claim)
+    dns_zone.txt(steps.txt_name, steps.txt_value)
+    domains.custom_domain_verify(store=vendor_a.store, domain_id=claim.pk)
+    _product(vendor_a, "Alpine Rope")
+    response = client_for("www.shop-a.localhost").get("/")
+    assert response.status_code == 200 and "Alpine Rope" in response.content.decode()
+    assert client_for("shop-a.localhost").get("/").status_code == 404  # the bare name was not proven
