@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import split_domain_port, validate_host
-
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from common.api import error_body
