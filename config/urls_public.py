@@ -18,6 +18,7 @@ from payments import views as payments_views
 from promotions import urls as promotions_urls
 from reviews import urls as reviews_urls
 from reviews import urls_api as reviews_urls_api
+from tenants import views as tenants_views
 from vendors import urls as vendor_urls
 
 api_patterns = [
@@ -37,6 +38,8 @@ urlpatterns = [
     path("", marketplace_views.home, name="home"),
     path(".well-known/security.txt", frontend_views.security_txt, name="security-txt"),
     path("favicon.ico", frontend_views.favicon, name="favicon"),
+    # The TLS proxy asks before it obtains a certificate for a custom domain (ADR 0092).
+    path("internal/tls/ask", tenants_views.tls_ask, name="tls-ask"),
     path("styleguide/", frontend_views.styleguide, name="styleguide"),
     # Before the marketplace's: `p/<id>/reviews/` would read as a product handle there.
     path("", include(reviews_urls.buyer_patterns)),

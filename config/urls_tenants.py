@@ -58,6 +58,7 @@ urlpatterns = [
     path("api/v1/vendor/", include(vendor_api_patterns)),
     path("api/v1/vendor/", include("catalog.urls_api")),
     path("api/v1/vendor/", include("vendors.urls_vendor_api")),
+    path("api/v1/vendor/", include("storefront.urls_api")),
     path("api/v1/vendor/", include("fulfillment.urls_api")),
     path("api/v1/vendor/", include("fulfillment.shipping.urls_api")),
     path("api/v1/vendor/", include("payouts.urls_vendor_api")),

@@ -28,3 +28,10 @@ class StorefrontSettingsForm(StyledForm):
     facebook_url = forms.URLField(label=_("Facebook"), required=False, assume_scheme="https")
     logo = forms.FileField(label=_("Logo (PNG, JPEG or WebP, at most 5 MB)"), required=False)
     banner = forms.FileField(label=_("Banner (PNG, JPEG or WebP, at most 5 MB)"), required=False)
+
+
+class CustomDomainForm(StyledForm):
+    domain = forms.CharField(
+        label=_("Your domain"), max_length=300,
+        help_text=_("A name you own, such as shop.example.com. Your dashboard stays on the platform's address."),
+    )

@@ -34,6 +34,7 @@ pytest_plugins = [
     "tests.fixtures.stripe",
     "tests.fixtures.payments",
     "tests.fixtures.browser",
+    "tests.fixtures.domains",
 ]
 
 # The test live server is Django's threaded WSGI server, whose listen backlog is 10: tests that

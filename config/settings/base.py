@@ -23,6 +23,16 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Custom vendor domains (ADR 0092): admitted as hosts only once verified (tenants.middleware), by
+# a TXT record `_<prefix>-challenge.<name>` or a file `/.well-known/<prefix>-domain-verification/<token>`.
+DOMAIN_VERIFICATION_PREFIX = env("DOMAIN_VERIFICATION_PREFIX", default="marketplace")
+DOMAIN_DNS_NAMESERVERS = env.list("DOMAIN_DNS_NAMESERVERS", default=[])  # empty: the system's resolver
+DOMAIN_DNS_PORT = env.int("DOMAIN_DNS_PORT", default=53)
+DOMAIN_DNS_TIMEOUT_SECONDS = env.float("DOMAIN_DNS_TIMEOUT_SECONDS", default=5.0)
+DOMAIN_VERIFICATION_HTTP_PORT = env.int("DOMAIN_VERIFICATION_HTTP_PORT", default=80)
+# The HTTP check never reaches private addresses (request forgery), except in tests on this machine.
+DOMAIN_VERIFICATION_ALLOW_PRIVATE_ADDRESSES = False
+CUSTOM_DOMAINS_PER_STORE = env.int("CUSTOM_DOMAINS_PER_STORE", default=5)
 # Slugs a vendor can never take: they are, or could become, platform hosts.
 RESERVED_SLUGS = frozenset(
     {"www", "api", "admin", "ops", "static", "media", "mail", "app", "dashboard", "help",
@@ -103,7 +113,9 @@ TENANT_MIGRATION_WORKERS = env.int("TENANT_MIGRATION_WORKERS", default=0)  # 0: 
 MIDDLEWARE = [
     "common.middleware.RequestBodyLimitMiddleware",
     "common.middleware.HealthCheckMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Admits verified custom vendor domains as hosts, and keeps sign-in off them (ADR 0092).
+    "tenants.middleware.CustomDomainMiddleware",
+    "tenants.middleware.TenantMiddleware",  # django-tenants' own, a custom domain routed by its whole name
     # Binds a vendor host's database connection to its vendor: row-level security (ADR 0047).
     "vendors.middleware.VendorScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",

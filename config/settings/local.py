@@ -39,3 +39,6 @@ LOGGING["loggers"].update({  # noqa: F405
     "django.server": {"level": _REQUEST_LOG_LEVEL},
     "stripe": {"level": _REQUEST_LOG_LEVEL},
 })
+
+# Custom domains' HTTP check may reach a web server on this machine (ADR 0092).
+DOMAIN_VERIFICATION_ALLOW_PRIVATE_ADDRESSES = True

@@ -37,6 +37,7 @@ MODULE_NAMES = (
     "cloudfront",
     "secrets",
     "cloudwatch",
+    "edge",
 )
 ENVIRONMENT_NAMES = ("staging", "production")
 

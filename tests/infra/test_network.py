@@ -48,14 +48,16 @@ def test_default_security_group_has_no_rules(tf: Terraform) -> None:
     assert "ingress" not in default and "egress" not in default
 
 
-def test_only_the_alb_is_open_to_the_internet_and_only_on_80_and_443(tf: Terraform) -> None:
+def test_only_the_load_balancers_are_open_to_the_internet_and_only_on_80_and_443(tf: Terraform) -> None:
+    # The ALB (platform names) and the custom domains' NLB in front of the TLS proxy (ADR 0092).
     rules = tf.modules["network"].of_type("aws_vpc_security_group_ingress_rule")
     world = {
         n: r for n, r in rules.items() if r.get("cidr_ipv4") == "0.0.0.0/0" or "cidr_ipv6" in r
     }
     assert world, "the ALB must be reachable"
     for name, rule in world.items():
-        assert rule["security_group_id"] == "${aws_security_group.alb.id}", name
+        assert rule["security_group_id"] in {
+            "${aws_security_group.alb.id}", "${aws_security_group.edge_lb.id}"}, name
         assert (rule["from_port"], rule["to_port"]) in {(80, 80), (443, 443)}, name
     for name, rule in rules.items():
         assert rule["ip_protocol"] != "-1", f"{name} opens every protocol"
@@ -83,6 +85,15 @@ def test_every_security_group_is_attached_by_each_environment(tf: Terraform) -> 
         "database_security_group_id": "rds",
         "cache_security_group_id": "elasticache",
     }
+    edge_inputs = {
+        "edge_lb_security_group_id": "lb_security_group_id",
+        "edge_security_group_id": "security_group_id",
+        "edge_storage_security_group_id": "storage_security_group_id",
+    }
+    for env in tf.environments.values():
+        (edge,) = [c for c in env.module_calls.values() if c["source"].endswith("/edge")]
+        for output, variable in edge_inputs.items():
+            assert edge[variable] == f"${{module.network.{output}}}", (env.name, output)
     assert set(attachments) <= set(tf.modules["network"].outputs)
     for env in tf.environments.values():
         for output, module_name in attachments.items():
@@ -106,3 +117,9 @@ def test_every_security_group_is_attached_by_each_environment(tf: Terraform) -> 
     for service in tf.modules["ecs"].of_type("aws_ecs_service").values():
         network = as_list(service["network_configuration"])[0]
         assert network["security_groups"] == ["${var.security_group_id}"]
+    edge = tf.modules["edge"]
+    assert edge.of_type("aws_lb")["edge"]["security_groups"] == ["${var.lb_security_group_id}"]
+    assert as_list(edge.of_type("aws_ecs_service")["edge"]["network_configuration"])[0][
+        "security_groups"] == ["${var.security_group_id}"]
+    assert edge.of_type("aws_efs_mount_target")["certificates"]["security_groups"] == [
+        "${var.storage_security_group_id}"]

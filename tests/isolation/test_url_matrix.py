@@ -87,6 +87,9 @@ from reviews.models import Review, ReviewReport, ReviewVote
 from storefront.models import StorefrontSettings
 from support.models import DeadLetter, PrivacyRequest
 from support.services.takedowns import listing_take_down
+from tenants.domains import custom_domain_add
+from tenants.models import CustomDomain
+from tenants.models import Domain as TenantDomain
 from tenants.services import public_tenant_ensure
 from tests.factories import (
     ClaimFactory,
@@ -259,6 +262,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "api-categories"): Expect(PUB),
     (PUBLIC, "robots-txt"): Expect(PUB, reason="the same crawling rules for everyone"),
     (PUBLIC, "sitemap"): Expect(PUB),
+    (PUBLIC, "tls-ask"): Expect(PUB, allow={"*": frozenset({404})}, reason=(
+        "the TLS proxy's question (ADR 0092): 200 or 404 for the name in the query, no one's data")),
     (PUBLIC, "sitemap-section"): Expect(PUB, values={"section": "sitemap_section"}),
     (PUBLIC, "store-follow"): Expect(SELF, allow={"*": frozenset({302})}, values={"vendor_slug": "vendor_slug"},
                                      reason=("follows or unfollows the store for the signed-in user only (the "
@@ -496,6 +501,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "dashboard-member-remove"): Expect(VEN),
     (TENANT, "dashboard-invitation-revoke"): Expect(VEN),
     (TENANT, "dashboard-storefront"): Expect(VEN),
+    (TENANT, "dashboard-domains"): Expect(VEN),
+    (TENANT, "dashboard-domain-verify"): Expect(VEN),
+    (TENANT, "dashboard-domain-remove"): Expect(VEN),
     (TENANT, "fulfillment-orders"): Expect(VEN),
     (TENANT, "fulfillment-order-detail"): Expect(VEN),
     (TENANT, "fulfillment-order-ship"): Expect(VEN),
@@ -571,6 +579,9 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (TENANT, "vendor-import-detail"): Expect(VEN),
     (TENANT, "vendor-profile"): Expect(VEN),
     (TENANT, "vendor-members"): Expect(VEN),
+    (TENANT, "vendor-domains"): Expect(VEN),
+    (TENANT, "vendor-domain-detail"): Expect(VEN),
+    (TENANT, "vendor-domain-verify"): Expect(VEN),
     (TENANT, "vendor-invitations"): Expect(VEN),
     (TENANT, "vendor-member-detail"): Expect(VEN),
     (TENANT, "vendor-orders"): Expect(VEN),
@@ -628,6 +639,7 @@ SECRETS = (
     "Bravo Secret Tax Name", "18181508155", "Bravo Geheime Laterne",
     "Bravo secret depot",
     "Bravo secret sale", "BRAVOSECRET",
+    "bravo-secret-shop.example.com",  # B's custom domain (ADR 0092)
 )
 
 
@@ -765,6 +777,8 @@ def _world_build() -> dict[str, Any]:
     # An entry of B's audit log: its reason must never show to A (dashboard page, CSV, API).
     audit_action(actor=owner_b, action="matrix.secret", target=vendor_b, reason="Bravo secret audit reason")
     # B's DAC7 identity: its name and TIN never show to A (tax identity page, tax report, downloads).
+    # B's own domain, claimed: its name, token and state never show to A, nor change.
+    custom_domain = custom_domain_add(store=vendor_b.store, domain="bravo-secret-shop.example.com")
     seller_identity_save(vendor=vendor_b, data={
         "kind": "entity", "legal_name": "Bravo Secret Tax Name GmbH", "tin": "181/815/08155", "tin_country": "DE",
         "street": "Geheimstraße 7", "postal_code": "10115", "city": "Berlin", "address_country": "DE",
@@ -802,6 +816,7 @@ def _world_build() -> dict[str, Any]:
         "period": timezone.now().strftime("%Y-%m"), "fmt": "csv", "year": timezone.now().year,
         "key": "matrix-key", "uidb36": "1", "provider": "easypost",
         "sitemap_section": "products", "vendor_slug": vendor_b.slug,
+        "domain_id": custom_domain.pk,
     }
     return {"values": {k: str(v) for k, v in values.items()}, "vendor_a": vendor_a, "vendor_b": vendor_b,
             "owner_a": owner_a, "owner_b": owner_b, "victim": victim, "other": other, "schema_b": schema_b}
@@ -819,6 +834,7 @@ OBJECT_IDS = frozenset({
     "takedown_id", "privacy_request_id",
     "invoice_id", "label_id",
     "location_id",
+    "domain_id",
 })
 
 
@@ -882,6 +898,8 @@ def snapshot(world: dict[str, Any]) -> dict[str, Any]:
         "invoice_counters": rows(InvoiceCounter.objects.filter(vendor=vendor_b)),
         "impersonations": AuditLogEntry.objects.filter(verb="impersonation.start").count(),
         "store_follows": rows(StoreFollow.objects.filter(user=victim)),
+        "custom_domains": rows(CustomDomain.objects.filter(store=vendor_b.store)),
+        "routed_domains": rows(TenantDomain.objects.filter(tenant=vendor_b.store)),
     })
     return state
 

@@ -95,6 +95,28 @@ module "alb" {
   tags               = local.tags
 }
 
+# Custom vendor domains: on-demand TLS in front of the ALB (ADR 0092).
+module "edge" {
+  source = "../../modules/edge"
+
+  name                      = local.name
+  domain                    = var.domain
+  zone_id                   = var.zone_id
+  vpc_id                    = module.network.vpc_id
+  public_subnet_ids         = module.network.public_subnet_ids
+  app_subnet_ids            = module.network.app_subnet_ids
+  lb_security_group_id      = module.network.edge_lb_security_group_id
+  security_group_id         = module.network.edge_security_group_id
+  storage_security_group_id = module.network.edge_storage_security_group_id
+  cluster_name              = module.ecs.cluster_name
+  acme_email                = var.acme_email
+  storage_kms_key_arn       = module.kms.storage_key_arn
+  logs_kms_key_arn          = module.kms.logs_key_arn
+  log_retention_days        = 731
+  access_logs_bucket        = module.s3.logs_bucket_name
+  tags                      = local.tags
+}
+
 module "cloudfront" {
   source = "../../modules/cloudfront"
 

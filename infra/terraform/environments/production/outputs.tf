@@ -42,3 +42,13 @@ output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.cloudwatch.alarm_topic_arn
 }
+
+output "custom_domain_cname_target" {
+  description = "Vendors point their own domains here (CNAME), or at custom_domain_addresses for an apex."
+  value       = module.edge.cname_target
+}
+
+output "custom_domain_addresses" {
+  description = "Static addresses of the custom domains' load balancer (A records of apex domains)."
+  value       = module.edge.addresses
+}

@@ -30,3 +30,8 @@ variable "celery_queues" {
   type        = list(string)
   default     = ["celery"]
 }
+
+variable "acme_email" {
+  description = "Contact the ACME certificate authority writes to about custom domains' certificates (ADR 0092)."
+  type        = string
+}

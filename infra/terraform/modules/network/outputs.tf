@@ -47,3 +47,18 @@ output "cache_security_group_id" {
   description = "Security group of ElastiCache."
   value       = aws_security_group.cache.id
 }
+
+output "edge_lb_security_group_id" {
+  description = "Security group of the custom domains' network load balancer (ADR 0092)."
+  value       = aws_security_group.edge_lb.id
+}
+
+output "edge_security_group_id" {
+  description = "Security group of the TLS proxy tasks of custom domains."
+  value       = aws_security_group.edge.id
+}
+
+output "edge_storage_security_group_id" {
+  description = "Security group of the TLS proxy's certificate store (EFS)."
+  value       = aws_security_group.edge_storage.id
+}
