@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -54,7 +55,7 @@ _COPURCHASES = f"""
         WHERE o.status = 'active' AND o.vendor_visible AND o.in_stock AND ov.status = 'active'
     )
     SELECT listing_id, other_id, buyers, rank FROM ranked WHERE rank <= %(keep)s
-"""
+"""  # noqa: S608  # nosec B608  # constant fragments only, values are parameters
 
 # Candidates: bought with what the buyer bought (weight 2 / rank), like or bought with what they
 # viewed last (1 / rank); never what they bought already.
@@ -87,7 +88,7 @@ _PICKS = f"""
                row_number() OVER (PARTITION BY user_id ORDER BY score DESC, listing_id) AS rank
         FROM scored) r
     WHERE rank <= %(keep)s
-"""
+"""  # noqa: S608  # nosec B608  # constant fragments only, values are parameters
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class RefreshCounts:
     picks: int
 
 
-def _params(keep: int) -> dict[str, object]:
+def _params(keep: int) -> dict[str, Any]:
     return {"paid": [str(s) for s in PAID_STATUSES], "since": timezone.now() - timedelta(days=WINDOW_DAYS),
             "keep": keep, "seed_views": PICK_SEED_VIEWS}
 

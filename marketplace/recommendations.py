@@ -79,7 +79,7 @@ def similar_refresh(*, keep: int = KEEP) -> int:
             LIMIT %s
         ) s
         WHERE l.status = 'active' AND l.vendor_visible AND lv.status = 'active'
-    """
+    """  # noqa: S608  # nosec B608  # constant fragments only, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM marketplace_listingsimilar")
         cursor.execute(sql, [keep])
@@ -99,11 +99,14 @@ def _listings_from(rows: QuerySet[Any], *, limit: int, exclude: Iterable[int] = 
     return found
 
 
+def bought_together_query(*, listing_id: int, limit: int = 4) -> QuerySet[ListingCoPurchase]:
+    return (ListingCoPurchase.objects.using(replica_alias()).filter(shown("other__"), listing_id=listing_id)
+            .select_related("other").order_by("rank")[:limit])
+
+
 def bought_together(*, listing_id: int, limit: int = 4) -> list[Listing]:
     """Frequently bought together with the listing, strongest first (one indexed query)."""
-    rows = (ListingCoPurchase.objects.using(replica_alias()).filter(shown("other__"), listing_id=listing_id)
-            .select_related("other").order_by("rank")[:limit])
-    return [row.other for row in rows]
+    return [row.other for row in bought_together_query(listing_id=listing_id, limit=limit)]
 
 
 def similar_items(*, listing_id: int, limit: int = 4, exclude: Iterable[int] = ()) -> list[Listing]:

@@ -369,7 +369,7 @@ def order_recommendations(request: HttpRequest, order_id: int) -> HttpResponse:
     order, _guest = _visitor_order_or_404(request, order_id)
     picks: list[Any] = []
     if order.is_paid:
-        keys = order.lines.values_list("vendor_id", "product_id")
+        keys = [(line.vendor_id, line.product_id) for line in order.lines.all()]  # prefetched
         picks = recommendations.bought_with_any(listing_ids=recommendations.listing_ids_of_products(keys=keys))
     return render(request, "orders/_order_recommendations.html", {"picks": picks})
 
