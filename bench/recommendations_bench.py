@@ -58,9 +58,9 @@ def synthetic_baskets(*, products: int, categories: int, bundles: int, buyers: i
     return baskets
 
 
-def _lookup_latency(*, rounds: int) -> dict[str, float]:
+def _lookup_latency(*, rounds: int) -> dict[str, Any]:
     """The product page's bought-together read against a filled table: listings of one bench
-    vendor, pairs from the in-memory ranking (then removed)."""
+    vendor, 12 pairs each (rolled back afterwards)."""
     from django.db import connection, transaction
     from django.utils import timezone
 

@@ -49,7 +49,7 @@ def _section(body: str, section_id: str) -> str:
 def test_product_page_shows_bought_together_then_similar_in_pinned_queries(
         platform_client: Any, shop: dict[str, Any], django_assert_max_num_queries: Any) -> None:
     tent = shop["tent"]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):  # test_pages' product page count: two of them are these rows
         response = platform_client.get(f"/p/{tent.pk}/{tent.handle}/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -124,9 +124,9 @@ def test_the_order_confirmation_recommends_for_the_orders_buyer_only(
     me, stranger = UserFactory(), UserFactory()
     order = basket_order(me, [shop["tent"]])
     client = client_for(PLATFORM, me)
-    # Host (2), session and user (2), the order with its parts and lines (3), the items' listings,
+    # Host (2), session and user (2), the order with its parts (3), its lines, the items' listings,
     # the pairs, the similar items filling the row.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(f"/orders/{order.pk}/recommendations/")
     row = _section(response.content.decode(), "order-recommendations")
     assert row.index("Camping stove") < row.index("Enamel mug") and "Trail tent" not in row
