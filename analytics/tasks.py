@@ -38,3 +38,13 @@ def events_export_yesterday() -> int:
 
     _name, rows = events_export_day(day=timezone.now().date() - timedelta(days=1))
     return rows
+
+
+@shared_task
+def recommendations_refresh() -> dict[str, int]:
+    """Rebuild the recommendation tables (ADR 0095); replacing them whole makes a rerun harmless."""
+    from dataclasses import asdict
+
+    from analytics.recommendations import recommendations_refresh as refresh
+
+    return asdict(refresh())

@@ -10,7 +10,7 @@ import time
 import traceback
 
 BENCHMARKS = ["tenants", "search", "projection", "checkout", "webhooks", "finance", "http", "rls", "pages", "pooling",
-              "analytics"]
+              "analytics", "recommendations"]
 
 
 def _forget_orphan_stores() -> None:

@@ -299,3 +299,84 @@ class StoreFollow(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} follows vendor {self.vendor_id}"
+
+
+# --- recommendations (ADR 0095) -------------------------------------------------------------------
+# Tables written whole by the batch (`recommendations_refresh`, analytics/recommendations.py) and
+# read by indexed lookups; the pages filter them again on what is visible now, so a listing hidden
+# between two batches (suspended vendor, takedown, sold out) is never shown.
+
+
+class ListingCoPurchase(models.Model):
+    """Frequently bought together: `other` was in the same paid order as `listing` for `buyers`
+    distinct buyers; `rank` 1 is the strongest (ties: the more popular `other`, then its id)."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    buyers = models.PositiveIntegerField()
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "rank"], name="copurchase_rank_unique"),
+            models.UniqueConstraint(fields=["listing", "other"], name="copurchase_pair_unique"),
+            models.CheckConstraint(condition=~models.Q(listing=models.F("other")), name="copurchase_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} → {self.other_id} (#{self.rank})"
+
+
+class ListingSimilar(models.Model):
+    """Similar items: `other` shares `listing`'s category and/or words of its title (full-text
+    rank plus trigram similarity, `score`); `rank` 1 is the closest."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "rank"], name="similar_rank_unique"),
+            models.UniqueConstraint(fields=["listing", "other"], name="similar_pair_unique"),
+            models.CheckConstraint(condition=~models.Q(listing=models.F("other")), name="similar_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} ~ {self.other_id} (#{self.rank})"
+
+
+class BuyerPick(models.Model):
+    """A personal pick for a signed-in buyer (the home page's "Inspired by what you viewed"): what
+    is bought with what they bought and like what they viewed, never what they already bought."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "rank"], name="buyerpick_rank_unique"),
+            models.UniqueConstraint(fields=["user", "listing"], name="buyerpick_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.listing_id} (#{self.rank})"
+
+
+class ListingView(models.Model):
+    """A signed-in buyer's recently viewed listing (one row per listing, the last view's time; the
+    newest few are kept). Anonymous visitors keep theirs in a signed cookie instead."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "listing"], name="listingview_once")]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="listingview_user_recent")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} viewed {self.listing_id}"

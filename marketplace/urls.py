@@ -13,6 +13,8 @@ urlpatterns = [
     path("c/<path:path>/", views.category_page, name="category"),
     path("p/<int:listing_id>/", views.listing_page, name="listing-short"),
     path("p/<int:listing_id>/<slug:handle>/", views.listing_page, name="listing"),
+    path("recommendations/", views.home_recommendations, name="recommendations-home"),
+    path("recommendations/viewed/<int:listing_id>/", views.listing_viewed, name="recommendations-viewed"),
     path("stores/<slug:vendor_slug>/follow/", views.store_follow_page, name="store-follow"),
     path("account/stores/", views.stores_followed_page, name="stores-followed"),
 ]

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from accounts.permissions import ops_required
@@ -21,7 +22,7 @@ from common.exceptions import ApplicationError, NotFound
 from common.hosts import vendor_url
 from common.money import SUPPORTED_CURRENCIES, exponent, to_major
 from common.page_events import page_event
-from marketplace import search, selectors, seo, services
+from marketplace import recommendations, search, selectors, seo, services
 from marketplace.forms import CategoryForm
 from marketplace.models import Category
 from marketplace.presentment import presentment_for, request_currency
@@ -191,6 +192,40 @@ def listing_page(request: HttpRequest, listing_id: int, handle: str = "") -> Htt
         "ancestors": [*selectors.category_ancestors(listing.category), listing.category] if listing.category else [],
         "more": list(selectors.listings_of_vendor(vendor_id=listing.vendor_id, exclude_id=listing.pk)),
         "vendor_url": vendor_url(listing.vendor, "/", request),
+        **_listing_recommendations(listing),
+    })
+
+
+def _listing_recommendations(listing: Any) -> dict[str, list[Any]]:
+    together = recommendations.bought_together(listing_id=listing.pk, limit=4)
+    similar = recommendations.similar_items(listing_id=listing.pk, limit=4, exclude=[x.pk for x in together])
+    return {"bought_together": together, "similar": similar}
+
+
+@require_POST
+def listing_viewed(request: HttpRequest, listing_id: int) -> HttpResponse:
+    """Note that the visitor viewed the listing (posted by its page once loaded, so a page served
+    from the cache counts too) and answer with their other recently viewed listings."""
+    try:
+        listing = selectors.listing_visible(listing_id=listing_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    earlier = [x for x in recommendations.recent_ids(request) if x != listing.pk]
+    response = render(request, "marketplace/_recently_viewed.html", {
+        "recent": recommendations.recently_viewed(ids=earlier, limit=4), "heading_level": 2,
+    })
+    recommendations.recent_note(request, response, listing_id=listing.pk)
+    return response
+
+
+@require_GET
+def home_recommendations(request: HttpRequest) -> HttpResponse:
+    """The home page's personal rows (lazy-loaded, never cached): recently viewed, and picks that
+    follow the buyer's views and purchases."""
+    recent = recommendations.recent_ids(request)
+    return render(request, "marketplace/_home_recommendations.html", {
+        "recent": recommendations.recently_viewed(ids=recent, limit=4),
+        "picks": recommendations.buyer_picks(user=request.user, recent_ids=recent, limit=4),
     })
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="order-list"),
     path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
     path("orders/<int:order_id>/status/", views.order_status, name="order-status"),
+    path("orders/<int:order_id>/recommendations/", views.order_recommendations, name="order-recommendations"),
     path("orders/<int:order_id>/pay/", views.order_pay, name="order-pay"),
     path("orders/<int:order_id>/account/", views.guest_account_create, name="guest-account-create"),
     path("orders/track/<str:token>/", views.order_track, name="order-track"),

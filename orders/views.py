@@ -26,6 +26,7 @@ from common.money import format_money_localized
 from common.page_events import page_event
 from common.ratelimit import client_address, rate_limit
 from common.responses import redirect_after_post
+from marketplace import recommendations
 from marketplace.selectors import listing_pictures
 from orders import selectors, services
 from orders.addresses import address_validate
@@ -386,6 +387,18 @@ def order_status(request: HttpRequest, order_id: int) -> HttpResponse:
     if order.status != Order.Status.PENDING_PAYMENT:
         response["HX-Trigger"] = "order-settled"
     return response
+
+
+@require_GET
+def order_recommendations(request: HttpRequest, order_id: int) -> HttpResponse:
+    """What is bought with this order's items (lazy-loaded on the confirmation; ADR 0095): for the
+    order's buyer, or the guest session that placed it, only once it is paid."""
+    order, _guest = _visitor_order_or_404(request, order_id)
+    picks: list[Any] = []
+    if order.is_paid:
+        keys = [(line.vendor_id, line.product_id) for line in order.lines.all()]  # prefetched
+        picks = recommendations.bought_with_any(listing_ids=recommendations.listing_ids_of_products(keys=keys))
+    return render(request, "orders/_order_recommendations.html", {"picks": picks})
 
 
 @login_required

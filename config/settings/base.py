@@ -602,6 +602,10 @@ CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {"task": "analytics.tasks.event
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {"task": "analytics.tasks.rollup_daily", "schedule": 900.0}
 CELERY_BEAT_SCHEDULE["analytics-export"] = {"task": "analytics.tasks.events_export_yesterday", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["analytics-partitions"] = {"task": "analytics.tasks.partitions_ahead", "schedule": 24 * 3600.0}
+# Recommendation tables (ADR 0095): rebuilt whole from listings, paid orders and recent views.
+RECOMMENDATIONS_REFRESH_SECONDS = env.float("RECOMMENDATIONS_REFRESH_SECONDS", default=3600.0)
+CELERY_BEAT_SCHEDULE["analytics-recommendations"] = {"task": "analytics.tasks.recommendations_refresh",
+                                                     "schedule": RECOMMENDATIONS_REFRESH_SECONDS}
 
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -270,6 +270,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
                                              "snapshot proves the victim's follow of B survives); redirects to the "
                                              "user's own list")),
     (PUBLIC, "stores-followed"): Expect(SELF),
+    (PUBLIC, "recommendations-home"): Expect(SELF, reason="the caller's own recently viewed and picks (ADR 0095)"),
+    (PUBLIC, "recommendations-viewed"): Expect(PUB, reason=(
+        "notes the caller's own view of a public listing (their own recently viewed list, cookie or rows of "
+        "their own) and shows the rest of that list; the id names a public listing")),
     (PUBLIC, "ops-categories"): Expect(OPS),
     (PUBLIC, "ops-category-edit"): Expect(OPS),
     # platform host: buyer
@@ -292,6 +296,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     (PUBLIC, "order-detail"): Expect(OWN),
     (PUBLIC, "invoice-download"): Expect(OWN),
     (PUBLIC, "order-status"): Expect(OWN),
+    (PUBLIC, "order-recommendations"): Expect(OWN),
     (PUBLIC, "order-pay"): Expect(OWN),
     (PUBLIC, "sub-order-cancel"): Expect(OWN),
     (PUBLIC, "api-cart"): Expect(SELF),
