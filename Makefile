@@ -40,8 +40,10 @@ pgbouncer-deps:
 run: install
 	$(PY) -m devservices.run
 
+# Three workers on two cores: the suite spends about half its time waiting (browsers, live servers,
+# workers, PostgreSQL), so a third worker keeps both cores busy (a two-worker run used 52 % of them).
 test: install e2e-deps pgbouncer-deps
-	$(PY) -m pytest -n 2 --dist loadfile -q --durations=25 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 3 --dist loadfile -q --durations=25 $(PYTEST_ARGS)
 	$(MAKE) lint
 	$(MAKE) typecheck
 	$(MAKE) infra-check

@@ -9,8 +9,7 @@ class CouponInvalid(ApplicationError):
     """A code the buyer cannot use: unknown, not running, used up, not for these items…
     (`code` says which)."""
 
-    code = "coupon_invalid"
-    status_code = 422
+    code = "coupon_invalid"  # 400 on the API, with the reason as `code`
 
 
 class CouponExhausted(Conflict):
@@ -21,7 +20,6 @@ class CouponExhausted(Conflict):
 
 class PromotionInvalid(ApplicationError):
     code = "promotion_invalid"
-    status_code = 422
 
 
 class PromotionNotFound(NotFound):

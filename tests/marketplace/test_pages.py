@@ -95,8 +95,9 @@ def test_category_page_with_breadcrumb_and_subtree(platform_client, shop, django
 def test_product_page_shows_variants_vendor_card_and_more_from_vendor(platform_client, shop, django_assert_max_num_queries):
     listing = shop["listings"][0]
     assert platform_client.get(f"/p/{listing.pk}/").status_code == 301
-    # Two of them read the recommendation rows (bought together, similar items; ADR 0095).
-    with django_assert_max_num_queries(11):
+    # Two of them read the recommendation rows (bought together, similar items; ADR 0095), one the
+    # day's exchange rates for the prices in the buyer's currency (ADR 0096).
+    with django_assert_max_num_queries(12):
         response = platform_client.get(f"/p/{listing.pk}/{listing.handle}/")
     body = response.content.decode()
     assert response.status_code == 200 and "Green Co" in body and "greenco.marketplace.localhost" in body

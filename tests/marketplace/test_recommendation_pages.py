@@ -125,8 +125,8 @@ def test_the_order_confirmation_recommends_for_the_orders_buyer_only(
     order = basket_order(me, [shop["tent"]])
     client = client_for(PLATFORM, me)
     # Host (2), session and user (2), the order with its parts (3), its lines, the items' listings,
-    # the pairs, the similar items filling the row.
-    with django_assert_max_num_queries(12):
+    # the pairs, the similar items filling the row, the day's exchange rates for the cards (ADR 0096).
+    with django_assert_max_num_queries(13):
         response = client.get(f"/orders/{order.pk}/recommendations/")
     row = _section(response.content.decode(), "order-recommendations")
     assert row.index("Camping stove") < row.index("Enamel mug") and "Trail tent" not in row

@@ -55,7 +55,7 @@ def test_the_api_answers_a_bad_code_in_the_project_error_format_and_a_good_one_w
     api = client_for(HOST, buyer)
 
     bad = api.post("/api/v1/cart/code/", json.dumps({"code": "NOPE"}), content_type="application/json")
-    assert bad.status_code == 422
+    assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "coupon_unknown"
     assert bad.json()["error"]["fields"]["code"]
 
