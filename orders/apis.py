@@ -380,7 +380,7 @@ class CartCodeApi(APIView):
         discount_code_apply(cart=cart, code=data.validated_data["code"], currency=currency)
         return Response(cart_payload(services.cart_review(cart=cart, country="DE", currency=currency)))
 
-    @extend_schema(tags=["cart"], summary="Remove the cart's discount code", request=None, responses=CartOutput,
+    @extend_schema(tags=["cart"], summary="Remove the cart's discount code", request=None, responses={200: CartOutput},
                    parameters=[CART_TOKEN_HEADER])
     def delete(self, request: Request) -> Response:
         cart = self._cart(request)

@@ -345,8 +345,11 @@ def open_payment_page(page: Any) -> Any:
     """Wait for our payment page and for Stripe's element in it; returns the element's frame."""
     from playwright.sync_api import expect
 
-    page.wait_for_url(re.compile(r".*/orders/\d+/pay/$"), timeout=30_000)
-    expect(page.locator("#pay-button")).to_be_enabled(timeout=30_000)  # enabled once the element is ready
+    # The address is enough here ("commit"): the load event also waits for every subresource (Stripe.js
+    # from the emulator among them), which a loaded machine can delay past the wait; the button below
+    # is what says the page is ready.
+    page.wait_for_url(re.compile(r".*/orders/\d+/pay/$"), timeout=30_000, wait_until="commit")
+    expect(page.locator("#pay-button")).to_be_enabled(timeout=45_000)  # enabled once the element is ready
     return page.frame_locator(PAYMENT_FRAME)
 
 
