@@ -55,14 +55,21 @@ def _sql_flush_written_tables(self: Any, style: Any, tables: Any, *, reset_seque
     tables = list(tables)
     if tables and not reset_sequences:
         tables = [table for table in tables if table not in _MADE_FROM_THE_CODE]
-        quote = self.quote_name
-        probe = " UNION ALL ".join(
-            f"SELECT {index} WHERE EXISTS (SELECT 1 FROM {quote(table)})" for index, table in enumerate(tables))
         with self.connection.cursor() as cursor:
-            cursor.execute(probe)
-            tables = [tables[row[0]] for row in cursor.fetchall()]
+            tables = _holding_rows(cursor, tables, [[self.quote_name(table)] for table in tables])
         allow_cascade = True
     return _sql_flush_every_table(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+
+def _holding_rows(cursor: Any, names: list[str], sources: list[list[str]]) -> list[str]:
+    """The names whose quoted tables (any of each name's `sources`) hold a row, in one query."""
+    if not names:
+        return []
+    probe = " UNION ALL ".join(
+        f"SELECT {index} WHERE " + " OR ".join(f"EXISTS (SELECT 1 FROM {table})" for table in tables)  # nosec B608
+        for index, tables in enumerate(sources))
+    cursor.execute(probe)
+    return [names[row[0]] for row in cursor.fetchall()]
 
 
 _MADE_FROM_THE_CODE = {"django_content_type", "auth_permission"}
@@ -151,11 +158,8 @@ def _schema_reset_to_template(schema: str) -> bool:
         if applied != cursor.fetchall():
             return False
         data = sorted(tables[schema] - {"django_migrations"})
-        probe = " UNION ALL ".join(
-            f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{schema}\".\"{table}\") "  # nosec B608
-            f"OR EXISTS (SELECT 1 FROM \"{base}\".\"{table}\")" for table in data)
-        cursor.execute(probe)
-        dirty = [row[0] for row in cursor.fetchall()]
+        # Tables this schema wrote to, and those a fresh clone holds rows of (the template's).
+        dirty = _holding_rows(cursor, data, [[f'"{schema}"."{table}"', f'"{base}"."{table}"'] for table in data])
         if dirty:
             cursor.execute("TRUNCATE " + ", ".join(f'"{schema}"."{table}"' for table in dirty) + " CASCADE")
             for table in dirty:
